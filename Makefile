@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# wfpredir top-level build. `make help` lists the targets.
+
+# Kernel build tree: the running kernel's when it has one, else the newest
+# installed Debian linux-headers-*-amd64 (this host's own kernel has none).
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	  $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+
+BUILD ?= build
+CACHE ?= $(or $(WFPREDIR_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/wfpredir)
+export WFPREDIR_CACHE := $(CACHE)
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+NL_CFLAGS = $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 2>/dev/null)
+NL_LIBS = $(shell $(PKG_CONFIG) --libs libnl-genl-3.0 2>/dev/null)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wformat=2
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Ikmod/uapi -Ilib/include $(NL_CFLAGS)
+CFLAGS ?= -O2 -g
+SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_HDRS := $(wildcard lib/*.h lib/include/*.h kmod/uapi/linux/*.h)
+LIB_SOVER := 0
+
+# Each program under tools/ is one directory or one .c file; each helper
+# under tests/helpers/ is one .c file linked against the library.
+TOOL_NAMES := $(notdir $(wildcard tools/wfpredirctl))
+TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+
+.PHONY: all module module-debug lib tools test-helpers unit deps check check-debug \
+	demo lint clean help
+
+all: module lib tools test-helpers
+
+help:
+	@echo 'make            build wfpredir.ko, libwfpredir and the tools'
+	@echo 'make demo       boot the test VM and show what wfpredir does'
+	@echo 'make check      unit tests on the host, then the kselftests in the VM'
+	@echo 'make check-debug  the kselftests on a KASAN/lockdep/kmemleak kernel'
+	@echo 'make lint       checkpatch --strict and sparse on kmod/, cppcheck on C'
+	@echo 'make deps       install every Debian package the project needs'
+	@echo 'variables: KDIR (kernel build tree, now $(KDIR)), CACHE (now $(CACHE))'
+
+deps:
+	@scripts/install-deps
+
+# ---------------------------------------------------------------- module
+# WFPREDIR_DEBUG=1 builds the in-module self-tests, which run at load time.
+module:
+	@test -n "$(KDIR)" || { echo 'no kernel build tree: run make deps, or set KDIR' >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 WFPREDIR_DEBUG=$(WFPREDIR_DEBUG) modules
+
+# The debug kernel gets its own copy of the module sources: kbuild writes
+# objects beside the sources, and one tree cannot hold two kernels' objects.
+module-debug:
+	@tests/vm/build-debug-kernel
+	rm -rf $(BUILD)/kmod-debug && mkdir -p $(BUILD)/kmod-debug
+	cp -r Kbuild kmod $(BUILD)/kmod-debug/
+	$(MAKE) -C $$(tests/vm/build-debug-kernel --print-dir) M=$(CURDIR)/$(BUILD)/kmod-debug \
+		W=1 WFPREDIR_DEBUG=1 modules
+
+# ---------------------------------------------------------------- library
+LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
+SAN_LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/san/lib/%.o,$(LIB_SRCS))
+
+lib: $(BUILD)/lib/libwfpredir.so $(BUILD)/lib/libwfpredir.a
+
+$(BUILD)/lib/%.o: lib/%.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(BUILD)/lib/libwfpredir.so: $(LIB_OBJS) lib/libwfpredir.map
+	$(CC) -shared -Wl,-soname,libwfpredir.so.$(LIB_SOVER) \
+		-Wl,--version-script=lib/libwfpredir.map -o $@.$(LIB_SOVER) $(LIB_OBJS) \
+		$(NL_LIBS) -pthread
+	ln -sf libwfpredir.so.$(LIB_SOVER) $@
+
+$(BUILD)/lib/libwfpredir.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+# ---------------------------------------------------------------- tools
+tools: $(addprefix $(BUILD)/tools/,$(TOOL_NAMES))
+
+$(BUILD)/tools/wfpredirctl: $(sort $(wildcard tools/wfpredirctl/*.c)) \
+		$(wildcard tools/wfpredirctl/*.h) $(BUILD)/lib/libwfpredir.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/lib/libwfpredir.a \
+		$(NL_LIBS) -pthread
+
+test-helpers: $(TEST_HELPERS)
+
+$(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/lib/libwfpredir.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/lib/libwfpredir.a $(NL_LIBS) -pthread
+
+# ---------------------------------------------------------------- tests
+$(BUILD)/san/lib/%.o: lib/%.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(SAN_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Ilib -o $@ $(UNIT_SRCS) $(SAN_LIB_OBJS) \
+		$(CHECK_LIBS) $(NL_LIBS) -pthread
+
+unit: $(BUILD)/san/unit-tests
+	tests/unit/run $(BUILD)/san/unit-tests
+
+check:
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory WFPREDIR_DEBUG=1 all $(BUILD)/san/unit-tests >$(BUILD).log 2>&1 \
+		|| { cat $(BUILD).log; exit 1; }
+	@tests/check
+
+check-debug:
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory all module-debug >$(BUILD)-debug.log 2>&1 \
+		|| { tail -n 100 $(BUILD)-debug.log; exit 1; }
+	@tests/check --kernel debug
+
+demo:
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory all >$(BUILD).log 2>&1 || { cat $(BUILD).log; exit 1; }
+	@tests/vm/run -- tools/demo
+
+lint:
+	@scripts/install-deps
+	@scripts/lint
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
+	rm -rf $(BUILD) $(BUILD).log $(BUILD)-debug.log
