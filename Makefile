@@ -134,6 +134,10 @@ lint:
 	@scripts/install-deps
 	@scripts/lint
 
+# For scripts: `make -s print-KDIR` prints the value the Makefile settled on.
+print-%:
+	@echo '$($*)'
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
 	rm -rf $(BUILD) $(BUILD).log $(BUILD)-debug.log
