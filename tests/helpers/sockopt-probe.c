@@ -31,24 +31,24 @@
 
 struct probe {
 	const char *api;
-	int family;	/* AF_INET, AF_INET6; mapped adds v4-mapped */
+	int family; /* AF_INET, AF_INET6; mapped adds v4-mapped */
 	bool mapped;
 	const char *proto;
 	const char *state;
 	const char *op;
 	const char *records;
-	long len;	/* -1: the op's natural length */
+	long len; /* -1: the op's natural length */
 	int optname;
 	unsigned int hold;
 };
 
-static void die(const char *msg)
+static _Noreturn void die(const char *msg)
 {
 	fprintf(stderr, "sockopt-probe: %s\n", msg);
 	exit(2);
 }
 
-static void die_errno(const char *what)
+static _Noreturn void die_errno(const char *what)
 {
 	fprintf(stderr, "sockopt-probe: %s: %s\n", what, strerror(errno));
 	exit(2);
@@ -56,14 +56,28 @@ static void die_errno(const char *what)
 
 static const char *errno_name(int err)
 {
-	static const struct { int err; const char *name; } names[] = {
-		{ 0, "ok" }, { EPERM, "EPERM" }, { EACCES, "EACCES" },
-		{ EINVAL, "EINVAL" }, { EFAULT, "EFAULT" }, { EISCONN, "EISCONN" },
-		{ ENOTCONN, "ENOTCONN" }, { EPROTO, "EPROTO" }, { EBADMSG, "EBADMSG" },
-		{ ENOSPC, "ENOSPC" }, { ENOMEM, "ENOMEM" }, { ENOENT, "ENOENT" },
-		{ ENODATA, "ENODATA" }, { EOPNOTSUPP, "EOPNOTSUPP" },
-		{ ENOPROTOOPT, "ENOPROTOOPT" }, { ENOBUFS, "ENOBUFS" },
-		{ ENOTSOCK, "ENOTSOCK" }, { EBADF, "EBADF" },
+	static const struct {
+		int err;
+		const char *name;
+	} names[] = {
+		{0, "ok"},
+		{EPERM, "EPERM"},
+		{EACCES, "EACCES"},
+		{EINVAL, "EINVAL"},
+		{EFAULT, "EFAULT"},
+		{EISCONN, "EISCONN"},
+		{ENOTCONN, "ENOTCONN"},
+		{EPROTO, "EPROTO"},
+		{EBADMSG, "EBADMSG"},
+		{ENOSPC, "ENOSPC"},
+		{ENOMEM, "ENOMEM"},
+		{ENOENT, "ENOENT"},
+		{ENODATA, "ENODATA"},
+		{EOPNOTSUPP, "EOPNOTSUPP"},
+		{ENOPROTOOPT, "ENOPROTOOPT"},
+		{ENOBUFS, "ENOBUFS"},
+		{ENOTSOCK, "ENOTSOCK"},
+		{EBADF, "EBADF"},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -193,8 +207,8 @@ static size_t make_records(const char *shape, unsigned char *buf, size_t size)
 		hdr.count = 2;
 	else if (!strcmp(shape, "badhdrlen"))
 		hdr.hdr_len = htons(sizeof(hdr) + 1);
-	else if (strcmp(shape, "shaped") && strcmp(shape, "reserved") &&
-		 strcmp(shape, "badptr") && strcmp(shape, "null"))
+	else if (strcmp(shape, "shaped") && strcmp(shape, "reserved") && strcmp(shape, "badptr") &&
+		 strcmp(shape, "null"))
 		die("unknown records shape");
 
 	if (len > size)
@@ -221,7 +235,7 @@ static int level_of(const struct probe *p)
 	return p->family == AF_INET || p->mapped ? SOL_IP : SOL_IPV6;
 }
 
-static int run_raw(const struct probe *p, int fd)
+static void run_raw(const struct probe *p, int fd)
 {
 	static unsigned char buf[4096];
 	int level = level_of(p);
@@ -240,7 +254,7 @@ static int run_raw(const struct probe *p, int fd)
 		int rc = setsockopt(fd, level, name, ptr, (socklen_t)len);
 
 		printf("%s\n", errno_name(rc ? errno : 0));
-		return 0;
+		return;
 	}
 
 	int name;
@@ -261,10 +275,9 @@ static int run_raw(const struct probe *p, int fd)
 		printf("%s\n", errno_name(errno));
 	else
 		printf("ok len=%u\n", (unsigned int)len);
-	return 0;
 }
 
-static int run_wsa(const struct probe *p, int fd)
+static void run_wsa(const struct probe *p, int fd)
 {
 	static unsigned char buf[4096];
 	DWORD code, returned = 0xdeadbeef;
@@ -296,31 +309,51 @@ static int run_wsa(const struct probe *p, int fd)
 		printf("ok returned=%u\n", returned);
 	else
 		printf("%s returned=%u\n", wfpredir_wsa_error_name(WSAGetLastError()), returned);
-	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct probe p = { .api = "raw", .family = AF_INET, .proto = "tcp",
-			   .state = "fresh", .op = "set", .records = "shaped",
-			   .len = -1 };
+	struct probe p = {.api = "raw",
+			  .family = AF_INET,
+			  .proto = "tcp",
+			  .state = "fresh",
+			  .op = "set",
+			  .records = "shaped",
+			  .len = -1};
 	int opt;
 
 	while ((opt = getopt(argc, argv, "a:f:p:s:o:r:l:n:w:")) != -1) {
 		switch (opt) {
-		case 'a': p.api = optarg; break;
+		case 'a':
+			p.api = optarg;
+			break;
 		case 'f':
 			p.family = strcmp(optarg, "4") ? AF_INET6 : AF_INET;
 			p.mapped = !strcmp(optarg, "m");
 			break;
-		case 'p': p.proto = optarg; break;
-		case 's': p.state = optarg; break;
-		case 'o': p.op = optarg; break;
-		case 'r': p.records = optarg; break;
-		case 'l': p.len = strtol(optarg, NULL, 0); break;
-		case 'n': p.optname = (int)strtol(optarg, NULL, 0); break;
-		case 'w': p.hold = (unsigned int)strtoul(optarg, NULL, 0); break;
-		default: die("bad usage; see the comment at the top of sockopt-probe.c");
+		case 'p':
+			p.proto = optarg;
+			break;
+		case 's':
+			p.state = optarg;
+			break;
+		case 'o':
+			p.op = optarg;
+			break;
+		case 'r':
+			p.records = optarg;
+			break;
+		case 'l':
+			p.len = strtol(optarg, NULL, 0);
+			break;
+		case 'n':
+			p.optname = (int)strtol(optarg, NULL, 0);
+			break;
+		case 'w':
+			p.hold = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		default:
+			die("bad usage; see the comment at the top of sockopt-probe.c");
 		}
 	}
 

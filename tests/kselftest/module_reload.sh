@@ -7,7 +7,7 @@
 # run on any kernel warning this provokes.
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
-need "$probe" insmod rmmod ip
+need "$probe" "$ctl" insmod rmmod ip
 
 ko=${WFPREDIR_MODULE:-}
 if [ ! -f "$ko" ]; then
@@ -37,6 +37,9 @@ for round in 1 2 3; do
 	"$probe" -f 6 -p udp -r shaped -w 60 >/dev/null &
 	holder=$!
 	expect_rc "round $round: rmmod succeeds with sockets open" 0 rmmod wfpredir
+	expect_rc "round $round: without the module the options are ENOPROTOOPT" 0 \
+		sh -c "'$probe' -r shaped | grep -qx ENOPROTOOPT"
+	expect_rc "round $round: wfpredirctl exits 3 without the module" 3 "$ctl" info
 	expect_rc "round $round: insmod succeeds again" 0 insmod "$ko"
 	kill "$holder"; wait "$holder" 2>/dev/null; holder=
 	expect "round $round: the reloaded module answers" EBADMSG "$probe" -r shaped
