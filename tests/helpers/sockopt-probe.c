@@ -307,8 +307,15 @@ static void run_wsa(const struct probe *p, int fd)
 
 	if (rc == 0)
 		printf("ok returned=%u\n", returned);
-	else
-		printf("%s returned=%u\n", wfpredir_wsa_error_name(WSAGetLastError()), returned);
+	else {
+		int err = WSAGetLastError();
+		const char *name = wfpredir_wsa_error_name(err);
+
+		if (name)
+			printf("%s returned=%u\n", name, returned);
+		else
+			printf("WSA%d returned=%u\n", err, returned);
+	}
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Runs every suite. tests/unit/run sets CK_TAP_LOG_FILE_NAME and turns
+ * Check's TAP into the project's; run this binary through it.
+ */
+#include "unit.h"
+
+#include <stdlib.h>
+
+int main(void)
+{
+	SRunner *sr = srunner_create(header_suite());
+	int failed;
+
+	srunner_add_suite(sr, wsa_errors_suite());
+	srunner_add_suite(sr, last_error_suite());
+	srunner_add_suite(sr, safemem_suite());
+	srunner_add_suite(sr, sockopt_suite());
+	srunner_add_suite(sr, wsaioctl_suite());
+	srunner_add_suite(sr, ctl_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

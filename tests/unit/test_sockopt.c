@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: MIT
+/* lib/sockopt.c: the native calls (0 or -errno, no WSA last error). */
+#include "unit.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void setup(void)
+{
+	fake_reset();
+	WSASetLastError(4242);
+}
+
+static void teardown(void)
+{
+	/* no native call touches the WSA last error */
+	ck_assert_int_eq(WSAGetLastError(), 4242);
+}
+
+/* Each native call on fd gives want (a negative errno). */
+static void expect_all(int fd, int want)
+{
+	unsigned char buf[64] = { 0 };
+	size_t len = sizeof(buf);
+
+	ck_assert_int_eq(wfpredir_set_records(fd, buf, sizeof(buf)), want);
+	ck_assert_int_eq(wfpredir_query_records(fd, buf, &len), want);
+	ck_assert_uint_eq(len, sizeof(buf));
+	ck_assert_int_eq(wfpredir_query_context(fd, buf, &len), want);
+	ck_assert_uint_eq(len, sizeof(buf));
+}
+
+START_TEST(a_negative_or_closed_fd_gives_ebadf)
+{
+	expect_all(-1, -EBADF);
+	expect_all(INT_MIN, -EBADF);
+	expect_all(unit_closed_fd(), -EBADF);
+}
+END_TEST
+
+START_TEST(a_pipe_or_a_regular_file_gives_enotsock)
+{
+	int p[2], fd;
+	struct stat st;
+
+	ck_assert_int_eq(pipe(p), 0);
+	expect_all(p[0], -ENOTSOCK);
+	fd = memfd_create("unit", MFD_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	expect_all(fd, -ENOTSOCK);
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+START_TEST(a_unix_or_netlink_socket_gives_eopnotsupp)
+{
+	int u = unit_socket(AF_UNIX, SOCK_STREAM, 0);
+	int n = unit_socket(AF_NETLINK, SOCK_RAW, 0);
+
+	expect_all(u, -EOPNOTSUPP);
+	expect_all(n, -EOPNOTSUPP);
+	close(u);
+	close(n);
+}
+END_TEST
+
+START_TEST(without_the_module_tcp_and_udp_over_ipv4_and_ipv6_give_enoprotoopt)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
+	size_t f, t;
+
+	unit_assert_module_absent();
+	for (f = 0; f < 2; f++) {
+		for (t = 0; t < 2; t++) {
+			int fd = unit_socket(families[f], types[t], 0);
+
+			expect_all(fd, -ENOPROTOOPT);
+			close(fd);
+		}
+	}
+}
+END_TEST
+
+START_TEST(a_query_with_a_null_len_gives_efault)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	char buf[8];
+
+	ck_assert_int_eq(wfpredir_query_records(fd, buf, NULL), -EFAULT);
+	ck_assert_int_eq(wfpredir_query_context(fd, buf, NULL), -EFAULT);
+	ck_assert_int_eq(wfpredir__native_query(&fake_sockopt, fd, WFPREDIR_SO_GET_RECORDS, buf,
+						NULL),
+			 -EFAULT);
+	ck_assert_int_eq(fake.calls, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(the_level_is_sol_ip_on_ipv4_and_sol_ipv6_on_ipv6_sockets)
+{
+	int v4 = unit_socket(AF_INET, SOCK_DGRAM, 0);
+	int v6 = unit_socket(AF_INET6, SOCK_STREAM, 0);
+	size_t len = 0;
+
+	ck_assert_int_eq(wfpredir__level(v4), SOL_IP);
+	ck_assert_int_eq(wfpredir__level(v6), SOL_IPV6);
+	ck_assert_int_eq(wfpredir__native_set(&fake_sockopt, v4, "x", 1), 0);
+	ck_assert_int_eq(fake.level, SOL_IP);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_SET_RECORDS);
+	ck_assert_int_eq(
+		wfpredir__native_query(&fake_sockopt, v6, WFPREDIR_SO_GET_CONTEXT, NULL, &len), 0);
+	ck_assert_int_eq(fake.level, SOL_IPV6);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_GET_CONTEXT);
+	close(v4);
+	close(v6);
+}
+END_TEST
+
+START_TEST(set_hands_the_records_and_their_length_to_the_kernel)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	static const char records[] = "opaque records";
+
+	ck_assert_int_eq(wfpredir__native_set(&fake_sockopt, fd, records, sizeof(records)), 0);
+	ck_assert_int_eq(fake.calls, 1);
+	ck_assert_ptr_eq(fake.buf, records);
+	ck_assert_uint_eq(fake.asked, sizeof(records));
+	fake.err = -EBADMSG;
+	ck_assert_int_eq(wfpredir__native_set(&fake_sockopt, fd, records, sizeof(records)),
+			 -EBADMSG);
+	close(fd);
+}
+END_TEST
+
+START_TEST(set_with_more_than_int_max_bytes_gives_einval_without_asking_the_kernel)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_eq(wfpredir__native_set(&fake_sockopt, fd, "x", (size_t)INT_MAX + 1),
+			 -EINVAL);
+	ck_assert_int_eq(fake.calls, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_kernel_reply_longer_than_the_buffer_gives_enobufs_and_the_size_needed)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char data[300], buf[100];
+	size_t len = sizeof(buf);
+
+	memset(data, 0xab, sizeof(data));
+	memset(buf, 0, sizeof(buf));
+	fake.data = data;
+	fake.data_len = sizeof(data);
+	ck_assert_int_eq(wfpredir__native_query(&fake_sockopt, fd, WFPREDIR_SO_GET_RECORDS, buf,
+						&len),
+			 -ENOBUFS);
+	ck_assert_uint_eq(len, sizeof(data));
+	ck_assert_uint_eq(fake.asked, sizeof(buf));
+	ck_assert_int_eq(buf[0], 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_kernel_reply_that_fits_gives_zero_and_the_bytes_written)
+{
+	int fd = unit_socket(AF_INET6, SOCK_DGRAM, 0);
+	unsigned char buf[100];
+	size_t len = sizeof(buf);
+
+	fake.data = "context";
+	fake.data_len = 7;
+	ck_assert_int_eq(
+		wfpredir__native_query(&fake_sockopt, fd, WFPREDIR_SO_GET_CONTEXT, buf, &len), 0);
+	ck_assert_uint_eq(len, 7);
+	ck_assert_int_eq(memcmp(buf, "context", 7), 0);
+
+	len = 7; /* exactly the size */
+	ck_assert_int_eq(
+		wfpredir__native_query(&fake_sockopt, fd, WFPREDIR_SO_GET_CONTEXT, buf, &len), 0);
+	ck_assert_uint_eq(len, 7);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_null_buffer_asks_the_kernel_for_the_size_with_len_zero)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	size_t len = 4096;
+
+	fake.data = "records";
+	fake.data_len = 7;
+	ck_assert_int_eq(wfpredir__native_query(&fake_sockopt, fd, WFPREDIR_SO_GET_RECORDS, NULL,
+						&len),
+			 -ENOBUFS);
+	ck_assert_uint_eq(fake.asked, 0);
+	ck_assert_uint_eq(len, 7);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_kernel_error_is_returned_with_len_unchanged)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[16];
+	size_t len = sizeof(buf);
+
+	fake.err = -ENOENT;
+	ck_assert_int_eq(wfpredir__native_query(&fake_sockopt, fd, WFPREDIR_SO_GET_RECORDS, buf,
+						&len),
+			 -ENOENT);
+	ck_assert_uint_eq(len, sizeof(buf));
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_len_above_int_max_reaches_the_kernel_as_int_max)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[16];
+	size_t len = (size_t)UINT_MAX + 5;
+
+	fake.data = "r";
+	fake.data_len = 1;
+	ck_assert_int_eq(
+		wfpredir__native_query(&fake_sockopt, fd, WFPREDIR_SO_GET_RECORDS, buf, &len), 0);
+	ck_assert_uint_eq(fake.asked, INT_MAX);
+	ck_assert_uint_eq(len, 1);
+	close(fd);
+}
+END_TEST
+
+Suite *sockopt_suite(void)
+{
+	Suite *s = suite_create("sockopt");
+	TCase *tc = tcase_create("sockopt");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, a_negative_or_closed_fd_gives_ebadf);
+	tcase_add_test(tc, a_pipe_or_a_regular_file_gives_enotsock);
+	tcase_add_test(tc, a_unix_or_netlink_socket_gives_eopnotsupp);
+	tcase_add_test(tc, without_the_module_tcp_and_udp_over_ipv4_and_ipv6_give_enoprotoopt);
+	tcase_add_test(tc, a_query_with_a_null_len_gives_efault);
+	tcase_add_test(tc, the_level_is_sol_ip_on_ipv4_and_sol_ipv6_on_ipv6_sockets);
+	tcase_add_test(tc, set_hands_the_records_and_their_length_to_the_kernel);
+	tcase_add_test(tc, set_with_more_than_int_max_bytes_gives_einval_without_asking_the_kernel);
+	tcase_add_test(tc, a_kernel_reply_longer_than_the_buffer_gives_enobufs_and_the_size_needed);
+	tcase_add_test(tc, a_kernel_reply_that_fits_gives_zero_and_the_bytes_written);
+	tcase_add_test(tc, a_null_buffer_asks_the_kernel_for_the_size_with_len_zero);
+	tcase_add_test(tc, a_kernel_error_is_returned_with_len_unchanged);
+	tcase_add_test(tc, a_len_above_int_max_reaches_the_kernel_as_int_max);
+	suite_add_tcase(s, tc);
+	return s;
+}

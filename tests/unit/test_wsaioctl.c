@@ -1,0 +1,742 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lib/wsaioctl.c: WSAIoctl() with Windows semantics. Tests call WSAIoctl()
+ * on real sockets of the host kernel (no wfpredir module), or
+ * wfpredir__ioctl() with the fake kernel for replies only the module gives.
+ */
+#include "unit.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define POISON 0xdeadbeefu
+#define LAST_ERROR 4242
+
+static const DWORD all_codes[] = {
+	SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS,
+	SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
+	SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT,
+	SIO_FLUSH,
+};
+
+static const DWORD wfp_codes[] = {
+	SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS,
+	SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
+	SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT,
+};
+
+static const DWORD query_codes[] = {
+	SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
+	SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT,
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const int rw_none[] = { PROT_READ | PROT_WRITE, PROT_NONE };
+static const int ro[] = { PROT_READ };
+static const int none[] = { PROT_NONE };
+
+static unsigned char records[64] = "records blob";
+
+static void setup(void)
+{
+	fake_reset();
+	WSASetLastError(LAST_ERROR);
+}
+
+/* WSAIoctl() as a non-overlapped Windows caller makes it, with sensible
+ * buffers for the code: records in for SET, buf out for QUERY. */
+static int call(SOCKET s, DWORD code, DWORD *ret)
+{
+	static unsigned char buf[256];
+
+	if (code == SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS)
+		return WSAIoctl(s, code, records, sizeof(records), NULL, 0, ret, NULL, NULL);
+	return WSAIoctl(s, code, NULL, 0, buf, sizeof(buf), ret, NULL, NULL);
+}
+
+static void expect_fail(int rc, int wsa)
+{
+	ck_assert_int_eq(rc, SOCKET_ERROR);
+	ck_assert_msg(WSAGetLastError() == wsa, "WSAGetLastError() is %d (%s), expected %d (%s)",
+		      WSAGetLastError(), wfpredir_wsa_error_name(WSAGetLastError()), wsa,
+		      wfpredir_wsa_error_name(wsa));
+}
+
+/* Every code in codes fails on s with wsa and 0 bytes returned. */
+static void expect_codes_fail(SOCKET s, const DWORD *codes, size_t n, int wsa)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		DWORD ret = POISON;
+
+		WSASetLastError(LAST_ERROR);
+		expect_fail(call(s, codes[i], &ret), wsa);
+		ck_assert_uint_eq(ret, 0);
+	}
+}
+
+/* ------------------------------------------------------ lpcbBytesReturned */
+
+START_TEST(a_null_lpcbBytesReturned_fails_with_WSAEFAULT_for_every_code)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	size_t i;
+
+	for (i = 0; i < N(all_codes); i++)
+		expect_fail(call(fd, all_codes[i], NULL), WSAEFAULT);
+	expect_fail(call(fd, 0x12345678, NULL), WSAEFAULT);
+	close(fd);
+}
+END_TEST
+
+START_TEST(an_unmapped_lpcbBytesReturned_fails_with_WSAEFAULT_without_a_crash)
+{
+	int fd = unit_socket(AF_INET6, SOCK_STREAM, 0);
+	size_t i;
+
+	for (i = 0; i < N(all_codes); i++)
+		expect_fail(call(fd, all_codes[i], (DWORD *)16), WSAEFAULT);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_PROT_NONE_or_read_only_lpcbBytesReturned_fails_with_WSAEFAULT)
+{
+	int fd = unit_socket(AF_INET, SOCK_DGRAM, 0);
+	DWORD *n = unit_map(1, none), *r = unit_map(1, ro);
+	unsigned char *p = unit_map(2, rw_none);
+	size_t i;
+
+	for (i = 0; i < N(all_codes); i++) {
+		expect_fail(call(fd, all_codes[i], n), WSAEFAULT);
+		expect_fail(call(fd, all_codes[i], r), WSAEFAULT);
+		/* the last two bytes of a page, then PROT_NONE */
+		expect_fail(call(fd, all_codes[i], (DWORD *)(p + unit_page_size() - 2)), WSAEFAULT);
+	}
+	ck_assert_uint_eq(*(unsigned char *)r, 0x5a);
+	close(fd);
+}
+END_TEST
+
+START_TEST(lpcbBytesReturned_is_checked_before_the_socket_as_wine_does)
+{
+	expect_fail(call(-1, SIO_FLUSH, NULL), WSAEFAULT);
+	expect_fail(call(unit_closed_fd(), SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS, (DWORD *)16),
+		    WSAEFAULT);
+}
+END_TEST
+
+/* ------------------------------------------------------------- sockets */
+
+START_TEST(a_negative_or_closed_fd_fails_with_WSAENOTSOCK)
+{
+	expect_codes_fail(-1, all_codes, N(all_codes), WSAENOTSOCK);
+	expect_codes_fail(INVALID_SOCKET, all_codes, N(all_codes), WSAENOTSOCK);
+	expect_codes_fail(unit_closed_fd(), all_codes, N(all_codes), WSAENOTSOCK);
+}
+END_TEST
+
+START_TEST(a_pipe_fails_with_WSAENOTSOCK)
+{
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	expect_codes_fail(p[0], all_codes, N(all_codes), WSAENOTSOCK);
+	expect_codes_fail(p[1], all_codes, N(all_codes), WSAENOTSOCK);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+START_TEST(a_regular_file_fails_with_WSAENOTSOCK)
+{
+	int fd = memfd_create("unit", MFD_CLOEXEC);
+	struct stat st;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	expect_codes_fail(fd, all_codes, N(all_codes), WSAENOTSOCK);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_unix_or_netlink_socket_fails_with_WSAEOPNOTSUPP)
+{
+	int u = unit_socket(AF_UNIX, SOCK_DGRAM, 0);
+	int n = unit_socket(AF_NETLINK, SOCK_RAW, 0);
+
+	expect_codes_fail(u, wfp_codes, N(wfp_codes), WSAEOPNOTSUPP);
+	expect_codes_fail(n, wfp_codes, N(wfp_codes), WSAEOPNOTSUPP);
+	close(u);
+	close(n);
+}
+END_TEST
+
+START_TEST(a_raw_ip_socket_fails_with_WSAEOPNOTSUPP)
+{
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
+
+	if (fd < 0) /* unprivileged: a ping socket, where the host allows it */
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
+	ck_assert_msg(fd >= 0, "no raw or ping socket: %s", strerror(errno));
+	expect_codes_fail(fd, wfp_codes, N(wfp_codes), WSAEOPNOTSUPP);
+	close(fd);
+}
+END_TEST
+
+START_TEST(without_the_module_tcp_and_udp_over_ipv4_and_ipv6_fail_with_WSAEOPNOTSUPP)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
+	size_t f, t;
+
+	unit_assert_module_absent();
+	for (f = 0; f < N(families); f++) {
+		for (t = 0; t < N(types); t++) {
+			int fd = unit_socket(families[f], types[t], 0);
+
+			expect_codes_fail(fd, wfp_codes, N(wfp_codes), WSAEOPNOTSUPP);
+			close(fd);
+		}
+	}
+}
+END_TEST
+
+/* --------------------------------------------------------- codes, flush */
+
+START_TEST(an_unknown_code_fails_with_WSAEINVAL)
+{
+	/*
+	 * Near misses of the WFP codes (0x480000DC was seen in third-party
+	 * code), SIO_GET_EXTENSION_FUNCTION_POINTER, FIONREAD, and extremes.
+	 */
+	static const DWORD unknown[] = {
+		0x480000DC, 0x980000DF, 0x580000DC, 0xC8000006, 0x4004667F, 0, 0xFFFFFFFF,
+	};
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	size_t i;
+
+	for (i = 0; i < N(unknown); i++) {
+		DWORD ret = POISON;
+
+		expect_fail(WSAIoctl(fd, unknown[i], records, sizeof(records), records,
+				     sizeof(records), &ret, NULL, NULL),
+			    WSAEINVAL);
+		ck_assert_uint_eq(ret, 0);
+	}
+	close(fd);
+}
+END_TEST
+
+START_TEST(SIO_FLUSH_succeeds_with_zero_bytes_and_keeps_the_last_error)
+{
+	int tcp = unit_socket(AF_INET, SOCK_STREAM, 0);
+	int unx = unit_socket(AF_UNIX, SOCK_STREAM, 0);
+	DWORD ret = POISON;
+
+	ck_assert_int_eq(WSAIoctl(tcp, SIO_FLUSH, NULL, 0, NULL, 0, &ret, NULL, NULL), 0);
+	ck_assert_uint_eq(ret, 0);
+	ck_assert_int_eq(WSAGetLastError(), LAST_ERROR);
+	ret = POISON;
+	ck_assert_int_eq(WSAIoctl(unx, SIO_FLUSH, NULL, 0, NULL, 0, &ret, NULL, NULL), 0);
+	ck_assert_uint_eq(ret, 0);
+	close(tcp);
+	close(unx);
+}
+END_TEST
+
+START_TEST(lpOverlapped_and_lpCompletionRoutine_are_ignored_and_untouched)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	WSAOVERLAPPED ov, copy;
+	LPWSAOVERLAPPED_COMPLETION_ROUTINE routine;
+	DWORD ret = POISON;
+	size_t i;
+
+	memset(&ov, 0xa5, sizeof(ov));
+	copy = ov;
+	/* abort() has another signature; it must never be called */
+	routine = (LPWSAOVERLAPPED_COMPLETION_ROUTINE)(void (*)(void))abort;
+	ck_assert_int_eq(WSAIoctl(fd, SIO_FLUSH, NULL, 0, NULL, 0, &ret, &ov, routine), 0);
+	ck_assert_uint_eq(ret, 0);
+	for (i = 0; i < N(wfp_codes); i++) {
+		unsigned char buf[64];
+
+		ret = POISON;
+		expect_fail(WSAIoctl(fd, wfp_codes[i], records, sizeof(records), buf,
+				     wfp_codes[i] == SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS
+					     ? 0
+					     : sizeof(buf),
+				     &ret, &ov, routine),
+			    WSAEOPNOTSUPP); /* synchronous, no WSA_IO_PENDING */
+		ck_assert_uint_eq(ret, 0);
+	}
+	/* an unmapped overlapped pointer is not looked at either */
+	ck_assert_int_eq(
+		WSAIoctl(fd, SIO_FLUSH, NULL, 0, NULL, 0, &ret, (LPWSAOVERLAPPED)16, routine), 0);
+	ck_assert_int_eq(memcmp(&ov, &copy, sizeof(ov)), 0);
+	close(fd);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ SET */
+
+START_TEST(SET_with_cbOutBuffer_not_zero_fails_with_WSAEINVAL)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char out[8];
+	DWORD ret = POISON;
+
+	expect_fail(wfpredir__ioctl(&fake_sockopt, fd, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS,
+				    records, sizeof(records), out, sizeof(out), &ret),
+		    WSAEINVAL);
+	ck_assert_uint_eq(ret, 0);
+	expect_fail(WSAIoctl(fd, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, records, sizeof(records),
+			     NULL, 1, &ret, NULL, NULL),
+		    WSAEINVAL);
+	ck_assert_int_eq(fake.calls, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(SET_with_cbInBuffer_zero_fails_with_WSAEINVAL)
+{
+	int fd = unit_socket(AF_INET6, SOCK_DGRAM, 0);
+	DWORD ret = POISON;
+
+	expect_fail(wfpredir__ioctl(&fake_sockopt, fd, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS,
+				    records, 0, NULL, 0, &ret),
+		    WSAEINVAL);
+	ck_assert_uint_eq(ret, 0);
+	expect_fail(WSAIoctl(fd, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, NULL, 0, NULL, 0, &ret,
+			     NULL, NULL),
+		    WSAEINVAL);
+	ck_assert_int_eq(fake.calls, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(SET_with_a_null_lpvInBuffer_and_a_size_fails_with_WSAEFAULT)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	DWORD ret = POISON;
+
+	expect_fail(WSAIoctl(fd, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, NULL, 100, NULL, 0, &ret,
+			     NULL, NULL),
+		    WSAEFAULT);
+	ck_assert_uint_eq(ret, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(SET_with_an_unmapped_or_PROT_NONE_lpvInBuffer_fails_with_WSAEFAULT)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char *n = unit_map(1, none), *p = unit_map(2, rw_none);
+	void *bad[] = { (void *)16, n, p + unit_page_size() - 8 /* runs into PROT_NONE */ };
+	size_t i;
+
+	for (i = 0; i < N(bad); i++) {
+		DWORD ret = POISON;
+
+		expect_fail(WSAIoctl(fd, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, bad[i], 16, NULL,
+				     0, &ret, NULL, NULL),
+			    WSAEFAULT);
+		ck_assert_uint_eq(ret, 0);
+		ret = POISON;
+		expect_fail(wfpredir__ioctl(&fake_sockopt, fd,
+					    SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, bad[i], 16,
+					    NULL, 0, &ret),
+			    WSAEFAULT);
+		ck_assert_uint_eq(ret, 0);
+	}
+	ck_assert_int_eq(fake.calls, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_successful_SET_returns_zero_with_cbInBuffer_bytes_and_keeps_the_last_error)
+{
+	int v4 = unit_socket(AF_INET, SOCK_STREAM, 0);
+	int v6 = unit_socket(AF_INET6, SOCK_DGRAM, 0);
+	DWORD ret = POISON;
+
+	ck_assert_int_eq(wfpredir__ioctl(&fake_sockopt, v4, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS,
+					 records, 40, NULL, 0, &ret),
+			 0);
+	ck_assert_uint_eq(ret, 40);
+	ck_assert_int_eq(WSAGetLastError(), LAST_ERROR);
+	ck_assert_int_eq(fake.level, SOL_IP);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_SET_RECORDS);
+	ck_assert_uint_eq(fake.asked, 40);
+	ck_assert_int_eq(memcmp(fake.set_copy, records, 40), 0);
+
+	ck_assert_int_eq(wfpredir__ioctl(&fake_sockopt, v6, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS,
+					 records, 1, NULL, 0, &ret),
+			 0);
+	ck_assert_uint_eq(ret, 1);
+	ck_assert_int_eq(fake.level, SOL_IPV6);
+	close(v4);
+	close(v6);
+}
+END_TEST
+
+START_TEST(SET_kernel_errors_reach_WSAGetLastError_through_the_table)
+{
+	static const struct {
+		int err, wsa;
+	} cases[] = {
+		{ -EPERM, WSAEACCES },		{ -EISCONN, WSAEINVAL },
+		{ -EINVAL, WSAEINVAL },		{ -EBADMSG, WSAEINVAL },
+		{ -EPROTO, WSAEINVAL },		{ -ENOSPC, WSAENOBUFS },
+		{ -ENOMEM, WSAENOBUFS },	{ -EFAULT, WSAEFAULT },
+		{ -EOPNOTSUPP, WSAEOPNOTSUPP }, { -ENOPROTOOPT, WSAEOPNOTSUPP },
+	};
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	size_t i;
+
+	for (i = 0; i < N(cases); i++) {
+		DWORD ret = POISON;
+
+		fake.err = cases[i].err;
+		expect_fail(wfpredir__ioctl(&fake_sockopt, fd,
+					    SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, records,
+					    sizeof(records), NULL, 0, &ret),
+			    cases[i].wsa);
+		ck_assert_uint_eq(ret, 0);
+	}
+	close(fd);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- QUERY */
+
+START_TEST(a_query_with_an_unmapped_PROT_NONE_or_read_only_lpvOutBuffer_fails_with_WSAEFAULT)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char *n = unit_map(1, none), *r = unit_map(1, ro), *p = unit_map(2, rw_none);
+	void *bad[] = { (void *)16, n, r, p + unit_page_size() - 8 };
+	size_t i, j;
+
+	fake.data = "records";
+	fake.data_len = 7;
+	for (i = 0; i < N(bad); i++) {
+		for (j = 0; j < N(query_codes); j++) {
+			DWORD ret = POISON;
+
+			expect_fail(WSAIoctl(fd, query_codes[j], NULL, 0, bad[i], 64, &ret, NULL,
+					     NULL),
+				    WSAEFAULT);
+			ck_assert_uint_eq(ret, 0);
+			ret = POISON;
+			expect_fail(wfpredir__ioctl(&fake_sockopt, fd, query_codes[j], NULL, 0,
+						    bad[i], 64, &ret),
+				    WSAEFAULT);
+			ck_assert_uint_eq(ret, 0);
+		}
+	}
+	ck_assert_int_eq(fake.calls, 0);
+	ck_assert_uint_eq(r[0], 0x5a);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_cbOutBuffer_larger_than_the_real_buffer_fails_with_WSAEFAULT)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char *p = unit_map(2, rw_none);
+	DWORD ret = POISON;
+
+	expect_fail(wfpredir__ioctl(&fake_sockopt, fd, SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
+				    NULL, 0, p, (DWORD)unit_page_size() + 1, &ret),
+		    WSAEFAULT);
+	ck_assert_int_eq(fake.calls, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(pointer_and_parameter_checks_come_before_the_family_check)
+{
+	int u = unit_socket(AF_UNIX, SOCK_STREAM, 0);
+	DWORD ret;
+
+	expect_fail(WSAIoctl(u, SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT, NULL, 0, (void *)16, 8,
+			     &ret, NULL, NULL),
+		    WSAEFAULT);
+	expect_fail(WSAIoctl(u, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, records, 8, NULL, 8, &ret,
+			     NULL, NULL),
+		    WSAEINVAL);
+	expect_fail(WSAIoctl(u, 0x12345678, NULL, 0, NULL, 0, &ret, NULL, NULL), WSAEINVAL);
+	close(u);
+}
+END_TEST
+
+START_TEST(a_query_that_fits_returns_zero_and_the_bytes_written_and_keeps_the_last_error)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[64];
+	size_t i;
+
+	fake.data = "redirect data";
+	fake.data_len = 13;
+	for (i = 0; i < N(query_codes); i++) {
+		DWORD ret = POISON;
+
+		memset(buf, 0, sizeof(buf));
+		ck_assert_int_eq(wfpredir__ioctl(&fake_sockopt, fd, query_codes[i], NULL, 0, buf,
+						 sizeof(buf), &ret),
+				 0);
+		ck_assert_uint_eq(ret, 13);
+		ck_assert_int_eq(memcmp(buf, "redirect data", 13), 0);
+		ck_assert_int_eq(WSAGetLastError(), LAST_ERROR);
+		ck_assert_int_eq(fake.level, SOL_IP);
+		ck_assert_uint_eq(fake.asked, sizeof(buf));
+	}
+	close(fd);
+}
+END_TEST
+
+START_TEST(the_queries_ask_for_the_records_and_context_options_at_the_family_level)
+{
+	int v6 = unit_socket(AF_INET6, SOCK_STREAM, 0);
+	unsigned char buf[16];
+	DWORD ret;
+
+	fake.data = "x";
+	fake.data_len = 1;
+	ck_assert_int_eq(wfpredir__ioctl(&fake_sockopt, v6,
+					 SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS, NULL, 0, buf,
+					 sizeof(buf), &ret),
+			 0);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_GET_RECORDS);
+	ck_assert_int_eq(fake.level, SOL_IPV6);
+	ck_assert_int_eq(wfpredir__ioctl(&fake_sockopt, v6,
+					 SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT, NULL, 0, buf,
+					 sizeof(buf), &ret),
+			 0);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_GET_CONTEXT);
+	ck_assert_int_eq(fake.level, SOL_IPV6);
+	close(v6);
+}
+END_TEST
+
+START_TEST(a_query_into_a_too_small_buffer_fails_with_WSAEFAULT_and_the_size_needed)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char data[300], buf[100];
+	size_t i;
+
+	memset(data, 0xab, sizeof(data));
+	fake.data = data;
+	fake.data_len = sizeof(data);
+	for (i = 0; i < N(query_codes); i++) {
+		DWORD ret = POISON;
+
+		memset(buf, 0, sizeof(buf));
+		expect_fail(wfpredir__ioctl(&fake_sockopt, fd, query_codes[i], NULL, 0, buf,
+					    sizeof(buf), &ret),
+			    WSAEFAULT);
+		ck_assert_uint_eq(ret, sizeof(data));
+		ck_assert_uint_eq(fake.asked, sizeof(buf));
+		ck_assert_int_eq(buf[0], 0); /* nothing copied */
+	}
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_query_with_cbOutBuffer_zero_or_a_null_buffer_is_a_size_probe)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[8];
+	DWORD ret = POISON;
+
+	fake.data = "some redirect records";
+	fake.data_len = 21;
+	expect_fail(wfpredir__ioctl(&fake_sockopt, fd, SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
+				    NULL, 0, buf, 0, &ret),
+		    WSAEFAULT);
+	ck_assert_uint_eq(ret, 21);
+	ck_assert_uint_eq(fake.asked, 0);
+
+	ret = POISON;
+	fake.asked = 99;
+	expect_fail(wfpredir__ioctl(&fake_sockopt, fd, SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT,
+				    NULL, 0, NULL, 4096, &ret),
+		    WSAEFAULT);
+	ck_assert_uint_eq(ret, 21);
+	ck_assert_uint_eq(fake.asked, 0);
+	ck_assert_ptr_null(fake.buf);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_caller_that_probes_the_size_then_queries_gets_the_data)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char data[700];
+	DWORD ret = 0, size;
+	unsigned char *buf;
+	size_t i;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)i;
+	fake.data = data;
+	fake.data_len = sizeof(data);
+	/* the Windows remarks: pass 0 to learn the size */
+	expect_fail(wfpredir__ioctl(&fake_sockopt, fd, SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
+				    NULL, 0, NULL, 0, &ret),
+		    WSAEFAULT);
+	size = ret;
+	buf = malloc(size);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(wfpredir__ioctl(&fake_sockopt, fd,
+					 SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS, NULL, 0, buf,
+					 size, &ret),
+			 0);
+	ck_assert_uint_eq(ret, sizeof(data));
+	ck_assert_int_eq(memcmp(buf, data, sizeof(data)), 0);
+	free(buf);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_caller_that_doubles_its_buffer_on_WSAEFAULT_gets_the_data)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char data[1100];
+	unsigned char *buf = NULL;
+	DWORD size = 16, ret = 0;
+	int rc, rounds = 0;
+
+	memset(data, 0x3c, sizeof(data));
+	fake.data = data;
+	fake.data_len = sizeof(data);
+	for (;;) {
+		unsigned char *bigger = realloc(buf, size);
+
+		ck_assert_ptr_nonnull(bigger);
+		buf = bigger;
+		rc = wfpredir__ioctl(&fake_sockopt, fd, SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT,
+				     NULL, 0, buf, size, &ret);
+		if (rc == 0 || WSAGetLastError() != WSAEFAULT)
+			break;
+		size *= 2;
+		ck_assert_int_lt(++rounds, 10);
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(ret, sizeof(data));
+	ck_assert_uint_eq(size, 2048);
+	ck_assert_int_eq(memcmp(buf, data, sizeof(data)), 0);
+	free(buf);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_connection_not_redirected_or_without_context_fails_with_FWP_E_NOT_FOUND)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[64];
+	DWORD ret = POISON;
+
+	fake.err = -ENOENT;
+	expect_fail(wfpredir__ioctl(&fake_sockopt, fd, SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
+				    NULL, 0, buf, sizeof(buf), &ret),
+		    FWP_E_NOT_FOUND);
+	ck_assert_uint_eq(ret, 0);
+	fake.err = -ENODATA;
+	ret = POISON;
+	expect_fail(wfpredir__ioctl(&fake_sockopt, fd, SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT,
+				    NULL, 0, buf, sizeof(buf), &ret),
+		    FWP_E_NOT_FOUND);
+	ck_assert_uint_eq(ret, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_query_on_an_unconnected_socket_fails_with_WSAENOTCONN)
+{
+	int fd = unit_socket(AF_INET6, SOCK_STREAM, 0);
+	unsigned char buf[64];
+	DWORD ret = POISON;
+
+	fake.err = -ENOTCONN;
+	expect_fail(wfpredir__ioctl(&fake_sockopt, fd, SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
+				    NULL, 0, buf, sizeof(buf), &ret),
+		    WSAENOTCONN);
+	ck_assert_uint_eq(ret, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_query_ignores_lpvInBuffer_and_cbInBuffer)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[16];
+	DWORD ret = POISON;
+
+	fake.data = "ok";
+	fake.data_len = 2;
+	ck_assert_int_eq(wfpredir__ioctl(&fake_sockopt, fd,
+					 SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS, (void *)16,
+					 100000, buf, sizeof(buf), &ret),
+			 0);
+	ck_assert_uint_eq(ret, 2);
+	close(fd);
+}
+END_TEST
+
+Suite *wsaioctl_suite(void)
+{
+	Suite *s = suite_create("wsaioctl");
+	TCase *tc = tcase_create("wsaioctl");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, a_null_lpcbBytesReturned_fails_with_WSAEFAULT_for_every_code);
+	tcase_add_test(tc, an_unmapped_lpcbBytesReturned_fails_with_WSAEFAULT_without_a_crash);
+	tcase_add_test(tc, a_PROT_NONE_or_read_only_lpcbBytesReturned_fails_with_WSAEFAULT);
+	tcase_add_test(tc, lpcbBytesReturned_is_checked_before_the_socket_as_wine_does);
+	tcase_add_test(tc, a_negative_or_closed_fd_fails_with_WSAENOTSOCK);
+	tcase_add_test(tc, a_pipe_fails_with_WSAENOTSOCK);
+	tcase_add_test(tc, a_regular_file_fails_with_WSAENOTSOCK);
+	tcase_add_test(tc, a_unix_or_netlink_socket_fails_with_WSAEOPNOTSUPP);
+	tcase_add_test(tc, a_raw_ip_socket_fails_with_WSAEOPNOTSUPP);
+	tcase_add_test(tc,
+		       without_the_module_tcp_and_udp_over_ipv4_and_ipv6_fail_with_WSAEOPNOTSUPP);
+	tcase_add_test(tc, an_unknown_code_fails_with_WSAEINVAL);
+	tcase_add_test(tc, SIO_FLUSH_succeeds_with_zero_bytes_and_keeps_the_last_error);
+	tcase_add_test(tc, lpOverlapped_and_lpCompletionRoutine_are_ignored_and_untouched);
+	tcase_add_test(tc, SET_with_cbOutBuffer_not_zero_fails_with_WSAEINVAL);
+	tcase_add_test(tc, SET_with_cbInBuffer_zero_fails_with_WSAEINVAL);
+	tcase_add_test(tc, SET_with_a_null_lpvInBuffer_and_a_size_fails_with_WSAEFAULT);
+	tcase_add_test(tc, SET_with_an_unmapped_or_PROT_NONE_lpvInBuffer_fails_with_WSAEFAULT);
+	tcase_add_test(
+		tc, a_successful_SET_returns_zero_with_cbInBuffer_bytes_and_keeps_the_last_error);
+	tcase_add_test(tc, SET_kernel_errors_reach_WSAGetLastError_through_the_table);
+	tcase_add_test(
+		tc,
+		a_query_with_an_unmapped_PROT_NONE_or_read_only_lpvOutBuffer_fails_with_WSAEFAULT);
+	tcase_add_test(tc, a_cbOutBuffer_larger_than_the_real_buffer_fails_with_WSAEFAULT);
+	tcase_add_test(tc, pointer_and_parameter_checks_come_before_the_family_check);
+	tcase_add_test(
+		tc, a_query_that_fits_returns_zero_and_the_bytes_written_and_keeps_the_last_error);
+	tcase_add_test(tc, the_queries_ask_for_the_records_and_context_options_at_the_family_level);
+	tcase_add_test(tc,
+		       a_query_into_a_too_small_buffer_fails_with_WSAEFAULT_and_the_size_needed);
+	tcase_add_test(tc, a_query_with_cbOutBuffer_zero_or_a_null_buffer_is_a_size_probe);
+	tcase_add_test(tc, a_caller_that_probes_the_size_then_queries_gets_the_data);
+	tcase_add_test(tc, a_caller_that_doubles_its_buffer_on_WSAEFAULT_gets_the_data);
+	tcase_add_test(tc,
+		       a_connection_not_redirected_or_without_context_fails_with_FWP_E_NOT_FOUND);
+	tcase_add_test(tc, a_query_on_an_unconnected_socket_fails_with_WSAENOTCONN);
+	tcase_add_test(tc, a_query_ignores_lpvInBuffer_and_cbInBuffer);
+	suite_add_tcase(s, tc);
+	return s;
+}

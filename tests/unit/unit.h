@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libwfpredir unit tests: one Check suite per library source, each in
+ * test_<source>.c; main.c runs them all and tests/unit/run prints TAP.
+ * Test names are sentences: tests/unit/run turns their underscores into
+ * spaces.
+ */
+#ifndef WFPREDIR_UNIT_H
+#define WFPREDIR_UNIT_H
+
+#include "internal.h" /* lib/internal.h: the Makefile passes -Ilib */
+
+#include <check.h>
+#include <stddef.h>
+
+Suite *header_suite(void);
+Suite *wsa_errors_suite(void);
+Suite *last_error_suite(void);
+Suite *safemem_suite(void);
+Suite *sockopt_suite(void);
+Suite *wsaioctl_suite(void);
+Suite *ctl_suite(void);
+
+/* helpers.c */
+
+/* The source tree: $WFPREDIR_SRCDIR (tests/unit/run sets it), else ".". */
+const char *unit_srcdir(void);
+
+/* An anonymous mapping of pages pages, filled with 0x5a; page i has prot[i]. */
+size_t unit_page_size(void);
+void *unit_map(size_t pages, const int *prot);
+void unit_unmap(void *addr, size_t pages);
+
+/* A descriptor number that is not open. */
+int unit_closed_fd(void);
+
+/* A socket(); the test fails if it cannot be made. */
+int unit_socket(int family, int type, int protocol);
+
+/* The unit tests assume the host runs without wfpredir.ko. */
+void unit_assert_module_absent(void);
+
+/*
+ * A stand-in for a kernel with the module loaded (fake_kernel.c), for the
+ * replies the host kernel cannot give. get() answers like the module: with
+ * err if set, else "too small" (success, nothing copied, len = data_len) or
+ * the data. Every call is recorded.
+ */
+struct fake_kernel {
+	int err;
+	const void *data;
+	socklen_t data_len;
+
+	int calls;
+	int level;
+	int name;
+	socklen_t asked;
+	const void *buf;
+	unsigned char set_copy[4096];
+};
+
+extern struct fake_kernel fake;
+extern const struct wfpredir_sockopt_ops fake_sockopt;
+void fake_reset(void);
+
+#endif /* WFPREDIR_UNIT_H */
