@@ -62,7 +62,7 @@ module:
 module-debug:
 	@tests/vm/build-debug-kernel
 	rm -rf $(BUILD)/kmod-debug && mkdir -p $(BUILD)/kmod-debug
-	cp -r Kbuild kmod $(BUILD)/kmod-debug/
+	cp -r --parents Kbuild kmod tests/modules $(BUILD)/kmod-debug/
 	$(MAKE) -C $$(tests/vm/build-debug-kernel --print-dir) M=$(CURDIR)/$(BUILD)/kmod-debug \
 		W=1 WFPREDIR_DEBUG=1 modules
 

@@ -60,24 +60,24 @@ static const char *errno_name(int err)
 		int err;
 		const char *name;
 	} names[] = {
-		{0, "ok"},
-		{EPERM, "EPERM"},
-		{EACCES, "EACCES"},
-		{EINVAL, "EINVAL"},
-		{EFAULT, "EFAULT"},
-		{EISCONN, "EISCONN"},
-		{ENOTCONN, "ENOTCONN"},
-		{EPROTO, "EPROTO"},
-		{EBADMSG, "EBADMSG"},
-		{ENOSPC, "ENOSPC"},
-		{ENOMEM, "ENOMEM"},
-		{ENOENT, "ENOENT"},
-		{ENODATA, "ENODATA"},
-		{EOPNOTSUPP, "EOPNOTSUPP"},
-		{ENOPROTOOPT, "ENOPROTOOPT"},
-		{ENOBUFS, "ENOBUFS"},
-		{ENOTSOCK, "ENOTSOCK"},
-		{EBADF, "EBADF"},
+		{ 0, "ok" },
+		{ EPERM, "EPERM" },
+		{ EACCES, "EACCES" },
+		{ EINVAL, "EINVAL" },
+		{ EFAULT, "EFAULT" },
+		{ EISCONN, "EISCONN" },
+		{ ENOTCONN, "ENOTCONN" },
+		{ EPROTO, "EPROTO" },
+		{ EBADMSG, "EBADMSG" },
+		{ ENOSPC, "ENOSPC" },
+		{ ENOMEM, "ENOMEM" },
+		{ ENOENT, "ENOENT" },
+		{ ENODATA, "ENODATA" },
+		{ EOPNOTSUPP, "EOPNOTSUPP" },
+		{ ENOPROTOOPT, "ENOPROTOOPT" },
+		{ ENOBUFS, "ENOBUFS" },
+		{ ENOTSOCK, "ENOTSOCK" },
+		{ EBADF, "EBADF" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -320,13 +320,13 @@ static void run_wsa(const struct probe *p, int fd)
 
 int main(int argc, char **argv)
 {
-	struct probe p = {.api = "raw",
-			  .family = AF_INET,
-			  .proto = "tcp",
-			  .state = "fresh",
-			  .op = "set",
-			  .records = "shaped",
-			  .len = -1};
+	struct probe p = { .api = "raw",
+			   .family = AF_INET,
+			   .proto = "tcp",
+			   .state = "fresh",
+			   .op = "set",
+			   .records = "shaped",
+			   .len = -1 };
 	int opt;
 
 	while ((opt = getopt(argc, argv, "a:f:p:s:o:r:l:n:w:")) != -1) {

@@ -16,7 +16,7 @@
 #endif
 
 static const struct ctl_object objects[] = {
-	{"info", "info [show]", info_run},
+	{ "info", "info [show]", info_run },
 };
 
 static void usage(FILE *out)
@@ -46,12 +46,12 @@ int ctl_error(int err, const char *what)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "json", no_argument, NULL, 'j' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	struct ctl_opts opts = {0};
+	struct ctl_opts opts = { 0 };
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "+jVh", longopts, NULL)) != -1) {
