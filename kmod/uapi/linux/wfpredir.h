@@ -101,9 +101,11 @@ struct wfpredir_records_hdr {
 	__be64	flow_id;	/* issued once per original flow */
 };
 
-/* Values of wfpredir_record_entry.flags */
-#define WFPREDIR_RECORD_F_PID_BEST_EFFORT	0x01	/* pid taken from
-							 * the sending task */
+/*
+ * Values of wfpredir_record_entry.flags
+ * WFPREDIR_RECORD_F_PID_BEST_EFFORT: pid taken from the sending task
+ */
+#define WFPREDIR_RECORD_F_PID_BEST_EFFORT	0x01
 
 struct wfpredir_record_entry {
 	__be32	service_id;	/* redirect service that took the flow */
@@ -168,6 +170,7 @@ enum wfpredir_cmd {
 	WFPREDIR_CMD_GET_INFO,		/* reply: WFPREDIR_A_INFO_* */
 	__WFPREDIR_CMD_MAX
 };
+
 #define WFPREDIR_CMD_MAX (__WFPREDIR_CMD_MAX - 1)
 
 enum wfpredir_attr {
@@ -181,6 +184,7 @@ enum wfpredir_attr {
 	WFPREDIR_A_INFO_PAD,
 	__WFPREDIR_A_MAX
 };
+
 #define WFPREDIR_A_MAX (__WFPREDIR_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_WFPREDIR_H */

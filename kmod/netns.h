@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per network namespace state.
+ */
+#ifndef _WFPREDIR_NETNS_H
+#define _WFPREDIR_NETNS_H
+
+#include "sockstore.h"
+
+#include <crypto/blake2s.h>
+#include <linux/atomic.h>
+#include <linux/types.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+/**
+ * struct wfpredir_net - wfpredir's state in one network namespace
+ * @records_key: key of the records' tag, drawn at random with the namespace:
+ *	records issued in one namespace fail authentication in every other
+ * @flow_seq: the last flow_id issued
+ * @socks: the sockets that hold records
+ */
+struct wfpredir_net {
+	u8 records_key[BLAKE2S_KEY_SIZE];
+	atomic64_t flow_seq;
+	struct wfpredir_sockstore socks;
+};
+
+extern unsigned int wfpredir_net_id;
+
+/**
+ * wfpredir_net - wfpredir's state in a network namespace
+ * @net: the namespace
+ *
+ * Context: any, while @net is alive.
+ * Return: the state; it exists for as long as @net does.
+ */
+static inline struct wfpredir_net *wfpredir_net(const struct net *net)
+{
+	return net_generic(net, wfpredir_net_id);
+}
+
+int wfpredir_netns_init(void);
+void wfpredir_netns_uninit(void);
+
+#endif /* _WFPREDIR_NETNS_H */

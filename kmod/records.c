@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The record codec. A blob is a header, 1 to WFPREDIR_RECORDS_MAX_ENTRIES
+ * entries and a keyed BLAKE2s-128 tag over both, under the random key of the
+ * network namespace that issued it (uapi/linux/wfpredir.h has the layout).
+ * Only the module issues blobs; user space can only hand back, unchanged,
+ * what it read from a socket of the same namespace.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include "netns.h"
+#include "records.h"
+
+#include <crypto/algapi.h>
+#include <crypto/blake2s.h>
+#include <linux/atomic.h>
+#include <linux/err.h>
+#include <linux/errno.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#define WFPREDIR_HDR_LEN	sizeof(struct wfpredir_records_hdr)
+#define WFPREDIR_ENTRY_LEN	sizeof(struct wfpredir_record_entry)
+
+static_assert(WFPREDIR_HDR_LEN == 16);
+static_assert(WFPREDIR_ENTRY_LEN == 72);
+static_assert(WFPREDIR_RECORDS_TAG_LEN <= BLAKE2S_HASH_SIZE);
+
+/**
+ * wfpredir_records_alloc - allocate an empty blob
+ * @len: length of the blob, at most WFPREDIR_RECORDS_MAX_LEN
+ * @gfp: allocation flags; GFP_KERNEL_ACCOUNT in process context, so that the
+ *	memory is charged to the caller's memory cgroup
+ *
+ * Return: the blob with @len bytes of uninitialised data, or NULL.
+ */
+struct wfpredir_records *wfpredir_records_alloc(size_t len, gfp_t gfp)
+{
+	struct wfpredir_records *records;
+
+	if (WARN_ON_ONCE(len > WFPREDIR_RECORDS_MAX_LEN))
+		return NULL;
+
+	records = kmalloc(struct_size(records, data, len), gfp);
+	if (records)
+		records->len = len;
+	return records;
+}
+
+static void wfpredir_records_tag(const struct wfpredir_net *wn, const u8 *msg,
+				 size_t len, u8 tag[WFPREDIR_RECORDS_TAG_LEN])
+{
+	blake2s(tag, msg, wn->records_key, WFPREDIR_RECORDS_TAG_LEN, len,
+		sizeof(wn->records_key));
+}
+
+/**
+ * wfpredir_records_verify - check that a blob is well formed and authentic
+ * @wn: the network namespace the blob is presented in
+ * @buf: the blob
+ * @len: its length
+ *
+ * The checks run from the cheapest to the tag, so that the error says what
+ * is wrong: a blob that is not a record blob, a version this module does not
+ * read, then anything else.
+ *
+ * Return: 0 if the blob was issued in @wn's namespace and is unchanged;
+ * -EINVAL if @len is outside [WFPREDIR_RECORDS_MIN_LEN,
+ * WFPREDIR_RECORDS_MAX_LEN] or does not match the entry count, or the magic,
+ * header length, entry length, entry count or a reserved field is wrong;
+ * -EPROTO if the format version is not WFPREDIR_RECORDS_VERSION;
+ * -EBADMSG if the tag does not match.
+ */
+int wfpredir_records_verify(const struct wfpredir_net *wn, const void *buf,
+			    size_t len)
+{
+	u8 tag[WFPREDIR_RECORDS_TAG_LEN];
+	struct wfpredir_records_hdr hdr;
+	const u8 *p = buf;
+	unsigned int i;
+
+	if (len < WFPREDIR_RECORDS_MIN_LEN || len > WFPREDIR_RECORDS_MAX_LEN)
+		return -EINVAL;
+
+	memcpy(&hdr, p, sizeof(hdr));
+	if (be16_to_cpu(hdr.magic) != WFPREDIR_RECORDS_MAGIC)
+		return -EINVAL;
+	if (hdr.version != WFPREDIR_RECORDS_VERSION)
+		return -EPROTO;
+	if (be16_to_cpu(hdr.hdr_len) != WFPREDIR_HDR_LEN ||
+	    be16_to_cpu(hdr.entry_len) != WFPREDIR_ENTRY_LEN)
+		return -EINVAL;
+	if (!hdr.count || hdr.count > WFPREDIR_RECORDS_MAX_ENTRIES ||
+	    len != WFPREDIR_RECORDS_LEN(hdr.count))
+		return -EINVAL;
+
+	for (i = 0; i < hdr.count; i++) {
+		size_t entry = WFPREDIR_HDR_LEN + i * WFPREDIR_ENTRY_LEN;
+
+		if (p[entry + offsetof(struct wfpredir_record_entry, reserved)])
+			return -EINVAL;
+	}
+
+	len -= WFPREDIR_RECORDS_TAG_LEN;
+	wfpredir_records_tag(wn, p, len, tag);
+	if (crypto_memneq(tag, p + len, sizeof(tag)))
+		return -EBADMSG;
+	return 0;
+}
+
+/**
+ * wfpredir_records_new_flow_id - issue the flow_id of a new original flow
+ * @wn: the issuing network namespace
+ *
+ * Flow ids count up from a random start drawn with the namespace, so they
+ * are unique within it and say nothing about how many flows came before.
+ *
+ * Context: any.
+ * Return: the flow id.
+ */
+u64 wfpredir_records_new_flow_id(struct wfpredir_net *wn)
+{
+	return atomic64_inc_return(&wn->flow_seq);
+}
+
+/**
+ * wfpredir_records_append - issue a blob: @prev's entries plus one more
+ * @wn: the issuing network namespace
+ * @prev: the blob the flow already carries, verified in @wn; or NULL for a
+ *	flow redirected for the first time, which gets a new flow_id
+ * @entry: the entry to append; its reserved field must be zero and its
+ *	flags only WFPREDIR_RECORD_F_*
+ * @gfp: allocation flags
+ *
+ * Return: the new blob, sealed with @wn's key; ERR_PTR(-E2BIG) if @prev
+ * already holds WFPREDIR_RECORDS_MAX_ENTRIES entries; ERR_PTR(-ENOMEM).
+ */
+struct wfpredir_records *
+wfpredir_records_append(struct wfpredir_net *wn,
+			const struct wfpredir_records *prev,
+			const struct wfpredir_record_entry *entry, gfp_t gfp)
+{
+	struct wfpredir_records_hdr hdr;
+	struct wfpredir_records *records;
+	unsigned int count = 1;
+	size_t body;
+
+	if (prev) {
+		memcpy(&hdr, prev->data, sizeof(hdr));
+		if (hdr.count >= WFPREDIR_RECORDS_MAX_ENTRIES)
+			return ERR_PTR(-E2BIG);
+		count = hdr.count + 1;
+	} else {
+		hdr = (struct wfpredir_records_hdr) {
+			.magic = cpu_to_be16(WFPREDIR_RECORDS_MAGIC),
+			.version = WFPREDIR_RECORDS_VERSION,
+			.hdr_len = cpu_to_be16(WFPREDIR_HDR_LEN),
+			.entry_len = cpu_to_be16(WFPREDIR_ENTRY_LEN),
+			.flow_id = cpu_to_be64(wfpredir_records_new_flow_id(wn)),
+		};
+	}
+	hdr.count = count;
+
+	records = wfpredir_records_alloc(WFPREDIR_RECORDS_LEN(count), gfp);
+	if (!records)
+		return ERR_PTR(-ENOMEM);
+
+	body = WFPREDIR_HDR_LEN + (count - 1) * WFPREDIR_ENTRY_LEN;
+	if (prev)
+		memcpy(records->data, prev->data, body);
+	memcpy(records->data, &hdr, sizeof(hdr));
+	memcpy(records->data + body, entry, WFPREDIR_ENTRY_LEN);
+	body += WFPREDIR_ENTRY_LEN;
+	wfpredir_records_tag(wn, records->data, body, records->data + body);
+	return records;
+}

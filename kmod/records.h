@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The record codec: issuing, sealing and verifying record blobs.
+ */
+#ifndef _WFPREDIR_RECORDS_H
+#define _WFPREDIR_RECORDS_H
+
+#include "uapi/linux/wfpredir.h"
+
+#include <linux/rcupdate.h>
+#include <linux/types.h>
+
+struct wfpredir_net;
+
+/**
+ * struct wfpredir_records - one record blob, as it travels between sockets
+ * @rcu: frees the blob once RCU readers are done with it
+ * @len: length of @data: WFPREDIR_RECORDS_LEN() of its entry count
+ * @data: the blob in its wire format (see uapi/linux/wfpredir.h)
+ *
+ * A blob is immutable once published; a longer chain is a new blob. It has
+ * one owner at a time (a socket's entry in the socket store now, the
+ * connection's entry in the flow store later), and it is freed with
+ * wfpredir_records_free() so that lockless readers may still look at it.
+ */
+struct wfpredir_records {
+	struct rcu_head rcu;
+	u32 len;
+	u8 data[] __aligned(8);
+};
+
+struct wfpredir_records *wfpredir_records_alloc(size_t len, gfp_t gfp);
+
+/**
+ * wfpredir_records_free - free a blob after an RCU grace period
+ * @records: the blob, or NULL
+ *
+ * Context: any.
+ */
+static inline void wfpredir_records_free(struct wfpredir_records *records)
+{
+	kfree_rcu(records, rcu);
+}
+
+int wfpredir_records_verify(const struct wfpredir_net *wn, const void *buf,
+			    size_t len);
+u64 wfpredir_records_new_flow_id(struct wfpredir_net *wn);
+struct wfpredir_records *
+wfpredir_records_append(struct wfpredir_net *wn,
+			const struct wfpredir_records *prev,
+			const struct wfpredir_record_entry *entry, gfp_t gfp);
+
+#ifdef DEBUG
+bool wfpredir_records_selftest(void);
+#endif
+
+#endif /* _WFPREDIR_RECORDS_H */

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The socket options. Netfilter's sockopt registry hands us every number of
+ * our block, on PF_INET (level SOL_IP, also for AF_INET6 TCP and UDP sockets)
+ * and on PF_INET6 (level SOL_IPV6). The callbacks run in process context,
+ * may sleep, and are called without the socket lock.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include "netns.h"
+#include "records.h"
+#include "sockopt.h"
+#include "sockstore.h"
+
+#include <linux/capability.h>
+#include <linux/errno.h>
+#include <linux/in.h>
+#include <linux/minmax.h>
+#include <linux/netfilter.h>
+#include <linux/slab.h>
+#include <linux/sockptr.h>
+#include <linux/uaccess.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+static bool wfpredir_sk_is_tcp_udp(const struct sock *sk)
+{
+	return (sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP) ||
+	       (sk->sk_type == SOCK_DGRAM && sk->sk_protocol == IPPROTO_UDP);
+}
+
+/* Too late to set records: connected, connecting or listening. */
+static bool wfpredir_sk_is_busy(const struct sock *sk)
+{
+	int state = READ_ONCE(sk->sk_state);
+
+	if (sk->sk_protocol == IPPROTO_TCP)
+		return state != TCP_CLOSE;
+	return state == TCP_ESTABLISHED;
+}
+
+/*
+ * The socket has a peer, so there is a flow to ask about. An accepted TCP
+ * Fast Open socket is still in SYN_RECV; a closing one keeps its flow until
+ * it reaches CLOSE.
+ */
+static bool wfpredir_sk_has_peer(const struct sock *sk)
+{
+	if (sk->sk_protocol == IPPROTO_TCP)
+		return (1 << sk->sk_state) &
+		       (TCPF_ESTABLISHED | TCPF_SYN_RECV | TCPF_FIN_WAIT1 |
+			TCPF_FIN_WAIT2 | TCPF_CLOSE_WAIT | TCPF_CLOSING |
+			TCPF_LAST_ACK);
+	return sk->sk_state == TCP_ESTABLISHED;
+}
+
+/**
+ * wfpredir_sockopt_set_records - WFPREDIR_SO_SET_RECORDS
+ * @wn: the state of @sk's network namespace
+ * @sk: the socket
+ * @arg: the records
+ * @len: their length
+ *
+ * Runs the checks in the order uapi/linux/wfpredir.h gives, then stores the
+ * records with the socket.
+ *
+ * Context: process context, socket not locked; takes the socket lock.
+ * Return: 0; -EOPNOTSUPP, -EPERM, -EINVAL, -EISCONN, -EFAULT, -EPROTO,
+ * -EBADMSG, -ENOSPC or -ENOMEM, as uapi/linux/wfpredir.h describes them.
+ */
+int wfpredir_sockopt_set_records(struct wfpredir_net *wn, struct sock *sk,
+				 sockptr_t arg, unsigned int len)
+{
+	struct wfpredir_records *records;
+	int ret;
+
+	if (!wfpredir_sk_is_tcp_udp(sk))
+		return -EOPNOTSUPP;
+	if (!sockopt_ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	if (len < WFPREDIR_RECORDS_MIN_LEN || len > WFPREDIR_RECORDS_MAX_LEN)
+		return -EINVAL;
+	/* Fail early without the lock; checked again under it below. */
+	if (wfpredir_sk_is_busy(sk))
+		return -EISCONN;
+
+	records = wfpredir_records_alloc(len, GFP_KERNEL_ACCOUNT);
+	if (!records)
+		return -ENOMEM;
+	if (copy_from_sockptr(records->data, arg, len)) {
+		ret = -EFAULT;
+		goto err;
+	}
+	ret = wfpredir_records_verify(wn, records->data, len);
+	if (ret)
+		goto err;
+
+	/* connect() and listen() change the state under the socket lock. */
+	lock_sock(sk);
+	if (wfpredir_sk_is_busy(sk))
+		ret = -EISCONN;
+	else
+		ret = wfpredir_sockstore_set(&wn->socks, sk, records);
+	release_sock(sk);
+	if (ret)
+		goto err;
+	return 0;
+
+err:
+	kfree(records);
+	return ret;
+}
+
+/*
+ * Copy the records of @sk's redirected connection into @buf.
+ * Return: their length; -ENOENT if the connection was not redirected.
+ */
+static int wfpredir_flow_lookup_records(struct sock *sk, void *buf,
+					size_t size)
+{
+	/* No connection carries records until the redirect engine exists. */
+	return -ENOENT;
+}
+
+/*
+ * Copy the redirect context of @sk's redirected connection into @buf.
+ * Return: its length; -ENOENT if the connection was not redirected;
+ * -ENODATA if it was but has no context for @sk.
+ */
+static int wfpredir_flow_lookup_context(struct sock *sk, void *buf,
+					size_t size)
+{
+	/* No connection carries a context until the redirect engine exists. */
+	return -ENOENT;
+}
+
+static int wfpredir_get_flow_data(struct sock *sk, int optval,
+				  void __user *user, int *len)
+{
+	size_t size;
+	void *buf;
+	int ret;
+
+	if (!wfpredir_sk_is_tcp_udp(sk))
+		return -EOPNOTSUPP;
+	if (*len < 0)
+		return -EINVAL;
+
+	if (optval == WFPREDIR_SO_GET_RECORDS)
+		size = WFPREDIR_RECORDS_MAX_LEN;
+	else
+		size = max_t(size_t, WFPREDIR_CONTEXT_DEFAULT_LEN,
+			     WFPREDIR_CONTEXT_MAX_CUSTOM_LEN);
+
+	lock_sock(sk);
+	if (!wfpredir_sk_has_peer(sk)) {
+		release_sock(sk);
+		return -ENOTCONN;
+	}
+	buf = kmalloc(size, GFP_KERNEL);
+	if (!buf)
+		ret = -ENOMEM;
+	else if (optval == WFPREDIR_SO_GET_RECORDS)
+		ret = wfpredir_flow_lookup_records(sk, buf, size);
+	else
+		ret = wfpredir_flow_lookup_context(sk, buf, size);
+	release_sock(sk);
+	if (ret < 0)
+		goto out;
+
+	/*
+	 * The IP layers copy *len back only on success, so a buffer that is
+	 * too small succeeds, with nothing copied and *len the size required.
+	 */
+	if (ret <= *len && copy_to_user(user, buf, ret)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	*len = ret;
+	ret = 0;
+out:
+	kfree(buf);
+	return ret;
+}
+
+static int wfpredir_setsockopt(struct sock *sk, int optval, sockptr_t arg,
+			       unsigned int len)
+{
+	switch (optval) {
+	case WFPREDIR_SO_SET_RECORDS:
+		return wfpredir_sockopt_set_records(wfpredir_net(sock_net(sk)),
+						    sk, arg, len);
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static int wfpredir_getsockopt(struct sock *sk, int optval, void __user *user,
+			       int *len)
+{
+	switch (optval) {
+	case WFPREDIR_SO_GET_RECORDS:
+	case WFPREDIR_SO_GET_CONTEXT:
+		return wfpredir_get_flow_data(sk, optval, user, len);
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+/*
+ * Each family registers the whole block, so that options added later never
+ * change what is registered, and so that a clash shows at load time.
+ */
+static struct nf_sockopt_ops wfpredir_sockopts[] __read_mostly = {
+	{
+		.pf = PF_INET,
+		.set_optmin = WFPREDIR_SO_BASE,
+		.set_optmax = WFPREDIR_SO_BASE + WFPREDIR_SO_RANGE,
+		.set = wfpredir_setsockopt,
+		.get_optmin = WFPREDIR_SO_BASE,
+		.get_optmax = WFPREDIR_SO_BASE + WFPREDIR_SO_RANGE,
+		.get = wfpredir_getsockopt,
+		.owner = THIS_MODULE,
+	}, {
+		.pf = PF_INET6,
+		.set_optmin = WFPREDIR_SO_BASE,
+		.set_optmax = WFPREDIR_SO_BASE + WFPREDIR_SO_RANGE,
+		.set = wfpredir_setsockopt,
+		.get_optmin = WFPREDIR_SO_BASE,
+		.get_optmax = WFPREDIR_SO_BASE + WFPREDIR_SO_RANGE,
+		.get = wfpredir_getsockopt,
+		.owner = THIS_MODULE,
+	},
+};
+
+/**
+ * wfpredir_sockopt_init - register the socket options for IPv4 and IPv6
+ *
+ * Context: module init.
+ * Return: 0; -EBUSY if another module holds part of the block.
+ */
+int __init wfpredir_sockopt_init(void)
+{
+	int i, ret;
+
+	for (i = 0; i < ARRAY_SIZE(wfpredir_sockopts); i++) {
+		ret = nf_register_sockopt(&wfpredir_sockopts[i]);
+		if (ret) {
+			if (ret == -EBUSY)
+				pr_err("socket options [%d, %d) are already registered for %s by another module, not loading\n",
+				       WFPREDIR_SO_BASE,
+				       WFPREDIR_SO_BASE + WFPREDIR_SO_RANGE,
+				       wfpredir_sockopts[i].pf == PF_INET ?
+				       "IPv4" : "IPv6");
+			while (--i >= 0)
+				nf_unregister_sockopt(&wfpredir_sockopts[i]);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/**
+ * wfpredir_sockopt_uninit - unregister the socket options
+ *
+ * Context: module init (unwinding) or exit. At exit no call is running: the
+ * sockopt core holds a module reference across each.
+ */
+void wfpredir_sockopt_uninit(void)
+{
+	int i;
+
+	for (i = ARRAY_SIZE(wfpredir_sockopts) - 1; i >= 0; i--)
+		nf_unregister_sockopt(&wfpredir_sockopts[i]);
+}
