@@ -37,7 +37,8 @@ struct probe {
 	const char *state;
 	const char *op;
 	const char *records;
-	long len; /* -1: the op's natural length */
+	bool len_given; /* else the op's natural length */
+	long len;
 	int optname;
 	unsigned int hold;
 };
@@ -245,7 +246,7 @@ static void run_raw(const struct probe *p, int fd)
 		size_t len = make_records(p->records, buf, sizeof(buf));
 		const void *ptr = buf;
 
-		if (p->len >= 0)
+		if (p->len_given)
 			len = (size_t)p->len;
 		if (!strcmp(p->records, "badptr"))
 			ptr = (const void *)16;
@@ -268,7 +269,7 @@ static void run_raw(const struct probe *p, int fd)
 	else
 		die("unknown op");
 
-	socklen_t len = p->len >= 0 ? (socklen_t)p->len : (socklen_t)sizeof(buf);
+	socklen_t len = p->len_given ? (socklen_t)p->len : (socklen_t)sizeof(buf);
 	int rc = getsockopt(fd, level, name, buf, &len);
 
 	if (rc)
@@ -290,7 +291,7 @@ static void run_wsa(const struct probe *p, int fd)
 		inlen = (DWORD)make_records(p->records, buf, sizeof(buf));
 		if (!strcmp(p->records, "badptr"))
 			in = (LPVOID)16;
-		if (p->len >= 0)
+		if (p->len_given)
 			inlen = (DWORD)p->len;
 	} else {
 		if (!strcmp(p->op, "get-records"))
@@ -300,7 +301,7 @@ static void run_wsa(const struct probe *p, int fd)
 		else
 			die("op not available through WSAIoctl");
 		out = buf;
-		outlen = p->len >= 0 ? (DWORD)p->len : (DWORD)sizeof(buf);
+		outlen = p->len_given ? (DWORD)p->len : (DWORD)sizeof(buf);
 	}
 
 	int rc = WSAIoctl(fd, code, in, inlen, out, outlen, &returned, NULL, NULL);
@@ -325,8 +326,7 @@ int main(int argc, char **argv)
 			   .proto = "tcp",
 			   .state = "fresh",
 			   .op = "set",
-			   .records = "shaped",
-			   .len = -1 };
+			   .records = "shaped" };
 	int opt;
 
 	while ((opt = getopt(argc, argv, "a:f:p:s:o:r:l:n:w:")) != -1) {
@@ -352,6 +352,7 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			p.len = strtol(optarg, NULL, 0);
+			p.len_given = true;
 			break;
 		case 'n':
 			p.optname = (int)strtol(optarg, NULL, 0);

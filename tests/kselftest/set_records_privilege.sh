@@ -14,8 +14,6 @@ for f in 4 6; do
 		c="v$f/$p"
 		expect "$c: root without CAP_NET_ADMIN gets EPERM" EPERM \
 			$drop "$probe" -f "$f" -p "$p" -r shaped
-		expect "$c: EPERM comes before any look at the records" EPERM \
-			$drop "$probe" -f "$f" -p "$p" -r badptr
 		expect "$c: an unprivileged uid gets EPERM" EPERM \
 			setpriv --reuid=65534 --regid=65534 --clear-groups -- \
 			"$probe" -f "$f" -p "$p" -r shaped
@@ -27,6 +25,15 @@ for f in 4 6; do
 		expect "$c: queries need no privilege" ENOENT \
 			setpriv --reuid=65534 --regid=65534 --clear-groups -- \
 			"$probe" -f "$f" -p "$p" -s connected -o get-records
+	done
+done
+# At SOL_IP the privilege check comes before the buffer is read. (At
+# SOL_IPV6 the IPv6 layer itself reads the first four bytes of every option
+# before netfilter's turn, so there an unreadable buffer is EFAULT first.)
+for f in 4 m; do
+	for p in $protos; do
+		expect "v$f/$p: EPERM comes before any look at the records" EPERM \
+			$drop "$probe" -f "$f" -p "$p" -r badptr
 	done
 done
 exit $ret

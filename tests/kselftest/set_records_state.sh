@@ -13,8 +13,10 @@ for f in 4 6 m; do
 		c="v$f/$p"
 		expect "$c: a connected socket gets EISCONN" EISCONN \
 			"$probe" -f "$f" -p "$p" -s connected -r shaped
-		expect "$c: EISCONN comes before reading the buffer" EISCONN \
-			"$probe" -f "$f" -p "$p" -s connected -r badptr
+		if [ "$f" != 6 ]; then	# SOL_IPV6 reads the buffer itself first
+			expect "$c: EISCONN comes before reading the buffer" EISCONN \
+				"$probe" -f "$f" -p "$p" -s connected -r badptr
+		fi
 		expect "$c: a fresh socket is accepted up to verification" EBADMSG \
 			"$probe" -f "$f" -p "$p" -s fresh -r shaped
 	done
