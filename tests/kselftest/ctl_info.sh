@@ -3,6 +3,7 @@
 #
 # wfpredirctl info reports the loaded module over generic netlink, in plain
 # and JSON form, and its exit codes tell scripts what went wrong.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 need "$ctl" python3

@@ -5,6 +5,7 @@
 # sockets are still open, and comes back with the same behaviour; a second
 # namespace that used the ABI does not pin it. The test VM runner fails the
 # run on any kernel warning this provokes.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 need "$probe" "$ctl" insmod rmmod ip

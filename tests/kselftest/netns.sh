@@ -6,6 +6,7 @@
 #
 #   init netns            ns1-$sfx
 #   probe sockets         probe sockets, wfpredirctl info
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 need "$probe" "$ctl" ip

@@ -5,6 +5,7 @@
 # connection fails distinctly: ENOTCONN when the socket has no flow at all,
 # ENOENT when it has one that was not redirected. A negative length is
 # EINVAL.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 need "$probe"

@@ -4,6 +4,7 @@
 # Setting records needs CAP_NET_ADMIN in the user namespace that owns the
 # socket's network namespace: not root's uid, not CAP_NET_RAW, not the
 # capability in some other user namespace. Queries need no privilege.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 need "$probe" setpriv unshare

@@ -4,6 +4,7 @@
 # Records may be set only before the socket connects: a connected TCP or UDP
 # socket, an accepted one and a listening one get EISCONN, and the state is
 # checked before the records are read.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 need "$probe"

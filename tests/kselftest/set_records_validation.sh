@@ -4,6 +4,7 @@
 # WFPREDIR_SO_SET_RECORDS validates length, format, version and the tag, in
 # that order, with the errno the UAPI header documents for each, on TCP and
 # UDP over IPv4, IPv6 and v4-mapped IPv6 (SOL_IP on an AF_INET6 socket).
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 need "$probe"

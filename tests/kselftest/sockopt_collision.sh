@@ -4,6 +4,7 @@
 # When another module already holds part of wfpredir's socket-option block,
 # wfpredir.ko refuses to load and its log line names the range; once the
 # squatter is gone it loads again.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 need insmod rmmod dmesg

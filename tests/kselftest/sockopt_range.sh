@@ -4,6 +4,7 @@
 # The module owns the whole option block [WFPREDIR_SO_BASE, +16) on PF_INET
 # and PF_INET6: numbers in it that name no option are ENOPROTOOPT, numbers
 # just outside it are not ours; raw sockets are EOPNOTSUPP.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 need "$probe"

@@ -4,6 +4,7 @@
 # WSAIoctl against the real module: each kernel answer reaches the caller as
 # the WSA error Documentation/wsa-errors.rst gives, and *lpcbBytesReturned is
 # what the WFP pages say.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 need "$probe" setpriv
