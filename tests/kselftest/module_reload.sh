@@ -27,6 +27,7 @@ cleanup()
 trap cleanup EXIT
 
 ip netns add "$ns1"
+ip -n "$ns1" link set lo up
 for round in 1 2 3; do
 	for f in 4 6; do
 		for p in $protos; do
