@@ -4,7 +4,7 @@
  * state, and print what came back, so that shell tests can assert on it.
  *
  *   sockopt-probe [-a raw|wsa] -f 4|6|m -p tcp|udp|raw -s STATE -o OP
- *                 [-r RECORDS] [-l LEN] [-n OPTNAME] [-w SECONDS]
+ *                 [-r RECORDS] [-l LEN] [-n OPTNAME] [-w SECONDS] [-F N]
  *
  * STATE: fresh, bound, connected, listening, accepted
  * OP:    set, get-records, get-context, get (with -n), set-raw (with -n)
@@ -13,11 +13,14 @@
  * -f m:  an AF_INET6 socket carrying a v4-mapped flow, asked at level SOL_IP
  * -a raw prints the errno name ("ok" on success) and, for gets, " len=N";
  * -w keeps the socket open that many seconds after the call.
+ * -F N makes the N-th memory allocation inside the call fail (the kernel's
+ *      fault injection, /proc/thread-self/fail-nth; raw API only).
  * -a wsa goes through WSAIoctl and prints the WSA error name and the value
  *        stored in *lpcbBytesReturned.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,6 +44,7 @@ struct probe {
 	long len;
 	int optname;
 	unsigned int hold;
+	unsigned int fail_nth;
 };
 
 static _Noreturn void die(const char *msg)
@@ -236,6 +240,25 @@ static int level_of(const struct probe *p)
 	return p->family == AF_INET || p->mapped ? SOL_IP : SOL_IPV6;
 }
 
+/*
+ * Arms fault injection for the next system call: its N-th slab allocation
+ * fails. The file stays open: closing it would be the next system call.
+ */
+static void arm_fail_nth(unsigned int nth)
+{
+	char val[16];
+	int fd, n;
+
+	if (!nth)
+		return;
+	fd = open("/proc/thread-self/fail-nth", O_WRONLY);
+	if (fd < 0)
+		die_errno("open /proc/thread-self/fail-nth");
+	n = snprintf(val, sizeof(val), "%u", nth);
+	if (write(fd, val, (size_t)n) != n)
+		die_errno("write fail-nth");
+}
+
 static void run_raw(const struct probe *p, int fd)
 {
 	static unsigned char buf[4096];
@@ -252,6 +275,7 @@ static void run_raw(const struct probe *p, int fd)
 			ptr = (const void *)16;
 		else if (!strcmp(p->records, "null"))
 			ptr = NULL;
+		arm_fail_nth(p->fail_nth);
 		int rc = setsockopt(fd, level, name, ptr, (socklen_t)len);
 
 		printf("%s\n", errno_name(rc ? errno : 0));
@@ -270,6 +294,7 @@ static void run_raw(const struct probe *p, int fd)
 		die("unknown op");
 
 	socklen_t len = p->len_given ? (socklen_t)p->len : (socklen_t)sizeof(buf);
+	arm_fail_nth(p->fail_nth);
 	int rc = getsockopt(fd, level, name, buf, &len);
 
 	if (rc)
@@ -329,7 +354,7 @@ int main(int argc, char **argv)
 			   .records = "shaped" };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:f:p:s:o:r:l:n:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:f:p:s:o:r:l:n:w:F:")) != -1) {
 		switch (opt) {
 		case 'a':
 			p.api = optarg;
@@ -356,6 +381,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			p.optname = (int)strtol(optarg, NULL, 0);
+			break;
+		case 'F':
+			p.fail_nth = (unsigned int)strtoul(optarg, NULL, 0);
 			break;
 		case 'w':
 			p.hold = (unsigned int)strtoul(optarg, NULL, 0);

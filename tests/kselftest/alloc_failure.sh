@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every memory allocation the socket options make may fail: each one, made to
+# fail in turn with the kernel's fault injection (fail-nth, failslab), gives
+# ENOMEM and nothing else, never a warning or a leak (the runner checks the
+# kernel log and, on the debug kernel, kmemleak). Needs a kernel with
+# FAULT_INJECTION and FAILSLAB: the debug kernel.
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+skip_unless_vm
+need "$probe"
+
+fs=/sys/kernel/debug/failslab
+if [ ! -d "$fs" ] || [ ! -e /proc/thread-self/fail-nth ]; then
+	echo "SKIP: this kernel has no slab fault injection (use make check-debug)"
+	exit $ksft_skip
+fi
+saved_gfp=$(cat "$fs/ignore-gfp-wait")
+saved_verbose=$(cat "$fs/verbose")
+cleanup()
+{
+	echo "$saved_gfp" >"$fs/ignore-gfp-wait"
+	echo "$saved_verbose" >"$fs/verbose"
+}
+trap cleanup EXIT
+# Fail sleeping allocations too (the options run in process context), and
+# keep the injections quiet: their stack dumps would read as kernel reports.
+echo N >"$fs/ignore-gfp-wait"
+echo 0 >"$fs/verbose"
+
+# sweep DESCRIPTION FINAL PROBE-ARGS...: fail the 1st, 2nd, ... allocation of
+# the call until it runs through and answers FINAL.
+sweep()
+{
+	local desc=$1 final=$2 nth got enomem=0
+	shift 2
+
+	for nth in $(seq 1 32); do
+		got=$("$probe" -F "$nth" "$@" 2>&1 | head -n 1)
+		got=${got%% *}
+		case "$got" in
+		ENOMEM) enomem=$((enomem + 1)) ;;
+		"$final") break ;;
+		*)
+			echo "FAIL: $desc: allocation $nth failed gives '$got'"
+			ret=1
+			return
+			;;
+		esac
+	done
+	if [ "$got" = "$final" ] && [ $enomem -gt 0 ]; then
+		echo "PASS: $desc: $enomem allocation(s) each gave ENOMEM, then $final"
+	else
+		echo "FAIL: $desc: got '$got' after $enomem ENOMEM answers"
+		ret=1
+	fi
+}
+
+for f in 4 6; do
+	for p in $protos; do
+		sweep "v$f/$p set" EBADMSG -f "$f" -p "$p" -r shaped
+		sweep "v$f/$p get-records" ENOENT -f "$f" -p "$p" -s connected -o get-records
+		sweep "v$f/$p get-context" ENOENT -f "$f" -p "$p" -s connected -o get-context
+	done
+done
+exit $ret
