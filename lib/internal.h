@@ -56,6 +56,12 @@ int wfpredir__native_query(const struct wfpredir_sockopt_ops *ops, int fd, int n
 int wfpredir__ioctl(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD code, LPVOID in,
 		    DWORD in_len, LPVOID out, DWORD out_len, LPDWORD bytes_returned);
 
+/* WSPIoctl() likewise: the error goes to *lpErrno, the last error is left
+ * alone. */
+int wfpredir__spi_ioctl(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD code, LPVOID in,
+			DWORD in_len, LPVOID out, DWORD out_len, LPDWORD bytes_returned,
+			LPINT lpErrno);
+
 /* last_error.c */
 void wfpredir__set_last_error(int wsa);
 

@@ -8,15 +8,16 @@
 
 #include <errno.h>
 
+/* The steps below return 0 or the WSA error the call fails with; the entry
+ * points report it, WSAIoctl() as the last error, WSPIoctl() in *lpErrno. */
 static int fail(int wsa)
 {
-	wfpredir__set_last_error(wsa);
-	return SOCKET_ERROR;
+	return wsa;
 }
 
 static int fail_errno(int err)
 {
-	return fail(wfpredir_wsa_error_from_errno(err));
+	return wfpredir_wsa_error_from_errno(err);
 }
 
 static int ioctl_set(const struct wfpredir_sockopt_ops *ops, SOCKET s, int level, LPVOID in,
@@ -64,8 +65,8 @@ static int ioctl_query(const struct wfpredir_sockopt_ops *ops, SOCKET s, int lev
 	return 0;
 }
 
-int wfpredir__ioctl(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD code, LPVOID in,
-		    DWORD in_len, LPVOID out, DWORD out_len, LPDWORD bytes_returned)
+static int ioctl_run(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD code, LPVOID in,
+		     DWORD in_len, LPVOID out, DWORD out_len, LPDWORD bytes_returned)
 {
 	int level, rc;
 
@@ -96,6 +97,33 @@ int wfpredir__ioctl(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD code
 	}
 }
 
+int wfpredir__ioctl(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD code, LPVOID in,
+		    DWORD in_len, LPVOID out, DWORD out_len, LPDWORD bytes_returned)
+{
+	int wsa = ioctl_run(ops, s, code, in, in_len, out, out_len, bytes_returned);
+
+	if (!wsa)
+		return 0;
+	wfpredir__set_last_error(wsa);
+	return SOCKET_ERROR;
+}
+
+int wfpredir__spi_ioctl(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD code, LPVOID in,
+			DWORD in_len, LPVOID out, DWORD out_len, LPDWORD bytes_returned,
+			LPINT lpErrno)
+{
+	int wsa;
+
+	/* Nowhere to report an error: do nothing rather than fail silently. */
+	if (wfpredir__store_dword((DWORD *)lpErrno, 0))
+		return SOCKET_ERROR;
+	wsa = ioctl_run(ops, s, code, in, in_len, out, out_len, bytes_returned);
+	if (!wsa)
+		return 0;
+	*lpErrno = wsa;
+	return SOCKET_ERROR;
+}
+
 int WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuffer,
 	     LPVOID lpvOutBuffer, DWORD cbOutBuffer, LPDWORD lpcbBytesReturned,
 	     LPWSAOVERLAPPED lpOverlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine)
@@ -106,4 +134,19 @@ int WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuff
 	(void)lpCompletionRoutine;
 	return wfpredir__ioctl(&wfpredir__kernel_sockopt, s, dwIoControlCode, lpvInBuffer,
 			       cbInBuffer, lpvOutBuffer, cbOutBuffer, lpcbBytesReturned);
+}
+
+int WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuffer,
+	     LPVOID lpvOutBuffer, DWORD cbOutBuffer, LPDWORD lpcbBytesReturned,
+	     LPWSAOVERLAPPED lpOverlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+	     LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+	/* lpThreadId names the thread an overlapped completion is queued to;
+	 * with every socket non-overlapped there is none to queue. */
+	(void)lpOverlapped;
+	(void)lpCompletionRoutine;
+	(void)lpThreadId;
+	return wfpredir__spi_ioctl(&wfpredir__kernel_sockopt, s, dwIoControlCode, lpvInBuffer,
+				   cbInBuffer, lpvOutBuffer, cbOutBuffer, lpcbBytesReturned,
+				   lpErrno);
 }

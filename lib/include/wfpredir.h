@@ -218,6 +218,34 @@ int WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuff
 	     LPWSAOVERLAPPED lpOverlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
 
 /**
+ * WSPIoctl() - the service-provider entry point of the same ioctls.
+ * @s: as for WSAIoctl().
+ * @dwIoControlCode: as for WSAIoctl().
+ * @lpvInBuffer: as for WSAIoctl().
+ * @cbInBuffer: as for WSAIoctl().
+ * @lpvOutBuffer: as for WSAIoctl().
+ * @cbOutBuffer: as for WSAIoctl().
+ * @lpcbBytesReturned: as for WSAIoctl().
+ * @lpOverlapped: ignored, as for WSAIoctl().
+ * @lpCompletionRoutine: ignored, as for WSAIoctl().
+ * @lpThreadId: the thread an overlapped completion would be queued to;
+ *	ignored, since every socket is non-overlapped in this version.
+ * @lpErrno: required; receives the WSA error of a failing call (0 first).
+ *
+ * Behaves exactly as WSAIoctl(), step for step, except where the error goes:
+ * into *@lpErrno, never into the thread's last error, which WSPIoctl() leaves
+ * alone (a provider reports through lpErrno; ws2_32 sets the last error).
+ * @lpErrno NULL or not writable: returns SOCKET_ERROR and does nothing, as
+ * there is nowhere to say why.
+ *
+ * Return: 0, or SOCKET_ERROR with the reason in *@lpErrno.
+ */
+int WSPIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuffer,
+	     LPVOID lpvOutBuffer, DWORD cbOutBuffer, LPDWORD lpcbBytesReturned,
+	     LPWSAOVERLAPPED lpOverlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
+	     LPWSATHREADID lpThreadId, LPINT lpErrno);
+
+/**
  * WSAGetLastError() - the calling thread's last WSA error.
  *
  * Return: the code the last failing WSAIoctl() (or WSASetLastError()) left

@@ -17,6 +17,7 @@ int main(void)
 	srunner_add_suite(sr, safemem_suite());
 	srunner_add_suite(sr, sockopt_suite());
 	srunner_add_suite(sr, wsaioctl_suite());
+	srunner_add_suite(sr, wspioctl_suite());
 	srunner_add_suite(sr, ctl_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -19,6 +19,7 @@ Suite *last_error_suite(void);
 Suite *safemem_suite(void);
 Suite *sockopt_suite(void);
 Suite *wsaioctl_suite(void);
+Suite *wspioctl_suite(void);
 Suite *ctl_suite(void);
 
 /* helpers.c */
