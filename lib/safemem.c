@@ -56,11 +56,15 @@ static ssize_t pipe_copy(bool to_caller, const struct iovec *ours, const struct 
 	return done;
 }
 
-/* Copy between our buffers and the caller's: bytes copied, or -errno. */
+/*
+ * Copy between our buffers and the caller's: bytes copied, or -errno. The
+ * target is this thread, not the process: once the main thread has exited,
+ * the pid names a thread without an mm and the calls fail with ESRCH.
+ */
 static ssize_t caller_copy(bool to_caller, const struct iovec *ours, const struct iovec *theirs,
 			   unsigned long n)
 {
-	pid_t self = getpid();
+	pid_t self = gettid();
 	ssize_t done;
 
 	if (to_caller)
@@ -69,7 +73,7 @@ static ssize_t caller_copy(bool to_caller, const struct iovec *ours, const struc
 		done = process_vm_readv(self, ours, n, theirs, n, 0);
 	if (done >= 0)
 		return done;
-	if (errno != ENOSYS && errno != EPERM)
+	if (errno != ENOSYS && errno != EPERM && errno != ESRCH)
 		return -errno;
 	return pipe_copy(to_caller, ours, theirs, n);
 }

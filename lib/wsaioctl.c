@@ -120,7 +120,8 @@ int wfpredir__spi_ioctl(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD 
 	wsa = ioctl_run(ops, s, code, in, in_len, out, out_len, bytes_returned);
 	if (!wsa)
 		return 0;
-	*lpErrno = wsa;
+	/* Stored fault-safely too: the caller may have unmapped it meanwhile. */
+	wfpredir__store_dword((DWORD *)lpErrno, (DWORD)wsa);
 	return SOCKET_ERROR;
 }
 

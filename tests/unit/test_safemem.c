@@ -10,6 +10,10 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/wait.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -300,6 +304,52 @@ START_TEST(every_check_above_passes_when_seccomp_refuses_process_vm)
 }
 END_TEST
 
+/* A daemon's main thread may exit while workers go on. */
+static bool main_thread_is_gone(pid_t pid)
+{
+	char path[64], stat[256];
+	FILE *f;
+	bool gone;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	gone = fgets(stat, sizeof(stat), f) && strstr(stat, ") Z ");
+	fclose(f);
+	return gone;
+}
+
+static void *store_from_worker(void *arg)
+{
+	DWORD value = 0;
+	int i;
+
+	(void)arg;
+	for (i = 0; i < 1000 && !main_thread_is_gone(getpid()); i++)
+		usleep(1000);
+	_exit(wfpredir__store_dword(&value, 0x1234) == 0 && value == 0x1234 ? 0 : 1);
+}
+
+START_TEST(a_store_works_in_a_worker_after_the_main_thread_exited)
+{
+	pid_t pid = fork();
+	int status;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		pthread_t worker;
+
+		if (pthread_create(&worker, NULL, store_from_worker, NULL))
+			_exit(2);
+		pthread_exit(NULL);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 Suite *safemem_suite(void)
 {
 	Suite *s = suite_create("safemem");
@@ -317,6 +367,7 @@ Suite *safemem_suite(void)
 	tcase_add_test(tc, probing_a_range_with_a_read_only_page_for_write_fails_with_efault);
 	tcase_add_test(tc, probing_a_range_that_wraps_around_the_address_space_fails_with_efault);
 	tcase_add_test(tc, every_check_above_passes_when_seccomp_refuses_process_vm);
+	tcase_add_test(tc, a_store_works_in_a_worker_after_the_main_thread_exited);
 	suite_add_tcase(s, tc);
 	return s;
 }
