@@ -25,16 +25,27 @@ skip_unless_vm()
 	fi
 }
 
-# need TOOL...: skip the test when a tool it uses is missing.
+# need TOOL...: skip the test when a system tool it uses is missing; fail it
+# when a program this project builds is missing (run make first).
 need()
 {
 	local t
 
 	for t in "$@"; do
-		if ! command -v "$t" >/dev/null 2>&1 && [ ! -x "$t" ]; then
-			echo "SKIP: $t not available"
-			exit $ksft_skip
-		fi
+		case "$t" in
+		"$build"/*)
+			if [ ! -x "$t" ]; then
+				echo "FAIL: $t is not built (make)"
+				exit 1
+			fi
+			;;
+		*)
+			if ! command -v "$t" >/dev/null 2>&1; then
+				echo "SKIP: $t not available"
+				exit $ksft_skip
+			fi
+			;;
+		esac
 	done
 }
 
