@@ -217,7 +217,8 @@ wfpredir_sockstore_lookup(struct wfpredir_sockstore *store,
  * For the redirect engine, at the socket's first packet. Cheap when @sk holds
  * no records, which is nearly always: no lock is taken then.
  *
- * Context: any; the caller keeps @sk alive.
+ * Context: process or softirq context, not hard IRQ (the store lock is taken
+ * with BHs off); the caller keeps @sk alive.
  * Return: the blob, now the caller's (free it with wfpredir_records_free()),
  * or NULL if @sk holds none.
  */

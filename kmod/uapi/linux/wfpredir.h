@@ -39,16 +39,23 @@
  * Requires CAP_NET_ADMIN in the user namespace that owns the socket's network
  * namespace. Setting again replaces the records.
  *
+ * The checks run in this order; the first that fails decides the error:
+ *
  *   -EOPNOTSUPP	not a TCP or UDP socket
  *   -EPERM		caller lacks CAP_NET_ADMIN over the socket's netns
- *   -EISCONN		socket is connected, connecting or listening
  *   -EINVAL		len outside [WFPREDIR_RECORDS_MIN_LEN,
- *			WFPREDIR_RECORDS_MAX_LEN], or malformed records
- *			(magic, header length, entry count, reserved bits)
+ *			WFPREDIR_RECORDS_MAX_LEN]
+ *   -EISCONN		socket is connected, connecting or listening
+ *   -ENOMEM		out of memory
  *   -EFAULT		records not readable
+ *   -EINVAL		not a record blob (magic)
  *   -EPROTO		record format version not supported
+ *   -EINVAL		malformed records (header or entry length, entry
+ *			count, length, reserved field)
  *   -EBADMSG		records fail authentication: forged, altered, or
  *			issued in another network namespace
+ *   -EISCONN		the socket connected meanwhile (checked again under
+ *			the socket lock)
  *   -ENOSPC		the namespace's table of sockets with records is full
  *   -ENOMEM		out of memory
  */
@@ -71,6 +78,7 @@
  *   -EINVAL		len is negative
  *   -ENOTCONN		socket is not connected (no flow to ask about)
  *   -ENOENT		the socket's connection was not redirected
+ *   -ENOMEM		out of memory
  *   -ENODATA		(context only) redirected, but no context is
  *			available to this socket
  *   -EFAULT		buf not writable
