@@ -10,11 +10,6 @@
 
 /* The steps below return 0 or the WSA error the call fails with; the entry
  * points report it, WSAIoctl() as the last error, WSPIoctl() in *lpErrno. */
-static int fail(int wsa)
-{
-	return wsa;
-}
-
 static int fail_errno(int err)
 {
 	return wfpredir_wsa_error_from_errno(err);
@@ -26,7 +21,7 @@ static int ioctl_set(const struct wfpredir_sockopt_ops *ops, SOCKET s, int level
 	int rc;
 
 	if (out_len != 0 || in_len == 0)
-		return fail(WSAEINVAL);
+		return WSAEINVAL;
 	rc = wfpredir__probe_read(in, in_len);
 	if (rc)
 		return fail_errno(rc);
@@ -38,7 +33,7 @@ static int ioctl_set(const struct wfpredir_sockopt_ops *ops, SOCKET s, int level
 	/* No output: report the bytes consumed, never 0 on success. The records
 	 * stay set even if the caller unmapped bytes_returned meanwhile. */
 	if (wfpredir__store_dword(bytes_returned, in_len))
-		return fail(WSAEFAULT);
+		return WSAEFAULT;
 	return 0;
 }
 
@@ -58,10 +53,10 @@ static int ioctl_query(const struct wfpredir_sockopt_ops *ops, SOCKET s, int lev
 		return fail_errno(rc);
 	/* len <= INT_MAX: the kernel's len is an int. */
 	if (wfpredir__store_dword(bytes_returned, (DWORD)len))
-		return fail(WSAEFAULT);
+		return WSAEFAULT;
 	/* Too small: the size needed is in *bytes_returned. */
 	if (rc == WFPREDIR__TOO_SMALL)
-		return fail(WSAEFAULT);
+		return WSAEFAULT;
 	return 0;
 }
 
@@ -78,7 +73,7 @@ static int ioctl_run(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD cod
 	/* 2; any other failure (not AF_INET/AF_INET6) waits for step 6 */
 	level = wfpredir__level(s);
 	if (level == -EBADF || level == -ENOTSOCK)
-		return fail(WSAENOTSOCK);
+		return WSAENOTSOCK;
 
 	/* 3-7 */
 	switch (code) {
@@ -93,7 +88,7 @@ static int ioctl_run(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD cod
 		return ioctl_query(ops, s, level, WFPREDIR_SO_GET_CONTEXT, out, out_len,
 				   bytes_returned);
 	default:
-		return fail(WSAEINVAL);
+		return WSAEINVAL;
 	}
 }
 
