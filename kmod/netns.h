@@ -5,10 +5,15 @@
 #ifndef _WFPREDIR_NETNS_H
 #define _WFPREDIR_NETNS_H
 
+#include "flowstore.h"
+#include "hook.h"
+#include "ruleset.h"
+#include "service.h"
 #include "sockstore.h"
 
 #include <crypto/blake2s.h>
 #include <linux/atomic.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -19,11 +24,34 @@
  *	records issued in one namespace fail authentication in every other
  * @flow_seq: the last flow_id issued
  * @socks: the sockets that hold records
+ * @flows: the connections that hold records
+ * @hook: the NAT hook's registration
+ * @config_lock: serialises changes to @services, @rules and the config
+ * @services: the redirect services
+ * @rules: the rules
+ * @chain_max: flows whose chain holds this many entries are not redirected
+ * @inherit: link the connections of proxies that set no records to the
+ *	redirected connection they hold
+ * @stats: namespace-wide counters (WFPREDIR_A_STATS_*)
  */
 struct wfpredir_net {
 	u8 records_key[BLAKE2S_KEY_SIZE];
 	atomic64_t flow_seq;
 	struct wfpredir_sockstore socks;
+	struct wfpredir_flowstore flows;
+	struct wfpredir_hook hook;
+	struct mutex config_lock; /* serialises configuration changes */
+	struct wfpredir_services services;
+	struct wfpredir_ruleset rules;
+	unsigned int chain_max;
+	bool inherit;
+	struct {
+		atomic64_t redirects;
+		atomic64_t chain_capped;
+		atomic64_t inherited;
+		atomic64_t table_full;
+		atomic64_t nomem;
+	} stats;
 };
 
 extern unsigned int wfpredir_net_id;

@@ -114,6 +114,14 @@ struct wfpredir_records_hdr {
  * WFPREDIR_RECORD_F_PID_BEST_EFFORT: pid taken from the sending task
  */
 #define WFPREDIR_RECORD_F_PID_BEST_EFFORT	0x01
+/*
+ * WFPREDIR_RECORD_F_INHERITED: the entry was not handed on by the proxy that
+ * opened the connection; the kernel linked the connection to the redirected
+ * connection that proxy holds (same original destination), because the proxy
+ * set no records. Inherited entries count toward the chain cap but never
+ * exclude a service: the link is the kernel's inference, not the proxy's word.
+ */
+#define WFPREDIR_RECORD_F_INHERITED		0x02
 
 struct wfpredir_record_entry {
 	__be32	service_id;	/* redirect service that took the flow */
@@ -173,13 +181,52 @@ struct wfpredir_context_process {
 #define WFPREDIR_GENL_NAME		"wfpredir"
 #define WFPREDIR_GENL_VERSION		1
 
+/*
+ * Commands. NEW_* and DEL_* and FLUSH_* and SET_CONFIG need CAP_NET_ADMIN
+ * over the namespace; GET_* do not. Each command takes only the attributes
+ * listed with it; anything else is rejected (-EINVAL with an extack message
+ * naming the attribute).
+ *
+ * GET_INFO		reply: WFPREDIR_A_INFO_*, WFPREDIR_A_CONFIG_*,
+ *			WFPREDIR_A_STATS_*
+ * SET_CONFIG		WFPREDIR_A_CONFIG_*; those given are changed
+ * NEW_SERVICE		WFPREDIR_A_SERVICE (nested WFPREDIR_A_SERVICE_*):
+ *			NAME required; ID optional (0 or absent: the kernel
+ *			picks one); at least one of ADDR4+PORT4, ADDR6+PORT6
+ * DEL_SERVICE		WFPREDIR_A_SERVICE with ID or NAME; -EBUSY while a
+ *			rule redirects to it
+ * GET_SERVICE		dump; reply per service: WFPREDIR_A_SERVICE
+ * FLUSH_SERVICES	no attributes; -EBUSY while any rule exists
+ * NEW_RULE		WFPREDIR_A_RULE (nested WFPREDIR_A_RULE_*): SERVICE
+ *			required, everything else optional
+ * DEL_RULE		WFPREDIR_A_RULE with ID
+ * GET_RULE		dump; reply per rule: WFPREDIR_A_RULE
+ * FLUSH_RULES		no attributes
+ * GET_FLOW		dump; reply per flow: WFPREDIR_A_FLOW
+ */
 enum wfpredir_cmd {
 	WFPREDIR_CMD_UNSPEC,
-	WFPREDIR_CMD_GET_INFO,		/* reply: WFPREDIR_A_INFO_* */
+	WFPREDIR_CMD_GET_INFO,
+	WFPREDIR_CMD_SET_CONFIG,
+	WFPREDIR_CMD_NEW_SERVICE,
+	WFPREDIR_CMD_DEL_SERVICE,
+	WFPREDIR_CMD_GET_SERVICE,
+	WFPREDIR_CMD_FLUSH_SERVICES,
+	WFPREDIR_CMD_NEW_RULE,
+	WFPREDIR_CMD_DEL_RULE,
+	WFPREDIR_CMD_GET_RULE,
+	WFPREDIR_CMD_FLUSH_RULES,
+	WFPREDIR_CMD_GET_FLOW,
 	__WFPREDIR_CMD_MAX
 };
 
 #define WFPREDIR_CMD_MAX (__WFPREDIR_CMD_MAX - 1)
+
+/* Limits of the objects, per network namespace. */
+#define WFPREDIR_SERVICE_NAME_MAX	32	/* with the NUL */
+#define WFPREDIR_SERVICES_MAX		1024
+#define WFPREDIR_CGROUP_PATH_MAX	1024	/* with the NUL */
+#define WFPREDIR_CHAIN_MAX_DEFAULT	8
 
 enum wfpredir_attr {
 	WFPREDIR_A_UNSPEC,
@@ -190,9 +237,131 @@ enum wfpredir_attr {
 	WFPREDIR_A_INFO_SOCKETS,	/* u32: sockets holding records */
 	WFPREDIR_A_INFO_SOCKETS_MAX,	/* u32: limit per namespace */
 	WFPREDIR_A_INFO_PAD,
+	WFPREDIR_A_INFO_FLOWS,		/* u32: connections holding records */
+	WFPREDIR_A_INFO_FLOWS_MAX,	/* u32: limit per namespace */
+	WFPREDIR_A_INFO_SERVICES,	/* u32 */
+	WFPREDIR_A_INFO_RULES,		/* u32 */
+	WFPREDIR_A_INFO_RULES_MAX,	/* u32: limit per namespace */
+	WFPREDIR_A_CONFIG_CHAIN_MAX,	/* u32: a flow whose chain holds this
+					 * many entries is not redirected again;
+					 * 1..WFPREDIR_RECORDS_MAX_ENTRIES,
+					 * default WFPREDIR_CHAIN_MAX_DEFAULT
+					 */
+	WFPREDIR_A_CONFIG_INHERIT,	/* u8: 1 (default) links connections
+					 * of proxies that set no records to the
+					 * redirected connection they hold
+					 * (WFPREDIR_RECORD_F_INHERITED); 0: off
+					 */
+	WFPREDIR_A_STATS_REDIRECTS,	/* u64: flows redirected */
+	WFPREDIR_A_STATS_CHAIN_CAPPED,	/* u64: flows left alone: chain full */
+	WFPREDIR_A_STATS_INHERITED,	/* u64: chains inherited */
+	WFPREDIR_A_STATS_TABLE_FULL,	/* u64: connections refused (EPERM):
+					 * the flow table was full
+					 */
+	WFPREDIR_A_STATS_NOMEM,		/* u64: connections refused (EPERM):
+					 * out of memory
+					 */
+	WFPREDIR_A_SERVICE,		/* nested: WFPREDIR_A_SERVICE_* */
+	WFPREDIR_A_RULE,		/* nested: WFPREDIR_A_RULE_* */
+	WFPREDIR_A_FLOW,		/* nested: WFPREDIR_A_FLOW_* */
 	__WFPREDIR_A_MAX
 };
 
 #define WFPREDIR_A_MAX (__WFPREDIR_A_MAX - 1)
+
+/*
+ * A redirect service: Windows' redirect handle. Addresses are binary,
+ * network order (4 or 16 bytes); ports are u16 in host order, 1..65535.
+ * The proxy listens at these addresses; flows are redirected to the one of
+ * their own family, and a rule never redirects a flow of a family its
+ * service has no address for.
+ */
+enum wfpredir_service_attr {
+	WFPREDIR_A_SERVICE_UNSPEC,
+	WFPREDIR_A_SERVICE_ID,		/* u32, 1..U32_MAX */
+	WFPREDIR_A_SERVICE_NAME,	/* string, 1..31 bytes, unique */
+	WFPREDIR_A_SERVICE_ADDR4,	/* binary, 4 bytes */
+	WFPREDIR_A_SERVICE_PORT4,	/* u16 */
+	WFPREDIR_A_SERVICE_ADDR6,	/* binary, 16 bytes */
+	WFPREDIR_A_SERVICE_PORT6,	/* u16 */
+	WFPREDIR_A_SERVICE_REDIRECTS,	/* u64, dump only: flows redirected */
+	WFPREDIR_A_SERVICE_SKIPPED,	/* u64, dump only: rule matched but the
+					 * chain already held the service
+					 */
+	WFPREDIR_A_SERVICE_RULES,	/* u32, dump only: rules using it */
+	WFPREDIR_A_SERVICE_PAD,
+	__WFPREDIR_A_SERVICE_MAX
+};
+
+#define WFPREDIR_A_SERVICE_MAX (__WFPREDIR_A_SERVICE_MAX - 1)
+
+/*
+ * A rule. Absent match attributes match everything. Rules are tried from
+ * the lowest PRIORITY up, ties by ID; the first that matches and whose
+ * service the flow's chain does not hold yet redirects the flow.
+ */
+enum wfpredir_rule_attr {
+	WFPREDIR_A_RULE_UNSPEC,
+	WFPREDIR_A_RULE_ID,		/* u32, 1..U32_MAX; NEW: 0 or absent
+					 * lets the kernel pick
+					 */
+	WFPREDIR_A_RULE_PRIORITY,	/* u32, default 1000 */
+	WFPREDIR_A_RULE_SERVICE,	/* u32: service id */
+	WFPREDIR_A_RULE_FAMILY,		/* u8: AF_INET, AF_INET6; absent or
+					 * AF_UNSPEC: both (then no DADDR)
+					 */
+	WFPREDIR_A_RULE_PROTOCOL,	/* u8: IPPROTO_TCP, IPPROTO_UDP;
+					 * absent or 0: both
+					 */
+	WFPREDIR_A_RULE_DADDR,		/* binary, 4 or 16 bytes by FAMILY */
+	WFPREDIR_A_RULE_DPREFIX,	/* u8: prefix length of DADDR; default
+					 * the full length
+					 */
+	WFPREDIR_A_RULE_DPORT_MIN,	/* u16, default 0 */
+	WFPREDIR_A_RULE_DPORT_MAX,	/* u16, default 65535 */
+	WFPREDIR_A_RULE_UID_MIN,	/* u32, in the namespace owner's user
+					 * namespace; default 0
+					 */
+	WFPREDIR_A_RULE_UID_MAX,	/* u32, default the largest uid */
+	WFPREDIR_A_RULE_CGROUP,		/* string: cgroup v2 path, as under
+					 * /sys/fs/cgroup; matches sockets of
+					 * that cgroup and its descendants
+					 */
+	WFPREDIR_A_RULE_CONTEXT,	/* binary, 1..WFPREDIR_CONTEXT_MAX_
+					 * CUSTOM_LEN: the context of flows it
+					 * redirects, instead of the default
+					 */
+	WFPREDIR_A_RULE_MATCHES,	/* u64, dump only: flows redirected */
+	WFPREDIR_A_RULE_PAD,
+	__WFPREDIR_A_RULE_MAX
+};
+
+#define WFPREDIR_A_RULE_MAX (__WFPREDIR_A_RULE_MAX - 1)
+
+/*
+ * A flow: a connection (conntrack entry) that holds records. Dump only.
+ * Addresses as in services; ORIG_* is the connection as its socket opened
+ * it, REDIR_* where it was redirected to (absent when it was not).
+ */
+enum wfpredir_flow_attr {
+	WFPREDIR_A_FLOW_UNSPEC,
+	WFPREDIR_A_FLOW_FAMILY,		/* u8 */
+	WFPREDIR_A_FLOW_PROTOCOL,	/* u8 */
+	WFPREDIR_A_FLOW_ORIG_SADDR,	/* binary */
+	WFPREDIR_A_FLOW_ORIG_SPORT,	/* u16 */
+	WFPREDIR_A_FLOW_ORIG_DADDR,	/* binary */
+	WFPREDIR_A_FLOW_ORIG_DPORT,	/* u16 */
+	WFPREDIR_A_FLOW_REDIR_DADDR,	/* binary */
+	WFPREDIR_A_FLOW_REDIR_DPORT,	/* u16 */
+	WFPREDIR_A_FLOW_SERVICE,	/* u32: service it was redirected to */
+	WFPREDIR_A_FLOW_RULE,		/* u32: rule that redirected it */
+	WFPREDIR_A_FLOW_RECORDS,	/* binary: the record blob */
+	WFPREDIR_A_FLOW_CONTEXT,	/* binary: the context, if any */
+	WFPREDIR_A_FLOW_AGE_MS,		/* u64: since the flow was seen */
+	WFPREDIR_A_FLOW_PAD,
+	__WFPREDIR_A_FLOW_MAX
+};
+
+#define WFPREDIR_A_FLOW_MAX (__WFPREDIR_A_FLOW_MAX - 1)
 
 #endif /* _UAPI_LINUX_WFPREDIR_H */

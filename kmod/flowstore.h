@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The flow store: connections (conntrack entries) that hold records, and
+ * the context of those that were redirected.
+ */
+#ifndef _WFPREDIR_FLOWSTORE_H
+#define _WFPREDIR_FLOWSTORE_H
+
+#include <linux/atomic.h>
+#include <linux/rhashtable-types.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+struct nf_conn;
+struct rhashtable_iter;
+struct wfpredir_records;
+
+/**
+ * struct wfpredir_flow - one connection's records and context
+ * @node: in &wfpredir_flowstore.table
+ * @rcu: frees the flow after readers are done
+ * @ct: the connection; the flow holds a reference on it
+ * @records: the connection's record chain; owned
+ * @born: jiffies when the flow was stored
+ * @service_id: the service it was redirected to; 0 if it was not
+ * @rule_id: the rule that redirected it; 0 if it was not
+ * @context_len: length of @context; 0 if there is none
+ * @context: the redirect context
+ *
+ * Immutable once stored.
+ */
+struct wfpredir_flow {
+	struct rhash_head node;
+	struct rcu_head rcu;
+	struct nf_conn *ct;
+	struct wfpredir_records *records;
+	unsigned long born;
+	u32 service_id;
+	u32 rule_id;
+	u16 context_len;
+	u8 context[] __aligned(8);
+};
+
+/**
+ * struct wfpredir_flowstore - the flows of one namespace
+ * @table: flows keyed by conntrack pointer
+ * @count: flows stored or reserved
+ * @max: most flows allowed
+ * @gc: releases flows whose connection is gone; queued while @count > 0
+ */
+struct wfpredir_flowstore {
+	struct rhashtable table;
+	atomic_t count;
+	unsigned int max;
+	struct delayed_work gc;
+};
+
+int wfpredir_flowstore_init(struct wfpredir_flowstore *store, unsigned int max);
+void wfpredir_flowstore_destroy(struct wfpredir_flowstore *store);
+
+struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
+					  size_t context_len, gfp_t gfp);
+void wfpredir_flow_abandon(struct wfpredir_flowstore *store,
+			   struct wfpredir_flow *flow);
+int wfpredir_flowstore_insert(struct wfpredir_flowstore *store,
+			      struct wfpredir_flow *flow, struct nf_conn *ct);
+const struct wfpredir_flow *
+wfpredir_flowstore_lookup(struct wfpredir_flowstore *store,
+			  const struct nf_conn *ct);
+
+/**
+ * wfpredir_flowstore_count - how many connections hold records
+ * @store: the store
+ *
+ * Context: any; the answer may be stale.
+ */
+static inline unsigned int
+wfpredir_flowstore_count(const struct wfpredir_flowstore *store)
+{
+	return atomic_read(&store->count);
+}
+
+/*
+ * Walking the store for a dump: between _walk_enter() and _walk_exit(), any
+ * number of rounds of rhashtable_walk_start(), rhashtable_walk_peek() /
+ * rhashtable_walk_next() (they return struct wfpredir_flow *, or
+ * ERR_PTR(-EAGAIN) after a resize: go on) and rhashtable_walk_stop(). A
+ * flow is good until rhashtable_walk_stop().
+ */
+void wfpredir_flowstore_walk_enter(struct wfpredir_flowstore *store,
+				   struct rhashtable_iter *iter);
+
+#ifdef DEBUG
+bool wfpredir_flowstore_selftest(void);
+#endif
+
+#endif /* _WFPREDIR_FLOWSTORE_H */

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The NAT hook: the redirect decision for each new locally sent flow.
+ */
+#ifndef _WFPREDIR_HOOK_H
+#define _WFPREDIR_HOOK_H
+
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+struct net;
+
+/**
+ * struct wfpredir_hook - the hook's registration in one namespace
+ * @lock: serialises enabling
+ * @enabled: the NAT functions are registered and conntrack is held
+ */
+struct wfpredir_hook {
+	struct mutex lock; /* serialises enabling */
+	bool enabled;
+};
+
+void wfpredir_hook_init(struct wfpredir_hook *hook);
+int wfpredir_hook_enable(struct net *net);
+void wfpredir_hook_disable(struct net *net);
+
+#endif /* _WFPREDIR_HOOK_H */

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Redirect services: where a namespace's proxies listen.
+ */
+#ifndef _WFPREDIR_SERVICE_H
+#define _WFPREDIR_SERVICE_H
+
+#include "uapi/linux/wfpredir.h"
+
+#include <linux/atomic.h>
+#include <linux/in6.h>
+#include <linux/netfilter.h>
+#include <linux/rhashtable-types.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+struct wfpredir_net;
+
+/**
+ * struct wfpredir_service_addr - one listen address of a service
+ * @node: in &wfpredir_services.by_addr
+ * @service: the service it belongs to
+ * @family: AF_INET or AF_INET6; 0 if the service has no address of this
+ *	family
+ * @addr: the address
+ * @port: the port, network order
+ */
+struct wfpredir_service_addr {
+	struct rhash_head node;
+	struct wfpredir_service *service;
+	u8 family;
+	union nf_inet_addr addr;
+	__be16 port;
+};
+
+/**
+ * struct wfpredir_service - a redirect service (Windows' redirect handle)
+ * @rcu: frees the service after readers are done
+ * @id: its id, unique in the namespace
+ * @name: its name, unique in the namespace
+ * @addr4: its IPv4 listen address (family 0 if none)
+ * @addr6: its IPv6 listen address (family 0 if none)
+ * @rules: how many rules redirect to it; under &wfpredir_net.config_lock
+ * @redirects: flows redirected to it
+ * @skipped: flows a rule matched but not redirected to it, because their
+ *	chain already held it
+ *
+ * Published with RCU; immutable but for the counters. A service is not
+ * deleted while @rules is non-zero, so a rule's service pointer is good for
+ * as long as the rule is.
+ */
+struct wfpredir_service {
+	struct rcu_head rcu;
+	u32 id;
+	char name[WFPREDIR_SERVICE_NAME_MAX];
+	struct wfpredir_service_addr addr4;
+	struct wfpredir_service_addr addr6;
+	unsigned int rules;
+	atomic64_t redirects;
+	atomic64_t skipped;
+};
+
+/**
+ * struct wfpredir_services - the services of one namespace
+ * @by_id: id -> service
+ * @by_addr: listen address -> &wfpredir_service_addr
+ * @count: number of services
+ *
+ * Changed under &wfpredir_net.config_lock; read under RCU.
+ */
+struct wfpredir_services {
+	struct xarray by_id;
+	struct rhashtable by_addr;
+	unsigned int count;
+};
+
+int wfpredir_services_init(struct wfpredir_services *services);
+void wfpredir_services_destroy(struct wfpredir_services *services);
+
+/**
+ * wfpredir_service_addr_of - a service's listen address for a family
+ * @service: the service
+ * @family: AF_INET or AF_INET6
+ *
+ * Return: the address, or NULL if the service has none of @family.
+ */
+static inline const struct wfpredir_service_addr *
+wfpredir_service_addr_of(const struct wfpredir_service *service, u8 family)
+{
+	const struct wfpredir_service_addr *a;
+
+	a = family == AF_INET ? &service->addr4 : &service->addr6;
+	return a->family ? a : NULL;
+}
+
+/* RCU read side. */
+struct wfpredir_service *wfpredir_service_lookup(struct wfpredir_net *wn,
+						 u32 id);
+const struct wfpredir_service_addr *
+wfpredir_service_find_by_addr(struct wfpredir_net *wn, u8 family,
+			      const union nf_inet_addr *addr, __be16 port);
+
+#endif /* _WFPREDIR_SERVICE_H */
