@@ -30,7 +30,7 @@ LIB_SOVER := 0
 
 # Each program under tools/ is one directory or one .c file; each helper
 # under tests/helpers/ is one .c file linked against the library.
-TOOL_NAMES := $(notdir $(wildcard tools/wfpredirctl))
+TOOL_NAMES := wfpredirctl wfpredir-proxy
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 
@@ -88,8 +88,10 @@ $(BUILD)/lib/libwfpredir.a: $(LIB_OBJS)
 # ---------------------------------------------------------------- tools
 tools: $(addprefix $(BUILD)/tools/,$(TOOL_NAMES))
 
-$(BUILD)/tools/wfpredirctl: $(sort $(wildcard tools/wfpredirctl/*.c)) \
-		$(wildcard tools/wfpredirctl/*.h) $(BUILD)/lib/libwfpredir.a
+# Each tool is tools/NAME/*.c linked against the static library.
+.SECONDEXPANSION:
+$(BUILD)/tools/%: $$(sort $$(wildcard tools/%/*.c)) $$(wildcard tools/%/*.h) \
+		$(BUILD)/lib/libwfpredir.a
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/lib/libwfpredir.a \
 		$(NL_LIBS) -pthread

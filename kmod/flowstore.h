@@ -12,6 +12,7 @@
 #include <linux/workqueue.h>
 
 struct nf_conn;
+struct sock;
 struct rhashtable_iter;
 struct wfpredir_records;
 
@@ -68,6 +69,8 @@ const struct wfpredir_flow *
 wfpredir_flowstore_lookup(struct wfpredir_flowstore *store,
 			  const struct nf_conn *ct);
 
+struct nf_conn *wfpredir_sk_conntrack(const struct sock *sk);
+
 /**
  * wfpredir_flowstore_count - how many connections hold records
  * @store: the store
@@ -89,9 +92,5 @@ wfpredir_flowstore_count(const struct wfpredir_flowstore *store)
  */
 void wfpredir_flowstore_walk_enter(struct wfpredir_flowstore *store,
 				   struct rhashtable_iter *iter);
-
-#ifdef DEBUG
-bool wfpredir_flowstore_selftest(void);
-#endif
 
 #endif /* _WFPREDIR_FLOWSTORE_H */

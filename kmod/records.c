@@ -130,28 +130,33 @@ u64 wfpredir_records_new_flow_id(struct wfpredir_net *wn)
  * @wn: the issuing network namespace
  * @prev: the blob the flow already carries, verified in @wn; or NULL for a
  *	flow redirected for the first time, which gets a new flow_id
- * @entry: the entry to append; its reserved field must be zero and its
- *	flags only WFPREDIR_RECORD_F_*
+ * @prev_flags: WFPREDIR_RECORD_F_* flags to set on every entry taken from
+ *	@prev (WFPREDIR_RECORD_F_INHERITED when @prev is another flow's chain)
+ * @entry: the entry to append, or NULL to append none (then @prev must not
+ *	be NULL); its reserved field must be zero and its flags only
+ *	WFPREDIR_RECORD_F_*
  * @gfp: allocation flags
  *
  * Return: the new blob, sealed with @wn's key; ERR_PTR(-E2BIG) if @prev
- * already holds WFPREDIR_RECORDS_MAX_ENTRIES entries; ERR_PTR(-ENOMEM).
+ * already holds WFPREDIR_RECORDS_MAX_ENTRIES entries and @entry is given;
+ * ERR_PTR(-ENOMEM).
  */
 struct wfpredir_records *
 wfpredir_records_append(struct wfpredir_net *wn,
-			const struct wfpredir_records *prev,
+			const struct wfpredir_records *prev, u8 prev_flags,
 			const struct wfpredir_record_entry *entry, gfp_t gfp)
 {
 	struct wfpredir_records_hdr hdr;
 	struct wfpredir_records *records;
-	unsigned int count = 1;
+	unsigned int i, prev_count = 0, count;
 	size_t body;
+
+	if (WARN_ON_ONCE(!prev && !entry))
+		return ERR_PTR(-EINVAL);
 
 	if (prev) {
 		memcpy(&hdr, prev->data, sizeof(hdr));
-		if (hdr.count >= WFPREDIR_RECORDS_MAX_ENTRIES)
-			return ERR_PTR(-E2BIG);
-		count = hdr.count + 1;
+		prev_count = hdr.count;
 	} else {
 		hdr = (struct wfpredir_records_hdr) {
 			.magic = cpu_to_be16(WFPREDIR_RECORDS_MAGIC),
@@ -161,18 +166,53 @@ wfpredir_records_append(struct wfpredir_net *wn,
 			.flow_id = cpu_to_be64(wfpredir_records_new_flow_id(wn)),
 		};
 	}
+	count = prev_count + !!entry;
+	if (count > WFPREDIR_RECORDS_MAX_ENTRIES)
+		return ERR_PTR(-E2BIG);
 	hdr.count = count;
 
 	records = wfpredir_records_alloc(WFPREDIR_RECORDS_LEN(count), gfp);
 	if (!records)
 		return ERR_PTR(-ENOMEM);
 
-	body = WFPREDIR_HDR_LEN + (count - 1) * WFPREDIR_ENTRY_LEN;
+	body = WFPREDIR_HDR_LEN + prev_count * WFPREDIR_ENTRY_LEN;
 	if (prev)
 		memcpy(records->data, prev->data, body);
 	memcpy(records->data, &hdr, sizeof(hdr));
-	memcpy(records->data + body, entry, WFPREDIR_ENTRY_LEN);
-	body += WFPREDIR_ENTRY_LEN;
+	for (i = WFPREDIR_HDR_LEN; prev_flags && i < body; i += WFPREDIR_ENTRY_LEN)
+		records->data[i + offsetof(struct wfpredir_record_entry, flags)] |=
+			prev_flags;
+	if (entry) {
+		memcpy(records->data + body, entry, WFPREDIR_ENTRY_LEN);
+		body += WFPREDIR_ENTRY_LEN;
+	}
 	wfpredir_records_tag(wn, records->data, body, records->data + body);
 	return records;
+}
+
+/**
+ * wfpredir_records_count - how many entries a blob holds
+ * @records: a blob issued or verified by the module
+ *
+ * Context: any.
+ * Return: the entry count.
+ */
+unsigned int wfpredir_records_count(const struct wfpredir_records *records)
+{
+	return records->data[offsetof(struct wfpredir_records_hdr, count)];
+}
+
+/**
+ * wfpredir_records_entry - one entry of a blob
+ * @records: a blob issued or verified by the module
+ * @i: the entry's index, below wfpredir_records_count()
+ *
+ * Context: any.
+ * Return: the entry, inside @records.
+ */
+const struct wfpredir_record_entry *
+wfpredir_records_entry(const struct wfpredir_records *records, unsigned int i)
+{
+	return (const void *)(records->data + WFPREDIR_HDR_LEN +
+			      i * WFPREDIR_ENTRY_LEN);
 }

@@ -47,8 +47,11 @@ int wfpredir_records_verify(const struct wfpredir_net *wn, const void *buf,
 u64 wfpredir_records_new_flow_id(struct wfpredir_net *wn);
 struct wfpredir_records *
 wfpredir_records_append(struct wfpredir_net *wn,
-			const struct wfpredir_records *prev,
+			const struct wfpredir_records *prev, u8 prev_flags,
 			const struct wfpredir_record_entry *entry, gfp_t gfp);
+unsigned int wfpredir_records_count(const struct wfpredir_records *records);
+const struct wfpredir_record_entry *
+wfpredir_records_entry(const struct wfpredir_records *records, unsigned int i);
 
 #ifdef DEBUG
 bool wfpredir_records_selftest(void);

@@ -34,7 +34,7 @@ struct wfpredir_flow_key {
 	u8 protocol;
 	__be16 dport;
 	union nf_inet_addr daddr;
-	const struct sock *sk;
+	struct sock *sk;
 };
 
 /**

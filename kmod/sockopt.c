@@ -8,6 +8,8 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include "flowstore.h"
+#include "hook.h"
 #include "netns.h"
 #include "records.h"
 #include "sockopt.h"
@@ -21,6 +23,7 @@
 #include <linux/slab.h>
 #include <linux/sockptr.h>
 #include <linux/uaccess.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
@@ -95,6 +98,10 @@ int wfpredir_sockopt_set_records(struct wfpredir_net *wn, struct sock *sk,
 	ret = wfpredir_records_verify(wn, records->data, len);
 	if (ret)
 		goto err;
+	/* The records move onto the connection in the hook. */
+	ret = wfpredir_hook_enable(sock_net(sk));
+	if (ret)
+		goto err;
 
 	/* connect() and listen() change the state under the socket lock. */
 	lock_sock(sk);
@@ -113,26 +120,43 @@ err:
 }
 
 /*
- * Copy the records of @sk's redirected connection into @buf.
- * Return: their length; -ENOENT if the connection was not redirected.
+ * Copy the records, or the context, of @sk's connection into @buf.
+ * Return: their length (which may exceed @size: then nothing is copied);
+ * -ENOENT if the connection holds no records; -ENODATA if it holds records
+ * but no context (it was not redirected: its socket passed records on).
  */
-static int wfpredir_flow_lookup_records(struct sock *sk, void *buf,
-					size_t size)
+static int wfpredir_flow_lookup(struct sock *sk, int optval, void *buf,
+				size_t size)
 {
-	/* No connection carries records until the redirect engine exists. */
-	return -ENOENT;
-}
+	struct wfpredir_net *wn = wfpredir_net(sock_net(sk));
+	const struct wfpredir_flow *flow;
+	const void *data;
+	struct nf_conn *ct;
+	int ret;
 
-/*
- * Copy the redirect context of @sk's redirected connection into @buf.
- * Return: its length; -ENOENT if the connection was not redirected;
- * -ENODATA if it was but has no context for @sk.
- */
-static int wfpredir_flow_lookup_context(struct sock *sk, void *buf,
-					size_t size)
-{
-	/* No connection carries a context until the redirect engine exists. */
-	return -ENOENT;
+	ct = wfpredir_sk_conntrack(sk);
+	if (!ct)
+		return -ENOENT;
+
+	rcu_read_lock();
+	flow = wfpredir_flowstore_lookup(&wn->flows, ct);
+	if (!flow) {
+		ret = -ENOENT;
+	} else if (optval == WFPREDIR_SO_GET_RECORDS) {
+		data = flow->records->data;
+		ret = flow->records->len;
+	} else if (!flow->context_len) {
+		ret = -ENODATA;
+	} else {
+		data = flow->context;
+		ret = flow->context_len;
+	}
+	if (ret > 0 && ret <= size)
+		memcpy(buf, data, ret);
+	rcu_read_unlock();
+
+	nf_ct_put(ct);
+	return ret;
 }
 
 static int wfpredir_get_flow_data(struct sock *sk, int optval,
@@ -161,10 +185,8 @@ static int wfpredir_get_flow_data(struct sock *sk, int optval,
 	buf = kmalloc(size, GFP_KERNEL);
 	if (!buf)
 		ret = -ENOMEM;
-	else if (optval == WFPREDIR_SO_GET_RECORDS)
-		ret = wfpredir_flow_lookup_records(sk, buf, size);
 	else
-		ret = wfpredir_flow_lookup_context(sk, buf, size);
+		ret = wfpredir_flow_lookup(sk, optval, buf, size);
 	release_sock(sk);
 	if (ret < 0)
 		goto out;

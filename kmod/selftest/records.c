@@ -161,7 +161,7 @@ static bool __init test_chain(struct wfpredir_net *wn,
 
 	for (n = 0; n < WFPREDIR_RECORDS_MAX_ENTRIES; n++) {
 		fill_entry(&entry, n);
-		records = wfpredir_records_append(wn, n ? chain[n - 1] : NULL,
+		records = wfpredir_records_append(wn, n ? chain[n - 1] : NULL, 0,
 						  &entry, GFP_KERNEL);
 		if (!EXPECT(!IS_ERR(records)))
 			return false;
@@ -195,7 +195,7 @@ static bool __init test_chain(struct wfpredir_net *wn,
 	}
 
 	fill_entry(&entry, n);
-	records = wfpredir_records_append(wn, chain[n - 1], &entry, GFP_KERNEL);
+	records = wfpredir_records_append(wn, chain[n - 1], 0, &entry, GFP_KERNEL);
 	capped = PTR_ERR_OR_ZERO(records) == -E2BIG;
 	if (!IS_ERR(records))
 		kfree(records);
@@ -212,7 +212,7 @@ static bool __init test_flow_ids(struct wfpredir_net *wn,
 	bool next;
 
 	fill_entry(&entry, 0);
-	fresh = wfpredir_records_append(wn, NULL, &entry, GFP_KERNEL);
+	fresh = wfpredir_records_append(wn, NULL, 0, &entry, GFP_KERNEL);
 	if (!EXPECT(!IS_ERR(fresh)))
 		return false;
 	hdr = (const struct wfpredir_records_hdr *)records->data;

@@ -90,9 +90,9 @@ static bool __init run(struct wfpredir_net *wn, struct wfpredir_net *other,
 	struct sockaddr_in any = { .sin_family = AF_INET };
 	bool ok = false;
 
-	mine[0] = wfpredir_records_append(wn, NULL, &entry, GFP_KERNEL);
-	mine[1] = wfpredir_records_append(wn, NULL, &entry, GFP_KERNEL);
-	foreign = wfpredir_records_append(other, NULL, &entry, GFP_KERNEL);
+	mine[0] = wfpredir_records_append(wn, NULL, 0, &entry, GFP_KERNEL);
+	mine[1] = wfpredir_records_append(wn, NULL, 0, &entry, GFP_KERNEL);
+	foreign = wfpredir_records_append(other, NULL, 0, &entry, GFP_KERNEL);
 	if (!EXPECT(!IS_ERR(mine[0]) && !IS_ERR(mine[1]) && !IS_ERR(foreign)))
 		goto out;
 

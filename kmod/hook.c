@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The NAT hook. Registered as a NAT lookup function at LOCAL_OUT, it is
+ * called by the NAT core once per new locally sent flow (the first packet
+ * of a connection, or of a UDP flow, with no NAT binding yet); established
+ * packets never get here. For each flow it:
+ *
+ *  1. takes the records the sending socket was given, if any (or, for a
+ *     proxy that set none, inherits the chain of the redirected connection it
+ *     holds: inherit.c);
+ *  2. stops if the chain already holds chain_max entries (the loop cap);
+ *  3. asks the classifier for the best rule whose service the chain does not
+ *     hold yet, by its explicit entries;
+ *  4. if there is one, appends an entry, builds the redirect context,
+ *     rewrites the destination to the service's listen address and stores
+ *     the chain and context with the connection (flowstore.c);
+ *  5. otherwise stores the chain it was given with the connection, so that
+ *     it stays readable at the far end and on the socket.
+ *
+ * A flow that must carry records but cannot (flow table full, no memory) is
+ * refused: the packet is dropped and connect() or sendmsg() fails with
+ * EPERM, counted in the namespace's stats and logged, rate limited.
+ *
+ * The hook is registered in a namespace when it is first configured (a
+ * service or rule is created, or a socket is given records), and stays until
+ * the namespace goes or the module is unloaded.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include "flowstore.h"
+#include "hook.h"
+#include "inherit.h"
+#include "netns.h"
+#include "records.h"
+#include "ruleset.h"
+#include "service.h"
+
+#include <linux/cgroup.h>
+#include <linux/err.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/sched.h>
+#include <linux/skbuff.h>
+#include <linux/timekeeping.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_nat.h>
+#include <net/sock.h>
+
+/* Run before iptables' and nftables' nat OUTPUT chains (-100). */
+#define WFPREDIR_NAT_PRIORITY (NF_IP_PRI_NAT_DST - 10)
+
+/* What the hook learned about a flow's chain before the classifier. */
+struct wfpredir_chain {
+	const struct wfpredir_records *records;	/* may be NULL */
+	struct wfpredir_records *owned;	/* the socket's, to free */
+	u8 flags;	/* to set on the entries of @records */
+};
+
+static void wfpredir_sk_identity(const struct net *net, struct sock *sk,
+				 u32 *uid, u64 *cgroup)
+{
+	*uid = from_kuid_munged(&init_user_ns, sock_net_uid(net, sk));
+	*cgroup = 0;
+#ifdef CONFIG_SOCK_CGROUP_DATA
+	if (sk)
+		*cgroup = cgroup_id(sock_cgroup_ptr(&sk->sk_cgrp_data));
+#endif
+}
+
+/* The sending task, if the first packet was sent by a syscall. */
+static struct task_struct *wfpredir_sender(void)
+{
+	return in_task() && !(current->flags & PF_KTHREAD) ? current : NULL;
+}
+
+static void wfpredir_fill_entry(struct wfpredir_record_entry *entry,
+				const struct nf_hook_state *state,
+				const struct nf_conn *ct,
+				struct sock *sk,
+				const struct wfpredir_rule *rule)
+{
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	struct task_struct *task = wfpredir_sender();
+	size_t alen = nf_ct_l3num(ct) == AF_INET ? 4 : 16;
+	u64 cgroup;
+	u32 uid;
+
+	wfpredir_sk_identity(state->net, sk, &uid, &cgroup);
+	memset(entry, 0, sizeof(*entry));
+	entry->service_id = cpu_to_be32(rule->service->id);
+	entry->rule_id = cpu_to_be32(rule->id);
+	entry->family = nf_ct_l3num(ct);
+	entry->protocol = nf_ct_protonum(ct);
+	entry->orig_sport = t->src.u.all;
+	entry->orig_dport = t->dst.u.all;
+	memcpy(entry->orig_saddr, &t->src.u3, alen);
+	memcpy(entry->orig_daddr, &t->dst.u3, alen);
+	entry->timestamp_ns = cpu_to_be64(ktime_get_real_ns());
+	entry->uid = cpu_to_be32(uid);
+	entry->cgroup_id = cpu_to_be64(cgroup);
+	if (task) {
+		entry->pid = cpu_to_be32(task_tgid_nr(task));
+		entry->flags |= WFPREDIR_RECORD_F_PID_BEST_EFFORT;
+	}
+}
+
+static void wfpredir_fill_sockaddr(u8 *out, u8 family,
+				   const union nf_inet_addr *addr, __be16 port)
+{
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)out;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = port;
+		sin->sin_addr.s_addr = addr->ip;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = port;
+		sin6->sin6_addr = addr->in6;
+	}
+}
+
+/*
+ * The default context: original destination, original source, then the
+ * process; or the rule's custom bytes. @out is zeroed.
+ */
+static void wfpredir_fill_context(u8 *out, const struct nf_hook_state *state,
+				  const struct nf_conn *ct,
+				  struct sock *sk,
+				  const struct wfpredir_rule *rule)
+{
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	struct wfpredir_context_process proc = {};
+	struct task_struct *task;
+
+	if (rule->context_len) {
+		memcpy(out, rule->context, rule->context_len);
+		return;
+	}
+
+	wfpredir_fill_sockaddr(out, nf_ct_l3num(ct), &t->dst.u3, t->dst.u.all);
+	wfpredir_fill_sockaddr(out + WFPREDIR_CONTEXT_SOCKADDR_LEN,
+			       nf_ct_l3num(ct), &t->src.u3, t->src.u.all);
+
+	wfpredir_sk_identity(state->net, sk, &proc.uid, &proc.cgroup_id);
+	task = wfpredir_sender();
+	if (task) {
+		proc.pid = task_tgid_nr(task);
+		get_task_comm(proc.comm, task);
+	}
+	memcpy(out + 2 * WFPREDIR_CONTEXT_SOCKADDR_LEN, &proc, sizeof(proc));
+}
+
+static unsigned int wfpredir_refuse(struct wfpredir_net *wn, int err)
+{
+	if (err == -ENOSPC) {
+		atomic64_inc(&wn->stats.table_full);
+		net_warn_ratelimited("%s: flow table full (max_flows=%u), refusing a connection that carries records\n",
+				     KBUILD_MODNAME, wn->flows.max);
+	} else {
+		atomic64_inc(&wn->stats.nomem);
+		net_warn_ratelimited("%s: out of memory, refusing a connection that carries records\n",
+				     KBUILD_MODNAME);
+	}
+	return NF_DROP;
+}
+
+/* Store @records, which the flow now owns, with @ct; not redirected. */
+static unsigned int wfpredir_attach(struct wfpredir_net *wn,
+				    struct nf_conn *ct,
+				    struct wfpredir_records *records)
+{
+	struct wfpredir_flow *flow;
+	int err;
+
+	flow = wfpredir_flow_alloc(&wn->flows, 0, GFP_ATOMIC | __GFP_ACCOUNT);
+	if (IS_ERR(flow)) {
+		wfpredir_records_free(records);
+		return wfpredir_refuse(wn, PTR_ERR(flow));
+	}
+	flow->records = records;
+	err = wfpredir_flowstore_insert(&wn->flows, flow, ct);
+	if (err) {
+		wfpredir_flow_abandon(&wn->flows, flow);
+		return wfpredir_refuse(wn, err);
+	}
+	return NF_ACCEPT;
+}
+
+static unsigned int wfpredir_redirect(struct wfpredir_net *wn,
+				      struct nf_conn *ct,
+				      const struct nf_hook_state *state,
+				      const struct wfpredir_flow_key *key,
+				      const struct wfpredir_rule *rule,
+				      const struct wfpredir_chain *chain)
+{
+	const struct wfpredir_service_addr *to =
+		wfpredir_service_addr_of(rule->service, key->family);
+	struct nf_nat_range2 range = {
+		.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED,
+	};
+	struct wfpredir_record_entry entry;
+	struct wfpredir_flow *flow;
+	unsigned int verdict;
+	int err;
+
+	flow = wfpredir_flow_alloc(&wn->flows,
+				   rule->context_len ?:
+				   WFPREDIR_CONTEXT_DEFAULT_LEN,
+				   GFP_ATOMIC | __GFP_ACCOUNT);
+	if (IS_ERR(flow))
+		return wfpredir_refuse(wn, PTR_ERR(flow));
+
+	wfpredir_fill_entry(&entry, state, ct, key->sk, rule);
+	flow->records = wfpredir_records_append(wn, chain->records,
+						chain->flags, &entry,
+						GFP_ATOMIC | __GFP_ACCOUNT);
+	if (IS_ERR(flow->records)) {
+		err = PTR_ERR(flow->records);
+		flow->records = NULL;
+		wfpredir_flow_abandon(&wn->flows, flow);
+		return wfpredir_refuse(wn, err);
+	}
+	wfpredir_fill_context(flow->context, state, ct, key->sk, rule);
+	flow->service_id = rule->service->id;
+	flow->rule_id = rule->id;
+
+	range.min_addr = to->addr;
+	range.max_addr = to->addr;
+	range.min_proto.all = to->port;
+	range.max_proto.all = to->port;
+	verdict = nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
+	if (verdict != NF_ACCEPT) {
+		wfpredir_flow_abandon(&wn->flows, flow);
+		return verdict;
+	}
+
+	err = wfpredir_flowstore_insert(&wn->flows, flow, ct);
+	if (err) {
+		wfpredir_flow_abandon(&wn->flows, flow);
+		return wfpredir_refuse(wn, err);
+	}
+
+	atomic64_inc((atomic64_t *)&rule->matches);
+	atomic64_inc(&rule->service->redirects);
+	atomic64_inc(&wn->stats.redirects);
+	if (chain->flags & WFPREDIR_RECORD_F_INHERITED)
+		atomic64_inc(&wn->stats.inherited);
+	return NF_ACCEPT;
+}
+
+static void wfpredir_log_capped(const struct wfpredir_flow_key *key,
+				unsigned int count)
+{
+	if (key->family == AF_INET)
+		net_info_ratelimited("%s: flow to %pI4:%u has a chain of %u entries, not redirecting it again (a proxy dropping records?)\n",
+				     KBUILD_MODNAME, &key->daddr.ip,
+				     ntohs(key->dport), count);
+	else
+		net_info_ratelimited("%s: flow to [%pI6c]:%u has a chain of %u entries, not redirecting it again (a proxy dropping records?)\n",
+				     KBUILD_MODNAME, &key->daddr.in6,
+				     ntohs(key->dport), count);
+}
+
+/* The services a chain excludes: those of its explicit entries. */
+static unsigned int wfpredir_chain_exclude(const struct wfpredir_chain *chain,
+					   u32 *exclude)
+{
+	const struct wfpredir_record_entry *entry;
+	unsigned int i, n = 0;
+
+	if (!chain->records || (chain->flags & WFPREDIR_RECORD_F_INHERITED))
+		return 0;
+	for (i = 0; i < wfpredir_records_count(chain->records); i++) {
+		entry = wfpredir_records_entry(chain->records, i);
+		if (!(entry->flags & WFPREDIR_RECORD_F_INHERITED))
+			exclude[n++] = be32_to_cpu(entry->service_id);
+	}
+	return n;
+}
+
+static unsigned int wfpredir_decide(struct wfpredir_net *wn,
+				    struct nf_conn *ct,
+				    const struct nf_hook_state *state,
+				    const struct wfpredir_flow_key *key,
+				    struct wfpredir_chain *chain)
+{
+	u32 exclude[WFPREDIR_RECORDS_MAX_ENTRIES];
+	const struct wfpredir_rule *rule = NULL;
+	struct wfpredir_records *records;
+	unsigned int n_exclude, count;
+
+	if (!chain->records && key->sk && READ_ONCE(wn->inherit) &&
+	    !wfpredir_ruleset_empty(&wn->rules)) {
+		chain->records = wfpredir_inherit_find(wn, key);
+		chain->flags = WFPREDIR_RECORD_F_INHERITED;
+	}
+
+	count = chain->records ? wfpredir_records_count(chain->records) : 0;
+	if (count >= READ_ONCE(wn->chain_max)) {
+		atomic64_inc(&wn->stats.chain_capped);
+		wfpredir_log_capped(key, count);
+	} else if (!wfpredir_ruleset_empty(&wn->rules)) {
+		n_exclude = wfpredir_chain_exclude(chain, exclude);
+		rule = wfpredir_ruleset_lookup(wn, key, exclude, n_exclude);
+	}
+
+	if (rule)
+		return wfpredir_redirect(wn, ct, state, key, rule, chain);
+	if (!chain->records)
+		return NF_ACCEPT;
+
+	/* Not redirected: the connection keeps the chain it was given. */
+	if (chain->owned) {
+		records = chain->owned;
+		chain->owned = NULL;
+	} else {
+		records = wfpredir_records_append(wn, chain->records,
+						  chain->flags, NULL,
+						  GFP_ATOMIC | __GFP_ACCOUNT);
+		if (IS_ERR(records))
+			return wfpredir_refuse(wn, PTR_ERR(records));
+	}
+	return wfpredir_attach(wn, ct, records);
+}
+
+static unsigned int wfpredir_nat_fn(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	struct wfpredir_net *wn = wfpredir_net(state->net);
+	struct wfpredir_chain chain = {};
+	struct wfpredir_flow_key key;
+	enum ip_conntrack_info ctinfo;
+	unsigned int verdict;
+	struct nf_conn *ct;
+	struct sock *sk;
+	u8 protocol;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || ctinfo != IP_CT_NEW)
+		return NF_ACCEPT;
+	protocol = nf_ct_protonum(ct);
+	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
+		return NF_ACCEPT;
+
+	sk = skb_to_full_sk(skb);
+	if (sk && (!sk_fullsock(sk) || !net_eq(sock_net(sk), state->net)))
+		sk = NULL;
+	if (sk)
+		chain.owned = wfpredir_sockstore_take(&wn->socks, sk);
+	if (!chain.owned && wfpredir_ruleset_empty(&wn->rules))
+		return NF_ACCEPT;
+	chain.records = chain.owned;
+
+	key.family = nf_ct_l3num(ct);
+	key.protocol = protocol;
+	key.daddr = ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u3;
+	key.dport = ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u.all;
+	key.sk = sk;
+
+	verdict = wfpredir_decide(wn, ct, state, &key, &chain);
+	if (chain.owned)
+		wfpredir_records_free(chain.owned);
+	return verdict;
+}
+
+static const struct nf_hook_ops wfpredir_nat_ops[] = {
+	{
+		.hook = wfpredir_nat_fn,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_LOCAL_OUT,
+		.priority = WFPREDIR_NAT_PRIORITY,
+	}, {
+		.hook = wfpredir_nat_fn,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_LOCAL_OUT,
+		.priority = WFPREDIR_NAT_PRIORITY,
+	},
+};
+
+/**
+ * wfpredir_hook_init - set up a namespace's hook state, not registered
+ * @hook: the state
+ *
+ * Context: process context.
+ */
+void wfpredir_hook_init(struct wfpredir_hook *hook)
+{
+	mutex_init(&hook->lock);
+	hook->enabled = false;
+}
+
+/**
+ * wfpredir_hook_enable - register the hook in a namespace, once
+ * @net: the namespace
+ *
+ * Holds conntrack in @net and registers the NAT lookup functions for IPv4
+ * and IPv6. Does nothing if they are registered already.
+ *
+ * Context: process context; may sleep.
+ * Return: 0 or a negative errno from conntrack or NAT.
+ */
+int wfpredir_hook_enable(struct net *net)
+{
+	struct wfpredir_hook *hook = &wfpredir_net(net)->hook;
+	int ret = 0;
+
+	if (READ_ONCE(hook->enabled))
+		return 0;
+
+	mutex_lock(&hook->lock);
+	if (hook->enabled)
+		goto out;
+	ret = nf_ct_netns_get(net, NFPROTO_INET);
+	if (ret)
+		goto out;
+	ret = nf_nat_ipv4_register_fn(net, &wfpredir_nat_ops[0]);
+	if (ret)
+		goto err_ipv4;
+	ret = nf_nat_ipv6_register_fn(net, &wfpredir_nat_ops[1]);
+	if (ret)
+		goto err_ipv6;
+	WRITE_ONCE(hook->enabled, true);
+	goto out;
+
+err_ipv6:
+	nf_nat_ipv4_unregister_fn(net, &wfpredir_nat_ops[0]);
+err_ipv4:
+	nf_ct_netns_put(net, NFPROTO_INET);
+out:
+	mutex_unlock(&hook->lock);
+	return ret;
+}
+
+/**
+ * wfpredir_hook_disable - unregister the hook in a namespace, if registered
+ * @net: the namespace
+ *
+ * Connections redirected earlier keep their NAT binding. If wfpredir was the
+ * namespace's only NAT user, the NAT core unregisters its own hooks with
+ * ours, and those connections are no longer translated: they fail, which is
+ * what happens to iptables REDIRECT flows when the nat table goes.
+ *
+ * Context: process context: namespace pre-exit. The hook may still run on
+ * other CPUs until a grace period has passed.
+ */
+void wfpredir_hook_disable(struct net *net)
+{
+	struct wfpredir_hook *hook = &wfpredir_net(net)->hook;
+
+	mutex_lock(&hook->lock);
+	if (hook->enabled) {
+		nf_nat_ipv6_unregister_fn(net, &wfpredir_nat_ops[1]);
+		nf_nat_ipv4_unregister_fn(net, &wfpredir_nat_ops[0]);
+		nf_ct_netns_put(net, NFPROTO_INET);
+		WRITE_ONCE(hook->enabled, false);
+	}
+	mutex_unlock(&hook->lock);
+}
