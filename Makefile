@@ -112,6 +112,9 @@ $(BUILD)/san/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(SAN_LIB_OBJS)
 	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Ilib -o $@ $(UNIT_SRCS) $(SAN_LIB_OBJS) \
 		$(CHECK_LIBS) $(NL_LIBS) -pthread
 
+# The unit tests include the CLI's parsers.
+$(BUILD)/san/unit-tests: tools/wfpredirctl/parse.c tools/wfpredirctl/parse.h
+
 unit: $(BUILD)/san/unit-tests
 	tests/unit/run $(BUILD)/san/unit-tests
 

@@ -81,8 +81,30 @@ struct wfpredir_errno_map {
 extern const struct wfpredir_errno_map wfpredir__errno_map[];
 extern const size_t wfpredir__errno_map_len;
 
-/* ctl.c: parse a WFPREDIR_CMD_GET_INFO reply; 0 or -EPROTO. */
+/*
+ * ctl.c: the messages, apart from the socket, so the unit tests can build
+ * and parse them without the module.
+ *
+ * The parsers take one reply (a generic netlink message) and return 0 or
+ * -EPROTO, leaving out alone on failure.
+ */
 struct nl_msg;
+struct nlmsghdr;
 int wfpredir__ctl_parse_info(struct nl_msg *msg, struct wfpredir_info *out);
+int wfpredir__ctl_parse_service(struct nl_msg *msg, struct wfpredir_service *out);
+int wfpredir__ctl_parse_rule(struct nl_msg *msg, struct wfpredir_rule *out);
+int wfpredir__ctl_parse_flow(struct nl_msg *msg, struct wfpredir_flow *out);
+
+/* The request builders add their attributes to msg (after its genl header):
+ * 0, -EINVAL for an object they cannot encode, or -EMSGSIZE. */
+int wfpredir__ctl_put_config(struct nl_msg *msg, const struct wfpredir_config *cfg);
+int wfpredir__ctl_put_service(struct nl_msg *msg, const struct wfpredir_service *svc);
+int wfpredir__ctl_put_service_ref(struct nl_msg *msg, uint32_t id, const char *name);
+int wfpredir__ctl_put_rule(struct nl_msg *msg, const struct wfpredir_rule *rule);
+
+/* The extended-ACK message (NLMSGERR_ATTR_MSG) of an NLMSG_ERROR or
+ * NLMSG_DONE message, copied into buf (cut to len - 1 bytes, NUL-terminated):
+ * 1, or 0 when it has none. nlh->nlmsg_len must not exceed the buffer. */
+int wfpredir__ctl_extack(const struct nlmsghdr *nlh, char *buf, size_t len);
 
 #endif /* WFPREDIR_INTERNAL_H */

@@ -35,9 +35,11 @@
 #ifndef WFPREDIR_H
 #define WFPREDIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <linux/wfpredir.h>
 
 #ifdef __cplusplus
@@ -322,7 +324,115 @@ int wfpredir_wsa_error_from_errno(int err);
  */
 const char *wfpredir_wsa_error_name(int wsa);
 
+/* --------------------------------------------- records and context (decoding) */
+
+/*
+ * Decoding what a proxy reads from an accepted socket, for logs and tools.
+ * Records are opaque to applications; nothing here is needed to hand them
+ * on. The decoder checks their structure only: the tag is keyed by a secret
+ * of the issuing network namespace, so user space cannot tell authentic
+ * records from forged ones. Only the kernel can (WFPREDIR_SO_SET_RECORDS).
+ */
+
+/* One entry of a record chain, in host form. */
+struct wfpredir_record_info {
+	uint32_t service_id;		  /* redirect service that took the flow */
+	uint32_t rule_id;		  /* rule that matched */
+	uint8_t family;			  /* AF_INET or AF_INET6 */
+	uint8_t protocol;		  /* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t flags;			  /* WFPREDIR_RECORD_F_* */
+	struct sockaddr_storage orig_src; /* sockaddr_in(6) of family, port set */
+	struct sockaddr_storage orig_dst;
+	uint64_t timestamp_ns; /* CLOCK_REALTIME of the redirect */
+	uint32_t uid;	       /* originating socket's uid, init_user_ns */
+	uint32_t pid;	       /* best effort, 0 when unknown */
+	uint64_t cgroup_id;    /* originating socket's cgroup v2 id */
+};
+
+/**
+ * wfpredir_records_decode() - check the structure of a record blob and decode it.
+ * @buf: the blob, as read with WFPREDIR_SO_GET_RECORDS or WSAIoctl().
+ * @len: its size.
+ * @flow_id: if not NULL, receives the flow id of the chain.
+ * @entries: receives the first @max_entries entries, oldest first; may be
+ *	NULL when @max_entries is 0 (to count them).
+ * @max_entries: room in @entries; WFPREDIR_RECORDS_MAX_ENTRIES always
+ *	suffices.
+ *
+ * The checks are the kernel's, in its order, except the tag: @len within
+ * [WFPREDIR_RECORDS_MIN_LEN, WFPREDIR_RECORDS_MAX_LEN], the magic, the
+ * version, the header and entry lengths, the count and the length it implies,
+ * each entry's reserved byte; and, which the kernel does not need to check
+ * because it wrote them, each entry's family (AF_INET or AF_INET6). A blob
+ * that passes is well formed, not necessarily authentic (see above).
+ * Nothing is written on failure.
+ *
+ * Return: the number of entries in the blob (which may exceed @max_entries);
+ * -EPROTO for a record format version other than WFPREDIR_RECORDS_VERSION;
+ * -EINVAL for anything else that is wrong, a NULL @buf, or a NULL @entries
+ * with @max_entries not 0.
+ */
+int wfpredir_records_decode(const void *buf, size_t len, uint64_t *flow_id,
+			    struct wfpredir_record_info *entries, size_t max_entries);
+
+/**
+ * wfpredir_records_format() - describe a record chain on one line.
+ * @buf: the blob.
+ * @len: its size.
+ * @out: receives the line, always NUL-terminated when @outlen is not 0;
+ *	may be NULL when @outlen is 0.
+ * @outlen: size of @out.
+ *
+ * The line names the flow and then each hop, oldest first, separated by
+ * " | ":
+ *
+ *   flow 0x1234abcd: svc 1 (rule 10) tcp 10.0.0.1:40000->10.0.0.2:80 uid 0
+ *   pid 123 | svc 2 (rule 20, inherited) tcp 10.0.0.1:40000->10.0.0.2:80
+ *   uid 0 pid 0
+ *
+ * (one line; wrapped here). IPv6 addresses are bracketed, [2001:db8::1]:80.
+ * Like snprintf(), a line longer than @outlen - 1 is cut short and the
+ * return value tells the length it needed. A blob that does not decode
+ * leaves @out empty.
+ *
+ * Return: the length of the whole line, without the NUL; or the -errno of
+ * wfpredir_records_decode().
+ */
+int wfpredir_records_format(const void *buf, size_t len, char *out, size_t outlen);
+
+/**
+ * wfpredir_context_decode() - decode a context of the default layout.
+ * @buf: the context, as read with WFPREDIR_SO_GET_CONTEXT or WSAIoctl().
+ * @len: its size.
+ * @dst: if not NULL, receives the original destination (sockaddr_in or
+ *	sockaddr_in6, port included).
+ * @src: if not NULL, receives the original source.
+ * @proc: if not NULL, receives the originating process; comm is always
+ *	NUL-terminated.
+ *
+ * The default layout is WFPREDIR_CONTEXT_DEFAULT_LEN bytes: destination and
+ * source, each a 128-byte struct sockaddr_storage of one family, AF_INET or
+ * AF_INET6, then struct wfpredir_context_process. A rule's custom context is
+ * whatever bytes the administrator gave, so one of exactly that length and
+ * shape would decode too; only the administrator can tell them apart.
+ * Nothing is written on failure.
+ *
+ * Return: 0; -EINVAL when @buf is NULL or the context is not the default
+ * layout (length, families).
+ */
+int wfpredir_context_decode(const void *buf, size_t len, struct sockaddr_storage *dst,
+			    struct sockaddr_storage *src, struct wfpredir_context_process *proc);
+
 /* ------------------------------------------------------ control (genl) */
+
+/*
+ * Every wfpredir_ctl_*() call returns 0 or a negative errno: the kernel's
+ * own when it refused the request (then wfpredir_ctl_error() may say why),
+ * -EINVAL for arguments the library cannot send, -EPROTO for a reply it
+ * cannot parse, and netlink failures mapped to the nearest errno. Commands
+ * that change state need CAP_NET_ADMIN over the caller's network namespace
+ * (-EPERM). Objects are those of the caller's network namespace.
+ */
 
 /* What WFPREDIR_CMD_GET_INFO reports; every field is always filled. */
 struct wfpredir_info {
@@ -332,6 +442,87 @@ struct wfpredir_info {
 	uint32_t records_max_len; /* longest records blob */
 	uint32_t sockets;	  /* sockets holding records in this netns */
 	uint32_t sockets_max;	  /* limit per network namespace */
+	uint32_t flows;		  /* connections holding records */
+	uint32_t flows_max;	  /* limit per network namespace */
+	uint32_t services;	  /* redirect services */
+	uint32_t rules;		  /* rules */
+	uint32_t rules_max;	  /* limit per network namespace */
+	uint32_t chain_max;	  /* configuration: see struct wfpredir_config */
+	bool inherit;		  /* configuration: see struct wfpredir_config */
+	uint64_t redirects;	  /* flows redirected */
+	uint64_t chain_capped;	  /* flows left alone: their chain was full */
+	uint64_t inherited;	  /* chains inherited */
+	uint64_t table_full;	  /* connections refused: flow table full */
+	uint64_t nomem;		  /* connections refused: out of memory */
+};
+
+/* A namespace's configuration; only the fields whose has_ flag is set are
+ * changed. */
+struct wfpredir_config {
+	bool has_chain_max;
+	uint32_t chain_max; /* 1..WFPREDIR_RECORDS_MAX_ENTRIES: a flow whose chain
+			     * holds this many entries is not redirected again */
+	bool has_inherit;
+	bool inherit; /* link connections of record-dropping proxies to the
+		       * connection they hold (WFPREDIR_RECORD_F_INHERITED) */
+};
+
+/* A redirect service: a proxy's listen addresses (Windows' redirect handle). */
+struct wfpredir_service {
+	uint32_t id;			      /* 1..UINT32_MAX; add: 0 lets the kernel pick */
+	char name[WFPREDIR_SERVICE_NAME_MAX]; /* 1..31 bytes, NUL-terminated, unique */
+	bool has4;			      /* addr4 is set */
+	struct sockaddr_in addr4;	      /* IPv4 listen address and port */
+	bool has6;			      /* addr6 is set */
+	struct sockaddr_in6 addr6;	      /* IPv6 listen address and port (no scope) */
+	uint64_t redirects;		      /* listed only: flows redirected */
+	uint64_t skipped;		      /* listed only: matched, chain held it */
+	uint32_t rules;			      /* listed only: rules using it */
+};
+
+/*
+ * A rule: which new outbound flows go to which service. Each match whose
+ * has_ flag is clear (or family/protocol 0) matches everything. Listings set
+ * the has_ flags of the attributes the kernel reported.
+ */
+struct wfpredir_rule {
+	uint32_t id;	     /* 1..UINT32_MAX; add: 0 lets the kernel pick */
+	bool has_priority;   /* add: else the default, 1000 */
+	uint32_t priority;   /* lower first, ties by id */
+	uint32_t service_id; /* required */
+	uint8_t family;	     /* AF_INET, AF_INET6, or AF_UNSPEC: both */
+	uint8_t protocol;    /* IPPROTO_TCP, IPPROTO_UDP, or 0: both */
+	bool has_daddr;	     /* needs family AF_INET or AF_INET6 */
+	uint8_t daddr[16];   /* network order; IPv4 in the first 4 bytes */
+	uint8_t prefix;	     /* prefix length of daddr */
+	bool has_dport;
+	uint16_t dport_min; /* destination port range, inclusive */
+	uint16_t dport_max;
+	bool has_uid;
+	uint32_t uid_min; /* sending socket's uid range, inclusive */
+	uint32_t uid_max;
+	bool has_cgroup;
+	char cgroup[WFPREDIR_CGROUP_PATH_MAX];		  /* cgroup v2 path, NUL-terminated */
+	uint32_t context_len;				  /* 0: the default context */
+	uint8_t context[WFPREDIR_CONTEXT_MAX_CUSTOM_LEN]; /* custom context bytes */
+	uint64_t matches;				  /* listed only: flows redirected */
+};
+
+/* A connection that holds records (listed only). */
+struct wfpredir_flow {
+	uint8_t family;			  /* AF_INET or AF_INET6 */
+	uint8_t protocol;		  /* IPPROTO_TCP or IPPROTO_UDP */
+	struct sockaddr_storage orig_src; /* as its socket opened it */
+	struct sockaddr_storage orig_dst;
+	bool redirected;		   /* redir_dst, service_id, rule_id are set */
+	struct sockaddr_storage redir_dst; /* the proxy it was sent to */
+	uint32_t service_id;
+	uint32_t rule_id;
+	uint32_t records_len; /* 0 when the kernel sent none */
+	uint8_t records[WFPREDIR_RECORDS_MAX_LEN];
+	uint32_t context_len; /* 0: no context */
+	uint8_t context[WFPREDIR_CONTEXT_MAX_CUSTOM_LEN];
+	uint64_t age_ms; /* since the flow was seen */
 };
 
 struct wfpredir_ctl;
@@ -355,6 +546,19 @@ struct wfpredir_ctl *wfpredir_ctl_open(int *err);
 void wfpredir_ctl_close(struct wfpredir_ctl *ctl);
 
 /**
+ * wfpredir_ctl_error() - the kernel's message about the last failed call.
+ * @ctl: an open handle, or NULL.
+ *
+ * The module names what it refused in an extended ACK ("service name in
+ * use", the attribute at fault); this is that text. Every call on @ctl
+ * clears it first.
+ *
+ * Return: the message of the last call on @ctl if it failed with one,
+ * valid until the next call on @ctl or wfpredir_ctl_close(); else NULL.
+ */
+const char *wfpredir_ctl_error(const struct wfpredir_ctl *ctl);
+
+/**
  * wfpredir_ctl_get_info() - ask the module about itself (no privilege).
  * @ctl: an open handle.
  * @out: receives the answer; untouched on failure.
@@ -364,6 +568,177 @@ void wfpredir_ctl_close(struct wfpredir_ctl *ctl);
  * sizeof(out->version) - 1 included); or the kernel's -errno.
  */
 int wfpredir_ctl_get_info(struct wfpredir_ctl *ctl, struct wfpredir_info *out);
+
+/**
+ * wfpredir_ctl_set_config() - change the namespace's configuration.
+ * @ctl: an open handle.
+ * @cfg: the settings; those whose has_ flag is clear stay as they are.
+ *
+ * Return: 0; -EINVAL for a NULL argument, or from the kernel for a value out
+ * of range; -EPERM without CAP_NET_ADMIN; or the kernel's -errno.
+ */
+int wfpredir_ctl_set_config(struct wfpredir_ctl *ctl, const struct wfpredir_config *cfg);
+
+/**
+ * wfpredir_ctl_add_service() - create a redirect service.
+ * @ctl: an open handle.
+ * @svc: id (0: the kernel picks one), name, and at least one of addr4 and
+ *	addr6 (has4, has6); the counters are ignored.
+ *
+ * The kernel does not report the id it picks: find it by name with
+ * wfpredir_ctl_find_service().
+ *
+ * Return: 0; -EINVAL for a NULL argument or a name that is not
+ * NUL-terminated within name[]; the kernel's -errno: -EEXIST for an id,
+ * name or listen address in use, -EINVAL for anything out of range,
+ * -ENOSPC beyond WFPREDIR_SERVICES_MAX.
+ */
+int wfpredir_ctl_add_service(struct wfpredir_ctl *ctl, const struct wfpredir_service *svc);
+
+/**
+ * wfpredir_ctl_del_service() - delete a redirect service.
+ * @ctl: an open handle.
+ * @id: the service's id; 0 to name it by @name instead.
+ * @name: the service's name, used when @id is 0.
+ *
+ * Return: 0; -EINVAL when @id is 0 and @name NULL or empty; the kernel's
+ * -errno: -ENOENT for no such service, -EBUSY while a rule redirects to it.
+ */
+int wfpredir_ctl_del_service(struct wfpredir_ctl *ctl, uint32_t id, const char *name);
+
+/**
+ * wfpredir_ctl_flush_services() - delete every redirect service.
+ * @ctl: an open handle.
+ *
+ * Return: 0; the kernel's -errno: -EBUSY while any rule exists.
+ */
+int wfpredir_ctl_flush_services(struct wfpredir_ctl *ctl);
+
+/*
+ * The walk callbacks get each object of a dump in turn; the object is valid
+ * during the call only, and the callback must not use the handle (the dump
+ * is still being read from it). Returning 0 goes on; any other value ends
+ * the walk (the rest of the dump is read and dropped) and the walk returns
+ * it: positive values can never be confused with the walk's own errors.
+ */
+typedef int (*wfpredir_service_fn)(const struct wfpredir_service *svc, void *arg);
+typedef int (*wfpredir_rule_fn)(const struct wfpredir_rule *rule, void *arg);
+typedef int (*wfpredir_flow_fn)(const struct wfpredir_flow *flow, void *arg);
+
+/**
+ * wfpredir_ctl_walk_services() - call @fn for each redirect service.
+ * @ctl: an open handle.
+ * @fn: the callback (see the walk callbacks above).
+ * @arg: passed to @fn.
+ *
+ * Return: 0 after the last service; @fn's value if it ended the walk;
+ * -EINVAL for a NULL @ctl or @fn; -EPROTO for a service the library cannot
+ * parse (the walk ends there); or the kernel's -errno, possibly after some
+ * calls of @fn (a dump can fail part way).
+ */
+int wfpredir_ctl_walk_services(struct wfpredir_ctl *ctl, wfpredir_service_fn fn, void *arg);
+
+/**
+ * wfpredir_ctl_list_services() - every redirect service, in an array.
+ * @ctl: an open handle.
+ * @out: receives an array to free() (NULL when there is no service).
+ * @count: receives its length.
+ *
+ * Return: 0; -ENOMEM; or as wfpredir_ctl_walk_services(). On failure *@out
+ * is NULL and *@count 0.
+ */
+int wfpredir_ctl_list_services(struct wfpredir_ctl *ctl, struct wfpredir_service **out,
+			       size_t *count);
+
+/**
+ * wfpredir_ctl_find_service() - look a redirect service up by name.
+ * @ctl: an open handle.
+ * @name: its name.
+ * @out: receives the service; untouched on failure.
+ *
+ * Return: 0; -ENOENT when no service has that name; -EINVAL for a NULL
+ * argument; or as wfpredir_ctl_walk_services().
+ */
+int wfpredir_ctl_find_service(struct wfpredir_ctl *ctl, const char *name,
+			      struct wfpredir_service *out);
+
+/**
+ * wfpredir_ctl_add_rule() - create a rule.
+ * @ctl: an open handle.
+ * @rule: service_id (required), id (0: the kernel picks one), and the
+ *	matches; matches is ignored.
+ *
+ * The kernel does not report the id it picks; give one to know it.
+ *
+ * Return: 0; -EINVAL for a NULL argument, has_daddr with a family other
+ * than AF_INET or AF_INET6, a context_len above
+ * WFPREDIR_CONTEXT_MAX_CUSTOM_LEN or a cgroup not NUL-terminated; the
+ * kernel's -errno: -ENOENT for no such service, -EEXIST for an id in use,
+ * -EINVAL for a value out of range, -ENOSPC beyond the namespace's limit.
+ */
+int wfpredir_ctl_add_rule(struct wfpredir_ctl *ctl, const struct wfpredir_rule *rule);
+
+/**
+ * wfpredir_ctl_del_rule() - delete a rule.
+ * @ctl: an open handle.
+ * @id: its id.
+ *
+ * Return: 0; -EINVAL for @id 0; the kernel's -errno: -ENOENT for no such
+ * rule.
+ */
+int wfpredir_ctl_del_rule(struct wfpredir_ctl *ctl, uint32_t id);
+
+/**
+ * wfpredir_ctl_flush_rules() - delete every rule.
+ * @ctl: an open handle.
+ *
+ * Return: 0 or the kernel's -errno.
+ */
+int wfpredir_ctl_flush_rules(struct wfpredir_ctl *ctl);
+
+/**
+ * wfpredir_ctl_walk_rules() - call @fn for each rule.
+ * @ctl: an open handle.
+ * @fn: the callback (see the walk callbacks above).
+ * @arg: passed to @fn.
+ *
+ * Return: as wfpredir_ctl_walk_services().
+ */
+int wfpredir_ctl_walk_rules(struct wfpredir_ctl *ctl, wfpredir_rule_fn fn, void *arg);
+
+/**
+ * wfpredir_ctl_list_rules() - every rule, in an array.
+ * @ctl: an open handle.
+ * @out: receives an array to free() (NULL when there is no rule).
+ * @count: receives its length.
+ *
+ * Return: as wfpredir_ctl_list_services().
+ */
+int wfpredir_ctl_list_rules(struct wfpredir_ctl *ctl, struct wfpredir_rule **out, size_t *count);
+
+/**
+ * wfpredir_ctl_walk_flows() - call @fn for each connection holding records.
+ * @ctl: an open handle.
+ * @fn: the callback (see the walk callbacks above).
+ * @arg: passed to @fn.
+ *
+ * A struct wfpredir_flow is about 3 KiB; with many flows, walk rather than
+ * list. wfpredir_records_decode() and wfpredir_context_decode() read its
+ * records and context.
+ *
+ * Return: as wfpredir_ctl_walk_services().
+ */
+int wfpredir_ctl_walk_flows(struct wfpredir_ctl *ctl, wfpredir_flow_fn fn, void *arg);
+
+/**
+ * wfpredir_ctl_list_flows() - every connection holding records, in an array.
+ * @ctl: an open handle.
+ * @out: receives an array to free() (NULL when there is no flow).
+ * @count: receives its length.
+ *
+ * Return: as wfpredir_ctl_list_services().
+ */
+int wfpredir_ctl_list_flows(struct wfpredir_ctl *ctl, struct wfpredir_flow **out, size_t *count);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,8 @@ int main(void)
 	srunner_add_suite(sr, wsaioctl_suite());
 	srunner_add_suite(sr, wspioctl_suite());
 	srunner_add_suite(sr, ctl_suite());
+	srunner_add_suite(sr, records_suite());
+	srunner_add_suite(sr, parse_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -21,6 +21,8 @@ Suite *sockopt_suite(void);
 Suite *wsaioctl_suite(void);
 Suite *wspioctl_suite(void);
 Suite *ctl_suite(void);
+Suite *records_suite(void);
+Suite *parse_suite(void);
 
 /* helpers.c */
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,22 @@
 
 static const struct ctl_object objects[] = {
 	{ "info", "info [show]", info_run },
+	{ "config", "config set [chain-max N] [inherit on|off]", config_run },
+	{ "service",
+	  "service add NAME [id ID] [ipv4 ADDR:PORT] [ipv6 [ADDR]:PORT]\n"
+	  "  service del NAME | id ID\n"
+	  "  service list | show [NAME]\n"
+	  "  service flush",
+	  service_run },
+	{ "rule",
+	  "rule add service NAME|ID [id ID] [priority N] [family ipv4|ipv6]\n"
+	  "           [proto tcp|udp] [to PREFIX] [dport N[-M]] [uid N[-M]]\n"
+	  "           [cgroup PATH] [context HEX|@FILE]\n"
+	  "  rule del ID\n"
+	  "  rule list | show\n"
+	  "  rule flush",
+	  rule_run },
+	{ "flow", "flow list | show", flow_run },
 };
 
 static void usage(FILE *out)
@@ -33,6 +50,24 @@ static void usage(FILE *out)
 	      out);
 }
 
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("wfpredirctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+int unknown_command(const char *object, const char *cmd, const char *try_this)
+{
+	fprintf(stderr, "wfpredirctl: %s: unknown command '%s'; try '%s'\n", object, cmd, try_this);
+	return EXIT_USAGE;
+}
+
 int ctl_error(int err, const char *what)
 {
 	if (err == -EOPNOTSUPP || err == -ENOENT) {
@@ -41,6 +76,46 @@ int ctl_error(int err, const char *what)
 	}
 	fprintf(stderr, "wfpredirctl: %s: %s\n", what, strerror(-err));
 	return EXIT_FAILED;
+}
+
+struct wfpredir_ctl *ctl_connect(int *status)
+{
+	struct wfpredir_ctl *ctl;
+	int err;
+
+	ctl = wfpredir_ctl_open(&err);
+	if (!ctl)
+		*status = ctl_error(err, "cannot reach the wfpredir module");
+	return ctl;
+}
+
+int ctl_failed(const struct wfpredir_ctl *ctl, int err, const char *fmt, ...)
+{
+	const char *ext = wfpredir_ctl_error(ctl);
+	va_list ap;
+
+	fputs("wfpredirctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (err == -EOPNOTSUPP)
+		fputs(": the loaded wfpredir.ko does not support this command", stderr);
+	else
+		fprintf(stderr, ": %s", strerror(-err));
+	if (ext)
+		fprintf(stderr, ": %s", ext);
+	else if (err == -EPERM)
+		fputs(" (CAP_NET_ADMIN is needed)", stderr);
+	fputc('\n', stderr);
+	return EXIT_FAILED;
+}
+
+void print_hex(FILE *out, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	for (size_t i = 0; i < len; i++)
+		fprintf(out, "%02x", p[i]);
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,637 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wfpredirctl's command-line parsers and address formatters (see parse.h).
+ */
+#include "parse.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int perr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int perr(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (errlen) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* Decimal digits only (no sign, space or base prefix), at most max. */
+static int decimal(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (max - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int parse_u32(const char *what, const char *s, uint32_t min, uint32_t max, uint32_t *out, char *err,
+	      size_t errlen)
+{
+	uint64_t v;
+
+	if (decimal(s, max, &v) || v < min)
+		return perr(err, errlen, "invalid %s \"%s\" (expected %u-%u)", what, s, min, max);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* "N" or "N-M" within [lo, hi], N <= M. */
+static int decimal_range(const char *s, uint64_t lo, uint64_t hi, uint64_t *min, uint64_t *max)
+{
+	const char *dash = strchr(s, '-');
+	char first[24];
+
+	if (!dash) {
+		if (decimal(s, hi, min) || *min < lo)
+			return -1;
+		*max = *min;
+		return 0;
+	}
+	if ((size_t)(dash - s) >= sizeof(first))
+		return -1;
+	memcpy(first, s, (size_t)(dash - s));
+	first[dash - s] = '\0';
+	if (decimal(first, hi, min) || decimal(dash + 1, hi, max) || *min < lo || *min > *max)
+		return -1;
+	return 0;
+}
+
+int parse_port_range(const char *what, const char *s, uint16_t *min, uint16_t *max, char *err,
+		     size_t errlen)
+{
+	uint64_t a, b;
+
+	if (decimal_range(s, 1, 65535, &a, &b))
+		return perr(err, errlen,
+			    "invalid port range \"%s\" for %s (expected N or N-M, 1 <= N <= M <= "
+			    "65535)",
+			    s, what);
+	*min = (uint16_t)a;
+	*max = (uint16_t)b;
+	return 0;
+}
+
+int parse_uid_range(const char *what, const char *s, uint32_t *min, uint32_t *max, char *err,
+		    size_t errlen)
+{
+	uint64_t a, b;
+
+	if (decimal_range(s, 0, PARSE_UID_MAX, &a, &b))
+		return perr(
+			err, errlen,
+			"invalid uid range \"%s\" for %s (expected N or N-M, 0 <= N <= M <= %u)", s,
+			what, PARSE_UID_MAX);
+	*min = (uint32_t)a;
+	*max = (uint32_t)b;
+	return 0;
+}
+
+int parse_addr_port(int family, const char *what, const char *s, struct sockaddr_storage *out,
+		    char *err, size_t errlen)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *a = s, *port;
+	size_t alen;
+	uint64_t p;
+
+	if (family == AF_INET6) {
+		const char *close = strstr(s, "]:");
+
+		if (s[0] != '[' || !close)
+			return perr(err, errlen,
+				    "invalid address \"%s\" for %s (expected [ADDR]:PORT)", s,
+				    what);
+		a = s + 1;
+		alen = (size_t)(close - a);
+		port = close + 2;
+	} else {
+		const char *colon = strrchr(s, ':');
+
+		if (!colon)
+			return perr(err, errlen,
+				    "invalid address \"%s\" for %s (expected ADDR:PORT)", s, what);
+		alen = (size_t)(colon - s);
+		port = colon + 1;
+	}
+	if (decimal(port, 65535, &p) || p < 1)
+		return perr(err, errlen, "invalid port \"%s\" for %s (expected 1-65535)", port,
+			    what);
+	if (alen >= sizeof(addr))
+		alen = sizeof(addr) - 1; /* inet_pton() rejects it below */
+	memcpy(addr, a, alen);
+	addr[alen] = '\0';
+
+	memset(out, 0, sizeof(*out));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
+
+		if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) != 1)
+			return perr(err, errlen, "invalid IPv6 address \"%s\" for %s", addr, what);
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)p);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)out;
+
+		if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1)
+			return perr(err, errlen, "invalid IPv4 address \"%s\" for %s", addr, what);
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)p);
+	}
+	return 0;
+}
+
+int parse_prefix(const char *what, const char *s, uint8_t *family, uint8_t addr[16],
+		 uint8_t *prefix, char *err, size_t errlen)
+{
+	char a[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	int fam = memchr(s, ':', alen) ? AF_INET6 : AF_INET;
+	unsigned int bits = fam == AF_INET ? 32 : 128, i;
+	uint8_t masked[16];
+	uint64_t len = bits;
+
+	if (alen >= sizeof(a))
+		return perr(err, errlen, "invalid address \"%s\" for %s", s, what);
+	memcpy(a, s, alen);
+	a[alen] = '\0';
+	memset(addr, 0, 16);
+	if (inet_pton(fam, a, addr) != 1)
+		return perr(err, errlen, "invalid %s address \"%s\" for %s",
+			    fam == AF_INET ? "IPv4" : "IPv6", a, what);
+	if (slash && decimal(slash + 1, bits, &len))
+		return perr(err, errlen, "invalid prefix length \"%s\" for %s (expected 0-%u)",
+			    slash + 1, what, bits);
+	memcpy(masked, addr, 16);
+	for (i = 0; i < 16; i++) {
+		unsigned int keep = len >= 8 * (i + 1) ? 8
+				    : len > 8 * i      ? (unsigned int)len - 8 * i
+						       : 0;
+
+		masked[i] &= (uint8_t)(0xff00u >> keep);
+	}
+	if (memcmp(masked, addr, 16)) {
+		char net[ADDR_STR_MAX];
+
+		return perr(err, errlen,
+			    "invalid prefix \"%s\" for %s (host bits set; the network is %s)", s,
+			    what, format_prefix(fam, masked, (unsigned int)len, net, sizeof(net)));
+	}
+	*family = (uint8_t)fam;
+	*prefix = (uint8_t)len;
+	return 0;
+}
+
+int parse_family(const char *what, const char *s, uint8_t *family, char *err, size_t errlen)
+{
+	if (!strcmp(s, "ipv4"))
+		*family = AF_INET;
+	else if (!strcmp(s, "ipv6"))
+		*family = AF_INET6;
+	else
+		return perr(err, errlen, "invalid family \"%s\" for %s (expected ipv4 or ipv6)", s,
+			    what);
+	return 0;
+}
+
+int parse_proto(const char *what, const char *s, uint8_t *proto, char *err, size_t errlen)
+{
+	if (!strcmp(s, "tcp"))
+		*proto = IPPROTO_TCP;
+	else if (!strcmp(s, "udp"))
+		*proto = IPPROTO_UDP;
+	else
+		return perr(err, errlen, "invalid protocol \"%s\" for %s (expected tcp or udp)", s,
+			    what);
+	return 0;
+}
+
+int parse_on_off(const char *what, const char *s, bool *on, char *err, size_t errlen)
+{
+	if (!strcmp(s, "on"))
+		*on = true;
+	else if (!strcmp(s, "off"))
+		*on = false;
+	else
+		return perr(err, errlen, "invalid value \"%s\" for %s (expected on or off)", s,
+			    what);
+	return 0;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int parse_hex(const char *what, const char *s, uint8_t *buf, size_t max, size_t *len, char *err,
+	      size_t errlen)
+{
+	const char *h = s;
+	size_t n, i;
+
+	if (h[0] == '0' && (h[1] == 'x' || h[1] == 'X'))
+		h += 2;
+	n = strlen(h);
+	if (!n || n % 2)
+		return perr(err, errlen,
+			    "invalid hex \"%s\" for %s (expected an even number of hex digits)", s,
+			    what);
+	if (n / 2 > max)
+		return perr(err, errlen, "invalid hex \"%s\" for %s (more than %zu bytes)", s, what,
+			    max);
+	for (i = 0; i < n / 2; i++) {
+		int hi = hexval((unsigned char)h[2 * i]), lo = hexval((unsigned char)h[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return perr(err, errlen,
+				    "invalid hex \"%s\" for %s (not a hex digit at %zu)", s, what,
+				    (size_t)(h - s) + 2 * i + (hi < 0 ? 0 : 1));
+		buf[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return 0;
+}
+
+int parse_bytes_arg(const char *what, const char *s, uint8_t *buf, size_t max, size_t *len,
+		    char *err, size_t errlen)
+{
+	size_t n = 0;
+	uint8_t extra;
+	ssize_t r = 0;
+	int fd;
+
+	if (s[0] != '@')
+		return parse_hex(what, s, buf, max, len, err, errlen);
+	fd = open(s + 1, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return perr(err, errlen, "cannot read \"%s\" for %s: %s", s + 1, what,
+			    strerror(errno));
+	while (n < max) {
+		r = read(fd, buf + n, max - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n == max) {
+		do
+			r = read(fd, &extra, 1);
+		while (r < 0 && errno == EINTR);
+	}
+	if (r < 0) {
+		int e = errno;
+
+		close(fd);
+		return perr(err, errlen, "cannot read \"%s\" for %s: %s", s + 1, what, strerror(e));
+	}
+	close(fd);
+	if (n == max && r > 0)
+		return perr(err, errlen, "file \"%s\" for %s is larger than %zu bytes", s + 1, what,
+			    max);
+	if (!n)
+		return perr(err, errlen, "file \"%s\" for %s is empty", s + 1, what);
+	*len = n;
+	return 0;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+int parse_service_name(const char *s, char *err, size_t errlen)
+{
+	size_t n = strlen(s);
+
+	if (!n || n >= WFPREDIR_SERVICE_NAME_MAX)
+		return perr(err, errlen, "invalid service name \"%s\" (expected 1-%d bytes)", s,
+			    WFPREDIR_SERVICE_NAME_MAX - 1);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (!isgraph(*c))
+			return perr(
+				err, errlen,
+				"invalid service name \"%s\" (spaces and control characters are "
+				"not allowed)",
+				s);
+	if (all_digits(s))
+		return perr(err, errlen, "invalid service name \"%s\" (must not be all digits)", s);
+	return 0;
+}
+
+int parse_service_ref(const char *what, const char *s, struct service_ref *ref, char *err,
+		      size_t errlen)
+{
+	memset(ref, 0, sizeof(*ref));
+	if (all_digits(s))
+		return parse_u32(what, s, 1, UINT32_MAX, &ref->id, err, errlen);
+	if (!*s || strlen(s) >= sizeof(ref->name))
+		return perr(err, errlen,
+			    "invalid service name \"%s\" for %s (expected 1-%zu bytes)", s, what,
+			    sizeof(ref->name) - 1);
+	strcpy(ref->name, s);
+	return 0;
+}
+
+/* Keyword argument scanning: each keyword once, each with one value. */
+struct kw {
+	const char *name;
+	bool seen;
+};
+
+static int take_value(int argc, int *i, struct kw *k, const char *cmd, char *err, size_t errlen)
+{
+	if (k->seen)
+		return perr(err, errlen, "\"%s\" given twice to %s", k->name, cmd);
+	k->seen = true;
+	if (*i + 1 >= argc)
+		return perr(err, errlen, "missing value after \"%s\" for %s", k->name, cmd);
+	(*i)++;
+	return 0;
+}
+
+static struct kw *find_kw(struct kw *kws, size_t n, const char *word)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(kws[i].name, word))
+			return &kws[i];
+	return NULL;
+}
+
+int parse_service_add(int argc, char **argv, struct wfpredir_service *svc, char *err, size_t errlen)
+{
+	static const char cmd[] = "service add";
+	struct kw kws[] = { { "id", false }, { "ipv4", false }, { "ipv6", false } };
+	struct sockaddr_storage ss;
+	int i;
+
+	memset(svc, 0, sizeof(*svc));
+	if (argc < 1)
+		return perr(err, errlen, "missing service name for %s", cmd);
+	if (parse_service_name(argv[0], err, errlen))
+		return -1;
+	strcpy(svc->name, argv[0]);
+	for (i = 1; i < argc; i++) {
+		struct kw *k = find_kw(kws, sizeof(kws) / sizeof(kws[0]), argv[i]);
+
+		if (!k)
+			return perr(err, errlen, "unknown argument \"%s\" for %s", argv[i], cmd);
+		if (take_value(argc, &i, k, cmd, err, errlen))
+			return -1;
+		if (k == &kws[0]) {
+			if (parse_u32("id", argv[i], 1, UINT32_MAX, &svc->id, err, errlen))
+				return -1;
+		} else if (k == &kws[1]) {
+			if (parse_addr_port(AF_INET, "ipv4", argv[i], &ss, err, errlen))
+				return -1;
+			memcpy(&svc->addr4, &ss, sizeof(svc->addr4));
+			svc->has4 = true;
+		} else {
+			if (parse_addr_port(AF_INET6, "ipv6", argv[i], &ss, err, errlen))
+				return -1;
+			memcpy(&svc->addr6, &ss, sizeof(svc->addr6));
+			svc->has6 = true;
+		}
+	}
+	if (!svc->has4 && !svc->has6)
+		return perr(err, errlen,
+			    "%s %s: give an address (ipv4 ADDR:PORT, ipv6 [ADDR]:PORT)", cmd,
+			    svc->name);
+	return 0;
+}
+
+int parse_service_del(int argc, char **argv, struct service_ref *ref, char *err, size_t errlen)
+{
+	memset(ref, 0, sizeof(*ref));
+	if (argc == 2 && !strcmp(argv[0], "id"))
+		return parse_u32("id", argv[1], 1, UINT32_MAX, &ref->id, err, errlen);
+	if (argc == 1) {
+		if (!argv[0][0] || strlen(argv[0]) >= sizeof(ref->name))
+			return perr(err, errlen,
+				    "invalid service name \"%s\" (expected 1-%zu bytes)", argv[0],
+				    sizeof(ref->name) - 1);
+		strcpy(ref->name, argv[0]);
+		return 0;
+	}
+	if (argc == 0)
+		return perr(err, errlen, "missing service for service del (NAME or id ID)");
+	return perr(err, errlen, "unexpected argument \"%s\" for service del (NAME or id ID)",
+		    !strcmp(argv[0], "id") ? argv[2] : argv[1]);
+}
+
+enum {
+	RK_SERVICE,
+	RK_ID,
+	RK_PRIORITY,
+	RK_FAMILY,
+	RK_PROTO,
+	RK_TO,
+	RK_DPORT,
+	RK_UID,
+	RK_CGROUP,
+	RK_CONTEXT,
+	RK_COUNT
+};
+
+int parse_rule_add(int argc, char **argv, struct wfpredir_rule *rule, struct service_ref *ref,
+		   char *err, size_t errlen)
+{
+	static const char cmd[] = "rule add";
+	struct kw kws[RK_COUNT] = {
+		[RK_SERVICE] = { "service", false },   [RK_ID] = { "id", false },
+		[RK_PRIORITY] = { "priority", false }, [RK_FAMILY] = { "family", false },
+		[RK_PROTO] = { "proto", false },       [RK_TO] = { "to", false },
+		[RK_DPORT] = { "dport", false },       [RK_UID] = { "uid", false },
+		[RK_CGROUP] = { "cgroup", false },     [RK_CONTEXT] = { "context", false },
+	};
+	uint8_t family = AF_UNSPEC, to_family = AF_UNSPEC;
+	const char *to = NULL;
+	size_t len;
+	int i;
+
+	memset(rule, 0, sizeof(*rule));
+	memset(ref, 0, sizeof(*ref));
+	for (i = 0; i < argc; i++) {
+		struct kw *k = find_kw(kws, RK_COUNT, argv[i]);
+		int rc = 0;
+
+		if (!k)
+			return perr(err, errlen, "unknown argument \"%s\" for %s", argv[i], cmd);
+		if (take_value(argc, &i, k, cmd, err, errlen))
+			return -1;
+		switch (k - kws) {
+		case RK_SERVICE:
+			rc = parse_service_ref("service", argv[i], ref, err, errlen);
+			break;
+		case RK_ID:
+			rc = parse_u32("id", argv[i], 1, UINT32_MAX, &rule->id, err, errlen);
+			break;
+		case RK_PRIORITY:
+			rc = parse_u32("priority", argv[i], 0, UINT32_MAX, &rule->priority, err,
+				       errlen);
+			rule->has_priority = true;
+			break;
+		case RK_FAMILY:
+			rc = parse_family("family", argv[i], &family, err, errlen);
+			break;
+		case RK_PROTO:
+			rc = parse_proto("proto", argv[i], &rule->protocol, err, errlen);
+			break;
+		case RK_TO:
+			to = argv[i];
+			rc = parse_prefix("to", argv[i], &to_family, rule->daddr, &rule->prefix,
+					  err, errlen);
+			rule->has_daddr = true;
+			break;
+		case RK_DPORT:
+			rc = parse_port_range("dport", argv[i], &rule->dport_min, &rule->dport_max,
+					      err, errlen);
+			rule->has_dport = true;
+			break;
+		case RK_UID:
+			rc = parse_uid_range("uid", argv[i], &rule->uid_min, &rule->uid_max, err,
+					     errlen);
+			rule->has_uid = true;
+			break;
+		case RK_CGROUP:
+			if (argv[i][0] != '/' || strlen(argv[i]) >= sizeof(rule->cgroup))
+				return perr(
+					err, errlen,
+					"invalid cgroup path \"%s\" for cgroup (expected a path "
+					"as under /sys/fs/cgroup, such as /system.slice, at most "
+					"%zu bytes)",
+					argv[i], sizeof(rule->cgroup) - 1);
+			strcpy(rule->cgroup, argv[i]);
+			rule->has_cgroup = true;
+			break;
+		case RK_CONTEXT:
+			rc = parse_bytes_arg("context", argv[i], rule->context,
+					     sizeof(rule->context), &len, err, errlen);
+			rule->context_len = (uint32_t)len;
+			break;
+		}
+		if (rc)
+			return -1;
+	}
+	if (!kws[RK_SERVICE].seen)
+		return perr(err, errlen, "missing \"service NAME|ID\" for %s", cmd);
+	if (to && family && family != to_family)
+		return perr(err, errlen, "to \"%s\" is %s but family is %s", to,
+			    to_family == AF_INET ? "ipv4" : "ipv6",
+			    family == AF_INET ? "ipv4" : "ipv6");
+	rule->family = to ? to_family : family;
+	return 0;
+}
+
+int parse_config_set(int argc, char **argv, struct wfpredir_config *cfg, char *err, size_t errlen)
+{
+	static const char cmd[] = "config set";
+	struct kw kws[] = { { "chain-max", false }, { "inherit", false } };
+	int i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!argc)
+		return perr(err, errlen, "nothing to set for %s (chain-max N, inherit on|off)",
+			    cmd);
+	for (i = 0; i < argc; i++) {
+		struct kw *k = find_kw(kws, sizeof(kws) / sizeof(kws[0]), argv[i]);
+
+		if (!k)
+			return perr(err, errlen, "unknown argument \"%s\" for %s", argv[i], cmd);
+		if (take_value(argc, &i, k, cmd, err, errlen))
+			return -1;
+		if (k == &kws[0]) {
+			if (parse_u32("chain-max", argv[i], 1, WFPREDIR_RECORDS_MAX_ENTRIES,
+				      &cfg->chain_max, err, errlen))
+				return -1;
+			cfg->has_chain_max = true;
+		} else {
+			if (parse_on_off("inherit", argv[i], &cfg->inherit, err, errlen))
+				return -1;
+			cfg->has_inherit = true;
+		}
+	}
+	return 0;
+}
+
+const char *format_addr_port(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, ntohs(sin->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, ntohs(sin6->sin6_port));
+	} else {
+		snprintf(buf, len, "?");
+	}
+	return buf;
+}
+
+const char *format_prefix(int family, const uint8_t addr[16], unsigned int prefix, char *buf,
+			  size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(family, addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	snprintf(buf, len, "%s/%u", a, prefix);
+	return buf;
+}
+
+const char *format_family(int family, char *buf, size_t len)
+{
+	if (family == AF_INET)
+		return "ipv4";
+	if (family == AF_INET6)
+		return "ipv6";
+	snprintf(buf, len, "%d", family);
+	return buf;
+}
+
+const char *format_proto(int proto, char *buf, size_t len)
+{
+	if (proto == IPPROTO_TCP)
+		return "tcp";
+	if (proto == IPPROTO_UDP)
+		return "udp";
+	snprintf(buf, len, "%d", proto);
+	return buf;
+}
