@@ -35,7 +35,7 @@ TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/h
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 
 .PHONY: all module module-debug lib tools test-helpers unit deps check check-debug \
-	demo lint clean help
+	demo bench lint clean help
 
 all: module lib tools test-helpers
 
@@ -44,6 +44,7 @@ help:
 	@echo 'make demo       boot the test VM and show what wfpredir does'
 	@echo 'make check      unit tests on the host, then the kselftests in the VM'
 	@echo 'make check-debug  the kselftests on a KASAN/lockdep/kmemleak kernel'
+	@echo 'make bench      benchmarks in the VM, as ratios against a baseline'
 	@echo 'make lint       checkpatch --strict and sparse on kmod/, cppcheck on C'
 	@echo 'make deps       install every Debian package the project needs'
 	@echo 'variables: KDIR (kernel build tree, now $(KDIR)), CACHE (now $(CACHE))'
@@ -129,6 +130,13 @@ check-debug:
 	@$(MAKE) --no-print-directory all module-debug >$(BUILD)-debug.log 2>&1 \
 		|| { tail -n 100 $(BUILD)-debug.log; exit 1; }
 	@tests/check --kernel debug
+
+# Benchmarks report ratios against a baseline of the same run; they never
+# pass or fail on timing, and are not part of make check.
+bench:
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory all >$(BUILD).log 2>&1 || { cat $(BUILD).log; exit 1; }
+	@tests/vm/run -- tests/bench/rules
 
 demo:
 	@scripts/install-deps
