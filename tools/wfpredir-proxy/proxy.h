@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * wfpredir-proxy: a transparent TCP/UDP proxy that hands wfpredir redirect
+ * records on. Shared between the files, each of which has one job:
+ *
+ *	main.c		options, signals, pidfile, startup and shutdown
+ *	log.c		log lines, log file reopening, rate limiting
+ *	addr.c		ADDR:PORT parsing and printing
+ *	loop.c		the epoll loop, listeners, timers, reaping
+ *	redirect.c	the WSAIoctl side: records, context, original destination
+ *	relay.c		the splice relay of one TCP connection
+ *	tcp.c		TCP connections: accept, connect, relay, close
+ *	udp.c		UDP flows
+ *
+ * Everything is single-threaded around one epoll instance. There is no
+ * global mutable state: struct proxy holds it all, and signals arrive
+ * through a signalfd.
+ */
+#ifndef WFPREDIR_PROXY_H
+#define WFPREDIR_PROXY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <wfpredir.h>
+
+#ifndef WFPREDIR_VERSION
+#define WFPREDIR_VERSION "0.1.0"
+#endif
+
+/* Exit statuses (also in the man page). */
+enum {
+	EXIT_OK = 0,	 /* clean shutdown on SIGINT or SIGTERM */
+	EXIT_FAILED = 1, /* runtime failure */
+	EXIT_USAGE = 2,	 /* bad command line */
+};
+
+#define PROXY_MAX_LISTENERS 32
+
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+
+/* ---------------------------------------------------------------- addr.c */
+
+struct addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+/* "[" INET6_ADDRSTRLEN "]:65535" and the NUL. */
+#define ADDR_STRLEN (INET6_ADDRSTRLEN + 9)
+
+int addr_parse(const char *s, struct addr *out);
+int addr_from_sockaddr(struct addr *out, const void *sa, size_t len);
+const char *addr_format(const struct addr *a, char *buf, size_t len);
+bool addr_equal(const struct addr *a, const struct addr *b);
+bool addr_is_v4mapped(const struct addr *a);
+uint16_t addr_port(const struct addr *a);
+void addr_set_port(struct addr *a, uint16_t port);
+
+/* ----------------------------------------------------------------- log.c */
+
+enum log_level {
+	LVL_ERROR,  /* always */
+	LVL_WARN,   /* always */
+	LVL_NOTICE, /* always: startup, shutdown, refusals */
+	LVL_INFO,   /* -v: one line per flow event */
+	LVL_DEBUG,  /* -vv: details */
+};
+
+struct log {
+	int fd;		  /* stderr or the log file */
+	const char *path; /* NULL: stderr */
+	const char *name;
+	int verbose;
+};
+
+int log_open(struct log *log);
+int log_reopen(struct log *log);
+void log_close(struct log *log);
+bool log_enabled(const struct log *log, enum log_level lvl);
+void log_msg(struct log *log, enum log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* At most one event a second gets through; the rest are counted. */
+struct ratelimit {
+	int64_t last_ms;
+	unsigned long suppressed;
+};
+
+bool ratelimit_ok(struct ratelimit *rl, int64_t now_ms, unsigned long *suppressed);
+
+/* ------------------------------------------------------------ config */
+
+struct listen_spec {
+	struct addr addr;
+	int proto; /* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+struct config {
+	struct listen_spec listen[PROXY_MAX_LISTENERS];
+	size_t n_listen;
+	const char *name;
+	const char *log_path;
+	const char *pidfile;
+	bool drop_records;
+	bool require_records;
+	bool have_to;
+	struct addr to; /* --to: upstream of flows not redirected */
+	int verbose;
+	unsigned int max_conns;
+	unsigned int udp_idle;	      /* seconds */
+	unsigned int connect_timeout; /* seconds */
+};
+
+/* ---------------------------------------------------------------- loop.c */
+
+struct proxy;
+
+/* What an epoll event points to. */
+struct handler {
+	void (*fn)(struct handler *h, uint32_t events);
+};
+
+struct listener {
+	struct handler h;
+	struct proxy *px;
+	int fd;
+	int proto;
+	struct addr addr; /* as bound (the port filled in) */
+	bool paused;	  /* out of descriptors: resumed on the next tick */
+};
+
+struct conn;
+struct udp_flow;
+
+struct proxy {
+	struct config cfg;
+	struct log log;
+	int epfd;
+	int sigfd;
+	bool stopping;
+	struct handler sig_h;
+	struct listener listeners[PROXY_MAX_LISTENERS];
+	size_t n_listeners;
+	int64_t now_ms; /* CLOCK_MONOTONIC, refreshed each loop turn */
+	uint64_t next_id;
+	unsigned int active; /* TCP connections and UDP flows */
+	struct conn *conns;
+	struct conn *dead_conns;
+	struct udp_flow *flows;
+	struct udp_flow *dead_flows;
+	unsigned char *dgram;	    /* UDP receive buffer */
+	struct ratelimit refuse_rl; /* proxy_refused() */
+	struct ratelimit error_rl;  /* accept and recv failures */
+};
+
+int64_t now_ms(void);
+int proxy_open(struct proxy *px);
+int proxy_run(struct proxy *px);
+void proxy_close(struct proxy *px);
+int ep_add(struct proxy *px, int fd, uint32_t events, struct handler *h);
+int ep_mod(struct proxy *px, int fd, uint32_t events, struct handler *h);
+void ep_del(struct proxy *px, int fd);
+bool proxy_is_own_address(const struct proxy *px, int proto, const struct addr *a);
+bool proxy_admit(struct proxy *px, const char *what, const struct addr *peer);
+void proxy_refused(struct proxy *px, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------ redirect.c */
+
+/* What the kernel says about one accepted (or connected) socket. */
+struct redirect_info {
+	void *records; /* NULL when none */
+	DWORD records_len;
+	int records_err; /* 0 or the WSA error of the query */
+	int context_err;
+	DWORD context_len;
+	bool have_orig; /* the context has the default layout */
+	struct addr orig_dst;
+	struct addr orig_src;
+	struct wfpredir_context_process proc;
+};
+
+void redirect_query(int fd, struct redirect_info *ri);
+void redirect_info_free(struct redirect_info *ri);
+bool redirect_not_redirected(int wsa);
+int redirect_set_records(int fd, const struct redirect_info *ri);
+int redirect_original_dst(int fd, const struct addr *local, struct addr *out);
+const char *redirect_destination(const struct proxy *px, int fd, int proto,
+				 const struct redirect_info *ri, const struct addr *local,
+				 struct addr *dst);
+const char *redirect_error_name(int wsa, char *buf, size_t len);
+void redirect_describe(const struct redirect_info *ri, char *out, size_t len);
+void redirect_log(struct proxy *px, const char *tag, const struct redirect_info *ri);
+
+/* --------------------------------------------------------------- relay.c */
+
+struct relay_dir {
+	int src;
+	int dst;
+	int pipe[2];
+	size_t pending; /* bytes in the pipe */
+	uint64_t bytes; /* bytes delivered to dst */
+	bool eof;	/* src said EOF */
+	bool done;	/* EOF passed on: dst shut down for writing */
+};
+
+/* dir[0]: client to upstream; dir[1]: upstream to client. */
+struct relay {
+	struct relay_dir dir[2];
+};
+
+void relay_init(struct relay *r);
+int relay_start(struct relay *r, int client, int upstream);
+void relay_close(struct relay *r);
+int relay_pump(struct relay_dir *d);
+uint32_t relay_events(const struct relay *r, int fd);
+bool relay_finished(const struct relay *r);
+
+/* ----------------------------------------------------------------- tcp.c */
+
+void tcp_accept(struct listener *ls);
+void tcp_sweep(struct proxy *px);
+void tcp_reap(struct proxy *px);
+void tcp_close_all(struct proxy *px);
+
+/* ----------------------------------------------------------------- udp.c */
+
+#define UDP_DGRAM_MAX 65536
+
+int udp_listener_setup(struct listener *ls);
+void udp_readable(struct listener *ls);
+void udp_sweep(struct proxy *px);
+void udp_reap(struct proxy *px);
+void udp_close_all(struct proxy *px);
+
+#endif /* WFPREDIR_PROXY_H */

@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host tests of wfpredir-proxy that need no kernel module: without
+# wfpredir.ko every query answers "module not loaded", which the proxy
+# treats as "not redirected", so --to makes it a plain port forwarder and
+# the relay, the options, the limits and the signals can all be exercised
+# with socat on loopback. TAP 13 on stdout; exit 0 when every test passed,
+# 1 when one failed, 4 (skip) when socat is missing.
+#
+#   tools/wfpredir-proxy/selftest.sh [PROXY]
+#
+# PROXY (or $WFPREDIR_PROXY) defaults to build/tools/wfpredir-proxy.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+proxy=${1:-${WFPREDIR_PROXY:-$top/build/tools/wfpredir-proxy}}
+
+echo "TAP version 13"
+if ! command -v socat >/dev/null; then
+	echo "1..0 # SKIP socat is not installed"
+	exit 4
+fi
+if [ ! -x "$proxy" ]; then
+	echo "Bail out! $proxy is not built (make tools)"
+	exit 1
+fi
+
+tmp=$(mktemp -d)
+bg_pids=()
+cleanup()
+{
+	local pid
+	for pid in "${bg_pids[@]}"; do
+		kill -- -"$pid" 2>/dev/null || kill "$pid" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+n=0
+failed=0
+ok()
+{
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+not_ok()
+{
+	local line
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $1"
+	shift
+	for line in "$@"; do
+		echo "# $line"
+	done
+}
+skip()
+{
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+# check DESC CMD...: one test, passing when CMD succeeds.
+check()
+{
+	local desc=$1
+	shift
+	if "$@"; then
+		ok "$desc"
+	else
+		not_ok "$desc" "failed: $*"
+	fi
+}
+
+# Ports: a random block below the ephemeral range (32768 and up), so that
+# neither parallel runs nor the clients' own ports are likely to collide.
+base=$((10000 + (RANDOM % 220) * 100))
+port()
+{
+	echo $((base + $1))
+}
+
+have_ipv6=false
+if grep -qw lo /proc/net/if_inet6 2>/dev/null; then
+	have_ipv6=true
+fi
+
+# bg CMD...: a server in the background, in a process group of its own so
+# that its forked children go with it at exit; its output goes to a file,
+# never to the TAP stream.
+bg()
+{
+	setsid "$@" </dev/null >>"$tmp/servers.log" 2>&1 &
+	bg_pids+=($!)
+}
+
+# start NAME ARGS...: a proxy logging to $tmp/NAME.log; ready once its
+# pidfile exists (written after every listener is bound).
+declare -A proxy_pid
+start()
+{
+	local name=$1 i
+	shift
+	"$proxy" -n "$name" --pidfile "$tmp/$name.pid" -l "$tmp/$name.log" "$@" \
+		</dev/null >/dev/null 2>>"$tmp/$name.stderr" &
+	proxy_pid[$name]=$!
+	bg_pids+=($!)
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$tmp/$name.pid" ] && return 0
+		kill -0 "${proxy_pid[$name]}" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "# proxy $name did not start:"
+	sed 's/^/#   /' "$tmp/$name.log" 2>/dev/null
+	return 1
+}
+
+bail()
+{
+	echo "Bail out! a proxy did not start"
+	exit 1
+}
+
+# stop NAME: SIGTERM; succeeds when the proxy exits 0.
+stop()
+{
+	local pid=${proxy_pid[$1]}
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+}
+
+logged()
+{
+	grep -q -- "$2" "$tmp/$1.log"
+}
+
+# wait_listen PROTO PORT: until a socat server is up.
+wait_listen()
+{
+	local i
+	for ((i = 0; i < 100; i++)); do
+		if ss -Hln"${1:0:1}" "sport = :$2" 2>/dev/null | grep -q .; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 0 # ss missing or slow: go on, the test will tell
+}
+
+# ------------------------------------------------------------- upstreams
+echo4=$(port 1)
+echo6=$(port 2)
+wcport=$(port 3)
+dlport=$(port 4)
+closed=$(port 5) # nothing listens here
+
+bg socat TCP4-LISTEN:"$echo4",bind=127.0.0.1,reuseaddr,backlog=512,fork EXEC:cat
+bg socat -T 5 UDP4-LISTEN:"$echo4",bind=127.0.0.1,reuseaddr,fork EXEC:cat
+bg socat TCP4-LISTEN:"$wcport",bind=127.0.0.1,reuseaddr,backlog=512,fork SYSTEM:'wc -c'
+dd if=/dev/urandom of="$tmp/big" bs=1M count=50 status=none
+bg socat TCP4-LISTEN:"$dlport",bind=127.0.0.1,reuseaddr,backlog=512,fork SYSTEM:"cat $tmp/big"
+if $have_ipv6; then
+	bg socat TCP6-LISTEN:"$echo6",bind='[::1]',reuseaddr,backlog=512,fork EXEC:cat
+	bg socat -T 5 UDP6-LISTEN:"$echo6",bind='[::1]',reuseaddr,fork EXEC:cat
+fi
+wait_listen tcp "$echo4"
+wait_listen tcp "$wcport"
+wait_listen tcp "$dlport"
+
+# ---------------------------------------------------------------- usage
+"$proxy" >/dev/null 2>"$tmp/err"
+check "no listener: exit 2" [ $? -eq 2 ]
+"$proxy" -t 127.0.0.1:1 --no-such-option >/dev/null 2>"$tmp/err"
+rc=$?
+check "unknown option: exit 2, named" eval '[ $rc -eq 2 ] && grep -q -- --no-such-option "$tmp/err"'
+"$proxy" -t 127.0.0.1 >/dev/null 2>"$tmp/err"
+rc=$?
+check "bad --tcp address: exit 2, named" eval '[ $rc -eq 2 ] && grep -q -- --tcp "$tmp/err"'
+"$proxy" -t 127.0.0.1:1 --max-conns 0 >/dev/null 2>"$tmp/err"
+rc=$?
+check "bad --max-conns: exit 2, named" eval '[ $rc -eq 2 ] && grep -q -- --max-conns "$tmp/err"'
+check "--version" eval '"$proxy" --version | grep -q "^wfpredir-proxy "'
+check "--help" eval '"$proxy" --help | grep -q -- --require-records'
+"$proxy" -t 127.0.0.1:"$echo4" >/dev/null 2>"$tmp/err"
+rc=$?
+check "address in use: exit 1, names bind" eval '[ $rc -eq 1 ] && grep -q "bind: " "$tmp/err"'
+
+# ------------------------------------------------------------ TCP and UDP
+p4=$(port 10)
+p6=$(port 11)
+start p4 -v -t 127.0.0.1:"$p4" -u 127.0.0.1:"$p4" --to 127.0.0.1:"$echo4" || bail
+out=$(printf 'hello-v4\n' | socat -t 5 -T 10 - TCP4:127.0.0.1:"$p4")
+check "TCP IPv4 echo" [ "$out" = hello-v4 ]
+sleep 0.2
+check "-v logs accept, records, connect, bytes at close" eval \
+	'logged p4 " accept 127.0.0.1:" && logged p4 "records: none (wfpredir module not loaded)" &&
+	 logged p4 "connecting to 127.0.0.1:$echo4 (from --to)" &&
+	 logged p4 "client->upstream 9 bytes, upstream->client 9 bytes"'
+
+out=$( (printf 'u1\n'; sleep 0.3; printf 'u2\n'; sleep 0.5) | socat -t 1 - UDP4:127.0.0.1:"$p4")
+check "UDP IPv4 echo, two datagrams of one flow" [ "$out" = $'u1\nu2' ]
+
+if $have_ipv6; then
+	start p6 -v -t "[::1]:$p6" -u "[::1]:$p6" --to "[::1]:$echo6" || bail
+	out=$(printf 'hello-v6\n' | socat -t 5 -T 10 - TCP6:"[::1]:$p6")
+	check "TCP IPv6 echo" [ "$out" = hello-v6 ]
+	out=$( (printf 'v6a\n'; sleep 0.3; printf 'v6b\n'; sleep 0.5) |
+		socat -t 1 - UDP6:"[::1]:$p6")
+	check "UDP IPv6 echo, two datagrams of one flow" [ "$out" = $'v6a\nv6b' ]
+	check "UDP IPv6: one flow" eval '[ "$(grep -c " flow \[::1\]:" "$tmp/p6.log")" = 1 ]'
+else
+	skip "TCP IPv6 echo" "no IPv6 loopback"
+	skip "UDP IPv6 echo, two datagrams of one flow" "no IPv6 loopback"
+	skip "UDP IPv6: one flow" "no IPv6 loopback"
+fi
+
+# Half-close: the client's EOF reaches the server (wc -c answers only
+# then), and the answer comes back over the half-open connection.
+pwc=$(port 12)
+start wc -t 127.0.0.1:"$pwc" --to 127.0.0.1:"$wcport" || bail
+out=$(printf 'abcde' | socat -t 5 -T 10 - TCP4:127.0.0.1:"$pwc")
+check "half-close: EOF passed on, answer after it delivered" [ "$(echo $out)" = 5 ]
+
+# 50 MiB both ways at once through the echo server, and 50 MiB down.
+socat -t 30 -T 60 - TCP4:127.0.0.1:"$p4" <"$tmp/big" >"$tmp/echoed"
+check "50 MiB echoed intact (both directions at once)" cmp -s "$tmp/big" "$tmp/echoed"
+pdl=$(port 13)
+start dl -t 127.0.0.1:"$pdl" --to 127.0.0.1:"$dlport" || bail
+socat -T 60 -u TCP4:127.0.0.1:"$pdl" STDOUT >"$tmp/down"
+check "50 MiB downloaded intact, sha256 $(sha256sum <"$tmp/big" | cut -c1-12)" \
+	cmp -s "$tmp/big" "$tmp/down"
+
+# 200 connections open at once: each client connects, waits for the go
+# file, then sends. The proxy holds six descriptors for each (two sockets,
+# two pipes); afterwards every one of them is closed again.
+fds_before=$(ls /proc/"${proxy_pid[p4]}"/fd | wc -l)
+mkdir "$tmp/conc"
+clients=()
+for i in $(seq 200); do
+	(
+		out=$(
+			(
+				while [ ! -e "$tmp/go" ]; do sleep 0.1; done
+				printf 'conn-%d\n' "$i"
+			) | socat -t 10 -T 30 - TCP4:127.0.0.1:"$p4"
+		)
+		if [ "$out" = "conn-$i" ]; then
+			touch "$tmp/conc/$i"
+		else
+			echo "connection $i got '$out'" >"$tmp/conc.fail.$i"
+		fi
+	) &
+	clients+=($!)
+done
+peak=0
+for ((i = 0; i < 200 && peak < fds_before + 200 * 6; i++)); do
+	sleep 0.1
+	peak=$(ls /proc/"${proxy_pid[p4]}"/fd | wc -l)
+done
+touch "$tmp/go"
+wait "${clients[@]}"
+done_ok=$(ls "$tmp/conc" | wc -l)
+if [ "$done_ok" = 200 ]; then
+	ok "200 concurrent connections echoed"
+else
+	not_ok "200 concurrent connections echoed ($done_ok ok)" \
+		"$(cat "$tmp"/conc.fail.* | head -n 3)" "$(grep -v ' info: ' "$tmp/p4.log" | tail -n 5)"
+fi
+check "200 concurrent connections were relayed at once (peak $peak fds)" \
+	[ "$peak" -ge $((fds_before + 200 * 6)) ]
+sleep 0.5
+fds_after=$(ls /proc/"${proxy_pid[p4]}"/fd | wc -l)
+check "no descriptor leaked ($fds_before before, $fds_after after)" [ "$fds_after" = "$fds_before" ]
+
+# ---------------------------------------------------------------- limits
+pmc=$(port 14)
+start mc --max-conns 1 -t 127.0.0.1:"$pmc" --to 127.0.0.1:"$echo4" || bail
+(sleep 2; printf 'first\n') | socat -t 3 -T 5 - TCP4:127.0.0.1:"$pmc" >"$tmp/first" &
+holder=$!
+sleep 0.5
+out=$(printf 'second\n' | socat -t 2 -T 3 - TCP4:127.0.0.1:"$pmc" 2>/dev/null)
+check "--max-conns 1: the second connection is closed" [ -z "$out" ]
+check "--max-conns 1: refusal logged" logged mc "refusing tcp connection from 127.0.0.1:.*--max-conns 1 reached"
+wait "$holder"
+check "--max-conns 1: the first connection is served" [ "$(cat "$tmp/first")" = first ]
+
+prr=$(port 15)
+start rr -v --require-records -t 127.0.0.1:"$prr" -u 127.0.0.1:"$prr" --to 127.0.0.1:"$echo4" || bail
+out=$(printf 'x\n' | socat -t 2 -T 3 - TCP4:127.0.0.1:"$prr" 2>/dev/null)
+check "--require-records: TCP without records closed" eval \
+	'[ -z "$out" ] && logged rr "no redirect records (--require-records)"'
+out=$( (printf 'x\n'; sleep 0.5) | socat -t 1 - UDP4:127.0.0.1:"$prr" 2>/dev/null)
+check "--require-records: UDP without records dropped" eval \
+	'[ -z "$out" ] && [ "$(grep -c "no redirect records" "$tmp/rr.log")" = 2 ]'
+
+pnd=$(port 16)
+start nd -t 127.0.0.1:"$pnd" || bail
+out=$(printf 'x\n' | socat -t 2 -T 3 - TCP4:127.0.0.1:"$pnd" 2>/dev/null)
+check "not redirected, no --to: closed and logged" eval \
+	'[ -z "$out" ] && logged nd "not redirected, no original destination"'
+
+pcr=$(port 17)
+start cr -t 127.0.0.1:"$pcr" --to 127.0.0.1:"$closed" || bail
+out=$(printf 'x\n' | socat -t 2 -T 3 - TCP4:127.0.0.1:"$pcr" 2>/dev/null)
+check "upstream refuses: client closed, connect error logged" eval \
+	'[ -z "$out" ] && logged cr "connect 127.0.0.1:$closed: Connection refused"'
+
+pct=$(port 18)
+start ct --connect-timeout 1 -t 127.0.0.1:"$pct" --to 192.0.2.1:9 || bail
+t0=$SECONDS
+out=$(printf 'x\n' | socat -t 5 -T 6 - TCP4:127.0.0.1:"$pct" 2>/dev/null)
+took=$((SECONDS - t0))
+gave_up()
+{
+	[ -z "$out" ] && [ "$took" -le 3 ] && logged ct "connect 192.0.2.1:9: "
+}
+check "--connect-timeout 1: gives up within 3 s (TEST-NET upstream)" gave_up
+
+pui=$(port 19)
+start ui -v --udp-idle 1 -u 127.0.0.1:"$pui" --to 127.0.0.1:"$echo4" || bail
+fds_before=$(ls /proc/"${proxy_pid[ui]}"/fd | wc -l)
+out=$( (printf 'idle\n'; sleep 0.5) | socat -t 1 - UDP4:127.0.0.1:"$pui")
+sleep 2
+check "--udp-idle 1: flow expires" eval \
+	'[ "$out" = idle ] && logged ui "close (idle): client->upstream 5 bytes in 1 datagrams"'
+check "--udp-idle 1: descriptors released" eval \
+	'[ "$(ls /proc/${proxy_pid[ui]}/fd | wc -l)" = "$fds_before" ]'
+
+# --------------------------------------------------------------- signals
+mv "$tmp/p4.log" "$tmp/p4.log.1"
+kill -HUP "${proxy_pid[p4]}"
+sleep 0.3
+check "SIGHUP reopens the log file" eval \
+	'logged p4 "log file reopened" && kill -0 ${proxy_pid[p4]}'
+
+(sleep 3; printf 'late\n') | socat -t 4 -T 5 - TCP4:127.0.0.1:"$p4" >/dev/null 2>&1 &
+holder=$!
+sleep 0.5
+stop p4
+rc=$?
+check "SIGTERM with a connection open: exit 0" [ $rc -eq 0 ]
+check "SIGTERM: pidfile removed, shutdown logged" eval \
+	'[ ! -e "$tmp/p4.pid" ] && logged p4 "shutting down" && logged p4 "close (shutdown)" &&
+	 logged p4 "notice: stopped"'
+wait "$holder"
+
+for name in wc dl mc rr nd cr ct ui; do
+	stop "$name" || not_ok "$name: exit status on SIGTERM"
+done
+if $have_ipv6; then
+	stop p6 || not_ok "p6: exit status on SIGTERM"
+fi
+if grep -h ' error: ' "$tmp"/*.log; then
+	not_ok "no error lines logged"
+else
+	ok "no error lines logged"
+fi
+
+echo "1..$n"
+[ $failed -eq 0 ]
