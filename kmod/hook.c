@@ -19,7 +19,7 @@
  *
  * A flow that must carry records but cannot (flow table full, no memory) is
  * refused: the packet is dropped and connect() or sendmsg() fails with
- * EPERM, counted in the namespace's stats and logged, rate limited.
+ * ECONNREFUSED, counted in the namespace's stats and logged, rate limited.
  *
  * The hook is registered in a namespace when it is first configured (a
  * service or rule is created, or a socket is given records), and stays until
@@ -58,6 +58,7 @@ struct wfpredir_chain {
 	const struct wfpredir_records *records;	/* may be NULL */
 	struct wfpredir_records *owned;	/* the socket's, to free */
 	u8 flags;	/* to set on the entries of @records */
+	u32 self;	/* inherited: the service whose proxy is sending */
 };
 
 static void wfpredir_sk_identity(const struct net *net, struct sock *sk,
@@ -159,6 +160,12 @@ static void wfpredir_fill_context(u8 *out, const struct nf_hook_state *state,
 	memcpy(out + 2 * WFPREDIR_CONTEXT_SOCKADDR_LEN, &proc, sizeof(proc));
 }
 
+/*
+ * Refuse a connection that would lose its records. The error reaches the
+ * sender: TCP's connect() reports only ECONNREFUSED from its first packet
+ * (with any other error it would retransmit the SYN, hanging), so that is
+ * the error for both protocols.
+ */
 static unsigned int wfpredir_refuse(struct wfpredir_net *wn, int err)
 {
 	if (err == -ENOSPC) {
@@ -170,7 +177,7 @@ static unsigned int wfpredir_refuse(struct wfpredir_net *wn, int err)
 		net_warn_ratelimited("%s: out of memory, refusing a connection that carries records\n",
 				     KBUILD_MODNAME);
 	}
-	return NF_DROP;
+	return NF_DROP_ERR(-ECONNREFUSED);
 }
 
 /* Store @records, which the flow now owns, with @ct; not redirected. */
@@ -270,15 +277,22 @@ static void wfpredir_log_capped(const struct wfpredir_flow_key *key,
 				     ntohs(key->dport), count);
 }
 
-/* The services a chain excludes: those of its explicit entries. */
+/*
+ * The services a chain excludes: those of its explicit entries; for an
+ * inherited chain, the sending proxy's own service only.
+ */
 static unsigned int wfpredir_chain_exclude(const struct wfpredir_chain *chain,
 					   u32 *exclude)
 {
 	const struct wfpredir_record_entry *entry;
 	unsigned int i, n = 0;
 
-	if (!chain->records || (chain->flags & WFPREDIR_RECORD_F_INHERITED))
+	if (!chain->records)
 		return 0;
+	if (chain->flags & WFPREDIR_RECORD_F_INHERITED) {
+		exclude[n++] = chain->self;
+		return n;
+	}
 	for (i = 0; i < wfpredir_records_count(chain->records); i++) {
 		entry = wfpredir_records_entry(chain->records, i);
 		if (!(entry->flags & WFPREDIR_RECORD_F_INHERITED))
@@ -300,7 +314,7 @@ static unsigned int wfpredir_decide(struct wfpredir_net *wn,
 
 	if (!chain->records && key->sk && READ_ONCE(wn->inherit) &&
 	    !wfpredir_ruleset_empty(&wn->rules)) {
-		chain->records = wfpredir_inherit_find(wn, key);
+		chain->records = wfpredir_inherit_find(wn, key, &chain->self);
 		chain->flags = WFPREDIR_RECORD_F_INHERITED;
 	}
 

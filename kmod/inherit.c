@@ -10,10 +10,13 @@
  * it, the kernel looks at the process that is connecting: if it holds a
  * socket accepted at a service's listen address, whose redirected connection
  * has the same original destination as the new one, the new connection
- * continues that connection's chain, its entries marked inherited. Inherited
- * entries count toward the chain cap, which therefore ends such a loop after
- * a bounded number of laps; they never exclude a service, because the link
- * is the kernel's inference, not the proxy's word.
+ * continues that connection's chain, its entries marked inherited, and is
+ * never sent back to that service: the process holding a connection
+ * accepted at a service's address is that service's proxy, so a single
+ * legacy proxy behind a rule just works. The other inherited entries count
+ * toward the chain cap, which ends a loop of several such proxies after a
+ * bounded number of laps; they never exclude a service, because linking the
+ * chain is the kernel's inference, not the proxy's word.
  *
  * The scan walks the connecting task's file table once, under its lock, and
  * looks at sockets only; it runs only in the task that sent the first packet
@@ -45,6 +48,7 @@ struct wfpredir_inherit_scan {
 	struct net *net;
 	const struct wfpredir_flow_key *key;
 	const struct wfpredir_records *best;
+	u32 best_service;
 	unsigned int sockets;
 };
 
@@ -81,6 +85,7 @@ static int wfpredir_inherit_visit(const void *arg, struct file *file,
 				  unsigned int fd)
 {
 	struct wfpredir_inherit_scan *scan = (void *)arg;
+	const struct wfpredir_service_addr *at;
 	const struct wfpredir_flow *flow;
 	union nf_inet_addr local;
 	struct socket *sock;
@@ -100,9 +105,11 @@ static int wfpredir_inherit_visit(const void *arg, struct file *file,
 	     sk->sk_protocol != IPPROTO_UDP) ||
 	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
 		return 0;
-	if (!wfpredir_sk_local(sk, &family, &local) ||
-	    !wfpredir_service_find_by_addr(scan->wn, family, &local,
-					   READ_ONCE(inet_sk(sk)->inet_sport)))
+	if (!wfpredir_sk_local(sk, &family, &local))
+		return 0;
+	at = wfpredir_service_find_by_addr(scan->wn, family, &local,
+					   READ_ONCE(inet_sk(sk)->inet_sport));
+	if (!at)
 		return 0;
 
 	ct = wfpredir_sk_conntrack(sk);
@@ -112,8 +119,10 @@ static int wfpredir_inherit_visit(const void *arg, struct file *file,
 	if (flow && flow->service_id && wfpredir_same_destination(ct, scan->key) &&
 	    (!scan->best ||
 	     wfpredir_records_count(flow->records) >
-	     wfpredir_records_count(scan->best)))
+	     wfpredir_records_count(scan->best))) {
 		scan->best = flow->records;
+		scan->best_service = at->service->id;
+	}
 	nf_ct_put(ct);
 	return 0;
 }
@@ -122,6 +131,9 @@ static int wfpredir_inherit_visit(const void *arg, struct file *file,
  * wfpredir_inherit_find - the chain a records-less connection continues
  * @wn: the namespace
  * @key: the new connection; @key->sk is the socket that opened it
+ * @self: set to the id of the service at whose address the process holds
+ *	the connection the chain comes from: the process is that service's
+ *	proxy, and its own connections must not go back to it
  *
  * Context: the packet path, under rcu_read_lock(), in the task that sent the
  * connection's first packet.
@@ -131,7 +143,7 @@ static int wfpredir_inherit_visit(const void *arg, struct file *file,
  */
 const struct wfpredir_records *
 wfpredir_inherit_find(struct wfpredir_net *wn,
-		      const struct wfpredir_flow_key *key)
+		      const struct wfpredir_flow_key *key, u32 *self)
 {
 	struct wfpredir_inherit_scan scan = {
 		.wn = wn,
@@ -142,5 +154,6 @@ wfpredir_inherit_find(struct wfpredir_net *wn,
 	if (!in_task() || (current->flags & PF_KTHREAD) || !current->files)
 		return NULL;
 	iterate_fd(current->files, 0, wfpredir_inherit_visit, &scan);
+	*self = scan.best_service;
 	return scan.best;
 }

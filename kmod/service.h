@@ -14,6 +14,8 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
+struct netlink_ext_ack;
+struct nlattr;
 struct wfpredir_net;
 
 /**
@@ -65,6 +67,11 @@ struct wfpredir_service {
  * @by_id: id -> service
  * @by_addr: listen address -> &wfpredir_service_addr
  * @count: number of services
+ * @next_id: where the search for a free id starts: ids are handed out
+ *	cyclically, so that a deleted service's id, which records issued
+ *	earlier still name, is not soon given to another
+ * @gen: bumped by every change, so that a dump split across messages can
+ *	tell it missed one (NLM_F_DUMP_INTR)
  *
  * Changed under &wfpredir_net.config_lock; read under RCU.
  */
@@ -72,10 +79,53 @@ struct wfpredir_services {
 	struct xarray by_id;
 	struct rhashtable by_addr;
 	unsigned int count;
+	u32 next_id;
+	unsigned int gen;
+};
+
+/**
+ * struct wfpredir_service_spec - a service to create
+ * @id: its id; 0 lets the kernel pick one
+ * @name: its name, NUL-terminated
+ * @family4: AF_INET if it has an IPv4 listen address, else 0
+ * @addr4: the IPv4 listen address
+ * @port4: its port, network order
+ * @family6: AF_INET6 if it has an IPv6 listen address, else 0
+ * @addr6: the IPv6 listen address
+ * @port6: its port, network order
+ * @tb: the WFPREDIR_A_SERVICE_* attributes the spec came from, so that
+ *	errors name the attribute; NULL when it did not come from netlink
+ */
+struct wfpredir_service_spec {
+	u32 id;
+	const char *name;
+	u8 family4;
+	__be32 addr4;
+	__be16 port4;
+	u8 family6;
+	struct in6_addr addr6;
+	__be16 port6;
+	struct nlattr *const *tb;
 };
 
 int wfpredir_services_init(struct wfpredir_services *services);
 void wfpredir_services_destroy(struct wfpredir_services *services);
+
+/* Under &wfpredir_net.config_lock. */
+int wfpredir_service_create(struct wfpredir_net *wn,
+			    const struct wfpredir_service_spec *spec,
+			    u32 *id, struct netlink_ext_ack *extack);
+int wfpredir_service_delete(struct wfpredir_net *wn,
+			    struct wfpredir_service *service,
+			    struct netlink_ext_ack *extack);
+int wfpredir_services_flush(struct wfpredir_net *wn,
+			    struct netlink_ext_ack *extack);
+struct wfpredir_service *wfpredir_service_find_by_name(struct wfpredir_net *wn,
+							const char *name);
+
+/* RCU read side, for dumps: the service with the lowest id >= *@id. */
+struct wfpredir_service *wfpredir_service_next(struct wfpredir_net *wn,
+					       unsigned long *id);
 
 /**
  * wfpredir_service_addr_of - a service's listen address for a family

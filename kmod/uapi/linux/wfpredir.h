@@ -255,11 +255,11 @@ enum wfpredir_attr {
 	WFPREDIR_A_STATS_REDIRECTS,	/* u64: flows redirected */
 	WFPREDIR_A_STATS_CHAIN_CAPPED,	/* u64: flows left alone: chain full */
 	WFPREDIR_A_STATS_INHERITED,	/* u64: chains inherited */
-	WFPREDIR_A_STATS_TABLE_FULL,	/* u64: connections refused (EPERM):
-					 * the flow table was full
+	WFPREDIR_A_STATS_TABLE_FULL,	/* u64: connections refused
+					 * (ECONNREFUSED): flow table full
 					 */
-	WFPREDIR_A_STATS_NOMEM,		/* u64: connections refused (EPERM):
-					 * out of memory
+	WFPREDIR_A_STATS_NOMEM,		/* u64: connections refused
+					 * (ECONNREFUSED): out of memory
 					 */
 	WFPREDIR_A_SERVICE,		/* nested: WFPREDIR_A_SERVICE_* */
 	WFPREDIR_A_RULE,		/* nested: WFPREDIR_A_RULE_* */
