@@ -87,3 +87,477 @@ expect_rc()
 # Probe families: "4" is AF_INET at SOL_IP, "6" AF_INET6 at SOL_IPV6, "m" an
 # AF_INET6 socket with a v4-mapped flow asked at SOL_IP.
 protos="tcp udp"
+
+# ------------------------------------------------------------------------
+# The redirect tests: namespaces, background processes, the proxy, and
+# what wfpredirctl reports. Every JSON field name the tests rely on lives in
+# the functions below, nowhere else.
+
+proxy_bin=$build/tools/wfpredir-proxy
+flowpeer=$build/tests/flowpeer
+hop=$build/tests/hop
+
+# topo_up addresses: the client side (rules, services, proxies, clients) and
+# the server side of a veth pair.
+A4=10.99.0.1
+B4=10.99.0.2
+A6=fd99::1
+B6=fd99::2
+tmpd=
+ns_list=()
+bg_list=()
+cg_list=()
+
+# redir_init: a scratch directory ($tmpd); call before anything below.
+redir_init()
+{
+	tmpd=$(mktemp -d "${TMPDIR:-/tmp}/wfpredir-test.XXXXXX")
+	# clients run as other users read from it too
+	chmod 755 "$tmpd"
+}
+
+# redir_cleanup: stop every process bg_run and proxy_start started, delete
+# every namespace ns_new made, remove $tmpd. For the EXIT trap.
+redir_cleanup()
+{
+	local p n i alive
+
+	for p in "${bg_list[@]}"; do kill "$p" 2>/dev/null; done
+	for ((i = 0; i < 20; i++)); do
+		alive=0
+		for p in "${bg_list[@]}"; do
+			kill -0 "$p" 2>/dev/null && alive=1
+		done
+		((alive)) || break
+		sleep 0.1
+	done
+	for p in "${bg_list[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	for n in "${ns_list[@]}"; do ip netns del "$n" 2>/dev/null; done
+	for ((i = ${#cg_list[@]} - 1; i >= 0; i--)); do rmdir "${cg_list[i]}" 2>/dev/null; done
+	[ -n "$tmpd" ] && rm -rf "$tmpd"
+	return 0
+}
+
+# ns_new NAME: a network namespace with lo up, deleted by redir_cleanup.
+ns_new()
+{
+	ip netns add "$1" || return 1
+	ns_list+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# topo_up NSA NSB: two new namespaces joined by veth0 <-> veth0, with
+# $A4/$A6 in NSA and $B4/$B6 in NSB.
+topo_up()
+{
+	ns_new "$1" && ns_new "$2" || return 1
+	ip -n "$1" link add veth0 type veth peer name veth0 netns "$2" || return 1
+	ip -n "$1" addr add "$A4/24" dev veth0
+	ip -n "$1" addr add "$A6/64" dev veth0 nodad
+	ip -n "$2" addr add "$B4/24" dev veth0
+	ip -n "$2" addr add "$B6/64" dev veth0 nodad
+	ip -n "$1" link set veth0 up
+	ip -n "$2" link set veth0 up
+}
+
+# setup CMD...: a step the test needs; on failure it fails the test, says
+# what failed, and returns 1.
+setup()
+{
+	local out
+
+	if ! out=$("$@" 2>&1); then
+		echo "FAIL: setup: $*: $out"
+		ret=1
+		return 1
+	fi
+}
+
+# bg_run OUT CMD...: start CMD in the background, output to OUT; stopped by
+# redir_cleanup. $! is the process.
+bg_run()
+{
+	local out=$1
+	shift
+	"$@" >"$out" 2>&1 &
+	bg_list+=($!)
+}
+
+# bg_stop PID: stop one process bg_run started, and reap it.
+bg_stop()
+{
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# wait_for FILE PATTERN [SECS]: until grep finds PATTERN in FILE (default 10 s).
+wait_for()
+{
+	local i n=$((${3:-10} * 10))
+
+	for ((i = 0; i < n; i++)); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "# timed out waiting for '$2' in $1:"
+	sed 's/^/#   /' "$1" 2>/dev/null | tail -n 20
+	return 1
+}
+
+# wait_port NS tcp|udp PORT [SECS]: until something listens on PORT in NS.
+wait_port()
+{
+	local i n=$((${4:-10} * 10)) f=-lnt
+
+	[ "$2" = udp ] && f=-lnu
+	for ((i = 0; i < n; i++)); do
+		[ -n "$(ip netns exec "$1" ss -H "$f" "sport = :$3" 2>/dev/null)" ] && return 0
+		sleep 0.1
+	done
+	echo "# nothing listens on $2 port $3 in $1"
+	return 1
+}
+
+# proxy_start NS NAME ARGS...: wfpredir-proxy -n NAME -v ARGS in NS, logging to
+# $tmpd/NAME.log, and wait until each of its -t/-u addresses listens.
+proxy_start()
+{
+	local ns=$1 name=$2 a
+	shift 2
+
+	ip netns exec "$ns" "$proxy_bin" -n "$name" -v -l "$tmpd/$name.log" \
+		--pidfile "$tmpd/$name.pid" "$@" >>"$tmpd/$name.out" 2>&1 &
+	bg_list+=($!)
+	while [ $# -gt 0 ]; do
+		a=$1
+		shift
+		case "$a" in
+		-t | -u)
+			[ "$a" = -t ] && a=tcp || a=udp
+			wait_port "$ns" "$a" "${1##*:}" || {
+				echo "# proxy $name did not start:"
+				sed 's/^/#   /' "$tmpd/$name.out" "$tmpd/$name.log" 2>/dev/null
+				return 1
+			}
+			shift
+			;;
+		esac
+	done
+}
+
+# server_start NS ARGS...: flowpeer serve ARGS in NS; waits until it listens.
+server_start()
+{
+	local ns=$1 out
+	shift
+	out=$tmpd/server-$ns-$RANDOM.out
+	bg_run "$out" ip netns exec "$ns" "$flowpeer" serve "$@"
+	wait_for "$out" '^listening'
+}
+
+# ---------------------------------------------------------- wfpredirctl
+# ctl_ns NS ARGS...: wfpredirctl in namespace NS.
+ctl_ns()
+{
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$ctl" "$@"
+}
+
+# info_get NS KEY: one value of `wfpredirctl -j info` (counters, config,
+# counts), wherever the object nests it.
+info_get()
+{
+	ctl_ns "$1" -j info | jq -r --arg k "$2" \
+		'first(.. | objects | select(has($k)) | .[$k]) // "missing"'
+}
+
+# flows_json NS: `wfpredirctl -j flow list` as one JSON array of flows.
+flows_json()
+{
+	ctl_ns "$1" -j flow list | jq -s -c '
+		if length == 1 and (.[0] | type) == "array" then .[0]
+		elif length == 1 and (.[0] | type) == "object" and (.[0] | has("flows"))
+		then .[0].flows
+		else . end'
+}
+
+# flow_chain NS ADDR:PORT [redirected|final]: for each flow whose original
+# destination is ADDR:PORT ("[ADDR6]:PORT" for IPv6; redirected: only those
+# that were redirected; final: only those that were not, the last hop's), one
+# line: the service ids of its record entries, oldest first, an inherited
+# entry suffixed "*".
+# JSON of a flow: {"dst": "ADDR:PORT", "redirected": bool,
+#   "records": [{"service": N, "inherited": bool, ...}, ...], ...}
+flow_chain()
+{
+	flows_json "$1" | jq -r --arg d "$2" --arg which "${3:-}" '
+		.[] | select(.dst == $d)
+		| select($which == "" or
+			 ($which == "final" and (.redirected | not)) or
+			 ($which == "redirected" and .redirected))
+		| [.records[] | "\(.service)\(if .inherited then "*" else "" end)"]
+		| join(" ")'
+}
+
+# ------------------------------------------------------------ cgroups
+# cg_new NAME: a cgroup v2 directory under /sys/fs/cgroup (NAME may be
+# nested: "a/b"), removed by redir_cleanup; prints nothing. Returns 1 when
+# cgroup2 is not mounted there.
+cg_new()
+{
+	[ -f /sys/fs/cgroup/cgroup.controllers ] || return 1
+	mkdir "/sys/fs/cgroup/$1" || return 1
+	cg_list+=("/sys/fs/cgroup/$1")
+}
+
+# in_cgroup NAME CMD...: run CMD in cgroup NAME ("" for the root cgroup).
+in_cgroup()
+{
+	local cg=/sys/fs/cgroup/$1
+	shift
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
+
+# --------------------------------------------------------- redirect_matrix
+# redirect_matrix tcp|udp: redirect_tcp.sh and redirect_udp.sh. A client in
+# namespace A, where the services, rules and proxy live, talks to a server
+# in namespace B; flowpeer tells whether the server saw the client's own
+# socket (direct) or another one (the proxy), and which service answered
+# when a service's listener is an echo server rather than a proxy.
+redirect_matrix()
+{
+	local p=$1 other=udp pf=-t u='' nsa=a-$sfx nsb=b-$sfx
+	local f c far far2 net2 none fam before after
+
+	if [ "$p" = udp ]; then
+		other=tcp pf=-u u=-u
+	fi
+	topo_up "$nsa" "$nsb" || return
+	ip -n "$nsb" addr add 10.99.0.130/24 dev veth0
+	ip -n "$nsb" addr add fd99::1:2/64 dev veth0 nodad
+	server_start "$nsb" "$pf" "$B4:8080" "$pf" "[$B6]:8080" "$pf" "$B4:9090" \
+		"$pf" "[$B6]:9090" "$pf" 10.99.0.130:8080 "$pf" "[fd99::1:2]:8080" || return
+	proxy_start "$nsa" px "$pf" 127.0.0.1:15001 "$pf" "[::1]:15001" || return
+	server_start "$nsa" -n svc1 "$pf" 127.0.0.1:15011 "$pf" "[::1]:15011" || return
+	server_start "$nsa" -n svc2 "$pf" 127.0.0.1:15012 "$pf" "[::1]:15012" || return
+	server_start "$nsa" -n svc3 "$pf" 127.0.0.1:15013 || return
+	setup ctl_ns "$nsa" service add px id 1 ipv4 127.0.0.1:15001 ipv6 "[::1]:15001" &&
+		setup ctl_ns "$nsa" service add svc1 id 11 ipv4 127.0.0.1:15011 ipv6 "[::1]:15011" &&
+		setup ctl_ns "$nsa" service add svc2 id 12 ipv4 127.0.0.1:15012 ipv6 "[::1]:15012" &&
+		setup ctl_ns "$nsa" service add v4only id 13 ipv4 127.0.0.1:15013 || return
+
+	# go ARGS...: one client in namespace A
+	go() { ip netns exec "$nsa" "$flowpeer" connect $u -T 5 "$@"; }
+	# go_as UID ARGS...: the same, as another user
+	go_as()
+	{
+		local id=$1
+		shift
+		ip netns exec "$nsa" setpriv --reuid="$id" --regid="$id" --clear-groups \
+			"$flowpeer" connect $u -T 5 "$@"
+	}
+	for f in 4 6; do
+		if [ $f = 4 ]; then
+			far=$B4 far2=10.99.0.130 net2=10.99.0.128/25 none=10.99.1.0/24 fam=ipv4
+		else
+			far="[$B6]" far2="[fd99::1:2]" net2=fd99::1:0/112 none=fd99:1::/64 fam=ipv6
+		fi
+		c="v$f/$p"
+		setup ctl_ns "$nsa" rule flush
+		expect "$c: without a rule the client goes direct" "server src=same" go "$far:8080"
+
+		before=$(info_get "$nsa" redirects)
+		setup ctl_ns "$nsa" rule add service px proto "$p"
+		expect "$c: with a rule it goes through the proxy, data round-trips" \
+			"server src=other" go -m "ping-$f-$p" "$far:8080"
+		after=$(info_get "$nsa" redirects)
+		expect "$c: the redirect is counted once (redirects $before -> $after)" 1 \
+			echo $((after - before))
+		expect "$c: a rule without ports takes every port: 9090 too" "server src=other" \
+			go "$far:9090"
+		setup ctl_ns "$nsa" rule flush
+		expect "$c: after rule flush the client goes direct again" "server src=same" \
+			go "$far:8080"
+
+		setup ctl_ns "$nsa" rule add service px proto "$other"
+		expect "$c: a rule for $other leaves $p alone" "server src=same" go "$far:8080"
+		setup ctl_ns "$nsa" rule flush
+		setup ctl_ns "$nsa" rule add service px family "$([ $f = 4 ] && echo ipv6 || echo ipv4)"
+		expect "$c: a rule for the other family leaves it alone" "server src=same" \
+			go "$far:8080"
+		setup ctl_ns "$nsa" rule flush
+		setup ctl_ns "$nsa" rule add service v4only proto "$p"
+		if [ $f = 4 ]; then
+			expect "$c: a service with an IPv4 address takes IPv4 flows" "svc3 src=same" \
+				go "$far:8080"
+		else
+			expect "$c: a service without an IPv6 address never takes IPv6 flows" \
+				"server src=same" go "$far:8080"
+		fi
+		setup ctl_ns "$nsa" rule flush
+
+		# destination ports
+		setup ctl_ns "$nsa" rule add service px proto "$p" dport 8000-8100
+		expect "$c: dport 8000-8100 takes 8080" "server src=other" go "$far:8080"
+		expect "$c: dport 8000-8100 leaves 9090" "server src=same" go "$far:9090"
+		setup ctl_ns "$nsa" rule flush
+		setup ctl_ns "$nsa" rule add service px proto "$p" dport 9090
+		expect "$c: dport 9090 takes 9090" "server src=other" go "$far:9090"
+		expect "$c: dport 9090 leaves 8080" "server src=same" go "$far:8080"
+		setup ctl_ns "$nsa" rule flush
+		setup ctl_ns "$nsa" rule add service px proto "$p" dport 8081-9089
+		expect "$c: dport 8081-9089 leaves 8080" "server src=same" go "$far:8080"
+		expect "$c: dport 8081-9089 leaves 9090" "server src=same" go "$far:9090"
+		setup ctl_ns "$nsa" rule flush
+
+		# destination prefix
+		setup ctl_ns "$nsa" rule add service px family "$fam" to "$net2"
+		expect "$c: to $net2 takes ${far2}" "server src=other" go "$far2:8080"
+		expect "$c: to $net2 leaves ${far}" "server src=same" go "$far:8080"
+		setup ctl_ns "$nsa" rule flush
+		setup ctl_ns "$nsa" rule add service px family "$fam" to "$none"
+		expect "$c: to $none leaves ${far}" "server src=same" go "$far:8080"
+		setup ctl_ns "$nsa" rule flush
+
+		# socket owner
+		setup ctl_ns "$nsa" rule add service px proto "$p" uid 1000-1999
+		expect "$c: uid 1000-1999 takes uid 1500" "server src=other" go_as 1500 "$far:8080"
+		expect "$c: uid 1000-1999 takes uid 1000" "server src=other" go_as 1000 "$far:8080"
+		expect "$c: uid 1000-1999 leaves uid 2500" "server src=same" go_as 2500 "$far:8080"
+		expect "$c: uid 1000-1999 leaves root" "server src=same" go "$far:8080"
+		setup ctl_ns "$nsa" rule flush
+
+		# priority: lower first, ties by rule id
+		setup ctl_ns "$nsa" rule add service svc1 id 101 priority 20 proto "$p"
+		setup ctl_ns "$nsa" rule add service svc2 id 102 priority 10 proto "$p"
+		expect "$c: priority 10 wins over priority 20" "svc2 src=same" go "$far:8080"
+		setup ctl_ns "$nsa" rule del 102
+		expect "$c: with it deleted, priority 20 takes the flow" "svc1 src=same" \
+			go "$far:8080"
+		setup ctl_ns "$nsa" rule add service svc2 id 100 priority 20 proto "$p"
+		expect "$c: equal priorities go by rule id" "svc2 src=same" go "$far:8080"
+		setup ctl_ns "$nsa" rule add service svc1 id 99 priority 1000 proto "$p" dport 8080
+		setup ctl_ns "$nsa" rule add service px id 98 priority 5 proto "$p" dport 9090
+		expect "$c: a better rule that does not match is passed over" "svc2 src=same" \
+			go "$far:8080"
+		setup ctl_ns "$nsa" rule flush
+	done
+
+	# cgroup v2
+	if ! cg_new "wfpt-$sfx" || ! cg_new "wfpt-$sfx/child"; then
+		echo "SKIP: cgroup v2 is not mounted at /sys/fs/cgroup: no cgroup cases"
+		return
+	fi
+	setup ctl_ns "$nsa" rule add service px proto "$p" cgroup "/wfpt-$sfx"
+	for f in 4 6; do
+		c="v$f/$p"
+		[ $f = 4 ] && far=$B4 || far="[$B6]"
+		expect "$c: cgroup /wfpt-$sfx takes a socket of that cgroup" "server src=other" \
+			in_cgroup "wfpt-$sfx" ip netns exec "$nsa" "$flowpeer" connect $u -T 5 "$far:8080"
+		expect "$c: cgroup /wfpt-$sfx takes a socket of a child cgroup" "server src=other" \
+			in_cgroup "wfpt-$sfx/child" ip netns exec "$nsa" "$flowpeer" connect $u -T 5 \
+			"$far:8080"
+		expect "$c: cgroup /wfpt-$sfx leaves a socket of the root cgroup" "server src=same" \
+			in_cgroup "" ip netns exec "$nsa" "$flowpeer" connect $u -T 5 "$far:8080"
+	done
+	setup ctl_ns "$nsa" rule flush
+}
+
+# kv FILE PREFIX KEY: in hop's output, the value of KEY= on the first line of
+# FILE that starts with PREFIX ("" when there is none).
+kv()
+{
+	awk -v p="$2" -v k="$3=" 'index($0, p) == 1 {
+		for (i = 1; i <= NF; i++)
+			if (index($i, k) == 1) { print substr($i, length(k) + 1); exit }
+	}' "$1"
+}
+
+# hop_start OUT NS ARGS...: hop ARGS in NS, output to OUT; waits until it
+# listens (with -l). $hop_pid is the process.
+hop_start()
+{
+	local out=$1 ns=$2
+	shift 2
+	bg_run "$out" ip netns exec "$ns" "$hop" "$@"
+	hop_pid=$!
+	case " $* " in
+	*" -l "*) wait_for "$out" '^listening' ;;
+	esac
+}
+
+# hop_wait [SECS]: wait for the hop started last to finish (default 15 s).
+hop_wait()
+{
+	local i
+
+	for ((i = 0; i < ${1:-15} * 10; i++)); do
+		kill -0 "$hop_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	bg_stop "$hop_pid"
+}
+
+# list_len NS service|rule|flow: how many objects `wfpredirctl -j OBJECT
+# list` shows in NS.
+list_len()
+{
+	ctl_ns "$1" -j "$2" list | jq -s '
+		if length == 1 and (.[0] | type) == "array" then .[0] | length
+		elif length == 1 and (.[0] | type) == "object" and
+		     ([.[0][] | arrays] | length) == 1 then [.[0][] | arrays][0] | length
+		else length end'
+}
+
+# kmsg_mark: remember where the kernel log ends; kmsg_clean DESC: fail DESC
+# if the kernel logged a warning, oops or leak since (the VM runner fails
+# the run too; this names the test case).
+kmsg_mark()
+{
+	kmsg_start=$(dmesg | wc -l)
+}
+
+kmsg_clean()
+{
+	local hits
+
+	hits=$(dmesg | tail -n +$((kmsg_start + 1)) |
+		grep -E 'WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|refcount_t|list_(add|del) corruption|unreferenced object' |
+		head -n 5)
+	if [ -z "$hits" ]; then
+		echo "PASS: $1"
+	else
+		echo "FAIL: $1: the kernel logged:"
+		printf '%s\n' "$hits" | sed 's/^/#   /'
+		ret=1
+	fi
+}
+
+# wait_value DESC WANT SECS CMD...: like expect, but tries again every
+# 0.2 s for up to SECS seconds before it fails.
+wait_value()
+{
+	local desc=$1 want=$2 secs=$3 got i
+	shift 3
+
+	for ((i = 0; i <= secs * 5; i++)); do
+		got=$("$@" 2>&1 | head -n 1)
+		[ "$got" = "$want" ] && break
+		sleep 0.2
+	done
+	if [ "$got" = "$want" ]; then
+		echo "PASS: $desc"
+	else
+		echo "FAIL: $desc: want '$want' within $secs s, got '$got'"
+		ret=1
+	fi
+}
+
+# is_gt A B: prints yes when the number A is greater than B, else no.
+is_gt()
+{
+	if [ "$1" -eq "$1" ] 2>/dev/null && [ "$1" -gt "$2" ]; then echo yes; else echo no; fi
+}
