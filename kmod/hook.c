@@ -170,12 +170,11 @@ static unsigned int wfpredir_refuse(struct wfpredir_net *wn, int err)
 {
 	if (err == -ENOSPC) {
 		atomic64_inc(&wn->stats.table_full);
-		net_warn_ratelimited("%s: flow table full (max_flows=%u), refusing a connection that carries records\n",
-				     KBUILD_MODNAME, wn->flows.max);
+		net_warn_ratelimited("flow table full (max_flows=%u), refusing a connection that carries records\n",
+				     wn->flows.max);
 	} else {
 		atomic64_inc(&wn->stats.nomem);
-		net_warn_ratelimited("%s: out of memory, refusing a connection that carries records\n",
-				     KBUILD_MODNAME);
+		net_warn_ratelimited("out of memory, refusing a connection that carries records\n");
 	}
 	return NF_DROP_ERR(-ECONNREFUSED);
 }
@@ -268,12 +267,12 @@ static void wfpredir_log_capped(const struct wfpredir_flow_key *key,
 				unsigned int count)
 {
 	if (key->family == AF_INET)
-		net_info_ratelimited("%s: flow to %pI4:%u has a chain of %u entries, not redirecting it again (a proxy dropping records?)\n",
-				     KBUILD_MODNAME, &key->daddr.ip,
+		net_info_ratelimited("flow to %pI4:%u has a chain of %u entries, not redirecting it again (a proxy dropping records?)\n",
+				     &key->daddr.ip,
 				     ntohs(key->dport), count);
 	else
-		net_info_ratelimited("%s: flow to [%pI6c]:%u has a chain of %u entries, not redirecting it again (a proxy dropping records?)\n",
-				     KBUILD_MODNAME, &key->daddr.in6,
+		net_info_ratelimited("flow to [%pI6c]:%u has a chain of %u entries, not redirecting it again (a proxy dropping records?)\n",
+				     &key->daddr.in6,
 				     ntohs(key->dport), count);
 }
 
@@ -315,7 +314,8 @@ static unsigned int wfpredir_decide(struct wfpredir_net *wn,
 	if (!chain->records && key->sk && READ_ONCE(wn->inherit) &&
 	    !wfpredir_ruleset_empty(&wn->rules)) {
 		chain->records = wfpredir_inherit_find(wn, key, &chain->self);
-		chain->flags = WFPREDIR_RECORD_F_INHERITED;
+		if (chain->records)
+			chain->flags = WFPREDIR_RECORD_F_INHERITED;
 	}
 
 	count = chain->records ? wfpredir_records_count(chain->records) : 0;

@@ -98,10 +98,6 @@ int wfpredir_sockopt_set_records(struct wfpredir_net *wn, struct sock *sk,
 	ret = wfpredir_records_verify(wn, records->data, len);
 	if (ret)
 		goto err;
-	/* The records move onto the connection in the hook. */
-	ret = wfpredir_hook_enable(sock_net(sk));
-	if (ret)
-		goto err;
 
 	/* connect() and listen() change the state under the socket lock. */
 	lock_sock(sk);
@@ -206,13 +202,32 @@ out:
 	return ret;
 }
 
+/*
+ * The records move onto the connection in the hook, so the hook must be
+ * registered in the socket's namespace; not before the records proved
+ * good, so that nobody without them can turn conntrack on.
+ */
+static int wfpredir_setsockopt_records(struct sock *sk, sockptr_t arg,
+				       unsigned int len)
+{
+	struct wfpredir_net *wn = wfpredir_net(sock_net(sk));
+	int ret;
+
+	ret = wfpredir_sockopt_set_records(wn, sk, arg, len);
+	if (ret)
+		return ret;
+	ret = wfpredir_hook_enable(sock_net(sk));
+	if (ret)
+		wfpredir_records_free(wfpredir_sockstore_take(&wn->socks, sk));
+	return ret;
+}
+
 static int wfpredir_setsockopt(struct sock *sk, int optval, sockptr_t arg,
 			       unsigned int len)
 {
 	switch (optval) {
 	case WFPREDIR_SO_SET_RECORDS:
-		return wfpredir_sockopt_set_records(wfpredir_net(sock_net(sk)),
-						    sk, arg, len);
+		return wfpredir_setsockopt_records(sk, arg, len);
 	default:
 		return -ENOPROTOOPT;
 	}
