@@ -22,7 +22,7 @@ static int __init wfpredir_mod_init(void)
 
 #ifdef DEBUG
 	if (!wfpredir_records_selftest() || !wfpredir_sockstore_selftest() ||
-	    !wfpredir_sockopt_selftest())
+	    !wfpredir_sockopt_selftest() || !wfpredir_ruleset_selftest())
 		return -ENOTRECOVERABLE;
 	pr_info("self-tests: pass\n");
 #endif
