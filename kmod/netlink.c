@@ -2,20 +2,188 @@
 /*
  * The generic netlink family. Every command acts on the caller's network
  * namespace.
+ *
+ * Every command is validated strictly (resv_start_op): each has its own
+ * policy listing exactly the attributes it takes, nested ones included, so
+ * the core rejects anything else, naming the attribute. Commands that
+ * change state need CAP_NET_ADMIN in the user namespace owning the network
+ * namespace (GENL_UNS_ADMIN_PERM), so a container's root manages its own.
+ *
+ * Changes serialise on the namespace's config_lock; dumps read under RCU
+ * and resume by id (services, rules) or with a hash table walker (flows).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include "flowstore.h"
+#include "hook.h"
 #include "netlink.h"
 #include "netns.h"
 #include "records.h"
+#include "ruleset.h"
+#include "service.h"
 #include "sockstore.h"
 #include "version.h"
 
+#include <linux/jiffies.h>
+#include <linux/mutex.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
 #include <net/genetlink.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/netlink.h>
 
 static struct genl_family wfpredir_genl_family;
+
+/* A required nested attribute is missing: say which, in words and for tools. */
+static bool wfpredir_missing(struct netlink_ext_ack *extack,
+			     const struct nlattr *nest, struct nlattr **tb,
+			     int type, const char *msg)
+{
+	if (tb[type])
+		return false;
+	NL_SET_ERR_ATTR_MISS(extack, nest, type);
+	/* NL_SET_ERR_MSG() takes literals; the callers pass literals. */
+	if (extack)
+		extack->_msg = msg;
+	return true;
+}
+
+/* ------------------------------------------------------------ policies */
+
+static const struct nla_policy wfpredir_config_policy[] = {
+	[WFPREDIR_A_CONFIG_CHAIN_MAX] =
+		NLA_POLICY_RANGE(NLA_U32, 1, WFPREDIR_RECORDS_MAX_ENTRIES),
+	[WFPREDIR_A_CONFIG_INHERIT] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
+static const struct nla_policy wfpredir_service_new_policy[] = {
+	[WFPREDIR_A_SERVICE_ID] = { .type = NLA_U32 },
+	[WFPREDIR_A_SERVICE_NAME] = {
+		.type = NLA_STRING,
+		.len = WFPREDIR_SERVICE_NAME_MAX - 1,
+	},
+	[WFPREDIR_A_SERVICE_ADDR4] = NLA_POLICY_EXACT_LEN(4),
+	[WFPREDIR_A_SERVICE_PORT4] = NLA_POLICY_MIN(NLA_U16, 1),
+	[WFPREDIR_A_SERVICE_ADDR6] = NLA_POLICY_EXACT_LEN(16),
+	[WFPREDIR_A_SERVICE_PORT6] = NLA_POLICY_MIN(NLA_U16, 1),
+};
+
+static const struct nla_policy wfpredir_service_ref_policy[] = {
+	[WFPREDIR_A_SERVICE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[WFPREDIR_A_SERVICE_NAME] = {
+		.type = NLA_STRING,
+		.len = WFPREDIR_SERVICE_NAME_MAX - 1,
+	},
+};
+
+static const struct nla_policy wfpredir_rule_new_policy[] = {
+	[WFPREDIR_A_RULE_ID] = { .type = NLA_U32 },
+	[WFPREDIR_A_RULE_PRIORITY] = { .type = NLA_U32 },
+	[WFPREDIR_A_RULE_SERVICE] = NLA_POLICY_MIN(NLA_U32, 1),
+	[WFPREDIR_A_RULE_FAMILY] = { .type = NLA_U8 },
+	[WFPREDIR_A_RULE_PROTOCOL] = { .type = NLA_U8 },
+	[WFPREDIR_A_RULE_DADDR] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[WFPREDIR_A_RULE_DPREFIX] = NLA_POLICY_MAX(NLA_U8, 128),
+	[WFPREDIR_A_RULE_DPORT_MIN] = { .type = NLA_U16 },
+	[WFPREDIR_A_RULE_DPORT_MAX] = { .type = NLA_U16 },
+	[WFPREDIR_A_RULE_UID_MIN] = { .type = NLA_U32 },
+	[WFPREDIR_A_RULE_UID_MAX] = { .type = NLA_U32 },
+	[WFPREDIR_A_RULE_CGROUP] = {
+		.type = NLA_STRING,
+		.len = WFPREDIR_CGROUP_PATH_MAX - 1,
+	},
+	[WFPREDIR_A_RULE_CONTEXT] =
+		NLA_POLICY_RANGE(NLA_BINARY, 1, WFPREDIR_CONTEXT_MAX_CUSTOM_LEN),
+};
+
+static const struct nla_policy wfpredir_rule_ref_policy[] = {
+	[WFPREDIR_A_RULE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy wfpredir_new_service_policy[] = {
+	[WFPREDIR_A_SERVICE] = NLA_POLICY_NESTED(wfpredir_service_new_policy),
+};
+
+static const struct nla_policy wfpredir_del_service_policy[] = {
+	[WFPREDIR_A_SERVICE] = NLA_POLICY_NESTED(wfpredir_service_ref_policy),
+};
+
+static const struct nla_policy wfpredir_new_rule_policy[] = {
+	[WFPREDIR_A_RULE] = NLA_POLICY_NESTED(wfpredir_rule_new_policy),
+};
+
+static const struct nla_policy wfpredir_del_rule_policy[] = {
+	[WFPREDIR_A_RULE] = NLA_POLICY_NESTED(wfpredir_rule_ref_policy),
+};
+
+/* ------------------------------------------------------------- helpers */
+
+/*
+ * A string attribute, validated by its policy for length, as a C string in
+ * @buf. A NUL inside it would make it read as another string: refused.
+ */
+static int wfpredir_nla_str(const struct nlattr *attr, char *buf, size_t size,
+			    struct netlink_ext_ack *extack)
+{
+	const char *s = nla_data(attr);
+	size_t len = nla_len(attr);
+
+	if (len && !s[len - 1])
+		len--;
+	if (len >= size || memchr(s, '\0', len)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "string too long or with a NUL byte inside");
+		return -EINVAL;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+/*
+ * The first service or rule registers the NAT hook in the namespace; it
+ * stays registered until the namespace goes. Done before the change, so a
+ * failure leaves the configuration as it was.
+ */
+static int wfpredir_genl_hook_enable(struct net *net,
+				     struct netlink_ext_ack *extack)
+{
+	int ret = wfpredir_hook_enable(net);
+
+	if (ret)
+		NL_SET_ERR_MSG(extack,
+			       "cannot register the redirect hook (conntrack or NAT unavailable)");
+	return ret;
+}
+
+/* Start a dump message; NULL if @skb is full. */
+static void *wfpredir_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
+			       u8 cmd)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &wfpredir_genl_family, NLM_F_MULTI, cmd);
+	if (hdr)
+		genl_dump_check_consistent(cb, hdr);
+	return hdr;
+}
+
+/*
+ * What a dumpit returns after putting objects until @ret: the length if
+ * something was put (the dump goes on), 0 at the end (NLMSG_DONE), and
+ * the error if even the first object of an empty message did not fit,
+ * which would otherwise repeat forever.
+ */
+static int wfpredir_dump_ret(struct sk_buff *skb, int ret)
+{
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ?: skb->len;
+}
+
+/* ------------------------------------------------------- info, config */
 
 static size_t wfpredir_genl_info_size(void)
 {
@@ -24,7 +192,21 @@ static size_t wfpredir_genl_info_size(void)
 	       nla_total_size(sizeof(u32)) +	/* RECORDS_VERSION */
 	       nla_total_size(sizeof(u32)) +	/* RECORDS_MAX_LEN */
 	       nla_total_size(sizeof(u32)) +	/* SOCKETS */
-	       nla_total_size(sizeof(u32));	/* SOCKETS_MAX */
+	       nla_total_size(sizeof(u32)) +	/* SOCKETS_MAX */
+	       nla_total_size(sizeof(u32)) +	/* FLOWS */
+	       nla_total_size(sizeof(u32)) +	/* FLOWS_MAX */
+	       nla_total_size(sizeof(u32)) +	/* SERVICES */
+	       nla_total_size(sizeof(u32)) +	/* RULES */
+	       nla_total_size(sizeof(u32)) +	/* RULES_MAX */
+	       nla_total_size(sizeof(u32)) +	/* CONFIG_CHAIN_MAX */
+	       nla_total_size(sizeof(u8)) +	/* CONFIG_INHERIT */
+	       5 * nla_total_size_64bit(sizeof(u64));	/* STATS_* */
+}
+
+static int wfpredir_put_stat(struct sk_buff *msg, int type, atomic64_t *stat)
+{
+	return nla_put_u64_64bit(msg, type, atomic64_read(stat),
+				 WFPREDIR_A_INFO_PAD);
 }
 
 static int wfpredir_genl_get_info(struct sk_buff *skb, struct genl_info *info)
@@ -50,7 +232,27 @@ static int wfpredir_genl_get_info(struct sk_buff *skb, struct genl_info *info)
 			WFPREDIR_RECORDS_MAX_LEN) ||
 	    nla_put_u32(msg, WFPREDIR_A_INFO_SOCKETS,
 			wfpredir_sockstore_count(&wn->socks)) ||
-	    nla_put_u32(msg, WFPREDIR_A_INFO_SOCKETS_MAX, wn->socks.max))
+	    nla_put_u32(msg, WFPREDIR_A_INFO_SOCKETS_MAX, wn->socks.max) ||
+	    nla_put_u32(msg, WFPREDIR_A_INFO_FLOWS,
+			wfpredir_flowstore_count(&wn->flows)) ||
+	    nla_put_u32(msg, WFPREDIR_A_INFO_FLOWS_MAX, wn->flows.max) ||
+	    nla_put_u32(msg, WFPREDIR_A_INFO_SERVICES,
+			READ_ONCE(wn->services.count)) ||
+	    nla_put_u32(msg, WFPREDIR_A_INFO_RULES,
+			READ_ONCE(wn->rules.count)) ||
+	    nla_put_u32(msg, WFPREDIR_A_INFO_RULES_MAX, wn->rules.max) ||
+	    nla_put_u32(msg, WFPREDIR_A_CONFIG_CHAIN_MAX,
+			READ_ONCE(wn->chain_max)) ||
+	    nla_put_u8(msg, WFPREDIR_A_CONFIG_INHERIT, READ_ONCE(wn->inherit)) ||
+	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_REDIRECTS,
+			      &wn->stats.redirects) ||
+	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_CHAIN_CAPPED,
+			      &wn->stats.chain_capped) ||
+	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_INHERITED,
+			      &wn->stats.inherited) ||
+	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_TABLE_FULL,
+			      &wn->stats.table_full) ||
+	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_NOMEM, &wn->stats.nomem))
 		goto err;
 
 	genlmsg_end(msg, hdr);
@@ -61,15 +263,650 @@ err:
 	return -EMSGSIZE;
 }
 
+static int wfpredir_genl_set_config(struct sk_buff *skb,
+				    struct genl_info *info)
+{
+	struct wfpredir_net *wn = wfpredir_net(genl_info_net(info));
+	struct nlattr **attrs = info->attrs;
+
+	/* The policy has checked the ranges. */
+	mutex_lock(&wn->config_lock);
+	if (attrs[WFPREDIR_A_CONFIG_CHAIN_MAX])
+		WRITE_ONCE(wn->chain_max,
+			   nla_get_u32(attrs[WFPREDIR_A_CONFIG_CHAIN_MAX]));
+	if (attrs[WFPREDIR_A_CONFIG_INHERIT])
+		WRITE_ONCE(wn->inherit,
+			   !!nla_get_u8(attrs[WFPREDIR_A_CONFIG_INHERIT]));
+	mutex_unlock(&wn->config_lock);
+	return 0;
+}
+
+/* ------------------------------------------------------------ services */
+
+/* An address comes with its port and a port with its address. */
+static int wfpredir_service_pair(struct nlattr **tb, int addr, int port,
+				 struct netlink_ext_ack *extack)
+{
+	if (tb[addr] && !tb[port]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[addr],
+				    "a listen address needs its port");
+		return -EINVAL;
+	}
+	if (tb[port] && !tb[addr]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[port],
+				    "a listen port needs its address");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int wfpredir_genl_new_service(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct wfpredir_net *wn = wfpredir_net(net);
+	struct nlattr *tb[ARRAY_SIZE(wfpredir_service_new_policy)];
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest = info->attrs[WFPREDIR_A_SERVICE];
+	char name[WFPREDIR_SERVICE_NAME_MAX];
+	struct wfpredir_service_spec spec;
+	u32 id;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, WFPREDIR_A_SERVICE)) {
+		NL_SET_ERR_MSG(extack, "missing WFPREDIR_A_SERVICE");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, ARRAY_SIZE(tb) - 1, nest,
+			       wfpredir_service_new_policy, extack);
+	if (ret)
+		return ret;
+	if (wfpredir_missing(extack, nest, tb, WFPREDIR_A_SERVICE_NAME,
+			     "missing WFPREDIR_A_SERVICE_NAME"))
+		return -EINVAL;
+	ret = wfpredir_nla_str(tb[WFPREDIR_A_SERVICE_NAME], name, sizeof(name),
+			       extack);
+	if (ret)
+		return ret;
+	ret = wfpredir_service_pair(tb, WFPREDIR_A_SERVICE_ADDR4,
+				    WFPREDIR_A_SERVICE_PORT4, extack) ?:
+	      wfpredir_service_pair(tb, WFPREDIR_A_SERVICE_ADDR6,
+				    WFPREDIR_A_SERVICE_PORT6, extack);
+	if (ret)
+		return ret;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.tb = tb;
+	spec.name = name;
+	if (tb[WFPREDIR_A_SERVICE_ID])
+		spec.id = nla_get_u32(tb[WFPREDIR_A_SERVICE_ID]);
+	if (tb[WFPREDIR_A_SERVICE_ADDR4]) {
+		spec.family4 = AF_INET;
+		spec.addr4 = nla_get_in_addr(tb[WFPREDIR_A_SERVICE_ADDR4]);
+		spec.port4 = htons(nla_get_u16(tb[WFPREDIR_A_SERVICE_PORT4]));
+	}
+	if (tb[WFPREDIR_A_SERVICE_ADDR6]) {
+		spec.family6 = AF_INET6;
+		spec.addr6 = nla_get_in6_addr(tb[WFPREDIR_A_SERVICE_ADDR6]);
+		spec.port6 = htons(nla_get_u16(tb[WFPREDIR_A_SERVICE_PORT6]));
+	}
+
+	ret = wfpredir_genl_hook_enable(net, extack);
+	if (ret)
+		return ret;
+	mutex_lock(&wn->config_lock);
+	ret = wfpredir_service_create(wn, &spec, &id, extack);
+	mutex_unlock(&wn->config_lock);
+	return ret;
+}
+
+static int wfpredir_genl_del_service(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	struct wfpredir_net *wn = wfpredir_net(genl_info_net(info));
+	struct nlattr *tb[ARRAY_SIZE(wfpredir_service_ref_policy)];
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest = info->attrs[WFPREDIR_A_SERVICE];
+	char name[WFPREDIR_SERVICE_NAME_MAX];
+	struct wfpredir_service *service;
+	struct nlattr *bad;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, WFPREDIR_A_SERVICE)) {
+		NL_SET_ERR_MSG(extack, "missing WFPREDIR_A_SERVICE");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, ARRAY_SIZE(tb) - 1, nest,
+			       wfpredir_service_ref_policy, extack);
+	if (ret)
+		return ret;
+	if (!tb[WFPREDIR_A_SERVICE_ID] &&
+	    wfpredir_missing(extack, nest, tb, WFPREDIR_A_SERVICE_NAME,
+			     "missing WFPREDIR_A_SERVICE_ID or _NAME"))
+		return -EINVAL;
+	if (tb[WFPREDIR_A_SERVICE_NAME]) {
+		ret = wfpredir_nla_str(tb[WFPREDIR_A_SERVICE_NAME], name,
+				       sizeof(name), extack);
+		if (ret)
+			return ret;
+	}
+
+	mutex_lock(&wn->config_lock);
+	if (tb[WFPREDIR_A_SERVICE_ID]) {
+		bad = tb[WFPREDIR_A_SERVICE_ID];
+		service = wfpredir_service_lookup(wn, nla_get_u32(bad));
+		/* Both given: they must name the same service. */
+		if (service && tb[WFPREDIR_A_SERVICE_NAME] &&
+		    strcmp(service->name, name)) {
+			bad = tb[WFPREDIR_A_SERVICE_NAME];
+			service = NULL;
+		}
+	} else {
+		bad = tb[WFPREDIR_A_SERVICE_NAME];
+		service = wfpredir_service_find_by_name(wn, name);
+	}
+	if (service) {
+		ret = wfpredir_service_delete(wn, service, extack);
+	} else {
+		NL_SET_ERR_MSG_ATTR(extack, bad, "no such service");
+		ret = -ENOENT;
+	}
+	mutex_unlock(&wn->config_lock);
+	return ret;
+}
+
+static int wfpredir_genl_flush_services(struct sk_buff *skb,
+					struct genl_info *info)
+{
+	struct wfpredir_net *wn = wfpredir_net(genl_info_net(info));
+	int ret;
+
+	mutex_lock(&wn->config_lock);
+	ret = wfpredir_services_flush(wn, info->extack);
+	mutex_unlock(&wn->config_lock);
+	return ret;
+}
+
+static int wfpredir_fill_service(struct sk_buff *skb,
+				 const struct wfpredir_service *service)
+{
+	const struct wfpredir_service_addr *a4 = &service->addr4;
+	const struct wfpredir_service_addr *a6 = &service->addr6;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, WFPREDIR_A_SERVICE);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, WFPREDIR_A_SERVICE_ID, service->id) ||
+	    nla_put_string(skb, WFPREDIR_A_SERVICE_NAME, service->name) ||
+	    (a4->family &&
+	     (nla_put_in_addr(skb, WFPREDIR_A_SERVICE_ADDR4, a4->addr.ip) ||
+	      nla_put_u16(skb, WFPREDIR_A_SERVICE_PORT4, ntohs(a4->port)))) ||
+	    (a6->family &&
+	     (nla_put_in6_addr(skb, WFPREDIR_A_SERVICE_ADDR6, &a6->addr.in6) ||
+	      nla_put_u16(skb, WFPREDIR_A_SERVICE_PORT6, ntohs(a6->port)))) ||
+	    nla_put_u64_64bit(skb, WFPREDIR_A_SERVICE_REDIRECTS,
+			      atomic64_read(&service->redirects),
+			      WFPREDIR_A_SERVICE_PAD) ||
+	    nla_put_u64_64bit(skb, WFPREDIR_A_SERVICE_SKIPPED,
+			      atomic64_read(&service->skipped),
+			      WFPREDIR_A_SERVICE_PAD) ||
+	    nla_put_u32(skb, WFPREDIR_A_SERVICE_RULES, READ_ONCE(service->rules))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* cb->args[0]: the next id to dump. */
+static int wfpredir_genl_dump_services(struct sk_buff *skb,
+				       struct netlink_callback *cb)
+{
+	struct wfpredir_net *wn = wfpredir_net(sock_net(skb->sk));
+	struct wfpredir_service *service;
+	unsigned long id = cb->args[0];
+	void *hdr;
+	int ret = 0;
+
+	cb->seq = READ_ONCE(wn->services.gen);
+	rcu_read_lock();
+	while ((service = wfpredir_service_next(wn, &id))) {
+		hdr = wfpredir_dump_put(skb, cb, WFPREDIR_CMD_GET_SERVICE);
+		if (!hdr) {
+			ret = -EMSGSIZE;
+			break;
+		}
+		ret = wfpredir_fill_service(skb, service);
+		if (ret) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		id++;
+	}
+	rcu_read_unlock();
+	cb->args[0] = id;
+	return wfpredir_dump_ret(skb, ret);
+}
+
+/* --------------------------------------------------------------- rules */
+
+static int wfpredir_rule_spec_from_attrs(struct nlattr **tb,
+					 struct wfpredir_rule_spec *spec,
+					 char **cgroup,
+					 struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr;
+	size_t alen;
+
+	wfpredir_rule_spec_init(spec,
+				nla_get_u32(tb[WFPREDIR_A_RULE_SERVICE]));
+	spec->tb = tb;
+	if (tb[WFPREDIR_A_RULE_ID])
+		spec->id = nla_get_u32(tb[WFPREDIR_A_RULE_ID]);
+	if (tb[WFPREDIR_A_RULE_PRIORITY])
+		spec->priority = nla_get_u32(tb[WFPREDIR_A_RULE_PRIORITY]);
+	if (tb[WFPREDIR_A_RULE_FAMILY])
+		spec->family = nla_get_u8(tb[WFPREDIR_A_RULE_FAMILY]);
+	if (tb[WFPREDIR_A_RULE_PROTOCOL])
+		spec->protocol = nla_get_u8(tb[WFPREDIR_A_RULE_PROTOCOL]);
+
+	attr = tb[WFPREDIR_A_RULE_DADDR];
+	if (attr) {
+		/* Any other family is refused by wfpredir_rule_create(). */
+		alen = spec->family == AF_INET ? 4 :
+		       spec->family == AF_INET6 ? 16 : 0;
+		if (alen && nla_len(attr) != alen) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "address length does not match the family");
+			return -EINVAL;
+		}
+		spec->has_daddr = true;
+		memcpy(&spec->daddr, nla_data(attr),
+		       min_t(size_t, nla_len(attr), sizeof(spec->daddr)));
+		spec->prefix = tb[WFPREDIR_A_RULE_DPREFIX] ?
+			       nla_get_u8(tb[WFPREDIR_A_RULE_DPREFIX]) :
+			       alen * 8;
+	} else if (tb[WFPREDIR_A_RULE_DPREFIX]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[WFPREDIR_A_RULE_DPREFIX],
+				    "a prefix length needs an address");
+		return -EINVAL;
+	}
+
+	if (tb[WFPREDIR_A_RULE_DPORT_MIN])
+		spec->dport_min = nla_get_u16(tb[WFPREDIR_A_RULE_DPORT_MIN]);
+	if (tb[WFPREDIR_A_RULE_DPORT_MAX])
+		spec->dport_max = nla_get_u16(tb[WFPREDIR_A_RULE_DPORT_MAX]);
+	if (tb[WFPREDIR_A_RULE_UID_MIN] || tb[WFPREDIR_A_RULE_UID_MAX]) {
+		spec->has_uid = true;
+		if (tb[WFPREDIR_A_RULE_UID_MIN])
+			spec->uid_min = nla_get_u32(tb[WFPREDIR_A_RULE_UID_MIN]);
+		if (tb[WFPREDIR_A_RULE_UID_MAX])
+			spec->uid_max = nla_get_u32(tb[WFPREDIR_A_RULE_UID_MAX]);
+	}
+	attr = tb[WFPREDIR_A_RULE_CONTEXT];
+	if (attr) {
+		spec->context = nla_data(attr);
+		spec->context_len = nla_len(attr);
+	}
+
+	attr = tb[WFPREDIR_A_RULE_CGROUP];
+	if (attr) {
+		/* Too large for the stack; freed by the caller. */
+		*cgroup = kmalloc(WFPREDIR_CGROUP_PATH_MAX, GFP_KERNEL);
+		if (!*cgroup)
+			return -ENOMEM;
+		spec->cgroup = *cgroup;
+		return wfpredir_nla_str(attr, *cgroup, WFPREDIR_CGROUP_PATH_MAX,
+					extack);
+	}
+	return 0;
+}
+
+static int wfpredir_genl_new_rule(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct wfpredir_net *wn = wfpredir_net(net);
+	struct nlattr *tb[ARRAY_SIZE(wfpredir_rule_new_policy)];
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest = info->attrs[WFPREDIR_A_RULE];
+	struct wfpredir_rule_spec spec;
+	char *cgroup = NULL;
+	u32 id;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, WFPREDIR_A_RULE)) {
+		NL_SET_ERR_MSG(extack, "missing WFPREDIR_A_RULE");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, ARRAY_SIZE(tb) - 1, nest,
+			       wfpredir_rule_new_policy, extack);
+	if (ret)
+		return ret;
+	if (wfpredir_missing(extack, nest, tb, WFPREDIR_A_RULE_SERVICE,
+			     "missing WFPREDIR_A_RULE_SERVICE"))
+		return -EINVAL;
+	ret = wfpredir_rule_spec_from_attrs(tb, &spec, &cgroup, extack);
+	if (ret)
+		goto out;
+
+	ret = wfpredir_genl_hook_enable(net, extack);
+	if (ret)
+		goto out;
+	mutex_lock(&wn->config_lock);
+	ret = wfpredir_rule_create(wn, &spec, &id, extack);
+	mutex_unlock(&wn->config_lock);
+out:
+	kfree(cgroup);
+	return ret;
+}
+
+static int wfpredir_genl_del_rule(struct sk_buff *skb, struct genl_info *info)
+{
+	struct wfpredir_net *wn = wfpredir_net(genl_info_net(info));
+	struct nlattr *tb[ARRAY_SIZE(wfpredir_rule_ref_policy)];
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest = info->attrs[WFPREDIR_A_RULE];
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, WFPREDIR_A_RULE)) {
+		NL_SET_ERR_MSG(extack, "missing WFPREDIR_A_RULE");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, ARRAY_SIZE(tb) - 1, nest,
+			       wfpredir_rule_ref_policy, extack);
+	if (ret)
+		return ret;
+	if (wfpredir_missing(extack, nest, tb, WFPREDIR_A_RULE_ID,
+			     "missing WFPREDIR_A_RULE_ID"))
+		return -EINVAL;
+
+	mutex_lock(&wn->config_lock);
+	ret = wfpredir_rule_delete(wn, nla_get_u32(tb[WFPREDIR_A_RULE_ID]),
+				   extack);
+	mutex_unlock(&wn->config_lock);
+	if (ret == -ENOENT)
+		NL_SET_BAD_ATTR(extack, tb[WFPREDIR_A_RULE_ID]);
+	return ret;
+}
+
+static int wfpredir_genl_flush_rules(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	struct wfpredir_net *wn = wfpredir_net(genl_info_net(info));
+
+	mutex_lock(&wn->config_lock);
+	wfpredir_rules_flush(wn);
+	mutex_unlock(&wn->config_lock);
+	return 0;
+}
+
 /*
- * GET_INFO takes no attributes. The family has no policy, and with
- * resv_start_op at 0 the core rejects any attribute a command is sent.
+ * Only what was given, so that the CLI prints the rule as it was written;
+ * libwfpredir fills in the defaults of what is absent.
  */
-static const struct genl_small_ops wfpredir_genl_ops[] = {
+static int wfpredir_fill_rule(struct sk_buff *skb,
+			      const struct wfpredir_rule *rule)
+{
+	struct wfpredir_rule_spec spec;
+	struct nlattr *nest;
+
+	wfpredir_rule_spec(rule, &spec);
+	nest = nla_nest_start(skb, WFPREDIR_A_RULE);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, WFPREDIR_A_RULE_ID, spec.id) ||
+	    nla_put_u32(skb, WFPREDIR_A_RULE_PRIORITY, spec.priority) ||
+	    nla_put_u32(skb, WFPREDIR_A_RULE_SERVICE, spec.service_id) ||
+	    (spec.family &&
+	     nla_put_u8(skb, WFPREDIR_A_RULE_FAMILY, spec.family)) ||
+	    (spec.protocol &&
+	     nla_put_u8(skb, WFPREDIR_A_RULE_PROTOCOL, spec.protocol)) ||
+	    (spec.has_daddr &&
+	     (nla_put(skb, WFPREDIR_A_RULE_DADDR,
+		      spec.family == AF_INET ? 4 : 16, &spec.daddr) ||
+	      nla_put_u8(skb, WFPREDIR_A_RULE_DPREFIX, spec.prefix))) ||
+	    ((spec.dport_min || spec.dport_max != U16_MAX) &&
+	     (nla_put_u16(skb, WFPREDIR_A_RULE_DPORT_MIN, spec.dport_min) ||
+	      nla_put_u16(skb, WFPREDIR_A_RULE_DPORT_MAX, spec.dport_max))) ||
+	    (spec.has_uid &&
+	     (nla_put_u32(skb, WFPREDIR_A_RULE_UID_MIN, spec.uid_min) ||
+	      nla_put_u32(skb, WFPREDIR_A_RULE_UID_MAX, spec.uid_max))) ||
+	    (spec.cgroup &&
+	     nla_put_string(skb, WFPREDIR_A_RULE_CGROUP, spec.cgroup)) ||
+	    (spec.context_len &&
+	     nla_put(skb, WFPREDIR_A_RULE_CONTEXT, spec.context_len,
+		     spec.context)) ||
+	    nla_put_u64_64bit(skb, WFPREDIR_A_RULE_MATCHES,
+			      atomic64_read(&rule->matches),
+			      WFPREDIR_A_RULE_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* cb->args[0]: the next id to dump. */
+static int wfpredir_genl_dump_rules(struct sk_buff *skb,
+				    struct netlink_callback *cb)
+{
+	struct wfpredir_net *wn = wfpredir_net(sock_net(skb->sk));
+	const struct wfpredir_rule *rule;
+	unsigned long id = cb->args[0];
+	void *hdr;
+	int ret = 0;
+
+	cb->seq = READ_ONCE(wn->rules.gen);
+	rcu_read_lock();
+	while ((rule = wfpredir_rule_next(wn, &id))) {
+		hdr = wfpredir_dump_put(skb, cb, WFPREDIR_CMD_GET_RULE);
+		if (!hdr) {
+			ret = -EMSGSIZE;
+			break;
+		}
+		ret = wfpredir_fill_rule(skb, rule);
+		if (ret) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		id++;
+	}
+	rcu_read_unlock();
+	cb->args[0] = id;
+	return wfpredir_dump_ret(skb, ret);
+}
+
+/* --------------------------------------------------------------- flows */
+
+static int wfpredir_fill_flow(struct sk_buff *skb,
+			      const struct wfpredir_flow *flow)
+{
+	const struct nf_conntrack_tuple *orig =
+		&flow->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	const struct nf_conntrack_tuple *reply =
+		&flow->ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	u8 family = orig->src.l3num;
+	int alen = family == AF_INET ? 4 : 16;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, WFPREDIR_A_FLOW);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u8(skb, WFPREDIR_A_FLOW_FAMILY, family) ||
+	    nla_put_u8(skb, WFPREDIR_A_FLOW_PROTOCOL, orig->dst.protonum) ||
+	    nla_put(skb, WFPREDIR_A_FLOW_ORIG_SADDR, alen, &orig->src.u3) ||
+	    nla_put_u16(skb, WFPREDIR_A_FLOW_ORIG_SPORT,
+			ntohs(orig->src.u.all)) ||
+	    nla_put(skb, WFPREDIR_A_FLOW_ORIG_DADDR, alen, &orig->dst.u3) ||
+	    nla_put_u16(skb, WFPREDIR_A_FLOW_ORIG_DPORT,
+			ntohs(orig->dst.u.all)))
+		goto err;
+	/* Redirected: the reply comes from where the flow was sent. */
+	if (flow->service_id &&
+	    (nla_put(skb, WFPREDIR_A_FLOW_REDIR_DADDR, alen, &reply->src.u3) ||
+	     nla_put_u16(skb, WFPREDIR_A_FLOW_REDIR_DPORT,
+			 ntohs(reply->src.u.all)) ||
+	     nla_put_u32(skb, WFPREDIR_A_FLOW_SERVICE, flow->service_id) ||
+	     nla_put_u32(skb, WFPREDIR_A_FLOW_RULE, flow->rule_id)))
+		goto err;
+	if ((flow->records &&
+	     nla_put(skb, WFPREDIR_A_FLOW_RECORDS, flow->records->len,
+		     flow->records->data)) ||
+	    (flow->context_len &&
+	     nla_put(skb, WFPREDIR_A_FLOW_CONTEXT, flow->context_len,
+		     flow->context)) ||
+	    nla_put_u64_64bit(skb, WFPREDIR_A_FLOW_AGE_MS,
+			      jiffies_to_msecs(jiffies - flow->born),
+			      WFPREDIR_A_FLOW_PAD))
+		goto err;
+	nla_nest_end(skb, nest);
+	return 0;
+
+err:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+/* cb->args[0]: the walker, from .start to .done. */
+static int wfpredir_genl_flows_start(struct netlink_callback *cb)
+{
+	struct wfpredir_net *wn = wfpredir_net(sock_net(cb->skb->sk));
+	struct rhashtable_iter *iter;
+
+	iter = kmalloc(sizeof(*iter), GFP_KERNEL);
+	if (!iter)
+		return -ENOMEM;
+	wfpredir_flowstore_walk_enter(&wn->flows, iter);
+	cb->args[0] = (long)iter;
+	return 0;
+}
+
+static int wfpredir_genl_flows_done(struct netlink_callback *cb)
+{
+	struct rhashtable_iter *iter = (struct rhashtable_iter *)cb->args[0];
+
+	if (iter) {
+		rhashtable_walk_exit(iter);
+		kfree(iter);
+	}
+	return 0;
+}
+
+static int wfpredir_genl_dump_flows(struct sk_buff *skb,
+				    struct netlink_callback *cb)
+{
+	struct rhashtable_iter *iter = (struct rhashtable_iter *)cb->args[0];
+	struct wfpredir_flow *flow;
+	void *hdr;
+	int ret = 0;
+
+	rhashtable_walk_start(iter);
+	for (;;) {
+		/* Peek: a flow that does not fit is the next call's first. */
+		flow = rhashtable_walk_peek(iter);
+		if (IS_ERR(flow)) {
+			if (PTR_ERR(flow) == -EAGAIN)
+				continue;	/* resized: some may repeat */
+			ret = PTR_ERR(flow);
+			break;
+		}
+		if (!flow)
+			break;
+		hdr = wfpredir_dump_put(skb, cb, WFPREDIR_CMD_GET_FLOW);
+		if (!hdr) {
+			ret = -EMSGSIZE;
+			break;
+		}
+		ret = wfpredir_fill_flow(skb, flow);
+		if (ret) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		rhashtable_walk_next(iter);
+	}
+	rhashtable_walk_stop(iter);
+	return wfpredir_dump_ret(skb, ret);
+}
+
+/* ---------------------------------------------------------- the family */
+
+/*
+ * Commands without a policy take no attributes: the core gives them one
+ * that rejects all (resv_start_op below).
+ */
+static const struct genl_ops wfpredir_genl_ops[] = {
 	{
 		.cmd = WFPREDIR_CMD_GET_INFO,
 		.doit = wfpredir_genl_get_info,
 		/* No flags: the info is public. */
+	},
+	{
+		.cmd = WFPREDIR_CMD_SET_CONFIG,
+		.doit = wfpredir_genl_set_config,
+		.policy = wfpredir_config_policy,
+		.maxattr = ARRAY_SIZE(wfpredir_config_policy) - 1,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = WFPREDIR_CMD_NEW_SERVICE,
+		.doit = wfpredir_genl_new_service,
+		.policy = wfpredir_new_service_policy,
+		.maxattr = ARRAY_SIZE(wfpredir_new_service_policy) - 1,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = WFPREDIR_CMD_DEL_SERVICE,
+		.doit = wfpredir_genl_del_service,
+		.policy = wfpredir_del_service_policy,
+		.maxattr = ARRAY_SIZE(wfpredir_del_service_policy) - 1,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = WFPREDIR_CMD_GET_SERVICE,
+		.dumpit = wfpredir_genl_dump_services,
+	},
+	{
+		.cmd = WFPREDIR_CMD_FLUSH_SERVICES,
+		.doit = wfpredir_genl_flush_services,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = WFPREDIR_CMD_NEW_RULE,
+		.doit = wfpredir_genl_new_rule,
+		.policy = wfpredir_new_rule_policy,
+		.maxattr = ARRAY_SIZE(wfpredir_new_rule_policy) - 1,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = WFPREDIR_CMD_DEL_RULE,
+		.doit = wfpredir_genl_del_rule,
+		.policy = wfpredir_del_rule_policy,
+		.maxattr = ARRAY_SIZE(wfpredir_del_rule_policy) - 1,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = WFPREDIR_CMD_GET_RULE,
+		.dumpit = wfpredir_genl_dump_rules,
+	},
+	{
+		.cmd = WFPREDIR_CMD_FLUSH_RULES,
+		.doit = wfpredir_genl_flush_rules,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = WFPREDIR_CMD_GET_FLOW,
+		.start = wfpredir_genl_flows_start,
+		.dumpit = wfpredir_genl_dump_flows,
+		.done = wfpredir_genl_flows_done,
+		/*
+		 * Flows name other users' processes (uid, pid, comm), as
+		 * conntrack does: admins of the namespace only.
+		 */
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
 
@@ -77,10 +914,15 @@ static struct genl_family wfpredir_genl_family __ro_after_init = {
 	.name = WFPREDIR_GENL_NAME,
 	.version = WFPREDIR_GENL_VERSION,
 	.module = THIS_MODULE,
-	.small_ops = wfpredir_genl_ops,
-	.n_small_ops = ARRAY_SIZE(wfpredir_genl_ops),
+	.ops = wfpredir_genl_ops,
+	.n_ops = ARRAY_SIZE(wfpredir_genl_ops),
+	/*
+	 * Strict validation from the first command on: unknown attributes,
+	 * trailing bytes and reserved header bits are all refused.
+	 */
+	.resv_start_op = WFPREDIR_CMD_GET_INFO,
 	.netnsok = true,
-	/* Commands keep no state between calls; none needs genl_mutex. */
+	/* Commands lock what they change; none needs genl_mutex. */
 	.parallel_ops = true,
 };
 

@@ -10,11 +10,14 @@
 #include <linux/atomic.h>
 #include <linux/netfilter.h>
 #include <linux/rhashtable-types.h>
+#include <linux/string.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/xarray.h>
 
 struct cgroup;
+struct netlink_ext_ack;
+struct nlattr;
 struct wfpredir_tuples;
 struct sock;
 struct wfpredir_net;
@@ -58,6 +61,9 @@ struct wfpredir_rule {
 	atomic64_t matches;
 };
 
+/* The rule table full message, with the limit in it: see ruleset.c. */
+#define WFPREDIR_RULESET_FULL_MSG_LEN 48
+
 /**
  * struct wfpredir_ruleset - the rules of one namespace
  * @by_id: id -> rule
@@ -67,6 +73,12 @@ struct wfpredir_rule {
  * @max: most rules allowed
  * @tuples: which (family, prefix length, port kind) tuples hold rules, so
  *	that a lookup probes only those (see ruleset.c)
+ * @next_id: where the search for a free id starts (ids are handed out
+ *	cyclically, so that records naming a deleted rule do not soon name
+ *	another)
+ * @gen: bumped by every change, for NLM_F_DUMP_INTR
+ * @full_msg: "rule table full (max_rules=N)": extack messages are not
+ *	formatted in 6.1, and this one must outlive the command
  *
  * Changed under &wfpredir_net.config_lock; read under RCU.
  */
@@ -76,10 +88,74 @@ struct wfpredir_ruleset {
 	unsigned int count;
 	unsigned int max;
 	struct wfpredir_tuples *tuples;
+	u32 next_id;
+	unsigned int gen;
+	char full_msg[WFPREDIR_RULESET_FULL_MSG_LEN];
+};
+
+#define WFPREDIR_RULE_PRIORITY_DEFAULT 1000
+
+/**
+ * struct wfpredir_rule_spec - a rule to create, or what a rule is
+ * @id: its id; 0 (create) lets the kernel pick one
+ * @priority: lower first
+ * @service_id: the service it redirects to
+ * @family: AF_INET, AF_INET6, or AF_UNSPEC for both
+ * @protocol: IPPROTO_TCP, IPPROTO_UDP, or 0 for both
+ * @has_daddr: @daddr and @prefix were given (needs @family)
+ * @prefix: prefix length of @daddr
+ * @daddr: destination address; of a rule, masked to @prefix
+ * @dport_min: lowest destination port, host order
+ * @dport_max: highest destination port, host order
+ * @has_uid: match the socket's uid between @uid_min and @uid_max
+ * @uid_min: lowest uid, in the user namespace owning the network namespace
+ * @uid_max: highest uid, likewise
+ * @cgroup: cgroup v2 path, NUL-terminated; NULL for none
+ * @context_len: length of @context; 0 for none
+ * @context: custom context bytes
+ * @tb: the WFPREDIR_A_RULE_* attributes the spec came from, so that errors
+ *	name the attribute; NULL when it did not come from netlink
+ *
+ * Filled by the caller for wfpredir_rule_create(), by wfpredir_rule_spec()
+ * for a dump; the pointers then point into the rule.
+ */
+struct wfpredir_rule_spec {
+	u32 id;
+	u32 priority;
+	u32 service_id;
+	u8 family;
+	u8 protocol;
+	bool has_daddr;
+	u8 prefix;
+	union nf_inet_addr daddr;
+	u16 dport_min;
+	u16 dport_max;
+	bool has_uid;
+	u32 uid_min;
+	u32 uid_max;
+	const char *cgroup;
+	u16 context_len;
+	const u8 *context;
+	struct nlattr *const *tb;
 };
 
 int wfpredir_ruleset_init(struct wfpredir_ruleset *rules, unsigned int max);
 void wfpredir_ruleset_destroy(struct wfpredir_ruleset *rules);
+
+/**
+ * wfpredir_rule_spec_init - a spec for a rule that matches everything
+ * @spec: the spec
+ * @service_id: the service it redirects to
+ */
+static inline void wfpredir_rule_spec_init(struct wfpredir_rule_spec *spec,
+					   u32 service_id)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->priority = WFPREDIR_RULE_PRIORITY_DEFAULT;
+	spec->service_id = service_id;
+	spec->dport_max = U16_MAX;
+	spec->uid_max = (u32)-2;
+}
 
 /**
  * wfpredir_ruleset_empty - whether a namespace has no rules
@@ -95,12 +171,33 @@ static inline bool wfpredir_ruleset_empty(const struct wfpredir_ruleset *rules)
 /*
  * RCU read side: the best rule (lowest priority, then id) that matches @key,
  * whose service has an address of @key->family and is not one of the
- * @n_exclude ids in @exclude. Each rule that matched but was passed over for
- * its service being excluded counts once in that service's skipped counter.
+ * @n_exclude (at most WFPREDIR_RECORDS_MAX_ENTRIES) ids in @exclude. A
+ * service passed over because it is excluded, for a rule that matched and
+ * ranks before the one returned (or any rule, if none is), counts once in
+ * its skipped counter.
  */
 const struct wfpredir_rule *
 wfpredir_ruleset_lookup(struct wfpredir_net *wn,
 			const struct wfpredir_flow_key *key,
 			const u32 *exclude, unsigned int n_exclude);
+
+/* Under &wfpredir_net.config_lock. */
+int wfpredir_rule_create(struct wfpredir_net *wn,
+			 const struct wfpredir_rule_spec *spec, u32 *id,
+			 struct netlink_ext_ack *extack);
+int wfpredir_rule_delete(struct wfpredir_net *wn, u32 id,
+			 struct netlink_ext_ack *extack);
+void wfpredir_rules_flush(struct wfpredir_net *wn);
+
+/* RCU read side, for dumps. */
+const struct wfpredir_rule *wfpredir_rule_next(struct wfpredir_net *wn,
+					       unsigned long *id);
+void wfpredir_rule_spec(const struct wfpredir_rule *rule,
+			struct wfpredir_rule_spec *spec);
+
+#ifdef DEBUG
+bool wfpredir_ruleset_check(struct wfpredir_ruleset *rules);
+bool wfpredir_ruleset_selftest(void);
+#endif
 
 #endif /* _WFPREDIR_RULESET_H */

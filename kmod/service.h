@@ -120,8 +120,8 @@ int wfpredir_service_delete(struct wfpredir_net *wn,
 			    struct netlink_ext_ack *extack);
 int wfpredir_services_flush(struct wfpredir_net *wn,
 			    struct netlink_ext_ack *extack);
-struct wfpredir_service *wfpredir_service_find_by_name(struct wfpredir_net *wn,
-							const char *name);
+struct wfpredir_service *
+wfpredir_service_find_by_name(struct wfpredir_net *wn, const char *name);
 
 /* RCU read side, for dumps: the service with the lowest id >= *@id. */
 struct wfpredir_service *wfpredir_service_next(struct wfpredir_net *wn,

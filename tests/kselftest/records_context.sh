@@ -81,7 +81,7 @@ for f in 4 6; do
 		expect "$c: entry: cgroup id" "$cgid" kv "$out" "$e" cgroup
 		expect "$c: context is there" ok kv "$out" context= context
 		expect "$c: WSAIoctl returns the same context" ok kv "$out" context= wsa
-		expect "$c: default context length" 280 kv "$out" context= len
+		expect "$c: default context length" 288 kv "$out" context= len
 		expect "$c: context: original destination" "$far:8080" kv "$out" ctx_dst= ctx_dst
 		expect "$c: context: original source" "$local_addr" kv "$out" ctx_dst= ctx_src
 		expect "$c: context: uid" 1234 kv "$out" ctx_dst= ctx_uid

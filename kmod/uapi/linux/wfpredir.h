@@ -182,8 +182,9 @@ struct wfpredir_context_process {
 #define WFPREDIR_GENL_VERSION		1
 
 /*
- * Commands. NEW_* and DEL_* and FLUSH_* and SET_CONFIG need CAP_NET_ADMIN
- * over the namespace; GET_* do not. Each command takes only the attributes
+ * Commands. NEW_*, DEL_*, FLUSH_*, SET_CONFIG and GET_FLOW (flows name
+ * other users' processes) need CAP_NET_ADMIN over the namespace; the other
+ * GET_* do not. Each command takes only the attributes
  * listed with it; anything else is rejected (-EINVAL with an extack message
  * naming the attribute).
  *

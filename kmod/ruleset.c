@@ -1,0 +1,919 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Rules and the classifier that finds the rule for a new flow.
+ *
+ * The classifier is a tuple-space search, as Open vSwitch's: rules are
+ * grouped in buckets keyed by (family, destination prefix length, masked
+ * destination, whether the port range is a single port and if so which).
+ * A tuple is the (family, prefix length, port kind) part of the key. For a
+ * flow, the lookup visits each tuple in use, masks the flow's destination
+ * to the tuple's prefix, and probes one hash bucket; it never walks the
+ * rules one by one. At most 33 x 2 tuples exist for IPv4 and 129 x 2 for
+ * IPv6, plus 2 for rules of either family (which have no address, so
+ * prefix 0), and only tuples that hold rules are visited: a namespace
+ * whose rules name /32 destinations with one port each costs one probe
+ * per flow whether it has ten rules or a million.
+ *
+ * Within a bucket rules are kept in (priority, id) order, so the first rule
+ * of a bucket that matches everything else (protocol, port range, uid,
+ * cgroup, the service's family and exclusion) is the bucket's best, and a
+ * bucket is left as soon as its rules rank after the best found so far.
+ * Only rules that share a destination prefix and port are ever compared
+ * one by one.
+ *
+ * The packet path is an RCU reader: no lock, no allocation. Changes happen
+ * under the namespace's config_lock; rules and buckets are freed after a
+ * grace period. A rule's cgroup reference is dropped from its RCU
+ * callback: cgroup_put() only queues work when the last reference goes, as
+ * it does when a socket is freed from an RCU callback, so deleting or
+ * flushing any number of rules waits for no grace period.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include "netns.h"
+#include "ruleset.h"
+#include "service.h"
+
+#include <linux/bitops.h>
+#include <linux/cgroup.h>
+#include <linux/err.h>
+#include <linux/in.h>
+#include <linux/lockdep.h>
+#include <linux/netlink.h>
+#include <linux/rculist.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
+#include <net/sock.h>
+
+/* Tuple families: rules of either family, IPv4, IPv6. */
+enum {
+	WFPREDIR_TF_ANY,
+	WFPREDIR_TF_V4,
+	WFPREDIR_TF_V6,
+	WFPREDIR_TF_COUNT,
+};
+
+#define WFPREDIR_PREFIXES	129	/* prefix lengths 0..128 */
+#define WFPREDIR_PREFIX_WORDS	BITS_TO_LONGS(WFPREDIR_PREFIXES)
+
+/*
+ * No uid is (uid_t)-1: from_kuid() answers it for a uid the namespace does
+ * not map, so a range must end before it.
+ */
+#define WFPREDIR_UID_LAST	((u32)-2)
+
+/**
+ * struct wfpredir_tuples - which tuples hold rules
+ * @in_use: bit p of [family][exact] is set while the tuple of prefix length
+ *	p holds rules; read locklessly by lookups
+ * @rules: rules per tuple, under &wfpredir_net.config_lock
+ */
+struct wfpredir_tuples {
+	unsigned long in_use[WFPREDIR_TF_COUNT][2][WFPREDIR_PREFIX_WORDS];
+	unsigned int rules[WFPREDIR_TF_COUNT][2][WFPREDIR_PREFIXES];
+};
+
+/*
+ * A bucket's key. No implicit padding: keys are memset or copied whole, and
+ * the hash table hashes and compares all 24 bytes (jhash2, six words).
+ */
+struct wfpredir_bucket_key {
+	union nf_inet_addr addr;	/* masked to @prefix; 0 for AF_UNSPEC */
+	__be16 port;			/* the single port, if @exact; else 0 */
+	u8 family;			/* AF_UNSPEC, AF_INET or AF_INET6 */
+	u8 prefix;
+	u8 exact;
+	u8 pad[3];
+};
+
+/**
+ * struct wfpredir_bucket - the rules of one key
+ * @node: in &wfpredir_ruleset.buckets
+ * @key: the key
+ * @rules: its rules, in (priority, id) order; RCU list
+ * @rcu: frees the bucket after readers are done
+ */
+struct wfpredir_bucket {
+	struct rhash_head node;
+	struct wfpredir_bucket_key key;
+	struct list_head rules;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct wfpredir_rule_entry - a rule and what the classifier keeps of it
+ * @rule: what the packet path sees
+ * @node: in &wfpredir_bucket.rules
+ * @rank: priority << 32 | id: one comparison orders two rules
+ * @protocol: IPPROTO_TCP, IPPROTO_UDP, or 0 for both
+ * @has_uid: match the socket's uid against @uid_min..@uid_max
+ * @dport_min: lowest destination port, host order
+ * @dport_max: highest destination port, host order
+ * @uid_min: lowest uid, in the user namespace owning the network namespace
+ * @uid_max: highest uid, likewise
+ * @cgrp: match sockets of this cgroup or a descendant; NULL for any. The
+ *	rule holds a reference.
+ * @bucket: the bucket it is in
+ * @family: AF_INET, AF_INET6, or AF_UNSPEC for both
+ * @prefix: prefix length of @daddr
+ * @has_daddr: a destination was given (dumps tell it from family-only)
+ * @daddr: the destination, masked to @prefix
+ * @cgroup_path: the cgroup path as given, in @data; NULL with @cgrp
+ * @rcu: frees the rule after readers are done
+ * @data: the context bytes, then the cgroup path
+ */
+struct wfpredir_rule_entry {
+	struct wfpredir_rule rule;
+	struct list_head node;
+	u64 rank;
+	u8 protocol;
+	bool has_uid;
+	u16 dport_min;
+	u16 dport_max;
+	u32 uid_min;
+	u32 uid_max;
+	struct cgroup *cgrp;
+	struct wfpredir_bucket *bucket;
+	u8 family;
+	u8 prefix;
+	bool has_daddr;
+	union nf_inet_addr daddr;
+	const char *cgroup_path;
+	struct rcu_head rcu;
+	u8 data[];
+};
+
+static const struct rhashtable_params wfpredir_bucket_params = {
+	.head_offset = offsetof(struct wfpredir_bucket, node),
+	.key_offset = offsetof(struct wfpredir_bucket, key),
+	.key_len = sizeof(struct wfpredir_bucket_key),
+	.automatic_shrinking = true,
+};
+
+/**
+ * struct wfpredir_lookup - one lookup's state
+ * @key: the flow
+ * @exclude: service ids the flow's chain holds
+ * @n_exclude: how many
+ * @best: the best rule found so far
+ * @skipped: per @exclude index, the best matching rule passed over for
+ *	that service
+ * @uid: the socket's uid in its namespace's owner's user namespace
+ * @uid_known: @uid has been computed
+ */
+struct wfpredir_lookup {
+	const struct wfpredir_flow_key *key;
+	const u32 *exclude;
+	unsigned int n_exclude;
+	const struct wfpredir_rule_entry *best;
+	const struct wfpredir_rule_entry *skipped[WFPREDIR_RECORDS_MAX_ENTRIES];
+	u32 uid;
+	bool uid_known;
+};
+
+static inline struct wfpredir_rule_entry *
+wfpredir_rule_entry(const struct wfpredir_rule *rule)
+{
+	return container_of((struct wfpredir_rule *)rule,
+			    struct wfpredir_rule_entry, rule);
+}
+
+static unsigned int wfpredir_tuple_family(u8 family)
+{
+	switch (family) {
+	case AF_INET:
+		return WFPREDIR_TF_V4;
+	case AF_INET6:
+		return WFPREDIR_TF_V6;
+	default:
+		return WFPREDIR_TF_ANY;
+	}
+}
+
+static unsigned int wfpredir_family_bits(u8 family)
+{
+	return family == AF_INET ? 32 : family == AF_INET6 ? 128 : 0;
+}
+
+/* @out = @in masked to @prefix bits of @family; zero beyond the family. */
+static void wfpredir_mask_addr(union nf_inet_addr *out,
+			       const union nf_inet_addr *in, u8 family,
+			       unsigned int prefix)
+{
+	unsigned int i, bits;
+
+	memset(out, 0, sizeof(*out));
+	if (family == AF_INET) {
+		if (prefix)
+			out->ip = in->ip & htonl(~0U << (32 - prefix));
+		return;
+	}
+	if (family != AF_INET6)
+		return;
+	for (i = 0; i < ARRAY_SIZE(out->ip6) && prefix; i++) {
+		bits = min(prefix, 32U);
+		out->ip6[i] = in->ip6[i] & htonl(~0U << (32 - bits));
+		prefix -= bits;
+	}
+}
+
+/* -------------------------------------------------------------- lookup */
+
+/* The socket's uid as its namespace's owner sees it; -1 if unmapped. */
+static u32 wfpredir_lookup_uid(struct wfpredir_lookup *lk)
+{
+	const struct sock *sk = lk->key->sk;
+
+	if (!lk->uid_known) {
+		lk->uid = from_kuid(sock_net(sk)->user_ns, sk->sk_uid);
+		lk->uid_known = true;
+	}
+	return lk->uid;
+}
+
+/* Everything but the destination address, which the bucket matched. */
+static bool wfpredir_rule_match(const struct wfpredir_rule_entry *r,
+				struct wfpredir_lookup *lk)
+{
+	const struct wfpredir_flow_key *key = lk->key;
+	u16 dport = ntohs(key->dport);
+	u32 uid;
+
+	if (r->protocol && r->protocol != key->protocol)
+		return false;
+	if (dport < r->dport_min || dport > r->dport_max)
+		return false;
+	if (r->has_uid || r->cgrp) {
+		if (!key->sk)
+			return false;
+		if (r->has_uid) {
+			uid = wfpredir_lookup_uid(lk);
+			if (uid < r->uid_min || uid > r->uid_max)
+				return false;
+		}
+#ifdef CONFIG_SOCK_CGROUP_DATA
+		if (r->cgrp &&
+		    !cgroup_is_descendant(sock_cgroup_ptr(&key->sk->sk_cgrp_data),
+					  r->cgrp))
+			return false;
+#endif
+	}
+	return wfpredir_service_addr_of(r->rule.service, key->family);
+}
+
+/* The index of @id in the exclusion list, or -1. */
+static int wfpredir_lookup_excluded(const struct wfpredir_lookup *lk, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < lk->n_exclude; i++)
+		if (lk->exclude[i] == id)
+			return i;
+	return -1;
+}
+
+static void wfpredir_probe(struct wfpredir_ruleset *rules,
+			   struct wfpredir_lookup *lk,
+			   const struct wfpredir_bucket_key *bkey)
+{
+	const struct wfpredir_rule_entry *r;
+	struct wfpredir_bucket *b;
+	int i;
+
+	b = rhashtable_lookup(&rules->buckets, bkey, wfpredir_bucket_params);
+	if (!b)
+		return;
+	list_for_each_entry_rcu(r, &b->rules, node) {
+		/* Sorted: nothing further on can beat the best. */
+		if (lk->best && r->rank > lk->best->rank)
+			return;
+		if (!wfpredir_rule_match(r, lk))
+			continue;
+		i = wfpredir_lookup_excluded(lk, r->rule.service->id);
+		if (i < 0) {
+			lk->best = r;
+			return;
+		}
+		if (!lk->skipped[i] || r->rank < lk->skipped[i]->rank)
+			lk->skipped[i] = r;
+	}
+}
+
+/* Probe every tuple of @tf in use; @family is that of the bucket keys. */
+static void wfpredir_probe_family(struct wfpredir_ruleset *rules,
+				  struct wfpredir_lookup *lk, unsigned int tf,
+				  u8 family)
+{
+	const struct wfpredir_tuples *tuples = rules->tuples;
+	struct wfpredir_bucket_key bkey;
+	unsigned int exact, w, prefix;
+	unsigned long bits;
+
+	memset(&bkey, 0, sizeof(bkey));
+	bkey.family = family;
+	for (exact = 0; exact < 2; exact++) {
+		bkey.exact = exact;
+		bkey.port = exact ? lk->key->dport : 0;
+		for (w = 0; w < WFPREDIR_PREFIX_WORDS; w++) {
+			/* A tuple changing meanwhile is a racing change. */
+			bits = READ_ONCE(tuples->in_use[tf][exact][w]);
+			while (bits) {
+				prefix = w * BITS_PER_LONG + __ffs(bits);
+				bits &= bits - 1;
+				bkey.prefix = prefix;
+				wfpredir_mask_addr(&bkey.addr, &lk->key->daddr,
+						   family, prefix);
+				wfpredir_probe(rules, lk, &bkey);
+			}
+		}
+	}
+}
+
+/**
+ * wfpredir_ruleset_lookup - the rule for a new flow
+ * @wn: the namespace's state
+ * @key: the flow
+ * @exclude: ids of services the flow's chain holds
+ * @n_exclude: how many; only the first WFPREDIR_RECORDS_MAX_ENTRIES count
+ *
+ * See ruleset.h.
+ *
+ * Context: RCU read side (the caller holds rcu_read_lock()); any context.
+ * Return: the rule, good until rcu_read_unlock(), or NULL.
+ */
+const struct wfpredir_rule *
+wfpredir_ruleset_lookup(struct wfpredir_net *wn,
+			const struct wfpredir_flow_key *key,
+			const u32 *exclude, unsigned int n_exclude)
+{
+	struct wfpredir_ruleset *rules = &wn->rules;
+	struct wfpredir_lookup lk = {
+		.key = key,
+		.exclude = exclude,
+		.n_exclude = min_t(unsigned int, n_exclude,
+				   WFPREDIR_RECORDS_MAX_ENTRIES),
+	};
+	unsigned int i;
+
+	if (key->family != AF_INET && key->family != AF_INET6)
+		return NULL;
+
+	wfpredir_probe_family(rules, &lk, wfpredir_tuple_family(key->family),
+			      key->family);
+	wfpredir_probe_family(rules, &lk, WFPREDIR_TF_ANY, AF_UNSPEC);
+
+	/*
+	 * A service was passed over if a rule for it would have won. Rules
+	 * ranking after the winner were not all looked at, and were not
+	 * passed over anyway: they would have lost.
+	 */
+	for (i = 0; i < lk.n_exclude; i++)
+		if (lk.skipped[i] &&
+		    (!lk.best || lk.skipped[i]->rank < lk.best->rank))
+			atomic64_inc(&lk.skipped[i]->rule.service->skipped);
+
+	return lk.best ? &lk.best->rule : NULL;
+}
+
+/* ------------------------------------------------------------- changes */
+
+/* The attribute @type of @spec, to name in an error; NULL if none. */
+static const struct nlattr *
+wfpredir_spec_attr(const struct wfpredir_rule_spec *spec, int type)
+{
+	return spec->tb ? spec->tb[type] : NULL;
+}
+
+#define WFPREDIR_SPEC_ERR(extack, spec, type, msg)			\
+	NL_SET_ERR_MSG_ATTR(extack, wfpredir_spec_attr(spec, type), msg)
+
+static int wfpredir_rule_check(const struct wfpredir_rule_spec *spec,
+			       struct netlink_ext_ack *extack)
+{
+	if (spec->family != AF_UNSPEC && spec->family != AF_INET &&
+	    spec->family != AF_INET6) {
+		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_FAMILY,
+				  "family must be AF_INET, AF_INET6 or AF_UNSPEC");
+		return -EINVAL;
+	}
+	if (spec->protocol && spec->protocol != IPPROTO_TCP &&
+	    spec->protocol != IPPROTO_UDP) {
+		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_PROTOCOL,
+				  "protocol must be TCP, UDP or 0 for both");
+		return -EINVAL;
+	}
+	if (spec->has_daddr && spec->family == AF_UNSPEC) {
+		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_DADDR,
+				  "a destination address needs a family");
+		return -EINVAL;
+	}
+	if (spec->has_daddr &&
+	    spec->prefix > wfpredir_family_bits(spec->family)) {
+		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_DPREFIX,
+				  "prefix longer than the address");
+		return -EINVAL;
+	}
+	if (spec->dport_min > spec->dport_max) {
+		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_DPORT_MAX,
+				  "port range ends before it starts");
+		return -EINVAL;
+	}
+	if (spec->has_uid && spec->uid_min > WFPREDIR_UID_LAST) {
+		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_UID_MIN,
+				  "not a valid uid");
+		return -EINVAL;
+	}
+	if (spec->has_uid && spec->uid_max > WFPREDIR_UID_LAST) {
+		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_UID_MAX,
+				  "not a valid uid");
+		return -EINVAL;
+	}
+	if (spec->has_uid && spec->uid_min > spec->uid_max) {
+		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_UID_MAX,
+				  "uid range ends before it starts");
+		return -EINVAL;
+	}
+	if (spec->context_len > WFPREDIR_CONTEXT_MAX_CUSTOM_LEN ||
+	    (spec->context_len && !spec->context)) {
+		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_CONTEXT,
+				  "context must be 1 to 1024 bytes");
+		return -EINVAL;
+	}
+	if (spec->cgroup) {
+#ifdef CONFIG_SOCK_CGROUP_DATA
+		if (strnlen(spec->cgroup, WFPREDIR_CGROUP_PATH_MAX) >=
+		    WFPREDIR_CGROUP_PATH_MAX) {
+			WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_CGROUP,
+					  "cgroup path too long");
+			return -EINVAL;
+		}
+#else
+		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_CGROUP,
+				  "kernel without socket cgroup data");
+		return -EOPNOTSUPP;
+#endif
+	}
+	return 0;
+}
+
+static void wfpredir_tuple_get(struct wfpredir_tuples *tuples,
+			       const struct wfpredir_bucket_key *key)
+{
+	unsigned int tf = wfpredir_tuple_family(key->family);
+
+	if (!tuples->rules[tf][key->exact][key->prefix]++)
+		set_bit(key->prefix, tuples->in_use[tf][key->exact]);
+}
+
+static void wfpredir_tuple_put(struct wfpredir_tuples *tuples,
+			       const struct wfpredir_bucket_key *key)
+{
+	unsigned int tf = wfpredir_tuple_family(key->family);
+
+	if (!--tuples->rules[tf][key->exact][key->prefix])
+		clear_bit(key->prefix, tuples->in_use[tf][key->exact]);
+}
+
+/* The bucket of @key, created (empty) if there is none. */
+static struct wfpredir_bucket *
+wfpredir_bucket_get(struct wfpredir_ruleset *rules,
+		    const struct wfpredir_bucket_key *key)
+{
+	struct wfpredir_bucket *b;
+	int ret;
+
+	b = rhashtable_lookup_fast(&rules->buckets, key,
+				   wfpredir_bucket_params);
+	if (b)
+		return b;
+	b = kzalloc(sizeof(*b), GFP_KERNEL_ACCOUNT);
+	if (!b)
+		return ERR_PTR(-ENOMEM);
+	b->key = *key;
+	INIT_LIST_HEAD(&b->rules);
+	ret = rhashtable_insert_fast(&rules->buckets, &b->node,
+				     wfpredir_bucket_params);
+	if (ret) {
+		kfree(b);
+		return ERR_PTR(ret);
+	}
+	return b;
+}
+
+/* Publish @r in @b, in (priority, id) order. */
+static void wfpredir_bucket_add(struct wfpredir_bucket *b,
+				struct wfpredir_rule_entry *r)
+{
+	struct wfpredir_rule_entry *pos;
+
+	/*
+	 * From the tail: rules mostly come with ascending ids and equal
+	 * priorities, so a bucket of many rules is extended in O(1).
+	 */
+	list_for_each_entry_reverse(pos, &b->rules, node)
+		if (pos->rank < r->rank)
+			break;
+	/* After @pos, or first if the walk ended at the head. */
+	list_add_rcu(&r->node, &pos->node);
+	r->bucket = b;
+}
+
+/* Reserve @spec's id, or a free one; the slot reads as empty until stored. */
+static int wfpredir_rule_reserve_id(struct wfpredir_ruleset *rules,
+				    const struct wfpredir_rule_spec *spec,
+				    u32 *id, struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	if (spec->id) {
+		ret = xa_insert(&rules->by_id, spec->id, NULL,
+				GFP_KERNEL_ACCOUNT);
+		if (ret == -EBUSY) {
+			WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_ID,
+					  "a rule with this id exists");
+			return -EEXIST;
+		}
+		*id = spec->id;
+		return ret;
+	}
+	ret = xa_alloc_cyclic(&rules->by_id, id, NULL, XA_LIMIT(1, U32_MAX),
+			      &rules->next_id, GFP_KERNEL_ACCOUNT);
+	return ret < 0 ? ret : 0;
+}
+
+/* Nobody can see @r any more. */
+static void wfpredir_rule_free(struct wfpredir_rule_entry *r)
+{
+	if (r->cgrp)
+		cgroup_put(r->cgrp);
+	kfree(r);
+}
+
+static void wfpredir_rule_free_rcu(struct rcu_head *head)
+{
+	wfpredir_rule_free(container_of(head, struct wfpredir_rule_entry, rcu));
+}
+
+/**
+ * wfpredir_rule_create - create a rule
+ * @wn: the namespace's state
+ * @spec: the rule
+ * @id: set to the new rule's id
+ * @extack: where to say what is wrong; may be NULL
+ *
+ * Context: process context (resolves the cgroup path), under
+ * &wfpredir_net.config_lock.
+ * Return: 0; -EINVAL for a malformed rule, -ENOENT if the service or the
+ * cgroup does not exist, -EEXIST if the id is taken, -ENOSPC beyond the
+ * namespace's max_rules, or -ENOMEM.
+ */
+int wfpredir_rule_create(struct wfpredir_net *wn,
+			 const struct wfpredir_rule_spec *spec, u32 *id,
+			 struct netlink_ext_ack *extack)
+{
+	struct wfpredir_ruleset *rules = &wn->rules;
+	size_t path_len = spec->cgroup ? strlen(spec->cgroup) + 1 : 0;
+	struct wfpredir_bucket_key bkey;
+	struct wfpredir_service *service;
+	struct wfpredir_rule_entry *r;
+	struct wfpredir_bucket *b;
+	int ret;
+
+	lockdep_assert_held(&wn->config_lock);
+
+	ret = wfpredir_rule_check(spec, extack);
+	if (ret)
+		return ret;
+	if (rules->count >= rules->max) {
+		/* NL_SET_ERR_MSG() takes literals only. */
+		if (extack)
+			extack->_msg = rules->full_msg;
+		return -ENOSPC;
+	}
+	service = wfpredir_service_lookup(wn, spec->service_id);
+	if (!service) {
+		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_SERVICE,
+				  "no service with this id");
+		return -ENOENT;
+	}
+	/* Services never change, so such a rule could never match. */
+	if (spec->family && !wfpredir_service_addr_of(service, spec->family)) {
+		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_FAMILY,
+				  "the service has no listen address of this family");
+		return -EINVAL;
+	}
+
+	r = kzalloc(struct_size(r, data, spec->context_len + path_len),
+		    GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return -ENOMEM;
+	if (spec->cgroup) {
+		r->cgrp = cgroup_get_from_path(spec->cgroup);
+		if (IS_ERR(r->cgrp)) {
+			ret = PTR_ERR(r->cgrp);
+			r->cgrp = NULL;
+			WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_CGROUP,
+					  "no such cgroup v2 directory");
+			goto err_free;
+		}
+		memcpy(r->data + spec->context_len, spec->cgroup, path_len);
+		r->cgroup_path = (const char *)r->data + spec->context_len;
+	}
+	if (spec->context_len) {
+		memcpy(r->data, spec->context, spec->context_len);
+		r->rule.context = r->data;
+		r->rule.context_len = spec->context_len;
+	}
+	r->rule.priority = spec->priority;
+	r->rule.service = service;
+	atomic64_set(&r->rule.matches, 0);
+	r->protocol = spec->protocol;
+	r->dport_min = spec->dport_min;
+	r->dport_max = spec->dport_max;
+	r->has_uid = spec->has_uid;
+	r->uid_min = spec->uid_min;
+	r->uid_max = spec->uid_max;
+	r->family = spec->family;
+	r->has_daddr = spec->has_daddr;
+	r->prefix = spec->has_daddr ? spec->prefix : 0;
+	wfpredir_mask_addr(&r->daddr, &spec->daddr, r->family, r->prefix);
+
+	memset(&bkey, 0, sizeof(bkey));
+	bkey.family = r->family;
+	bkey.prefix = r->prefix;
+	bkey.addr = r->daddr;
+	if (r->dport_min == r->dport_max) {
+		bkey.exact = 1;
+		bkey.port = htons(r->dport_min);
+	}
+
+	ret = wfpredir_rule_reserve_id(rules, spec, &r->rule.id, extack);
+	if (ret)
+		goto err_free;
+	r->rank = (u64)r->rule.priority << 32 | r->rule.id;
+	b = wfpredir_bucket_get(rules, &bkey);
+	if (IS_ERR(b)) {
+		ret = PTR_ERR(b);
+		goto err_release;
+	}
+
+	/* Nothing fails from here on. */
+	wfpredir_bucket_add(b, r);
+	wfpredir_tuple_get(rules->tuples, &bkey);
+	/* Replaces the reserved slot: allocates nothing, cannot fail. */
+	xa_store(&rules->by_id, r->rule.id, r, GFP_KERNEL_ACCOUNT);
+	service->rules++;
+	WRITE_ONCE(rules->count, rules->count + 1);
+	rules->gen++;
+	*id = r->rule.id;
+	return 0;
+
+err_release:
+	xa_release(&rules->by_id, r->rule.id);
+err_free:
+	wfpredir_rule_free(r);
+	return ret;
+}
+
+/* Unpublish @r and free it after readers are done. */
+static void wfpredir_rule_remove(struct wfpredir_ruleset *rules,
+				 struct wfpredir_rule_entry *r)
+{
+	struct wfpredir_bucket *b = r->bucket;
+
+	xa_erase(&rules->by_id, r->rule.id);
+	list_del_rcu(&r->node);
+	wfpredir_tuple_put(rules->tuples, &b->key);
+	if (list_empty(&b->rules)) {
+		rhashtable_remove_fast(&rules->buckets, &b->node,
+				       wfpredir_bucket_params);
+		kfree_rcu(b, rcu);
+	}
+	r->rule.service->rules--;
+	WRITE_ONCE(rules->count, rules->count - 1);
+	rules->gen++;
+	call_rcu(&r->rcu, wfpredir_rule_free_rcu);
+}
+
+/**
+ * wfpredir_rule_delete - delete a rule
+ * @wn: the namespace's state
+ * @id: its id
+ * @extack: where to say what is wrong; may be NULL
+ *
+ * Context: process context, under &wfpredir_net.config_lock.
+ * Return: 0, or -ENOENT if there is no such rule.
+ */
+int wfpredir_rule_delete(struct wfpredir_net *wn, u32 id,
+			 struct netlink_ext_ack *extack)
+{
+	struct wfpredir_rule_entry *r;
+
+	lockdep_assert_held(&wn->config_lock);
+
+	r = xa_load(&wn->rules.by_id, id);
+	if (!r) {
+		NL_SET_ERR_MSG(extack, "no rule with this id");
+		return -ENOENT;
+	}
+	wfpredir_rule_remove(&wn->rules, r);
+	return 0;
+}
+
+/**
+ * wfpredir_rules_flush - delete every rule
+ * @wn: the namespace's state
+ *
+ * Context: process context, under &wfpredir_net.config_lock. Waits for no
+ * grace period, whatever the number of rules.
+ */
+void wfpredir_rules_flush(struct wfpredir_net *wn)
+{
+	struct wfpredir_rule_entry *r;
+	unsigned long id;
+
+	lockdep_assert_held(&wn->config_lock);
+
+	xa_for_each(&wn->rules.by_id, id, r) {
+		wfpredir_rule_remove(&wn->rules, r);
+		cond_resched();
+	}
+}
+
+/**
+ * wfpredir_rule_next - the rule with the lowest id from a given one
+ * @wn: the namespace's state
+ * @id: in: the lowest id wanted; out: the rule's id
+ *
+ * Context: RCU read side; the rule is good until it ends.
+ * Return: the rule, or NULL if there is none at or above *@id.
+ */
+const struct wfpredir_rule *wfpredir_rule_next(struct wfpredir_net *wn,
+					       unsigned long *id)
+{
+	struct wfpredir_rule_entry *r;
+
+	r = xa_find(&wn->rules.by_id, id, U32_MAX, XA_PRESENT);
+	return r ? &r->rule : NULL;
+}
+
+/**
+ * wfpredir_rule_spec - what a rule is, for a dump
+ * @rule: the rule
+ * @spec: filled in; its pointers point into @rule
+ *
+ * Context: RCU read side, or under &wfpredir_net.config_lock.
+ */
+void wfpredir_rule_spec(const struct wfpredir_rule *rule,
+			struct wfpredir_rule_spec *spec)
+{
+	const struct wfpredir_rule_entry *r = wfpredir_rule_entry(rule);
+
+	memset(spec, 0, sizeof(*spec));
+	spec->id = rule->id;
+	spec->priority = rule->priority;
+	spec->service_id = rule->service->id;
+	spec->family = r->family;
+	spec->protocol = r->protocol;
+	spec->has_daddr = r->has_daddr;
+	spec->prefix = r->prefix;
+	spec->daddr = r->daddr;
+	spec->dport_min = r->dport_min;
+	spec->dport_max = r->dport_max;
+	spec->has_uid = r->has_uid;
+	spec->uid_min = r->uid_min;
+	spec->uid_max = r->uid_max;
+	spec->cgroup = r->cgroup_path;
+	spec->context_len = rule->context_len;
+	spec->context = rule->context;
+}
+
+#ifdef DEBUG
+/**
+ * wfpredir_ruleset_check - whether the classifier's indexes agree
+ * @rules: the rules
+ *
+ * For the self-test: every rule is in the bucket of its key, which is in
+ * the table; buckets are sorted, not empty, and hold all the rules and no
+ * other; the tuple counts add up and their bits are set exactly for
+ * non-zero counts.
+ *
+ * Context: under &wfpredir_net.config_lock, or with no writer about.
+ * Return: true if they agree.
+ */
+bool wfpredir_ruleset_check(struct wfpredir_ruleset *rules)
+{
+	const struct wfpredir_tuples *tuples = rules->tuples;
+	const struct wfpredir_rule_entry *r, *pos, *prev;
+	unsigned int tf, exact, prefix, sum = 0, n = 0, nb = 0;
+	struct wfpredir_bucket *b;
+	unsigned long id;
+	bool ok = true;
+
+	for (tf = 0; tf < WFPREDIR_TF_COUNT; tf++)
+		for (exact = 0; exact < 2; exact++)
+			for (prefix = 0; prefix < WFPREDIR_PREFIXES; prefix++) {
+				unsigned int c = tuples->rules[tf][exact][prefix];
+
+				sum += c;
+				if (!c != !test_bit(prefix,
+						    tuples->in_use[tf][exact]))
+					ok = false;
+			}
+	if (sum != rules->count)
+		ok = false;
+
+	rcu_read_lock();
+	xa_for_each(&rules->by_id, id, r) {
+		n++;
+		b = rhashtable_lookup(&rules->buckets, &r->bucket->key,
+				      wfpredir_bucket_params);
+		if (b != r->bucket || r->rule.id != id)
+			ok = false;
+		/* Check each bucket once: from its first rule. */
+		if (!b || list_first_entry(&b->rules, typeof(*r), node) != r)
+			continue;
+		nb++;
+		prev = NULL;
+		list_for_each_entry(pos, &b->rules, node) {
+			if ((prev && prev->rank >= pos->rank) ||
+			    pos->bucket != b ||
+			    xa_load(&rules->by_id, pos->rule.id) != pos)
+				ok = false;
+			prev = pos;
+		}
+	}
+	rcu_read_unlock();
+	if (n != rules->count || atomic_read(&rules->buckets.nelems) != nb)
+		ok = false;
+	return ok;
+}
+#endif
+
+/* --------------------------------------------------------- lifetime */
+
+/**
+ * wfpredir_ruleset_init - set up a namespace's rules
+ * @rules: the rules, zeroed
+ * @max: most rules allowed
+ *
+ * Context: process context (pernet init).
+ * Return: 0 or a negative errno.
+ */
+int wfpredir_ruleset_init(struct wfpredir_ruleset *rules, unsigned int max)
+{
+	int ret;
+
+	rules->tuples = kzalloc(sizeof(*rules->tuples), GFP_KERNEL);
+	if (!rules->tuples)
+		return -ENOMEM;
+	ret = rhashtable_init(&rules->buckets, &wfpredir_bucket_params);
+	if (ret) {
+		kfree(rules->tuples);
+		rules->tuples = NULL;
+		return ret;
+	}
+	xa_init_flags(&rules->by_id, XA_FLAGS_ALLOC1);
+	rules->count = 0;
+	rules->max = max;
+	rules->next_id = 1;
+	rules->gen = 0;
+	snprintf(rules->full_msg, sizeof(rules->full_msg),
+		 "rule table full (max_rules=%u)", max);
+	return 0;
+}
+
+static void wfpredir_bucket_free(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
+/**
+ * wfpredir_ruleset_destroy - free a namespace's rules
+ * @rules: the rules
+ *
+ * Context: process context (pernet exit), after the hook is unregistered
+ * and a grace period has passed: nobody can see a rule. Frees at once,
+ * without waiting for grace periods. The services are destroyed after.
+ */
+void wfpredir_ruleset_destroy(struct wfpredir_ruleset *rules)
+{
+	struct wfpredir_rule_entry *r;
+	unsigned long id;
+
+	xa_for_each(&rules->by_id, id, r) {
+		r->rule.service->rules--;
+		wfpredir_rule_free(r);
+		cond_resched();
+	}
+	xa_destroy(&rules->by_id);
+	rhashtable_free_and_destroy(&rules->buckets, wfpredir_bucket_free,
+				    NULL);
+	kfree(rules->tuples);
+	rules->tuples = NULL;
+	rules->count = 0;
+}

@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Redirect services: where a namespace's proxies listen. Windows calls them
+ * redirect handles; a rule names one, and a flow it matches is sent to the
+ * service's listen address of the flow's family.
+ *
+ * A service is found by id (rules, the hook, dumps: an xarray) and by listen
+ * address (inheritance asks whether a socket is bound to one: a hash table,
+ * so that this stays O(1) on the packet path). Both are changed under the
+ * namespace's config_lock and read under RCU; a service is immutable once
+ * published but for its counters, and freed after a grace period.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include "netns.h"
+#include "service.h"
+
+#include <linux/err.h>
+#include <linux/in.h>
+#include <linux/lockdep.h>
+#include <linux/netlink.h>
+#include <linux/rcupdate.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <net/ipv6.h>
+
+/*
+ * The key is (family, addr, port), the padding between them included: every
+ * wfpredir_service_addr comes zeroed from kzalloc and every lookup key is
+ * memset, so the padding is always zero and may be hashed and compared.
+ */
+#define WFPREDIR_SADDR_KEY_LEN						\
+	(offsetofend(struct wfpredir_service_addr, port) -		\
+	 offsetof(struct wfpredir_service_addr, family))
+
+static const struct rhashtable_params wfpredir_saddr_params = {
+	.head_offset = offsetof(struct wfpredir_service_addr, node),
+	.key_offset = offsetof(struct wfpredir_service_addr, family),
+	.key_len = WFPREDIR_SADDR_KEY_LEN,
+	.automatic_shrinking = true,
+};
+
+/* The attribute @type of @spec, to name in an error; NULL if none. */
+static const struct nlattr *
+wfpredir_spec_attr(const struct wfpredir_service_spec *spec, int type)
+{
+	return spec->tb ? spec->tb[type] : NULL;
+}
+
+/**
+ * wfpredir_services_init - set up a namespace's services
+ * @services: the services, zeroed
+ *
+ * Context: process context (pernet init).
+ * Return: 0 or a negative errno.
+ */
+int wfpredir_services_init(struct wfpredir_services *services)
+{
+	xa_init_flags(&services->by_id, XA_FLAGS_ALLOC1);
+	services->count = 0;
+	services->next_id = 1;
+	services->gen = 0;
+	return rhashtable_init(&services->by_addr, &wfpredir_saddr_params);
+}
+
+/**
+ * wfpredir_services_destroy - free a namespace's services
+ * @services: the services
+ *
+ * Context: process context (pernet exit), once no rule is left, the hook is
+ * unregistered and a grace period has passed: nobody can see a service.
+ */
+void wfpredir_services_destroy(struct wfpredir_services *services)
+{
+	struct wfpredir_service *service;
+	unsigned long id;
+
+	/* The addresses are embedded in the services, freed below. */
+	rhashtable_destroy(&services->by_addr);
+	xa_for_each(&services->by_id, id, service)
+		kfree(service);
+	xa_destroy(&services->by_id);
+	services->count = 0;
+}
+
+/**
+ * wfpredir_service_lookup - a service by id
+ * @wn: the namespace's state
+ * @id: the id
+ *
+ * Context: RCU read side, or under &wfpredir_net.config_lock.
+ * Return: the service, or NULL.
+ */
+struct wfpredir_service *wfpredir_service_lookup(struct wfpredir_net *wn,
+						 u32 id)
+{
+	return xa_load(&wn->services.by_id, id);
+}
+
+/**
+ * wfpredir_service_find_by_addr - the service listening at an address
+ * @wn: the namespace's state
+ * @family: AF_INET or AF_INET6
+ * @addr: the address; for AF_INET only @addr->ip is read
+ * @port: the port, network order
+ *
+ * Context: RCU read side.
+ * Return: the service's address entry, or NULL.
+ */
+const struct wfpredir_service_addr *
+wfpredir_service_find_by_addr(struct wfpredir_net *wn, u8 family,
+			      const union nf_inet_addr *addr, __be16 port)
+{
+	struct wfpredir_service_addr key;
+
+	memset(&key, 0, sizeof(key));
+	key.family = family;
+	if (family == AF_INET)
+		key.addr.ip = addr->ip;
+	else
+		key.addr.in6 = addr->in6;
+	key.port = port;
+	return rhashtable_lookup(&wn->services.by_addr, &key.family,
+				 wfpredir_saddr_params);
+}
+
+/**
+ * wfpredir_service_find_by_name - a service by name
+ * @wn: the namespace's state
+ * @name: the name
+ *
+ * A linear search: names are looked up only by configuration commands, and
+ * a namespace has at most WFPREDIR_SERVICES_MAX services.
+ *
+ * Context: under &wfpredir_net.config_lock.
+ * Return: the service, or NULL.
+ */
+struct wfpredir_service *
+wfpredir_service_find_by_name(struct wfpredir_net *wn, const char *name)
+{
+	struct wfpredir_service *service;
+	unsigned long id;
+
+	lockdep_assert_held(&wn->config_lock);
+	xa_for_each(&wn->services.by_id, id, service)
+		if (!strcmp(service->name, name))
+			return service;
+	return NULL;
+}
+
+/**
+ * wfpredir_service_next - the service with the lowest id from a given one
+ * @wn: the namespace's state
+ * @id: in: the lowest id wanted; out: the service's id
+ *
+ * Context: RCU read side; the service is good until it ends.
+ * Return: the service, or NULL if there is none at or above *@id.
+ */
+struct wfpredir_service *wfpredir_service_next(struct wfpredir_net *wn,
+					       unsigned long *id)
+{
+	return xa_find(&wn->services.by_id, id, U32_MAX, XA_PRESENT);
+}
+
+/* Whether a service listens at an address; the config side's lookup. */
+static bool wfpredir_service_addr_taken(struct wfpredir_net *wn, u8 family,
+					const union nf_inet_addr *addr,
+					__be16 port)
+{
+	bool taken;
+
+	rcu_read_lock();
+	taken = wfpredir_service_find_by_addr(wn, family, addr, port);
+	rcu_read_unlock();
+	return taken;
+}
+
+/* 1 to 31 visible ASCII characters: names are typed and printed by admins. */
+static bool wfpredir_service_name_ok(const char *name)
+{
+	size_t len = strnlen(name, WFPREDIR_SERVICE_NAME_MAX);
+	size_t i;
+
+	if (!len || len >= WFPREDIR_SERVICE_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (name[i] <= ' ' || name[i] > '~')
+			return false;
+	return true;
+}
+
+/* A proxy listens at one unicast address; a wildcard is no destination. */
+static int wfpredir_service_check(const struct wfpredir_service_spec *spec,
+				  struct netlink_ext_ack *extack)
+{
+	if (!spec->name || !wfpredir_service_name_ok(spec->name)) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_NAME),
+				    "service name must be 1 to 31 visible ASCII characters");
+		return -EINVAL;
+	}
+	if (!spec->family4 && !spec->family6) {
+		NL_SET_ERR_MSG(extack,
+			       "a service needs a listen address (ADDR4 and PORT4, or ADDR6 and PORT6)");
+		return -EINVAL;
+	}
+	if (spec->family4) {
+		if (ipv4_is_zeronet(spec->addr4) ||
+		    ipv4_is_multicast(spec->addr4) ||
+		    ipv4_is_lbcast(spec->addr4)) {
+			NL_SET_ERR_MSG_ATTR(extack,
+					    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_ADDR4),
+					    "listen address must be a unicast address");
+			return -EINVAL;
+		}
+		if (!spec->port4) {
+			NL_SET_ERR_MSG_ATTR(extack,
+					    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_PORT4),
+					    "listen port must be 1 to 65535");
+			return -EINVAL;
+		}
+	}
+	if (spec->family6) {
+		if (ipv6_addr_any(&spec->addr6) ||
+		    ipv6_addr_is_multicast(&spec->addr6)) {
+			NL_SET_ERR_MSG_ATTR(extack,
+					    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_ADDR6),
+					    "listen address must be a unicast address");
+			return -EINVAL;
+		}
+		if (!spec->port6) {
+			NL_SET_ERR_MSG_ATTR(extack,
+					    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_PORT6),
+					    "listen port must be 1 to 65535");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Reserve @spec's id, or a free one; the slot reads as empty until stored. */
+static int wfpredir_service_reserve_id(struct wfpredir_services *services,
+				       const struct wfpredir_service_spec *spec,
+				       u32 *id, struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	if (spec->id) {
+		ret = xa_insert(&services->by_id, spec->id, NULL,
+				GFP_KERNEL_ACCOUNT);
+		if (ret == -EBUSY) {
+			NL_SET_ERR_MSG_ATTR(extack,
+					    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_ID),
+					    "a service with this id exists");
+			return -EEXIST;
+		}
+		*id = spec->id;
+		return ret;
+	}
+	ret = xa_alloc_cyclic(&services->by_id, id, NULL, XA_LIMIT(1, U32_MAX),
+			      &services->next_id, GFP_KERNEL_ACCOUNT);
+	return ret < 0 ? ret : 0;
+}
+
+static void wfpredir_service_unhash(struct wfpredir_services *services,
+				    struct wfpredir_service *service)
+{
+	if (service->addr4.family)
+		rhashtable_remove_fast(&services->by_addr, &service->addr4.node,
+				       wfpredir_saddr_params);
+	if (service->addr6.family)
+		rhashtable_remove_fast(&services->by_addr, &service->addr6.node,
+				       wfpredir_saddr_params);
+}
+
+static int wfpredir_service_hash(struct wfpredir_services *services,
+				 struct wfpredir_service *service)
+{
+	int ret;
+
+	if (service->addr4.family) {
+		ret = rhashtable_insert_fast(&services->by_addr,
+					     &service->addr4.node,
+					     wfpredir_saddr_params);
+		if (ret)
+			return ret;
+	}
+	if (service->addr6.family) {
+		ret = rhashtable_insert_fast(&services->by_addr,
+					     &service->addr6.node,
+					     wfpredir_saddr_params);
+		if (ret) {
+			if (service->addr4.family)
+				rhashtable_remove_fast(&services->by_addr,
+						       &service->addr4.node,
+						       wfpredir_saddr_params);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/**
+ * wfpredir_service_create - create a service
+ * @wn: the namespace's state
+ * @spec: the service
+ * @id: set to the new service's id
+ * @extack: where to say what is wrong; may be NULL
+ *
+ * Context: process context, under &wfpredir_net.config_lock.
+ * Return: 0; -EINVAL for a bad name or address, -EEXIST if the id, the name
+ * or a listen address is taken, -ENOSPC beyond WFPREDIR_SERVICES_MAX, or
+ * -ENOMEM.
+ */
+int wfpredir_service_create(struct wfpredir_net *wn,
+			    const struct wfpredir_service_spec *spec,
+			    u32 *id, struct netlink_ext_ack *extack)
+{
+	struct wfpredir_services *services = &wn->services;
+	struct wfpredir_service *service;
+	union nf_inet_addr addr = {};
+	int ret;
+
+	lockdep_assert_held(&wn->config_lock);
+
+	ret = wfpredir_service_check(spec, extack);
+	if (ret)
+		return ret;
+	if (services->count >= WFPREDIR_SERVICES_MAX) {
+		NL_SET_ERR_MSG(extack, "service table full (at most 1024)");
+		return -ENOSPC;
+	}
+	if (wfpredir_service_find_by_name(wn, spec->name)) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_NAME),
+				    "a service with this name exists");
+		return -EEXIST;
+	}
+	/* Two services at one address would make inheritance ambiguous. */
+	addr.ip = spec->addr4;
+	if (spec->family4 &&
+	    wfpredir_service_addr_taken(wn, AF_INET, &addr, spec->port4)) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_ADDR4),
+				    "another service listens at this address and port");
+		return -EEXIST;
+	}
+	addr.in6 = spec->addr6;
+	if (spec->family6 &&
+	    wfpredir_service_addr_taken(wn, AF_INET6, &addr, spec->port6)) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_ADDR6),
+				    "another service listens at this address and port");
+		return -EEXIST;
+	}
+
+	service = kzalloc(sizeof(*service), GFP_KERNEL_ACCOUNT);
+	if (!service)
+		return -ENOMEM;
+	strscpy(service->name, spec->name, sizeof(service->name));
+	if (spec->family4) {
+		service->addr4.service = service;
+		service->addr4.family = AF_INET;
+		service->addr4.addr.ip = spec->addr4;
+		service->addr4.port = spec->port4;
+	}
+	if (spec->family6) {
+		service->addr6.service = service;
+		service->addr6.family = AF_INET6;
+		service->addr6.addr.in6 = spec->addr6;
+		service->addr6.port = spec->port6;
+	}
+	atomic64_set(&service->redirects, 0);
+	atomic64_set(&service->skipped, 0);
+
+	ret = wfpredir_service_reserve_id(services, spec, &service->id, extack);
+	if (ret)
+		goto err_free;
+	ret = wfpredir_service_hash(services, service);
+	if (ret)
+		goto err_release;
+	/* Replaces the reserved slot: allocates nothing, cannot fail. */
+	xa_store(&services->by_id, service->id, service, GFP_KERNEL_ACCOUNT);
+	services->count++;
+	services->gen++;
+	*id = service->id;
+	return 0;
+
+err_release:
+	xa_release(&services->by_id, service->id);
+err_free:
+	kfree(service);
+	return ret;
+}
+
+/* Unpublish @service and free it after readers are done. */
+static void wfpredir_service_remove(struct wfpredir_services *services,
+				    struct wfpredir_service *service)
+{
+	wfpredir_service_unhash(services, service);
+	xa_erase(&services->by_id, service->id);
+	services->count--;
+	services->gen++;
+	kfree_rcu(service, rcu);
+}
+
+/**
+ * wfpredir_service_delete - delete a service
+ * @wn: the namespace's state
+ * @service: the service
+ * @extack: where to say what is wrong; may be NULL
+ *
+ * Context: process context, under &wfpredir_net.config_lock.
+ * Return: 0, or -EBUSY while a rule redirects to @service.
+ */
+int wfpredir_service_delete(struct wfpredir_net *wn,
+			    struct wfpredir_service *service,
+			    struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&wn->config_lock);
+
+	if (service->rules) {
+		NL_SET_ERR_MSG(extack, "rules redirect to this service");
+		return -EBUSY;
+	}
+	wfpredir_service_remove(&wn->services, service);
+	return 0;
+}
+
+/**
+ * wfpredir_services_flush - delete every service
+ * @wn: the namespace's state
+ * @extack: where to say what is wrong; may be NULL
+ *
+ * Context: process context, under &wfpredir_net.config_lock.
+ * Return: 0, or -EBUSY (and nothing deleted) while any rule exists.
+ */
+int wfpredir_services_flush(struct wfpredir_net *wn,
+			    struct netlink_ext_ack *extack)
+{
+	struct wfpredir_service *service;
+	unsigned long id;
+
+	lockdep_assert_held(&wn->config_lock);
+
+	/* Every rule pins its service: no rule, no service in use. */
+	if (wn->rules.count) {
+		NL_SET_ERR_MSG(extack, "rules exist: flush the rules first");
+		return -EBUSY;
+	}
+	xa_for_each(&wn->services.by_id, id, service)
+		wfpredir_service_remove(&wn->services, service);
+	return 0;
+}
