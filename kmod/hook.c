@@ -255,7 +255,7 @@ static unsigned int wfpredir_redirect(struct wfpredir_net *wn,
 		return wfpredir_refuse(wn, err);
 	}
 
-	atomic64_inc((atomic64_t *)&rule->matches);
+	wfpredir_rule_matched(rule);
 	atomic64_inc(&rule->service->redirects);
 	atomic64_inc(&wn->stats.redirects);
 	if (chain->flags & WFPREDIR_RECORD_F_INHERITED)

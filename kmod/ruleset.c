@@ -379,6 +379,19 @@ wfpredir_ruleset_lookup(struct wfpredir_net *wn,
 	return lk.best ? &lk.best->rule : NULL;
 }
 
+/**
+ * wfpredir_rule_matched - count a flow a rule redirected
+ * @rule: the rule, from wfpredir_ruleset_lookup()
+ *
+ * Rules are immutable once published but for this counter.
+ *
+ * Context: RCU read side.
+ */
+void wfpredir_rule_matched(const struct wfpredir_rule *rule)
+{
+	atomic64_inc(&wfpredir_rule_entry(rule)->rule.matches);
+}
+
 /* ------------------------------------------------------------- changes */
 
 /* The attribute @type of @spec, to name in an error; NULL if none. */

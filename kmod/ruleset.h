@@ -180,6 +180,7 @@ const struct wfpredir_rule *
 wfpredir_ruleset_lookup(struct wfpredir_net *wn,
 			const struct wfpredir_flow_key *key,
 			const u32 *exclude, unsigned int n_exclude);
+void wfpredir_rule_matched(const struct wfpredir_rule *rule);
 
 /* Under &wfpredir_net.config_lock. */
 int wfpredir_rule_create(struct wfpredir_net *wn,
