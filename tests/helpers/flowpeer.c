@@ -199,8 +199,8 @@ struct listen_sock {
 
 static const char *tag = "server";
 
-static void answer(char *out, size_t outlen, const struct sockaddr_storage *peer,
-		   const char *data, size_t len)
+static void answer(char *out, size_t outlen, const struct sockaddr_storage *peer, const char *data,
+		   size_t len)
 {
 	char p[INET6_ADDRSTRLEN + 10];
 	char msg[LINE_MAX_LEN];
@@ -518,7 +518,8 @@ static void run_clients(struct client *cl, unsigned int total, unsigned int conc
 				if (err) {
 					note_error(cl, errno_name(err));
 					done = true;
-				} else if (send(c->fd, cl->msg, strlen(cl->msg), MSG_NOSIGNAL) < 0) {
+				} else if (send(c->fd, cl->msg, strlen(cl->msg), MSG_NOSIGNAL) <
+					   0) {
 					note_error(cl, errno_name(errno));
 					done = true;
 				} else {
@@ -526,7 +527,8 @@ static void run_clients(struct client *cl, unsigned int total, unsigned int conc
 					epoll_ctl(cl->ep, EPOLL_CTL_MOD, c->fd, &ev);
 				}
 			} else if (c->state == C_SENT) {
-				ssize_t r = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
+				ssize_t r = recv(c->fd, c->buf + c->len,
+						 sizeof(c->buf) - 1 - c->len, 0);
 
 				if (r < 0 && errno == EAGAIN)
 					continue;

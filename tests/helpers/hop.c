@@ -221,8 +221,7 @@ static void print_records(const unsigned char *blob, size_t len)
 	if (len < sizeof(hdr))
 		return;
 	memcpy(&hdr, blob, sizeof(hdr));
-	printf("flow_id=0x%016llx count=%u\n", (unsigned long long)be64toh(hdr.flow_id),
-	       hdr.count);
+	printf("flow_id=0x%016llx count=%u\n", (unsigned long long)be64toh(hdr.flow_id), hdr.count);
 	for (unsigned int i = 0; i < hdr.count; i++) {
 		struct wfpredir_record_entry e;
 		size_t off = sizeof(hdr) + i * sizeof(e);
@@ -235,8 +234,12 @@ static void print_records(const unsigned char *blob, size_t len)
 		printf("entry=%u service=%u rule=%u family=%s proto=%s flags=0x%x inherited=%d "
 		       "src=%s dst=%s uid=%u pid=%u cgroup=%llu\n",
 		       i, ntohl(e.service_id), ntohl(e.rule_id),
-		       e.family == AF_INET ? "4" : e.family == AF_INET6 ? "6" : "?",
-		       e.protocol == IPPROTO_TCP ? "tcp" : e.protocol == IPPROTO_UDP ? "udp" : "?",
+		       e.family == AF_INET    ? "4"
+		       : e.family == AF_INET6 ? "6"
+					      : "?",
+		       e.protocol == IPPROTO_TCP   ? "tcp"
+		       : e.protocol == IPPROTO_UDP ? "udp"
+						   : "?",
 		       e.flags, !!(e.flags & WFPREDIR_RECORD_F_INHERITED), src, dst, ntohl(e.uid),
 		       ntohl(e.pid), (unsigned long long)be64toh(e.cgroup_id));
 	}
@@ -275,8 +278,7 @@ static int query(int fd, bool context, unsigned char *buf, size_t *len)
 	int err, wsa = 0;
 
 	*len = BLOB_MAX;
-	err = context ? wfpredir_query_context(fd, buf, len)
-		      : wfpredir_query_records(fd, buf, len);
+	err = context ? wfpredir_query_context(fd, buf, len) : wfpredir_query_records(fd, buf, len);
 	if (WSAIoctl(fd, code, NULL, 0, wbuf, sizeof(wbuf), &got, NULL, NULL) != 0)
 		wsa = WSAGetLastError();
 	else if (!err && (got != *len || memcmp(wbuf, buf, got)))
@@ -505,7 +507,7 @@ int main(int argc, char **argv)
 {
 	const char *listen_at = NULL, *save_rec = NULL, *save_ctx = NULL, *dst = NULL;
 	const char *rec_file = NULL, *waitfile = NULL, *mut[MAX_MUT];
-	static unsigned char rec[BLOB_MAX], ctx[BLOB_MAX];
+	static unsigned char rec[BLOB_MAX];
 	size_t reclen = 0, ctxlen = 0, nmut = 0;
 	bool udp = false, keep = false, have_rec = false;
 	int opt, family = AF_INET, c = -1, up = -1;
@@ -559,6 +561,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 
 	if (listen_at) {
+		static unsigned char ctx[BLOB_MAX];
 		char msg[512], out[700], ps[64];
 		struct sockaddr_storage peer;
 		socklen_t pl = sizeof(peer);
