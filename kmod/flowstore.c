@@ -253,41 +253,69 @@ void wfpredir_flowstore_walk_enter(struct wfpredir_flowstore *store,
 }
 
 /**
+ * wfpredir_sk_tuple - a connected socket's conntrack tuple
+ * @sk: a TCP or UDP socket with a peer
+ * @tuple: filled with the socket's local address as source and its peer as
+ *	destination, as SO_ORIGINAL_DST builds it: for a proxy's accepted
+ *	socket the reply direction of the redirected connection, for the
+ *	socket that opened a connection its original direction. An IPv6
+ *	socket carrying a v4-mapped flow gives an IPv4 tuple.
+ *
+ * Context: any. The caller holds the socket lock, or accepts an answer
+ * about a socket that is changing under it.
+ */
+void wfpredir_sk_tuple(const struct sock *sk, struct nf_conntrack_tuple *tuple)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	memset(tuple, 0, sizeof(*tuple));
+	tuple->dst.protonum = sk->sk_protocol;
+	tuple->src.u.all = READ_ONCE(inet->inet_sport);
+	tuple->dst.u.all = READ_ONCE(inet->inet_dport);
+	if (sk->sk_family == AF_INET ||
+	    ipv6_addr_v4mapped(&sk->sk_v6_daddr)) {
+		tuple->src.l3num = AF_INET;
+		tuple->src.u3.ip = READ_ONCE(inet->inet_rcv_saddr);
+		tuple->dst.u3.ip = READ_ONCE(inet->inet_daddr);
+	} else {
+		tuple->src.l3num = AF_INET6;
+		tuple->src.u3.in6 = sk->sk_v6_rcv_saddr;
+		tuple->dst.u3.in6 = sk->sk_v6_daddr;
+	}
+}
+
+/**
+ * wfpredir_tuple_conntrack - the conntrack entry of a tuple
+ * @net: the namespace
+ * @tuple: the tuple, either direction
+ *
+ * The default zone only, as SO_ORIGINAL_DST.
+ *
+ * Context: process or softirq context.
+ * Return: the entry, with a reference the caller drops with nf_ct_put(); or
+ * NULL.
+ */
+struct nf_conn *wfpredir_tuple_conntrack(struct net *net,
+					 const struct nf_conntrack_tuple *tuple)
+{
+	const struct nf_conntrack_tuple_hash *h;
+
+	h = nf_conntrack_find_get(net, &nf_ct_zone_dflt, tuple);
+	return h ? nf_ct_tuplehash_to_ctrack(h) : NULL;
+}
+
+/**
  * wfpredir_sk_conntrack - the conntrack entry of a connected socket's flow
  * @sk: a TCP or UDP socket with a peer
  *
- * Builds the socket's tuple, local address as source and peer as
- * destination, as SO_ORIGINAL_DST does: for a proxy's accepted socket that
- * is the reply direction of the redirected connection, for the socket that
- * opened a connection its original direction. An IPv6 socket carrying a
- * v4-mapped flow is looked up as IPv4. The default zone only, as
- * SO_ORIGINAL_DST.
- *
- * Context: process or softirq context. The caller holds the socket lock, or
- * accepts an answer about a socket that is changing under it.
+ * Context: process or softirq context; as for wfpredir_sk_tuple().
  * Return: the entry, with a reference the caller drops with nf_ct_put(); or
  * NULL.
  */
 struct nf_conn *wfpredir_sk_conntrack(const struct sock *sk)
 {
-	const struct inet_sock *inet = inet_sk(sk);
-	const struct nf_conntrack_tuple_hash *h;
-	struct nf_conntrack_tuple tuple = {};
+	struct nf_conntrack_tuple tuple;
 
-	tuple.dst.protonum = sk->sk_protocol;
-	tuple.src.u.all = READ_ONCE(inet->inet_sport);
-	tuple.dst.u.all = READ_ONCE(inet->inet_dport);
-	if (sk->sk_family == AF_INET ||
-	    ipv6_addr_v4mapped(&sk->sk_v6_daddr)) {
-		tuple.src.l3num = AF_INET;
-		tuple.src.u3.ip = READ_ONCE(inet->inet_rcv_saddr);
-		tuple.dst.u3.ip = READ_ONCE(inet->inet_daddr);
-	} else {
-		tuple.src.l3num = AF_INET6;
-		tuple.src.u3.in6 = sk->sk_v6_rcv_saddr;
-		tuple.dst.u3.in6 = sk->sk_v6_daddr;
-	}
-
-	h = nf_conntrack_find_get(sock_net(sk), &nf_ct_zone_dflt, &tuple);
-	return h ? nf_ct_tuplehash_to_ctrack(h) : NULL;
+	wfpredir_sk_tuple(sk, &tuple);
+	return wfpredir_tuple_conntrack(sock_net(sk), &tuple);
 }

@@ -11,7 +11,9 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+struct net;
 struct nf_conn;
+struct nf_conntrack_tuple;
 struct sock;
 struct rhashtable_iter;
 struct wfpredir_records;
@@ -69,6 +71,9 @@ const struct wfpredir_flow *
 wfpredir_flowstore_lookup(struct wfpredir_flowstore *store,
 			  const struct nf_conn *ct);
 
+void wfpredir_sk_tuple(const struct sock *sk, struct nf_conntrack_tuple *tuple);
+struct nf_conn *wfpredir_tuple_conntrack(struct net *net,
+					 const struct nf_conntrack_tuple *tuple);
 struct nf_conn *wfpredir_sk_conntrack(const struct sock *sk);
 
 /**

@@ -61,37 +61,36 @@ struct wfpredir_chain {
 	u32 self;	/* inherited: the service whose proxy is sending */
 };
 
-static void wfpredir_sk_identity(const struct net *net, struct sock *sk,
-				 u32 *uid, u64 *cgroup)
+/* Who opened a flow, as its records and context tell it; found once. */
+struct wfpredir_origin {
+	u32 uid;			/* the socket's, init_user_ns */
+	u64 cgroup;			/* the socket's cgroup v2 id */
+	struct task_struct *task;	/* the sending task, or NULL */
+};
+
+static void wfpredir_origin_get(struct wfpredir_origin *origin,
+				const struct net *net, struct sock *sk)
 {
-	*uid = from_kuid_munged(&init_user_ns, sock_net_uid(net, sk));
-	*cgroup = 0;
+	origin->uid = from_kuid_munged(&init_user_ns, sock_net_uid(net, sk));
+	origin->cgroup = 0;
 #ifdef CONFIG_SOCK_CGROUP_DATA
 	if (sk)
-		*cgroup = cgroup_id(sock_cgroup_ptr(&sk->sk_cgrp_data));
+		origin->cgroup = cgroup_id(sock_cgroup_ptr(&sk->sk_cgrp_data));
 #endif
-}
-
-/* The sending task, if the first packet was sent by a syscall. */
-static struct task_struct *wfpredir_sender(void)
-{
-	return in_task() && !(current->flags & PF_KTHREAD) ? current : NULL;
+	/* Meaningful only if a syscall sent the first packet. */
+	origin->task = in_task() && !(current->flags & PF_KTHREAD) ?
+		       current : NULL;
 }
 
 static void wfpredir_fill_entry(struct wfpredir_record_entry *entry,
-				const struct nf_hook_state *state,
 				const struct nf_conn *ct,
-				struct sock *sk,
+				const struct wfpredir_origin *origin,
 				const struct wfpredir_rule *rule)
 {
 	const struct nf_conntrack_tuple *t =
 		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	struct task_struct *task = wfpredir_sender();
 	size_t alen = nf_ct_l3num(ct) == AF_INET ? 4 : 16;
-	u64 cgroup;
-	u32 uid;
 
-	wfpredir_sk_identity(state->net, sk, &uid, &cgroup);
 	memset(entry, 0, sizeof(*entry));
 	entry->service_id = cpu_to_be32(rule->service->id);
 	entry->rule_id = cpu_to_be32(rule->id);
@@ -102,10 +101,10 @@ static void wfpredir_fill_entry(struct wfpredir_record_entry *entry,
 	memcpy(entry->orig_saddr, &t->src.u3, alen);
 	memcpy(entry->orig_daddr, &t->dst.u3, alen);
 	entry->timestamp_ns = cpu_to_be64(ktime_get_real_ns());
-	entry->uid = cpu_to_be32(uid);
-	entry->cgroup_id = cpu_to_be64(cgroup);
-	if (task) {
-		entry->pid = cpu_to_be32(task_tgid_nr(task));
+	entry->uid = cpu_to_be32(origin->uid);
+	entry->cgroup_id = cpu_to_be64(origin->cgroup);
+	if (origin->task) {
+		entry->pid = cpu_to_be32(task_tgid_nr(origin->task));
 		entry->flags |= WFPREDIR_RECORD_F_PID_BEST_EFFORT;
 	}
 }
@@ -132,15 +131,16 @@ static void wfpredir_fill_sockaddr(u8 *out, u8 family,
  * The default context: original destination, original source, then the
  * process; or the rule's custom bytes. @out is zeroed.
  */
-static void wfpredir_fill_context(u8 *out, const struct nf_hook_state *state,
-				  const struct nf_conn *ct,
-				  struct sock *sk,
+static void wfpredir_fill_context(u8 *out, const struct nf_conn *ct,
+				  const struct wfpredir_origin *origin,
 				  const struct wfpredir_rule *rule)
 {
 	const struct nf_conntrack_tuple *t =
 		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	struct wfpredir_context_process proc = {};
-	struct task_struct *task;
+	struct wfpredir_context_process proc = {
+		.uid = origin->uid,
+		.cgroup_id = origin->cgroup,
+	};
 
 	if (rule->context_len) {
 		memcpy(out, rule->context, rule->context_len);
@@ -151,11 +151,9 @@ static void wfpredir_fill_context(u8 *out, const struct nf_hook_state *state,
 	wfpredir_fill_sockaddr(out + WFPREDIR_CONTEXT_SOCKADDR_LEN,
 			       nf_ct_l3num(ct), &t->src.u3, t->src.u.all);
 
-	wfpredir_sk_identity(state->net, sk, &proc.uid, &proc.cgroup_id);
-	task = wfpredir_sender();
-	if (task) {
-		proc.pid = task_tgid_nr(task);
-		get_task_comm(proc.comm, task);
+	if (origin->task) {
+		proc.pid = task_tgid_nr(origin->task);
+		get_task_comm(proc.comm, origin->task);
 	}
 	memcpy(out + 2 * WFPREDIR_CONTEXT_SOCKADDR_LEN, &proc, sizeof(proc));
 }
@@ -214,6 +212,7 @@ static unsigned int wfpredir_redirect(struct wfpredir_net *wn,
 		.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED,
 	};
 	struct wfpredir_record_entry entry;
+	struct wfpredir_origin origin;
 	struct wfpredir_flow *flow;
 	unsigned int verdict;
 	int err;
@@ -225,7 +224,8 @@ static unsigned int wfpredir_redirect(struct wfpredir_net *wn,
 	if (IS_ERR(flow))
 		return wfpredir_refuse(wn, PTR_ERR(flow));
 
-	wfpredir_fill_entry(&entry, state, ct, key->sk, rule);
+	wfpredir_origin_get(&origin, state->net, key->sk);
+	wfpredir_fill_entry(&entry, ct, &origin, rule);
 	flow->records = wfpredir_records_append(wn, chain->records,
 						chain->flags, &entry,
 						GFP_ATOMIC | __GFP_ACCOUNT);
@@ -235,7 +235,7 @@ static unsigned int wfpredir_redirect(struct wfpredir_net *wn,
 		wfpredir_flow_abandon(&wn->flows, flow);
 		return wfpredir_refuse(wn, err);
 	}
-	wfpredir_fill_context(flow->context, state, ct, key->sk, rule);
+	wfpredir_fill_context(flow->context, ct, &origin, rule);
 	flow->service_id = rule->service->id;
 	flow->rule_id = rule->id;
 

@@ -35,8 +35,6 @@
 #include <linux/file.h>
 #include <linux/net.h>
 #include <linux/sched.h>
-#include <net/inet_sock.h>
-#include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
@@ -51,24 +49,6 @@ struct wfpredir_inherit_scan {
 	u32 best_service;
 	unsigned int sockets;
 };
-
-/* The listen address a socket is bound to, and whether it has a peer. */
-static bool wfpredir_sk_local(const struct sock *sk, u8 *family,
-			      union nf_inet_addr *addr)
-{
-	if (READ_ONCE(sk->sk_state) != TCP_ESTABLISHED)
-		return false;
-	memset(addr, 0, sizeof(*addr));
-	if (sk->sk_family == AF_INET ||
-	    ipv6_addr_v4mapped(&sk->sk_v6_daddr)) {
-		*family = AF_INET;
-		addr->ip = READ_ONCE(inet_sk(sk)->inet_rcv_saddr);
-	} else {
-		*family = AF_INET6;
-		addr->in6 = sk->sk_v6_rcv_saddr;
-	}
-	return true;
-}
 
 static bool wfpredir_same_destination(const struct nf_conn *ct,
 				      const struct wfpredir_flow_key *key)
@@ -87,11 +67,10 @@ static int wfpredir_inherit_visit(const void *arg, struct file *file,
 	struct wfpredir_inherit_scan *scan = (void *)arg;
 	const struct wfpredir_service_addr *at;
 	const struct wfpredir_flow *flow;
-	union nf_inet_addr local;
+	struct nf_conntrack_tuple tuple;
 	struct socket *sock;
 	struct nf_conn *ct;
 	struct sock *sk;
-	u8 family;
 
 	sock = sock_from_file(file);
 	if (!sock)
@@ -105,14 +84,16 @@ static int wfpredir_inherit_visit(const void *arg, struct file *file,
 	     sk->sk_protocol != IPPROTO_UDP) ||
 	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
 		return 0;
-	if (!wfpredir_sk_local(sk, &family, &local))
+	/* Only a socket with a peer carries a connection. */
+	if (READ_ONCE(sk->sk_state) != TCP_ESTABLISHED)
 		return 0;
-	at = wfpredir_service_find_by_addr(scan->wn, family, &local,
-					   READ_ONCE(inet_sk(sk)->inet_sport));
+	wfpredir_sk_tuple(sk, &tuple);
+	at = wfpredir_service_find_by_addr(scan->wn, tuple.src.l3num,
+					   &tuple.src.u3, tuple.src.u.all);
 	if (!at)
 		return 0;
 
-	ct = wfpredir_sk_conntrack(sk);
+	ct = wfpredir_tuple_conntrack(scan->net, &tuple);
 	if (!ct)
 		return 0;
 	flow = wfpredir_flowstore_lookup(&scan->wn->flows, ct);
