@@ -155,6 +155,33 @@ static int wfpredir_flow_lookup(struct sock *sk, int optval, void *buf,
 	return ret;
 }
 
+/**
+ * wfpredir_sock_query - the records or the context of a socket's connection
+ * @sk: a TCP or UDP socket with a peer
+ * @optval: %WFPREDIR_SO_GET_RECORDS or %WFPREDIR_SO_GET_CONTEXT
+ * @buf: receives them, if they fit
+ * @size: the size of @buf
+ *
+ * Context: process context, socket not locked; takes the socket lock.
+ * Return: their length, which may exceed @size (then nothing is copied);
+ * -EOPNOTSUPP, -ENOTCONN, -ENOENT or -ENODATA as uapi/linux/wfpredir.h
+ * describes them for the socket options.
+ */
+int wfpredir_sock_query(struct sock *sk, int optval, void *buf, size_t size)
+{
+	int ret;
+
+	if (!wfpredir_sk_is_tcp_udp(sk))
+		return -EOPNOTSUPP;
+	lock_sock(sk);
+	if (!wfpredir_sk_has_peer(sk))
+		ret = -ENOTCONN;
+	else
+		ret = wfpredir_flow_lookup(sk, optval, buf, size);
+	release_sock(sk);
+	return ret;
+}
+
 static int wfpredir_get_flow_data(struct sock *sk, int optval,
 				  void __user *user, int *len)
 {
@@ -162,8 +189,6 @@ static int wfpredir_get_flow_data(struct sock *sk, int optval,
 	void *buf;
 	int ret;
 
-	if (!wfpredir_sk_is_tcp_udp(sk))
-		return -EOPNOTSUPP;
 	if (*len < 0)
 		return -EINVAL;
 
@@ -173,17 +198,10 @@ static int wfpredir_get_flow_data(struct sock *sk, int optval,
 		size = max_t(size_t, WFPREDIR_CONTEXT_DEFAULT_LEN,
 			     WFPREDIR_CONTEXT_MAX_CUSTOM_LEN);
 
-	lock_sock(sk);
-	if (!wfpredir_sk_has_peer(sk)) {
-		release_sock(sk);
-		return -ENOTCONN;
-	}
 	buf = kmalloc(size, GFP_KERNEL);
 	if (!buf)
-		ret = -ENOMEM;
-	else
-		ret = wfpredir_flow_lookup(sk, optval, buf, size);
-	release_sock(sk);
+		return -ENOMEM;
+	ret = wfpredir_sock_query(sk, optval, buf, size);
 	if (ret < 0)
 		goto out;
 
@@ -207,8 +225,17 @@ out:
  * registered in the socket's namespace; not before the records proved
  * good, so that nobody without them can turn conntrack on.
  */
-static int wfpredir_setsockopt_records(struct sock *sk, sockptr_t arg,
-				       unsigned int len)
+/**
+ * wfpredir_sock_set_records - give a socket records for its next connection
+ * @sk: a TCP or UDP socket, not connected
+ * @arg: the records, from user or kernel memory
+ * @len: their length
+ *
+ * Context: process context, socket not locked; takes the socket lock.
+ * Return: 0 or the errors of wfpredir_sockopt_set_records(); -ENOMEM if
+ * the hook could not be registered.
+ */
+int wfpredir_sock_set_records(struct sock *sk, sockptr_t arg, unsigned int len)
 {
 	struct wfpredir_net *wn = wfpredir_net(sock_net(sk));
 	int ret;
@@ -227,7 +254,7 @@ static int wfpredir_setsockopt(struct sock *sk, int optval, sockptr_t arg,
 {
 	switch (optval) {
 	case WFPREDIR_SO_SET_RECORDS:
-		return wfpredir_setsockopt_records(sk, arg, len);
+		return wfpredir_sock_set_records(sk, arg, len);
 	default:
 		return -ENOPROTOOPT;
 	}

@@ -107,4 +107,15 @@ int wfpredir__ctl_put_rule(struct nl_msg *msg, const struct wfpredir_rule *rule)
  * 1, or 0 when it has none. nlh->nlmsg_len must not exceed the buffer. */
 int wfpredir__ctl_extack(const struct nlmsghdr *nlh, char *buf, size_t len);
 
+/* overlapped.c: the overlapped engine (section owned by the overlapped engine) */
+
+/* msg.c: UDP control messages (section owned by msg.c) */
+
+/*
+ * SIO_GET_EXTENSION_FUNCTION_POINTER (WSAID_WSARECVMSG and friends), in msg.c;
+ * called by WSAIoctl() after steps 1-2. Returns 0 or a WSA error.
+ */
+int wfpredir__extension_function(LPVOID in, DWORD in_len, LPVOID out, DWORD out_len,
+				 LPDWORD bytes_returned);
+
 #endif /* WFPREDIR_INTERNAL_H */

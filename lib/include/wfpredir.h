@@ -740,6 +740,15 @@ int wfpredir_ctl_walk_flows(struct wfpredir_ctl *ctl, wfpredir_flow_fn fn, void 
  */
 int wfpredir_ctl_list_flows(struct wfpredir_ctl *ctl, struct wfpredir_flow **out, size_t *count);
 
+/* ------------------------------------------- overlapped I/O and events */
+/* (section: overlapped engine; lib/overlapped.c, lib/event.c, lib/wsasocket.c) */
+
+/* ------------------------------------ UDP: WSARecvMsg() and WSASendMsg() */
+/* (section: UDP control messages; lib/msg.c) */
+
+/* ------------------------------------------ Winsock basics for ports */
+/* (section: porting aid; lib/winsock.c) */
+
 #ifdef __cplusplus
 }
 #endif
