@@ -5,6 +5,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include "kapi.h"
 #include "netlink.h"
 #include "netns.h"
 #include "records.h"
@@ -22,7 +23,8 @@ static int __init wfpredir_mod_init(void)
 
 #ifdef DEBUG
 	if (!wfpredir_records_selftest() || !wfpredir_sockstore_selftest() ||
-	    !wfpredir_sockopt_selftest() || !wfpredir_ruleset_selftest())
+	    !wfpredir_sockopt_selftest() || !wfpredir_ruleset_selftest() ||
+	    !wfpredir_kapi_selftest())
 		return -ENOTRECOVERABLE;
 	pr_info("self-tests: pass\n");
 #endif
@@ -35,6 +37,10 @@ static int __init wfpredir_mod_init(void)
 	if (ret)
 		goto err_sockopt;
 
+	ret = wfpredir_kapi_init();
+	if (ret)
+		goto err_kapi;
+
 	ret = wfpredir_genl_init();
 	if (ret)
 		goto err_genl;
@@ -45,6 +51,8 @@ static int __init wfpredir_mod_init(void)
 	return 0;
 
 err_genl:
+	wfpredir_kapi_uninit();
+err_kapi:
 	wfpredir_sockopt_uninit();
 err_sockopt:
 	wfpredir_netns_uninit();
@@ -55,6 +63,7 @@ err_netns:
 static void __exit wfpredir_mod_exit(void)
 {
 	wfpredir_genl_uninit();
+	wfpredir_kapi_uninit();
 	wfpredir_sockopt_uninit();
 	wfpredir_netns_uninit();
 }

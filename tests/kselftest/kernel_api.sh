@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernel-mode API (kmod/include/wfpredir/wsk.h): every NTSTATUS of the
+# table in Documentation/kernel-api.rst that can happen, produced through the
+# test module wfpredir_kproxy (tests/modules/kproxy) and its control file.
+# A connection redirected to kproxy is held (not relayed) so that calls can
+# run on it; "fresh" is a new unconnected TCP socket in its namespace.
+#
+#   ns a-SFX: client, kproxy's listener and UDP socket
+#   ns b-SFX: the flowpeer server (never reached: the connection is held)
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+skip_unless_vm
+need "$ctl" "$flowpeer" ip jq ss setpriv insmod rmmod
+
+ko=${WFPREDIR_MODULE:-$top/kmod/wfpredir.ko}
+kproxy=$(dirname "$ko")/../tests/modules/kproxy/wfpredir_kproxy.ko
+if [ ! -f "$kproxy" ]; then
+	echo "SKIP: $kproxy is not built (make WFPREDIR_DEBUG=1 module)"
+	exit $ksft_skip
+fi
+kpf=/proc/wfpredir_kproxy
+
+cleanup()
+{
+	rmmod wfpredir_kproxy 2>/dev/null
+	redir_cleanup
+}
+redir_init
+trap cleanup EXIT
+kmsg_mark
+
+nsa=a-$sfx
+nsb=b-$sfx
+topo_up "$nsa" "$nsb" || exit 1
+server_start "$nsb" -t "$B4:8080" || exit 1
+setup insmod "$kproxy" || exit 1
+chmod 666 "$kpf"
+setup ctl_ns "$nsa" service add kp id 2 ipv4 127.0.0.1:15402 || exit 1
+setup ctl_ns "$nsa" service add kpu id 3 ipv4 127.0.0.1:15403 || exit 1
+setup ctl_ns "$nsa" rule add service kp proto tcp dport 8080 || exit 1
+setup ctl_ns "$nsa" rule add service kpu proto udp dport 7777 || exit 1
+
+# kp CMD...: write one command to the control file in namespace A, as root
+kp() { ip netns exec "$nsa" sh -c 'echo "$1" >"$2"' sh "$*" "$kpf"; }
+# kp_user CMD...: the same as an unprivileged user
+kp_user()
+{
+	ip netns exec "$nsa" setpriv --reuid=1000 --regid=1000 --clear-groups \
+		sh -c 'echo "$1" >"$2"' sh "$*" "$kpf"
+}
+# field NAME: the value of a counter line
+field() { awk -v k="$1" '$1 == k { print $2 }' "$kpf"; }
+# result: "STATUS RETURNED" of the last call
+result() { awk '$1 == "result" { print $3, $4 }' "$kpf"; }
+# async: "STATUS INFORMATION RETURNED" of the last asynchronous call, or
+# "pending"
+async() { awk '$1 == "async" { $1 = ""; $2 = ""; sub(/^ *done /, ""); sub(/^ */, ""); print }' "$kpf"; }
+# call CMD...: run a synchronous call, print its result
+call() { kp "$@" && result; }
+
+setup kp listen 127.0.0.1:15402 || exit 1
+setup kp udp 127.0.0.1:15403 || exit 1
+setup kp hold || exit 1
+bg_run "$tmpd/client.out" ip netns exec "$nsa" "$flowpeer" connect -T 60 "$B4:8080"
+wait_value "a redirected connection is accepted and held" 1 10 field held
+
+# count 1: header 16 + entry 72 + tag 16; the default context: 2 * 128 + 32
+rlen=104
+clen=288
+s_ok=0x00000000
+expect "size probe (0, NULL): BUFFER_TOO_SMALL with the records' size" \
+	"0xc0000023 $rlen" call qrec size=0 null
+expect "too small a buffer: BUFFER_TOO_SMALL with the size needed" \
+	"0xc0000023 $rlen" call qrec size=$((rlen - 1))
+expect "an exact buffer: SUCCESS, records copied" "$s_ok $rlen" call qrec size=$rlen
+expect "a large buffer: SUCCESS with the records' size" "$s_ok $rlen" call qrec
+expect "context size probe: BUFFER_TOO_SMALL with the context's size" \
+	"0xc0000023 $clen" call qctx size=0 null
+expect "context: SUCCESS" "$s_ok $clen" call qctx
+expect "an output size beyond INT_MAX: INTEGER_OVERFLOW" "0xc0000095 0" \
+	call qrec size=4294967296
+expect "a NULL buffer with a size: INVALID_PARAMETER" "0xc000000d 0" \
+	call qrec size=100 null
+expect "an unknown control code: INVALID_DEVICE_REQUEST" "0xc0000010 0" \
+	call code=0x980000df
+expect "a query on an unconnected TCP socket: INVALID_CONNECTION" "0xc000023a 0" \
+	call qrec target=fresh
+
+expect "set on a fresh socket: SUCCESS" "$s_ok 0" call set target=fresh
+expect "set on the connected socket: INVALID_DEVICE_STATE" "0xc0000184 0" \
+	call set target=held
+expect "set, records one byte short: INTEGER_OVERFLOW" "0xc0000095 0" \
+	call set target=fresh size=$((rlen - 1))
+expect "set, longer than the longest records: INTEGER_OVERFLOW" "0xc0000095 0" \
+	call set target=fresh size=2000
+expect "set, input size beyond INT_MAX: INTEGER_OVERFLOW" "0xc0000095 0" \
+	call set target=fresh size=4294967296
+expect "set, a forged tag: INVALID_SIGNATURE" "0xc000a000 0" \
+	call set target=fresh forged
+expect "set, zeroes (not a record blob): INVALID_PARAMETER" "0xc000000d 0" \
+	call set target=fresh zero size=$rlen
+expect "set, a NULL input: INVALID_PARAMETER" "0xc000000d 0" \
+	call set target=fresh null size=$rlen
+
+# privilege: the calling task's, captured at submission by the async form
+expect_rc "an unprivileged user may write the control file" 0 kp_user set target=fresh
+expect "set from an unprivileged user's system call: ACCESS_DENIED" "0xc0000022 0" result
+kp_user set target=fresh async
+expect "async set by an unprivileged user: PENDING" "0x00000103 0" result
+wait_value "and it completes ACCESS_DENIED (the submitter's credentials)" \
+	"0xc0000022 0 0" 10 async
+kp_user qrec
+expect "queries need no privilege" "$s_ok $rlen" result
+
+# asynchronous: PENDING, then the completion
+kp set target=fresh async
+expect "async set as root: PENDING" "0x00000103 0" result
+wait_value "and it completes SUCCESS" "$s_ok 0 0" 10 async
+kp qrec async
+expect "async query: PENDING" "0x00000103 0" result
+wait_value "and it completes SUCCESS, information = the records' size" \
+	"$s_ok $rlen $rlen" 10 async
+kp qrec async size=0 null
+wait_value "async size probe completes BUFFER_TOO_SMALL with the size" \
+	"0xc0000023 $rlen $rlen" 10 async
+
+# an unconnected UDP socket with nothing queued: the query waits
+got=$(call qrec target=udp)
+case "$got" in
+"0xc00000d8 0")
+	echo "PASS: sync query, empty UDP queue: CANT_WAIT"
+	kp qrec target=udp async
+	expect "async query, empty UDP queue: PENDING" "0x00000103 0" result
+	sleep 1
+	expect "still pending a second later" pending async
+	kp cancel
+	wait_value "cancelled: CANCELLED" "0xc0000120 0 0" 10 async
+	kp qrec target=udp async
+	sleep 0.5
+	expect "pending again" pending async
+	ip netns exec "$nsa" "$flowpeer" connect -u -T 1 "$B4:7777" >/dev/null 2>&1
+	wait_value "a redirected datagram completes it: SUCCESS with the records" \
+		"$s_ok $rlen $rlen" 10 async
+	kp drain
+	kp qrec target=udp async
+	sleep 0.5
+	ip netns exec "$nsa" "$flowpeer" connect -u -T 1 127.0.0.1:15403 >/dev/null 2>&1
+	wait_value "a datagram that was not redirected completes it: NOT_FOUND" \
+		"0xc0000225 0 0" 10 async
+	kp drain
+	;;
+"0xc000023a 0")
+	echo "# SKIP: this wfpredir answers ENOTCONN for unconnected UDP sockets (no pending UDP query)"
+	;;
+*)
+	echo "FAIL: sync query on an empty UDP socket: got '$got'"
+	ret=1
+	;;
+esac
+
+# a connection that was not redirected
+setup kp hold
+bg_run "$tmpd/direct.out" ip netns exec "$nsa" "$flowpeer" connect -T 5 127.0.0.1:15402
+wait_value "a direct connection is held" 2 10 field held
+expect "records of a connection not redirected: NOT_FOUND" "0xc0000225 0" call qrec
+expect "its context: NOT_FOUND" "0xc0000225 0" call qctx
+
+expect_rc "kproxy unloads" 0 rmmod wfpredir_kproxy
+kmsg_clean "the kernel log stays clean"
+exit $ret
