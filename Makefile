@@ -25,12 +25,12 @@ SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
-LIB_HDRS := $(wildcard lib/*.h lib/include/*.h kmod/uapi/linux/*.h)
+LIB_HDRS := $(wildcard lib/*.h lib/include/*.h lib/include/wfpredir/*.h kmod/uapi/linux/*.h)
 LIB_SOVER := 0
 
 # Each program under tools/ is one directory or one .c file; each helper
 # under tests/helpers/ is one .c file linked against the library.
-TOOL_NAMES := wfpredirctl wfpredir-proxy
+TOOL_NAMES := wfpredirctl wfpredir-proxy wfpsampler-proxy
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 

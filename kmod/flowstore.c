@@ -23,6 +23,7 @@
 #include "flowstore.h"
 #include "records.h"
 
+#include <linux/bitops.h>
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/overflow.h>
@@ -237,6 +238,34 @@ wfpredir_flowstore_lookup(struct wfpredir_flowstore *store,
 			  const struct nf_conn *ct)
 {
 	return rhashtable_lookup(&store->table, &ct, wfpredir_flow_params);
+}
+
+/**
+ * wfpredir_flow_claim - claim a flow's first datagram
+ * @flow: a flow from wfpredir_flowstore_lookup()
+ *
+ * The one bit of a stored flow that changes: whoever claims it first
+ * reports the flow's records with its first datagram (WSARecvMsg()).
+ *
+ * Context: RCU read side, as for the lookup.
+ * Return: true for the first call on @flow, false for every later one.
+ */
+bool wfpredir_flow_claim(const struct wfpredir_flow *flow)
+{
+	/* @claimed is the flow's one mutable field (see flowstore.h). */
+	return !test_and_set_bit(0, (unsigned long *)&flow->claimed);
+}
+
+/**
+ * wfpredir_flow_is_claimed - whether wfpredir_flow_claim() was called
+ * @flow: a flow from wfpredir_flowstore_lookup()
+ *
+ * Context: RCU read side; the answer may be stale.
+ * Return: true once the flow has been claimed.
+ */
+bool wfpredir_flow_is_claimed(const struct wfpredir_flow *flow)
+{
+	return test_bit(0, &flow->claimed);
 }
 
 /**

@@ -27,10 +27,11 @@ struct wfpredir_records;
  * @born: jiffies when the flow was stored
  * @service_id: the service it was redirected to; 0 if it was not
  * @rule_id: the rule that redirected it; 0 if it was not
+ * @claimed: bit 0 is set by the first wfpredir_flow_claim()
  * @context_len: length of @context; 0 if there is none
  * @context: the redirect context
  *
- * Immutable once stored.
+ * Immutable once stored, but for @claimed.
  */
 struct wfpredir_flow {
 	struct rhash_head node;
@@ -40,6 +41,7 @@ struct wfpredir_flow {
 	unsigned long born;
 	u32 service_id;
 	u32 rule_id;
+	unsigned long claimed;
 	u16 context_len;
 	u8 context[] __aligned(8);
 };
@@ -70,6 +72,9 @@ int wfpredir_flowstore_insert(struct wfpredir_flowstore *store,
 const struct wfpredir_flow *
 wfpredir_flowstore_lookup(struct wfpredir_flowstore *store,
 			  const struct nf_conn *ct);
+
+bool wfpredir_flow_claim(const struct wfpredir_flow *flow);
+bool wfpredir_flow_is_claimed(const struct wfpredir_flow *flow);
 
 void wfpredir_sk_tuple(const struct sock *sk, struct nf_conntrack_tuple *tuple);
 struct nf_conn *wfpredir_tuple_conntrack(struct net *net,

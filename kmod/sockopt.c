@@ -17,13 +17,20 @@
 
 #include <linux/capability.h>
 #include <linux/errno.h>
+#include <linux/if_ether.h>
 #include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/minmax.h>
 #include <linux/netfilter.h>
 #include <linux/slab.h>
+#include <linux/skbuff.h>
 #include <linux/sockptr.h>
 #include <linux/uaccess.h>
+#include <linux/udp.h>
+#include <net/inet_sock.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_tuple.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
@@ -116,21 +123,95 @@ err:
 }
 
 /*
- * Copy the records, or the context, of @sk's connection into @buf.
+ * The socket-side tuple (local -> peer, the reply direction of a redirected
+ * flow) of a queued UDP datagram, from its headers, which stay in place
+ * while it is queued: recvmsg() reads the source address from them too.
+ */
+static void wfpredir_skb_tuple(const struct sk_buff *skb,
+			       struct nf_conntrack_tuple *tuple)
+{
+	const struct udphdr *uh = udp_hdr(skb);
+
+	memset(tuple, 0, sizeof(*tuple));
+	tuple->dst.protonum = IPPROTO_UDP;
+	tuple->src.u.all = uh->dest;
+	tuple->dst.u.all = uh->source;
+	if (skb->protocol == htons(ETH_P_IP)) {
+		tuple->src.l3num = AF_INET;
+		tuple->src.u3.ip = ip_hdr(skb)->daddr;
+		tuple->dst.u3.ip = ip_hdr(skb)->saddr;
+	} else {
+		tuple->src.l3num = AF_INET6;
+		tuple->src.u3.in6 = ipv6_hdr(skb)->daddr;
+		tuple->dst.u3.in6 = ipv6_hdr(skb)->saddr;
+	}
+}
+
+/*
+ * The tuple of the datagram the next recvmsg() on a bound UDP socket
+ * returns: UDP reads its private reader_queue first, refilling it from
+ * sk_receive_queue when it runs dry.
+ * Return: 0; -ENOTCONN if @sk is not bound; -EAGAIN if nothing is queued.
+ */
+static int wfpredir_udp_head_tuple(struct sock *sk,
+				   struct nf_conntrack_tuple *tuple)
+{
+	struct sk_buff_head *queues[] = {
+		&udp_sk(sk)->reader_queue,
+		&sk->sk_receive_queue,
+	};
+	struct sk_buff *skb;
+	int i;
+
+	if (!READ_ONCE(inet_sk(sk)->inet_num))
+		return -ENOTCONN;
+	for (i = 0; i < ARRAY_SIZE(queues); i++) {
+		spin_lock_bh(&queues[i]->lock);
+		skb = skb_peek(queues[i]);
+		if (skb)
+			wfpredir_skb_tuple(skb, tuple);
+		spin_unlock_bh(&queues[i]->lock);
+		if (skb)
+			return 0;
+	}
+	return -EAGAIN;
+}
+
+/*
+ * The tuple of the flow a query on @sk answers for: its connection, or for a
+ * UDP socket without a peer the flow of the datagram at the head of its
+ * receive queue.
+ * Return: 0; -ENOTCONN or -EAGAIN.
+ */
+static int wfpredir_query_tuple(struct sock *sk,
+				struct nf_conntrack_tuple *tuple)
+{
+	if (wfpredir_sk_has_peer(sk)) {
+		wfpredir_sk_tuple(sk, tuple);
+		return 0;
+	}
+	if (sk->sk_protocol != IPPROTO_UDP)
+		return -ENOTCONN;
+	return wfpredir_udp_head_tuple(sk, tuple);
+}
+
+/*
+ * Copy the records, or the context, of the flow of @tuple into @buf.
  * Return: their length (which may exceed @size: then nothing is copied);
  * -ENOENT if the connection holds no records; -ENODATA if it holds records
  * but no context (it was not redirected: its socket passed records on).
  */
-static int wfpredir_flow_lookup(struct sock *sk, int optval, void *buf,
-				size_t size)
+static int wfpredir_flow_lookup(struct net *net,
+				const struct nf_conntrack_tuple *tuple,
+				int optval, void *buf, size_t size)
 {
-	struct wfpredir_net *wn = wfpredir_net(sock_net(sk));
+	struct wfpredir_net *wn = wfpredir_net(net);
 	const struct wfpredir_flow *flow;
 	const void *data;
 	struct nf_conn *ct;
 	int ret;
 
-	ct = wfpredir_sk_conntrack(sk);
+	ct = wfpredir_tuple_conntrack(net, tuple);
 	if (!ct)
 		return -ENOENT;
 
@@ -156,29 +237,121 @@ static int wfpredir_flow_lookup(struct sock *sk, int optval, void *buf,
 }
 
 /**
- * wfpredir_sock_query - the records or the context of a socket's connection
- * @sk: a TCP or UDP socket with a peer
+ * wfpredir_sock_query - the records or the context of a socket's flow
+ * @sk: a TCP or UDP socket with a peer, or a bound UDP socket
  * @optval: %WFPREDIR_SO_GET_RECORDS or %WFPREDIR_SO_GET_CONTEXT
  * @buf: receives them, if they fit
  * @size: the size of @buf
  *
+ * A UDP socket without a peer answers for the datagram at the head of its
+ * receive queue.
+ *
  * Context: process context, socket not locked; takes the socket lock.
  * Return: their length, which may exceed @size (then nothing is copied);
- * -EOPNOTSUPP, -ENOTCONN, -ENOENT or -ENODATA as uapi/linux/wfpredir.h
- * describes them for the socket options.
+ * -EOPNOTSUPP, -ENOTCONN, -EAGAIN, -ENOENT or -ENODATA as
+ * uapi/linux/wfpredir.h describes them for the socket options.
  */
 int wfpredir_sock_query(struct sock *sk, int optval, void *buf, size_t size)
 {
+	struct nf_conntrack_tuple tuple;
 	int ret;
 
 	if (!wfpredir_sk_is_tcp_udp(sk))
 		return -EOPNOTSUPP;
 	lock_sock(sk);
-	if (!wfpredir_sk_has_peer(sk))
-		ret = -ENOTCONN;
-	else
-		ret = wfpredir_flow_lookup(sk, optval, buf, size);
+	ret = wfpredir_query_tuple(sk, &tuple);
 	release_sock(sk);
+	if (ret)
+		return ret;
+	return wfpredir_flow_lookup(sock_net(sk), &tuple, optval, buf, size);
+}
+
+/*
+ * WFPREDIR_SO_GET_DGRAM_FLOW (@claim) and _PEEK_DGRAM_FLOW into @buf, which
+ * holds WFPREDIR_DGRAM_FLOW_MAX_LEN bytes; @size is what the caller can take.
+ * Return: the length of the answer (nothing is claimed if it exceeds @size);
+ * -EOPNOTSUPP, -ENOTCONN or -EAGAIN.
+ */
+static int wfpredir_dgram_flow(struct sock *sk, bool claim, void *buf,
+			       size_t size)
+{
+	struct wfpredir_net *wn = wfpredir_net(sock_net(sk));
+	struct wfpredir_dgram_flow *df = buf;
+	const struct wfpredir_flow *flow;
+	struct nf_conntrack_tuple tuple;
+	struct nf_conn *ct;
+	u8 *data = buf + sizeof(*df);
+	size_t len = sizeof(*df);
+	u32 rlen, clen;
+	bool first;
+	int ret;
+
+	if (sk->sk_type != SOCK_DGRAM || sk->sk_protocol != IPPROTO_UDP)
+		return -EOPNOTSUPP;
+	ret = wfpredir_udp_head_tuple(sk, &tuple);
+	if (ret)
+		return ret;
+
+	memset(df, 0, sizeof(*df));
+	df->family = tuple.src.l3num;
+	df->local_port = tuple.src.u.all;
+	df->peer_port = tuple.dst.u.all;
+	memcpy(df->local_addr, &tuple.src.u3, sizeof(df->local_addr));
+	memcpy(df->peer_addr, &tuple.dst.u3, sizeof(df->peer_addr));
+
+	ct = wfpredir_tuple_conntrack(sock_net(sk), &tuple);
+	if (!ct)
+		return len;
+	rcu_read_lock();
+	flow = wfpredir_flowstore_lookup(&wn->flows, ct);
+	if (flow) {
+		rlen = flow->records->len;
+		clen = flow->context_len;
+		len += rlen + clen;
+		if (len <= size) {
+			memcpy(data, flow->records->data, rlen);
+			memcpy(data + rlen, flow->context, clen);
+			df->records_len = rlen;
+			df->context_len = clen;
+			if (claim)
+				first = wfpredir_flow_claim(flow);
+			else
+				first = !wfpredir_flow_is_claimed(flow);
+			if (first)
+				df->flags |= WFPREDIR_DGRAM_F_FIRST;
+		}
+	}
+	rcu_read_unlock();
+	nf_ct_put(ct);
+	return len;
+}
+
+static int wfpredir_get_dgram_flow(struct sock *sk, int optval,
+				   void __user *user, int *len)
+{
+	void *buf;
+	int ret;
+
+	BUILD_BUG_ON(WFPREDIR_CONTEXT_DEFAULT_LEN >
+		     WFPREDIR_CONTEXT_MAX_CUSTOM_LEN);
+	if (*len < 0)
+		return -EINVAL;
+	buf = kmalloc(WFPREDIR_DGRAM_FLOW_MAX_LEN, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = wfpredir_dgram_flow(sk, optval == WFPREDIR_SO_GET_DGRAM_FLOW,
+				  buf, *len);
+	if (ret < 0)
+		goto out;
+	/* Too small: as for the records, success with the size required. */
+	if (ret <= *len && copy_to_user(user, buf, ret)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	*len = ret;
+	ret = 0;
+out:
+	kfree(buf);
 	return ret;
 }
 
@@ -249,12 +422,39 @@ int wfpredir_sock_set_records(struct sock *sk, sockptr_t arg, unsigned int len)
 	return ret;
 }
 
+/**
+ * wfpredir_sockopt_clear_records - WFPREDIR_SO_CLEAR_RECORDS
+ * @wn: the state of @sk's network namespace
+ * @sk: the socket
+ * @len: the option length, which must be 0
+ *
+ * Drops records the socket was given and no new connection took. Only the
+ * socket's own records go, so no privilege is needed.
+ *
+ * Context: process context, socket not locked.
+ * Return: 0, whether or not the socket held records; -EOPNOTSUPP for a
+ * socket other than TCP or UDP; -EINVAL if @len is not 0.
+ */
+int wfpredir_sockopt_clear_records(struct wfpredir_net *wn, struct sock *sk,
+				   unsigned int len)
+{
+	if (!wfpredir_sk_is_tcp_udp(sk))
+		return -EOPNOTSUPP;
+	if (len)
+		return -EINVAL;
+	wfpredir_records_free(wfpredir_sockstore_take(&wn->socks, sk));
+	return 0;
+}
+
 static int wfpredir_setsockopt(struct sock *sk, int optval, sockptr_t arg,
 			       unsigned int len)
 {
 	switch (optval) {
 	case WFPREDIR_SO_SET_RECORDS:
 		return wfpredir_sock_set_records(sk, arg, len);
+	case WFPREDIR_SO_CLEAR_RECORDS:
+		return wfpredir_sockopt_clear_records(wfpredir_net(sock_net(sk)),
+						      sk, len);
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -267,6 +467,9 @@ static int wfpredir_getsockopt(struct sock *sk, int optval, void __user *user,
 	case WFPREDIR_SO_GET_RECORDS:
 	case WFPREDIR_SO_GET_CONTEXT:
 		return wfpredir_get_flow_data(sk, optval, user, len);
+	case WFPREDIR_SO_GET_DGRAM_FLOW:
+	case WFPREDIR_SO_PEEK_DGRAM_FLOW:
+		return wfpredir_get_dgram_flow(sk, optval, user, len);
 	default:
 		return -ENOPROTOOPT;
 	}

@@ -12,6 +12,8 @@ struct wfpredir_net;
 
 int wfpredir_sockopt_set_records(struct wfpredir_net *wn, struct sock *sk,
 				 sockptr_t arg, unsigned int len);
+int wfpredir_sockopt_clear_records(struct wfpredir_net *wn, struct sock *sk,
+				   unsigned int len);
 int wfpredir_sock_set_records(struct sock *sk, sockptr_t arg, unsigned int len);
 int wfpredir_sock_query(struct sock *sk, int optval, void *buf, size_t size);
 int wfpredir_sockopt_init(void);

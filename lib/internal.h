@@ -109,7 +109,120 @@ int wfpredir__ctl_extack(const struct nlmsghdr *nlh, char *buf, size_t len);
 
 /* overlapped.c: the overlapped engine (section owned by the overlapped engine) */
 
+/* wsasocket.c: the registry of overlapped sockets, keyed by descriptor and
+ * checked against the socket's st_dev/st_ino, so a reused descriptor is not
+ * taken for the old socket. */
+bool wfpredir__socket_is_overlapped(int fd);
+int wfpredir__socket_mark_overlapped(int fd); /* 0 or -errno */
+void wfpredir__socket_forget(int fd);
+
+/* apc.c: per-thread APC queues. A thread record is refcounted; a
+ * WSATHREADID holds {ThreadHandle = the record, Reserved = its serial}. */
+struct wfpredir_thread;
+/* The calling thread's record (made on first use), or NULL without memory. */
+struct wfpredir_thread *wfpredir__thread_self(void);
+/* Likewise, with a new reference for the caller. */
+struct wfpredir_thread *wfpredir__thread_self_get(void);
+/* A new reference to the live thread @id names, or NULL. */
+struct wfpredir_thread *wfpredir__thread_get(const WSATHREADID *id);
+void wfpredir__thread_put(struct wfpredir_thread *t);
+/* Queue a completion routine; dropped when the thread has exited. 0 or
+ * -ENOMEM. */
+int wfpredir__apc_queue(struct wfpredir_thread *t, LPWSAOVERLAPPED_COMPLETION_ROUTINE fn, DWORD err,
+			DWORD bytes, LPWSAOVERLAPPED ov);
+/* The calling thread's APC eventfd (readable while its queue is not empty)
+ * or -1; and running the queue: true when at least one routine ran. */
+int wfpredir__apc_fd(void);
+bool wfpredir__apc_run(void);
+
+/* Timeouts: a CLOCK_MONOTONIC deadline @ms from now, and the milliseconds
+ * left before it for poll() (-1 when @ms is INFINITE). */
+struct timespec;
+void wfpredir__deadline(struct timespec *deadline, DWORD ms);
+int wfpredir__ms_left(const struct timespec *deadline, DWORD ms);
+
+/* event.c: set or reset an event for the engine, leaving the last error
+ * alone; false for a handle that is not an open event. */
+bool wfpredir__event_set(WSAEVENT ev);
+bool wfpredir__event_reset(WSAEVENT ev);
+
+/* overlapped.c: NTSTATUS <-> WSA error, a bijection on every error the
+ * library produces (table in Documentation/overlapped.rst). */
+DWORD wfpredir__ntstatus_from_wsa(int wsa);
+int wfpredir__wsa_from_ntstatus(DWORD status);
+
+/* try_op's "not yet": retry when the socket polls @poll_events. */
+#define WFPREDIR__OV_AGAIN (-11)
+
+/*
+ * Start an overlapped operation on overlapped socket @s. @try_op does the
+ * work without blocking: it returns 0, a WSA error, or WFPREDIR__OV_AGAIN,
+ * and sets *bytes (also on error: it becomes InternalHigh). It is called once
+ * now with @ctx, then, while it says WFPREDIR__OV_AGAIN, by the engine's
+ * worker thread (under the engine lock: it must not call the engine) with a
+ * copy of the @ctx_size bytes at @ctx each time @s polls @poll_events.
+ * @thread: where @fn is queued; NULL for the calling thread.
+ *
+ * Return: 0 (completed now: *@bytes set, the completion signalled or
+ * queued), WSA_IO_PENDING (Internal is STATUS_PENDING), or a WSA error: no
+ * completion will be indicated (WSAEFAULT for @ov not writable, WSAEINVAL
+ * for an unknown @thread, WSAENOBUFS without memory, or @try_op's error,
+ * *@bytes set).
+ */
+int wfpredir__overlapped_start(SOCKET s, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE fn,
+			       const WSATHREADID *thread, short poll_events,
+			       int (*try_op)(void *ctx, DWORD *bytes), void *ctx, size_t ctx_size,
+			       DWORD *bytes);
+
+/* wsaioctl.c: WSAIoctl() and WSPIoctl() in full, with the sockopt calls as
+ * a parameter. */
+int wfpredir__ioctl_ov(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD code, LPVOID in,
+		       DWORD in_len, LPVOID out, DWORD out_len, LPDWORD bytes_returned,
+		       LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE fn);
+int wfpredir__spi_ioctl_ov(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD code, LPVOID in,
+			   DWORD in_len, LPVOID out, DWORD out_len, LPDWORD bytes_returned,
+			   LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE fn,
+			   const WSATHREADID *thread, LPINT lpErrno);
+
+/* wsasocket.c: WSAAccept() and the like: make @fd overlapped when
+ * @listen_fd is (Windows' accepted sockets inherit the attribute). 0 or
+ * -errno. */
+int wfpredir__socket_inherit(int listen_fd, int fd);
+
+/* fork(): take (true) or release (false) the global lock of apc.c,
+ * event.c, wsasocket.c; overlapped.c calls them around fork(). */
+void wfpredir__apc_atfork(bool lock);
+void wfpredir__event_atfork(bool lock);
+void wfpredir__socket_atfork(bool lock);
+
+/* Complete every operation pending on @fd with WSA_OPERATION_ABORTED. */
+void wfpredir__overlapped_abort_fd(int fd);
+/* Likewise for those issued by thread @t (it is exiting). */
+void wfpredir__overlapped_abort_thread(const struct wfpredir_thread *t);
+
 /* msg.c: UDP control messages (section owned by msg.c) */
+
+/* WSARecvMsg(), WSASendMsg() and the native twins with the sockopt calls as
+ * a parameter (the unit tests pass a fake kernel). */
+int wfpredir__wsa_recvmsg(const struct wfpredir_sockopt_ops *ops, SOCKET s, LPWSAMSG msg,
+			  LPDWORD bytes, LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE fn);
+int wfpredir__wsa_sendmsg(const struct wfpredir_sockopt_ops *ops, SOCKET s, LPWSAMSG msg,
+			  DWORD flags, LPDWORD bytes, LPWSAOVERLAPPED ov,
+			  LPWSAOVERLAPPED_COMPLETION_ROUTINE fn);
+ssize_t wfpredir__recvmsg(const struct wfpredir_sockopt_ops *ops, int fd, struct msghdr *msg,
+			  int flags);
+ssize_t wfpredir__sendmsg(const struct wfpredir_sockopt_ops *ops, int fd, const struct msghdr *msg,
+			  int flags);
+
+/*
+ * Append the records and context control messages a claim (@df, followed by
+ * its records and context) calls for, at *used in @control (@cap bytes),
+ * at level @level. Appends nothing unless WFPREDIR_DGRAM_F_FIRST is set and
+ * the flow holds records. Returns 0, or MSG_CTRUNC when a control message
+ * did not fit (it and any after it are left out).
+ */
+int wfpredir__msg_append(void *control, size_t cap, size_t *used, int level,
+			 const struct wfpredir_dgram_flow *df);
 
 /*
  * SIO_GET_EXTENSION_FUNCTION_POINTER (WSAID_WSARECVMSG and friends), in msg.c;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Self-tests of WFPREDIR_SO_SET_RECORDS with records that verify, which user
- * space cannot make, run at load time in debug builds on kernel sockets of
- * init_net. The namespace state is the test's own: nothing is registered yet.
+ * Self-tests of WFPREDIR_SO_SET_RECORDS (and _CLEAR_RECORDS) with records
+ * that verify, which user space cannot make, run at load time in debug builds
+ * on kernel sockets of init_net. The namespace state is the test's own:
+ * nothing is registered yet.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -118,6 +119,16 @@ static bool __init run(struct wfpredir_net *wn, struct wfpredir_net *other,
 	    !EXPECT(set(wn, sock[2], mine[0], mine[0]->len) == -EISCONN))
 		goto out;
 
+	/* Clearing drops the records; clearing none is no error. */
+	if (!EXPECT(wfpredir_sockopt_clear_records(wn, sock[0]->sk, 1) ==
+		    -EINVAL) ||
+	    !EXPECT(holds(wn, sock[0], mine[1])) ||
+	    !EXPECT(!wfpredir_sockopt_clear_records(wn, sock[0]->sk, 0)) ||
+	    !EXPECT(!holds(wn, sock[0], mine[1])) ||
+	    !EXPECT(wfpredir_sockstore_count(&wn->socks) == 0) ||
+	    !EXPECT(!wfpredir_sockopt_clear_records(wn, sock[0]->sk, 0)))
+		goto out;
+
 	ok = true;
 out:
 	if (!IS_ERR(mine[0]))
@@ -130,7 +141,7 @@ out:
 }
 
 /**
- * wfpredir_sockopt_selftest - self-test WFPREDIR_SO_SET_RECORDS
+ * wfpredir_sockopt_selftest - self-test WFPREDIR_SO_SET_RECORDS and _CLEAR_RECORDS
  *
  * Context: module init, debug builds; the caller needs CAP_NET_ADMIN.
  * Return: true if every test passed.

@@ -23,10 +23,12 @@
  *    getsockopt()/setsockopt(): on SOL_IPV6, 60 is IPV6_RECVPATHMTU and 70 is
  *    IPV6_AUTOFLOWLABEL. The Linux options are WFPREDIR_SO_* from
  *    <linux/wfpredir.h>, which the native calls below use.
- *  - Every socket is non-overlapped in this version: WSAIoctl() completes
- *    every call before it returns and ignores lpOverlapped and
- *    lpCompletionRoutine, as Windows does for a socket created without the
- *    overlapped attribute.
+ *  - Only sockets made by WSASocket() with WSA_FLAG_OVERLAPPED are
+ *    overlapped (socket() and accept() sockets are not, unlike Windows'
+ *    socket()); for the others WSAIoctl() completes every call before it
+ *    returns and ignores lpOverlapped and lpCompletionRoutine, as Windows
+ *    does for a socket created without the overlapped attribute. Close
+ *    overlapped sockets with closesocket(). Documentation/overlapped.rst.
  *
  * Thread safety: every function may be called from any thread. The WSA last
  * error is per thread. A struct wfpredir_ctl must not be used by two threads
@@ -63,7 +65,9 @@ typedef INT *LPINT;
 typedef void *HANDLE;
 typedef HANDLE WSAEVENT;
 
-/* Windows OVERLAPPED layout; unused by this version (see WSAIoctl()). */
+/* Windows OVERLAPPED layout. Internal: STATUS_PENDING while the operation
+ * pends, then its NTSTATUS; InternalHigh: its byte count; hEvent: signalled
+ * on completion unless a completion routine is given (then the caller's). */
 typedef struct _WSAOVERLAPPED {
 	ULONG_PTR Internal;
 	ULONG_PTR InternalHigh;
@@ -75,7 +79,7 @@ typedef struct _WSAOVERLAPPED {
 typedef void (*LPWSAOVERLAPPED_COMPLETION_ROUTINE)(DWORD dwError, DWORD cbTransferred,
 						   LPWSAOVERLAPPED lpOverlapped, DWORD dwFlags);
 
-/* For WSPIoctl() ports; nothing here takes one yet. */
+/* A thread for WSPIoctl() completion routines, from WPUOpenCurrentThread(). */
 typedef struct _WSATHREADID {
 	HANDLE ThreadHandle;
 	ULONG_PTR Reserved;
@@ -181,8 +185,12 @@ WFPREDIR_STATIC_ASSERT(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS == 0x980000DE,
  * @cbOutBuffer: QUERY: size of @lpvOutBuffer (0 asks for the size only).
  *	SET: must be 0.
  * @lpcbBytesReturned: required; receives the byte count described below.
- * @lpOverlapped: ignored: every socket is non-overlapped in this version.
- * @lpCompletionRoutine: ignored, for the same reason; never called.
+ * @lpOverlapped: NULL, or on an overlapped socket (WSASocket() with
+ *	WSA_FLAG_OVERLAPPED) makes the call overlapped; ignored for other
+ *	sockets. See "Overlapped calls" below.
+ * @lpCompletionRoutine: with @lpOverlapped on an overlapped socket: queued
+ *	to the calling thread on completion, run in its next alertable wait
+ *	(SleepEx(), WSAWaitForMultipleEvents()); else ignored.
  *
  * Checks run in this order, and the first that fails decides the error:
  *
@@ -191,7 +199,8 @@ WFPREDIR_STATIC_ASSERT(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS == 0x980000DE,
  *     from here on it holds 0 unless a step below says otherwise.
  *  2. @s not an open socket (closed, negative, a pipe, a file): WSAENOTSOCK.
  *  3. @dwIoControlCode not one of the four codes: WSAEINVAL.
- *  4. SIO_FLUSH: succeeds with 0 bytes (no operation can be pending).
+ *  4. SIO_FLUSH: aborts every overlapped operation pending on @s (each
+ *     completes with WSA_OPERATION_ABORTED) and succeeds with 0 bytes.
  *  5. Parameters. SET: @cbOutBuffer != 0 or @cbInBuffer == 0: WSAEINVAL;
  *     @lpvInBuffer NULL or not readable for @cbInBuffer bytes: WSAEFAULT.
  *     QUERY: @lpvOutBuffer not writable for @cbOutBuffer bytes: WSAEFAULT.
@@ -202,6 +211,18 @@ WFPREDIR_STATIC_ASSERT(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS == 0x980000DE,
  *  7. The kernel's answer, through wfpredir_wsa_error_from_errno(). Without
  *     the wfpredir module that is ENOPROTOOPT, hence WSAEOPNOTSUPP; a socket
  *     whose connection was not redirected gives FWP_E_NOT_FOUND.
+ *
+ * A query of an unconnected UDP socket with no datagram to answer for would
+ * pend: a blocking socket waits for one (a signal: WSAEINTR), a
+ * non-blocking one fails with WSAEWOULDBLOCK.
+ *
+ * Overlapped calls: a call that completes at once returns 0 and sets
+ * *@lpcbBytesReturned, and still signals @lpOverlapped->hEvent (or queues
+ * the routine); a query that would pend returns SOCKET_ERROR with
+ * WSA_IO_PENDING, leaves *@lpcbBytesReturned alone, and completes when the
+ * socket turns readable (WSAGetOverlappedResult() then has the count); any
+ * other error indicates no completion. A non-NULL hEvent that is not an
+ * event gives WSA_INVALID_HANDLE; @lpOverlapped not writable, WSAEFAULT.
  *
  * Success returns 0 and leaves the last error alone. SET sets
  * *@lpcbBytesReturned to @cbInBuffer (bytes consumed: Windows never reports
@@ -228,10 +249,12 @@ int WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuff
  * @lpvOutBuffer: as for WSAIoctl().
  * @cbOutBuffer: as for WSAIoctl().
  * @lpcbBytesReturned: as for WSAIoctl().
- * @lpOverlapped: ignored, as for WSAIoctl().
- * @lpCompletionRoutine: ignored, as for WSAIoctl().
- * @lpThreadId: the thread an overlapped completion would be queued to;
- *	ignored, since every socket is non-overlapped in this version.
+ * @lpOverlapped: as for WSAIoctl().
+ * @lpCompletionRoutine: as for WSAIoctl(), but queued to @lpThreadId.
+ * @lpThreadId: the thread (from WPUOpenCurrentThread()) a completion
+ *	routine is queued to. Read only for an overlapped call with a routine,
+ *	and copied: it may be freed as soon as the call returns. NULL or not
+ *	readable then: WSAEFAULT; naming no open, live thread: WSAEINVAL.
  * @lpErrno: required; receives the WSA error of a failing call (0 first).
  *
  * Behaves exactly as WSAIoctl(), step for step, except where the error goes:
@@ -743,11 +766,397 @@ int wfpredir_ctl_list_flows(struct wfpredir_ctl *ctl, struct wfpredir_flow **out
 /* ------------------------------------------- overlapped I/O and events */
 /* (section: overlapped engine; lib/overlapped.c, lib/event.c, lib/wsasocket.c) */
 
+/*
+ * The overlapped model of Documentation/overlapped.rst. A socket is
+ * overlapped only when WSASocketA()/WSASocketW() made it with
+ * WSA_FLAG_OVERLAPPED; socket(), accept() and WSASocket() without the flag
+ * give non-overlapped sockets, for which lpOverlapped and
+ * lpCompletionRoutine are ignored.
+ */
+
+#ifndef TRUE
+#define TRUE 1
+#endif
+#ifndef FALSE
+#define FALSE 0
+#endif
+
+typedef unsigned int GROUP;
+/* Opaque here: WSASocketA()/WSASocketW() accept NULL only. */
+typedef struct _WSAPROTOCOL_INFOA WSAPROTOCOL_INFOA, *LPWSAPROTOCOL_INFOA;
+typedef struct _WSAPROTOCOL_INFOW WSAPROTOCOL_INFOW, *LPWSAPROTOCOL_INFOW;
+
+/* WSASocket() dwFlags, as winsock2.h defines them. Only
+ * WSA_FLAG_OVERLAPPED and WSA_FLAG_NO_HANDLE_INHERIT are supported. */
+#define WSA_FLAG_OVERLAPPED 0x01
+#define WSA_FLAG_MULTIPOINT_C_ROOT 0x02
+#define WSA_FLAG_MULTIPOINT_C_LEAF 0x04
+#define WSA_FLAG_MULTIPOINT_D_ROOT 0x08
+#define WSA_FLAG_MULTIPOINT_D_LEAF 0x10
+#define WSA_FLAG_ACCESS_SYSTEM_SECURITY 0x40
+#define WSA_FLAG_NO_HANDLE_INHERIT 0x80
+#define WSA_FLAG_REGISTERED_IO 0x100
+
+/* Internal while an operation is pending; then the NTSTATUS of its result
+ * (see Documentation/overlapped.rst for the table). */
+#ifndef STATUS_PENDING
+#define STATUS_PENDING 0x00000103
+#endif
+#define HasOverlappedIoCompleted(lpOverlapped) \
+	(__atomic_load_n(&(lpOverlapped)->Internal, __ATOMIC_ACQUIRE) != STATUS_PENDING)
+
+#define WSA_INVALID_EVENT ((WSAEVENT)0)
+#define WSA_MAXIMUM_WAIT_EVENTS 64
+#define WSA_INFINITE 0xFFFFFFFFu
+#define WSA_WAIT_EVENT_0 0x00000000u
+#define WSA_WAIT_IO_COMPLETION 0x000000C0u
+#define WSA_WAIT_TIMEOUT 0x00000102u
+#define WSA_WAIT_FAILED 0xFFFFFFFFu
+#define WAIT_IO_COMPLETION 0x000000C0u
+#ifndef INFINITE
+#define INFINITE 0xFFFFFFFFu
+#endif
+
+/**
+ * WSASocketA() - create a socket, overlapped with WSA_FLAG_OVERLAPPED.
+ * @af: address family, as for socket().
+ * @type: socket type, as for socket().
+ * @protocol: protocol, as for socket().
+ * @lpProtocolInfo: must be NULL (no provider catalogue here): else WSAEINVAL.
+ * @g: must be 0 (no socket groups): else WSAEINVAL.
+ * @dwFlags: WSA_FLAG_OVERLAPPED and WSA_FLAG_NO_HANDLE_INHERIT (close on
+ *	exec); any other flag gives WSAEINVAL.
+ *
+ * Return: the socket, or INVALID_SOCKET with the reason in WSAGetLastError()
+ * (socket()'s errno through wfpredir_wsa_error_from_errno(); WSAENOBUFS when
+ * the overlapped attribute cannot be recorded).
+ */
+SOCKET WSASocketA(int af, int type, int protocol, LPWSAPROTOCOL_INFOA lpProtocolInfo, GROUP g,
+		  DWORD dwFlags);
+
+/**
+ * WSASocketW() - WSASocketA() with the wide protocol-info type.
+ * @af: as for WSASocketA().
+ * @type: as for WSASocketA().
+ * @protocol: as for WSASocketA().
+ * @lpProtocolInfo: must be NULL.
+ * @g: must be 0.
+ * @dwFlags: as for WSASocketA().
+ *
+ * Return: as WSASocketA().
+ */
+SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpProtocolInfo, GROUP g,
+		  DWORD dwFlags);
+
+#define WSASocket WSASocketW
+
+/**
+ * closesocket() - close a socket, aborting its pending overlapped operations.
+ * @s: the socket.
+ *
+ * Every operation pending on @s completes with WSA_OPERATION_ABORTED (its
+ * event signalled or its routine queued) before the descriptor is closed.
+ *
+ * Return: 0, or SOCKET_ERROR with WSAENOTSOCK when @s is not an open socket
+ * (then nothing is closed).
+ */
+int closesocket(SOCKET s);
+
+/**
+ * WSACreateEvent() - a manual-reset event object, initially non-signalled.
+ *
+ * Return: the event, or WSA_INVALID_EVENT with WSA_NOT_ENOUGH_MEMORY (or
+ * WSAEMFILE when no descriptor is left) in WSAGetLastError().
+ */
+WSAEVENT WSACreateEvent(void);
+
+/**
+ * WSACloseEvent() - close an event from WSACreateEvent().
+ * @hEvent: the event.
+ *
+ * A wait already running on @hEvent keeps it until it returns.
+ *
+ * Return: TRUE, or FALSE with WSA_INVALID_HANDLE.
+ */
+BOOL WSACloseEvent(WSAEVENT hEvent);
+
+/**
+ * WSASetEvent() - signal an event.
+ * @hEvent: the event.
+ *
+ * Return: TRUE, or FALSE with WSA_INVALID_HANDLE.
+ */
+BOOL WSASetEvent(WSAEVENT hEvent);
+
+/**
+ * WSAResetEvent() - make an event non-signalled.
+ * @hEvent: the event.
+ *
+ * Return: TRUE, or FALSE with WSA_INVALID_HANDLE.
+ */
+BOOL WSAResetEvent(WSAEVENT hEvent);
+
+/**
+ * WSAWaitForMultipleEvents() - wait for one or all of some events.
+ * @cEvents: number of handles, 1..WSA_MAXIMUM_WAIT_EVENTS.
+ * @lphEvents: the handles.
+ * @fWaitAll: TRUE: until all are signalled; FALSE: until one is.
+ * @dwTimeout: milliseconds, 0 to poll, WSA_INFINITE to wait for ever.
+ * @fAlertable: TRUE: completion routines queued to this thread run inside
+ *	the wait, which then returns WSA_WAIT_IO_COMPLETION.
+ *
+ * Events are not reset by the wait (manual reset). Signals do not end the
+ * wait.
+ *
+ * Return: WSA_WAIT_EVENT_0 + the lowest index signalled (WSA_WAIT_EVENT_0
+ * for @fWaitAll), WSA_WAIT_IO_COMPLETION, WSA_WAIT_TIMEOUT, or
+ * WSA_WAIT_FAILED with WSA_INVALID_PARAMETER (@cEvents 0 or too big,
+ * @lphEvents NULL or unreadable), WSA_INVALID_HANDLE or
+ * WSA_NOT_ENOUGH_MEMORY in WSAGetLastError().
+ */
+DWORD WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT *lphEvents, BOOL fWaitAll,
+			       DWORD dwTimeout, BOOL fAlertable);
+
+/**
+ * SleepEx() - sleep, optionally alertable.
+ * @dwMilliseconds: how long; INFINITE for ever (useful only if alertable).
+ * @bAlertable: TRUE: return early, after running them, when completion
+ *	routines are queued to this thread.
+ *
+ * Return: 0 when the time elapsed, WAIT_IO_COMPLETION when routines ran.
+ */
+DWORD SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
+
+/**
+ * WSAGetOverlappedResult() - the result of an overlapped operation.
+ * @s: the socket the operation was started on.
+ * @lpOverlapped: the operation's WSAOVERLAPPED.
+ * @lpcbTransfer: receives the byte count.
+ * @fWait: TRUE: wait for a pending operation to complete (whatever its
+ *	notification: event or completion routine; the routine itself still
+ *	runs only in an alertable wait of its thread).
+ * @lpdwFlags: receives 0 (no flags for these operations).
+ *
+ * Return: TRUE when the operation succeeded. FALSE with WSAGetLastError():
+ * WSA_IO_INCOMPLETE (pending and @fWait FALSE), WSAEFAULT (a pointer NULL or
+ * not accessible), WSAENOTSOCK (@s not an open socket), or the operation's
+ * own error (WSA_OPERATION_ABORTED after SIO_FLUSH, closesocket() or the
+ * exit of the issuing thread); *@lpcbTransfer is set then too.
+ */
+BOOL WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped, LPDWORD lpcbTransfer,
+			    BOOL fWait, LPDWORD lpdwFlags);
+
+/**
+ * WPUOpenCurrentThread() - a WSATHREADID for the calling thread (ws2spi upcall).
+ * @lpThreadId: receives the id, for WSPIoctl() and WPUCloseThread().
+ * @lpErrno: receives the WSA error on failure.
+ *
+ * The id stays valid until WPUCloseThread(); a completion routine queued to
+ * a thread that has exited is dropped.
+ *
+ * Return: 0, or SOCKET_ERROR with WSAEFAULT (a pointer not writable) or
+ * WSA_NOT_ENOUGH_MEMORY in *@lpErrno.
+ */
+int WPUOpenCurrentThread(LPWSATHREADID lpThreadId, LPINT lpErrno);
+
+/**
+ * WPUCloseThread() - release a WSATHREADID from WPUOpenCurrentThread().
+ * @lpThreadId: the id.
+ * @lpErrno: receives the WSA error on failure.
+ *
+ * Return: 0, or SOCKET_ERROR with WSAEFAULT (a pointer not accessible) or
+ * WSAEINVAL (not an open thread id) in *@lpErrno.
+ */
+int WPUCloseThread(LPWSATHREADID lpThreadId, LPINT lpErrno);
+
 /* ------------------------------------ UDP: WSARecvMsg() and WSASendMsg() */
 /* (section: UDP control messages; lib/msg.c) */
 
+/*
+ * On Windows a UDP redirect service gets a flow's records and context as
+ * control messages on the flow's first datagram (WSARecvMsg()), and hands
+ * records on for its own outbound flow with WSASendMsg(). The types and
+ * macros have their Windows x64 layout, which on LP64 Linux is also the
+ * layout of struct cmsghdr and CMSG_*(), so the kernel's own control
+ * messages (IP_PKTINFO...) pass through unchanged, with their Linux
+ * numbers. Documentation/udp.rst tells the whole story.
+ */
+
+#ifndef GUID_DEFINED
+#define GUID_DEFINED
+typedef struct _GUID {
+	uint32_t Data1;
+	uint16_t Data2;
+	uint16_t Data3;
+	uint8_t Data4[8];
+} GUID;
+#endif
+
+typedef struct _WSABUF {
+	ULONG len;
+	char *buf;
+} WSABUF, *LPWSABUF;
+
+typedef struct _WSAMSG {
+	struct sockaddr *name; /* the peer: filled in (recv) or the destination (send) */
+	INT namelen;
+	LPWSABUF lpBuffers;
+	ULONG dwBufferCount;
+	WSABUF Control; /* control messages; len is updated on receive */
+	ULONG dwFlags;	/* receive: MSG_PEEK in; MSG_TRUNC, MSG_CTRUNC out (Linux values) */
+} WSAMSG, *PWSAMSG, *LPWSAMSG;
+
+typedef struct _WSACMSGHDR {
+	size_t cmsg_len;
+	INT cmsg_level;
+	INT cmsg_type;
+	/* followed by UCHAR cmsg_data[] */
+} WSACMSGHDR, *PWSACMSGHDR, *LPWSACMSGHDR;
+
+#define WSA_CMSGHDR_ALIGN(length) \
+	(((length) + __alignof__(WSACMSGHDR) - 1) & ~(__alignof__(WSACMSGHDR) - 1))
+#define WSA_CMSGDATA_ALIGN(length) (((length) + sizeof(uint64_t) - 1) & ~(sizeof(uint64_t) - 1))
+#define WSA_CMSG_FIRSTHDR(msg)                                                                 \
+	(((msg)->Control.len >= sizeof(WSACMSGHDR)) ? (LPWSACMSGHDR)(void *)(msg)->Control.buf \
+						    : (LPWSACMSGHDR)NULL)
+#define WSA_CMSG_NXTHDR(msg, cmsg)                                                                 \
+	(!(cmsg) ? WSA_CMSG_FIRSTHDR(msg)                                                          \
+	 : (((unsigned char *)(cmsg) + WSA_CMSGHDR_ALIGN((cmsg)->cmsg_len) + sizeof(WSACMSGHDR)) > \
+	    (unsigned char *)((msg)->Control.buf) + (msg)->Control.len)                            \
+		 ? (LPWSACMSGHDR)NULL                                                              \
+		 : (LPWSACMSGHDR)(void *)((unsigned char *)(cmsg) +                                \
+					  WSA_CMSGHDR_ALIGN((cmsg)->cmsg_len)))
+#define WSA_CMSG_DATA(cmsg) ((unsigned char *)(cmsg) + WSA_CMSGDATA_ALIGN(sizeof(WSACMSGHDR)))
+#define WSA_CMSG_SPACE(length) (WSA_CMSGDATA_ALIGN(sizeof(WSACMSGHDR) + WSA_CMSGHDR_ALIGN(length)))
+#define WSA_CMSG_LEN(length) (WSA_CMSGDATA_ALIGN(sizeof(WSACMSGHDR)) + (length))
+
+#if defined(__LP64__)
+WFPREDIR_STATIC_ASSERT(sizeof(WSABUF) == 16, "WSABUF: Windows x64 layout");
+WFPREDIR_STATIC_ASSERT(sizeof(WSAMSG) == 56, "WSAMSG: Windows x64 layout");
+WFPREDIR_STATIC_ASSERT(offsetof(WSAMSG, Control) == 32, "WSAMSG.Control");
+WFPREDIR_STATIC_ASSERT(offsetof(WSAMSG, dwFlags) == 48, "WSAMSG.dwFlags");
+WFPREDIR_STATIC_ASSERT(sizeof(WSACMSGHDR) == sizeof(struct cmsghdr), "WSACMSGHDR is a cmsghdr");
+WFPREDIR_STATIC_ASSERT(offsetof(WSACMSGHDR, cmsg_level) == offsetof(struct cmsghdr, cmsg_level),
+		       "WSACMSGHDR.cmsg_level");
+WFPREDIR_STATIC_ASSERT(offsetof(WSACMSGHDR, cmsg_type) == offsetof(struct cmsghdr, cmsg_type),
+		       "WSACMSGHDR.cmsg_type");
+WFPREDIR_STATIC_ASSERT(WSA_CMSG_LEN(5) == CMSG_LEN(5), "WSA_CMSG_LEN is CMSG_LEN");
+WFPREDIR_STATIC_ASSERT(WSA_CMSG_SPACE(5) == CMSG_SPACE(5), "WSA_CMSG_SPACE is CMSG_SPACE");
+#endif
+
+typedef INT (*LPFN_WSARECVMSG)(SOCKET s, LPWSAMSG lpMsg, LPDWORD lpdwNumberOfBytesRecvd,
+			       LPWSAOVERLAPPED lpOverlapped,
+			       LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+typedef INT (*LPFN_WSASENDMSG)(SOCKET s, LPWSAMSG lpMsg, DWORD dwFlags, LPDWORD lpNumberOfBytesSent,
+			       LPWSAOVERLAPPED lpOverlapped,
+			       LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+
+#define WSAID_WSARECVMSG                                               \
+	{                                                              \
+		0xf689d7c8, 0x6f1f, 0x436b,                            \
+		{                                                      \
+			0x8a, 0x53, 0xe5, 0x4f, 0xe3, 0x51, 0xc3, 0x22 \
+		}                                                      \
+	}
+#define WSAID_WSASENDMSG                                               \
+	{                                                              \
+		0xa441e712, 0x754f, 0x43ca,                            \
+		{                                                      \
+			0x84, 0xa7, 0x0d, 0xee, 0x44, 0xcf, 0x60, 0x6d \
+		}                                                      \
+	}
+
+/* WSAIoctl(): in a GUID, out the function pointer (sizeof(void *)). */
+#define SIO_GET_EXTENSION_FUNCTION_POINTER _WSAIORW(IOC_WS2, 6)
+WFPREDIR_STATIC_ASSERT(SIO_GET_EXTENSION_FUNCTION_POINTER == 0xC8000006,
+		       "SIO_GET_EXTENSION_FUNCTION_POINTER");
+
+/**
+ * WSARecvMsg() - receive a datagram with its control messages, as Windows.
+ * @s: a bound UDP socket (AF_INET or AF_INET6).
+ * @lpMsg: the message; dwFlags in: 0 or MSG_PEEK; out: MSG_TRUNC,
+ *	MSG_CTRUNC (Linux values). Control.len is set to the bytes used.
+ * @lpdwNumberOfBytesRecvd: the bytes received; may be NULL only with
+ *	lpOverlapped.
+ * @lpOverlapped: on a socket made overlapped (WSASocket()), the operation
+ *	completes through it; ignored on other sockets, as on Windows.
+ * @lpCompletionRoutine: with lpOverlapped on an overlapped socket.
+ *
+ * On the first datagram of a flow that holds records, appends a control
+ * message IP_WFP_REDIRECT_RECORDS (level IPPROTO_IP; IPV6_WFP_REDIRECT_RECORDS
+ * at IPPROTO_IPV6 on an AF_INET6 socket) and, when the flow has a context,
+ * IP(V6)_WFP_REDIRECT_CONTEXT, after any the kernel returned. Control
+ * messages that do not fit are left out and MSG_CTRUNC is set.
+ *
+ * Return: 0, or SOCKET_ERROR with the last error: WSAENOTSOCK, WSAEFAULT
+ * (lpMsg, a buffer, the name or the count not writable; namelen too
+ * small), WSAEOPNOTSUPP (not a datagram socket; flags other than MSG_PEEK),
+ * WSAEINVAL (not bound), WSAEWOULDBLOCK (non-blocking, nothing queued),
+ * WSAEMSGSIZE (datagram truncated: MSG_TRUNC set, *lpdwNumberOfBytesRecvd
+ * the bytes kept), WSA_IO_PENDING (overlapped), or the socket's error.
+ */
+int WSARecvMsg(SOCKET s, LPWSAMSG lpMsg, LPDWORD lpdwNumberOfBytesRecvd,
+	       LPWSAOVERLAPPED lpOverlapped,
+	       LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+
+/**
+ * WSASendMsg() - send a datagram; a records control message carries the
+ *	records on to the flow this send creates.
+ * @Handle: a UDP socket.
+ * @lpMsg: the message; name/namelen the destination (NULL when connected).
+ *	An IP_WFP_REDIRECT_RECORDS control message (IPPROTO_IP, or
+ *	IPV6_WFP_REDIRECT_RECORDS at IPPROTO_IPV6) gives records (as read with
+ *	WSARecvMsg()) to the flow the send creates, and to no later one; it and
+ *	any IP(V6)_WFP_REDIRECT_CONTEXT are not passed to the kernel.
+ * @dwFlags: 0 or MSG_DONTROUTE.
+ * @lpNumberOfBytesSent: the bytes sent; may be NULL only with lpOverlapped.
+ * @lpOverlapped: ignored: sends complete at once (a datagram is queued whole
+ *	or not at all).
+ * @lpCompletionRoutine: ignored with lpOverlapped.
+ *
+ * Return: 0, or SOCKET_ERROR with the last error: WSAENOTSOCK, WSAEFAULT,
+ * WSAEOPNOTSUPP, WSAEINVAL (malformed control messages or records;
+ * records on a connected socket, as for WSAIoctl()), WSAEACCES (records
+ * without CAP_NET_ADMIN), or the error of the send; nothing is sent when
+ * the records are refused.
+ */
+int WSASendMsg(SOCKET Handle, LPWSAMSG lpMsg, DWORD dwFlags, LPDWORD lpNumberOfBytesSent,
+	       LPWSAOVERLAPPED lpOverlapped,
+	       LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+
+/**
+ * wfpredir_recvmsg() - recvmsg() on a UDP socket, with the records and context
+ *	control messages of WSARecvMsg() (same levels and types).
+ * @fd: a bound UDP socket.
+ * @msg: as for recvmsg(); msg_flags gets MSG_CTRUNC if ours did not fit.
+ * @flags: 0, MSG_PEEK, MSG_DONTWAIT.
+ *
+ * Return: the bytes received, or -errno: -EAGAIN (non-blocking or
+ * MSG_DONTWAIT, nothing queued), -EINVAL (not bound), -EOPNOTSUPP (not
+ * UDP), or recvmsg()'s.
+ */
+ssize_t wfpredir_recvmsg(int fd, struct msghdr *msg, int flags);
+
+/**
+ * wfpredir_sendmsg() - sendmsg() with WSASendMsg()'s records control message.
+ * @fd: a UDP socket.
+ * @msg: as for sendmsg().
+ * @flags: as for sendmsg(); MSG_NOSIGNAL is added.
+ *
+ * Return: the bytes sent, or -errno (the errors of wfpredir_set_records()
+ * and of sendmsg()).
+ */
+ssize_t wfpredir_sendmsg(int fd, const struct msghdr *msg, int flags);
+
 /* ------------------------------------------ Winsock basics for ports */
 /* (section: porting aid; lib/winsock.c) */
+/*
+ * Not included from here: a port includes <wfpredir/winsock.h> as well, for
+ * SOCKADDR_STORAGE and the other Windows names of the socket structures,
+ * BYTE/WORD and the integer types, WSAStartup()/WSACleanup() with WSADATA,
+ * WSAConnect(), WSAAccept() and the Winsock codes of the socket calls.
+ * Linux programs do not get those names unless they ask.
+ */
 
 #ifdef __cplusplus
 }

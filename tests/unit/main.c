@@ -7,6 +7,13 @@
 
 #include <stdlib.h>
 
+Suite *msg_suite(void); /* test_msg.c */
+
+Suite *conformance_suite(void); /* test_conformance.c */
+
+Suite *overlapped_suite(void); /* test_overlapped.c */
+Suite *event_suite(void);      /* test_event.c */
+
 int main(void)
 {
 	SRunner *sr = srunner_create(header_suite());
@@ -21,6 +28,10 @@ int main(void)
 	srunner_add_suite(sr, ctl_suite());
 	srunner_add_suite(sr, records_suite());
 	srunner_add_suite(sr, parse_suite());
+	srunner_add_suite(sr, msg_suite());
+	srunner_add_suite(sr, conformance_suite());
+	srunner_add_suite(sr, overlapped_suite());
+	srunner_add_suite(sr, event_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -87,6 +87,77 @@
 #define WFPREDIR_SO_GET_CONTEXT		(WFPREDIR_SO_BASE + 1)
 
 /*
+ * Unconnected UDP sockets. WFPREDIR_SO_GET_RECORDS and _GET_CONTEXT on a UDP
+ * socket that is bound but not connected answer for the flow of the datagram
+ * at the head of its receive queue (the one the next recvmsg() returns),
+ * wildcard-bound or not, without IP_PKTINFO. Instead of -ENOTCONN:
+ *
+ *   -ENOTCONN		the socket is not bound (it cannot have received)
+ *   -EAGAIN		its receive queue is empty
+ */
+
+/*
+ * getsockopt(fd, level, WFPREDIR_SO_GET_DGRAM_FLOW, buf, &len)
+ * getsockopt(fd, level, WFPREDIR_SO_PEEK_DGRAM_FLOW, buf, &len)
+ *
+ * For WSARecvMsg(): the flow of the datagram at the head of a UDP socket's
+ * receive queue, as one struct wfpredir_dgram_flow followed by the flow's
+ * records (records_len bytes) and context (context_len bytes). Both are 0
+ * when the flow holds no records; context_len is 0 when it has no context.
+ *
+ * GET claims the flow: WFPREDIR_DGRAM_F_FIRST is set in the answer of
+ * exactly one GET per flow, the first, whatever socket or thread asks, so
+ * that one receive reports the records, as Windows delivers them with the
+ * flow's first datagram only. PEEK reports whether the flow is still
+ * unclaimed (WFPREDIR_DGRAM_F_FIRST) without claiming it. A flow without
+ * records is never FIRST.
+ *
+ * The peer and local addresses and ports are the datagram's, so a caller
+ * can check that the datagram it then receives is the one described.
+ *
+ * Buffer too small: as for WFPREDIR_SO_GET_RECORDS (success, nothing
+ * copied, len set to the size required), and nothing is claimed.
+ * WFPREDIR_DGRAM_FLOW_MAX_LEN is always enough. No privilege is needed.
+ *
+ *   -EOPNOTSUPP	not a UDP socket
+ *   -EINVAL		len is negative
+ *   -ENOTCONN		the socket is not bound
+ *   -EAGAIN		its receive queue is empty
+ *   -ENOMEM		out of memory
+ *   -EFAULT		buf not writable
+ */
+#define WFPREDIR_SO_GET_DGRAM_FLOW	(WFPREDIR_SO_BASE + 2)
+#define WFPREDIR_SO_PEEK_DGRAM_FLOW	(WFPREDIR_SO_BASE + 3)
+
+/* The first claim of the flow (GET), or the flow is unclaimed (PEEK). */
+#define WFPREDIR_DGRAM_F_FIRST		0x01
+
+struct wfpredir_dgram_flow {
+	__u32	flags;		/* WFPREDIR_DGRAM_F_* */
+	__u16	records_len;	/* bytes of records after the struct */
+	__u16	context_len;	/* bytes of context after the records */
+	__u8	family;		/* of the datagram: AF_INET or AF_INET6 */
+	__u8	reserved[3];	/* zero */
+	__be16	peer_port;	/* the datagram's source */
+	__be16	local_port;	/* the datagram's destination */
+	__u8	peer_addr[16];	/* IPv4 in the first four bytes */
+	__u8	local_addr[16];
+};
+
+/*
+ * setsockopt(fd, level, WFPREDIR_SO_CLEAR_RECORDS, NULL, 0)
+ *
+ * Drop the records set on a socket and not yet taken by a new connection:
+ * WSASendMsg() sets records, sends, and clears them, so that records given
+ * for one datagram's flow never reach a later flow of the same socket.
+ * Returns 0 whether or not the socket held records. No privilege is needed.
+ *
+ *   -EOPNOTSUPP	not a TCP or UDP socket
+ *   -EINVAL		len is not 0
+ */
+#define WFPREDIR_SO_CLEAR_RECORDS	(WFPREDIR_SO_BASE + 1)
+
+/*
  * Records
  * -------
  *
@@ -170,6 +241,14 @@ struct wfpredir_context_process {
 #define WFPREDIR_CONTEXT_DEFAULT_LEN					\
 	(2 * WFPREDIR_CONTEXT_SOCKADDR_LEN +				\
 	 sizeof(struct wfpredir_context_process))
+
+/*
+ * Enough for any answer of WFPREDIR_SO_GET_DGRAM_FLOW (the default context
+ * is shorter than the longest custom one).
+ */
+#define WFPREDIR_DGRAM_FLOW_MAX_LEN					\
+	(sizeof(struct wfpredir_dgram_flow) + WFPREDIR_RECORDS_MAX_LEN +	\
+	 WFPREDIR_CONTEXT_MAX_CUSTOM_LEN)
 
 /*
  * Generic netlink

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Per-thread APC queues: where completion routines wait until their thread
+ * enters an alertable wait (SleepEx(), WSAWaitForMultipleEvents()), and the
+ * WSATHREADID upcalls a provider uses to name that thread.
+ *
+ * Each thread that needs one gets a record, made on first use and kept in
+ * a pthread key whose destructor runs when the thread exits: it aborts the
+ * overlapped operations the thread issued (Windows cancels a thread's I/O
+ * when it exits), marks the record dead (routines queued to it from then on
+ * are dropped) and drops the thread's reference. Records are refcounted
+ * (the thread, each WPUOpenCurrentThread(), each pending operation) and sit
+ * in one list, so that a WSATHREADID can be checked before use.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+struct apc {
+	struct apc *next;
+	LPWSAOVERLAPPED_COMPLETION_ROUTINE fn;
+	DWORD err;
+	DWORD bytes;
+	LPWSAOVERLAPPED ov;
+};
+
+struct wfpredir_thread {
+	struct wfpredir_thread *next; /* threads list */
+	uint64_t serial;
+	int refs;   /* under threads_lock */
+	int opened; /* WPUOpenCurrentThread() ids, under threads_lock */
+	bool dead;  /* under lock */
+	pthread_mutex_t lock;
+	struct apc *head, *tail;
+	int efd; /* readable while the queue is not empty */
+};
+
+static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct wfpredir_thread *threads;
+static uint64_t thread_serial;
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+static bool thread_key_ok;
+
+void wfpredir__apc_atfork(bool lock)
+{
+	if (lock)
+		pthread_mutex_lock(&threads_lock);
+	else
+		pthread_mutex_unlock(&threads_lock);
+}
+
+static void thread_free(struct wfpredir_thread *t)
+{
+	struct apc *a, *n;
+
+	for (a = t->head; a; a = n) {
+		n = a->next;
+		free(a);
+	}
+	close(t->efd);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+void wfpredir__thread_put(struct wfpredir_thread *t)
+{
+	bool last;
+
+	if (!t)
+		return;
+	pthread_mutex_lock(&threads_lock);
+	last = --t->refs == 0;
+	if (last) {
+		for (struct wfpredir_thread **pp = &threads; *pp; pp = &(*pp)->next) {
+			if (*pp == t) {
+				*pp = t->next;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&threads_lock);
+	if (last)
+		thread_free(t);
+}
+
+static void thread_exit(void *arg)
+{
+	struct wfpredir_thread *t = arg;
+	struct apc *a, *n;
+
+	wfpredir__overlapped_abort_thread(t);
+	pthread_mutex_lock(&t->lock);
+	t->dead = true;
+	a = t->head;
+	t->head = NULL;
+	t->tail = NULL;
+	pthread_mutex_unlock(&t->lock);
+	for (; a; a = n) {
+		n = a->next;
+		free(a);
+	}
+	wfpredir__thread_put(t);
+}
+
+static void thread_key_init(void)
+{
+	thread_key_ok = pthread_key_create(&thread_key, thread_exit) == 0;
+}
+
+struct wfpredir_thread *wfpredir__thread_self(void)
+{
+	struct wfpredir_thread *t;
+
+	pthread_once(&thread_once, thread_key_init);
+	if (!thread_key_ok)
+		return NULL;
+	t = pthread_getspecific(thread_key);
+	if (t)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (t->efd < 0) {
+		free(t);
+		return NULL;
+	}
+	pthread_mutex_init(&t->lock, NULL);
+	t->refs = 1;
+	if (pthread_setspecific(thread_key, t)) {
+		close(t->efd);
+		pthread_mutex_destroy(&t->lock);
+		free(t);
+		return NULL;
+	}
+	pthread_mutex_lock(&threads_lock);
+	t->serial = ++thread_serial;
+	t->next = threads;
+	threads = t;
+	pthread_mutex_unlock(&threads_lock);
+	return t;
+}
+
+/* Under threads_lock: the record @id names, dead or alive, or NULL. */
+static struct wfpredir_thread *thread_find(const WSATHREADID *id)
+{
+	struct wfpredir_thread *t;
+
+	for (t = threads; t; t = t->next)
+		if ((HANDLE)t == id->ThreadHandle && t->serial == id->Reserved)
+			return t;
+	return NULL;
+}
+
+struct wfpredir_thread *wfpredir__thread_get(const WSATHREADID *id)
+{
+	struct wfpredir_thread *t;
+	bool dead;
+
+	pthread_mutex_lock(&threads_lock);
+	t = thread_find(id);
+	if (t)
+		t->refs++;
+	pthread_mutex_unlock(&threads_lock);
+	if (!t)
+		return NULL;
+	pthread_mutex_lock(&t->lock);
+	dead = t->dead;
+	pthread_mutex_unlock(&t->lock);
+	if (dead) {
+		wfpredir__thread_put(t);
+		return NULL;
+	}
+	return t;
+}
+
+struct wfpredir_thread *wfpredir__thread_self_get(void)
+{
+	struct wfpredir_thread *t = wfpredir__thread_self();
+
+	if (t) {
+		pthread_mutex_lock(&threads_lock);
+		t->refs++;
+		pthread_mutex_unlock(&threads_lock);
+	}
+	return t;
+}
+
+int wfpredir__apc_queue(struct wfpredir_thread *t, LPWSAOVERLAPPED_COMPLETION_ROUTINE fn, DWORD err,
+			DWORD bytes, LPWSAOVERLAPPED ov)
+{
+	struct apc *a = malloc(sizeof(*a));
+	uint64_t one = 1;
+
+	if (!a)
+		return -ENOMEM;
+	a->next = NULL;
+	a->fn = fn;
+	a->err = err;
+	a->bytes = bytes;
+	a->ov = ov;
+	pthread_mutex_lock(&t->lock);
+	if (t->dead) {
+		pthread_mutex_unlock(&t->lock);
+		free(a);
+		return 0;
+	}
+	if (t->tail)
+		t->tail->next = a;
+	else
+		t->head = a;
+	t->tail = a;
+	if (write(t->efd, &one, sizeof(one)) < 0) {
+		/* Cannot happen below 2^64 - 1 writes; the queue holds it anyway. */
+	}
+	pthread_mutex_unlock(&t->lock);
+	return 0;
+}
+
+int wfpredir__apc_fd(void)
+{
+	struct wfpredir_thread *t = wfpredir__thread_self();
+
+	return t ? t->efd : -1;
+}
+
+bool wfpredir__apc_run(void)
+{
+	struct wfpredir_thread *t;
+	bool ran = false;
+	uint64_t v;
+
+	pthread_once(&thread_once, thread_key_init);
+	if (!thread_key_ok)
+		return false;
+	t = pthread_getspecific(thread_key);
+	if (!t)
+		return false;
+	for (;;) {
+		struct apc *a;
+
+		pthread_mutex_lock(&t->lock);
+		a = t->head;
+		if (!a) {
+			if (read(t->efd, &v, sizeof(v)) < 0) {
+				/* EAGAIN: already drained */
+			}
+			pthread_mutex_unlock(&t->lock);
+			break;
+		}
+		t->head = a->next;
+		if (!t->head)
+			t->tail = NULL;
+		pthread_mutex_unlock(&t->lock);
+		a->fn(a->err, a->bytes, a->ov, 0);
+		free(a);
+		ran = true;
+	}
+	return ran;
+}
+
+int WPUOpenCurrentThread(LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+	struct wfpredir_thread *t;
+	int wsa;
+
+	if (wfpredir__store_dword((DWORD *)lpErrno, 0))
+		return SOCKET_ERROR;
+	if (wfpredir__probe_write(lpThreadId, lpThreadId ? sizeof(*lpThreadId) : 1)) {
+		wsa = WSAEFAULT;
+		goto fail;
+	}
+	t = wfpredir__thread_self_get();
+	if (!t) {
+		wsa = WSA_NOT_ENOUGH_MEMORY;
+		goto fail;
+	}
+	pthread_mutex_lock(&threads_lock);
+	t->opened++;
+	lpThreadId->ThreadHandle = t;
+	lpThreadId->Reserved = (ULONG_PTR)t->serial;
+	pthread_mutex_unlock(&threads_lock);
+	return 0;
+fail:
+	wfpredir__store_dword((DWORD *)lpErrno, (DWORD)wsa);
+	return SOCKET_ERROR;
+}
+
+int WPUCloseThread(LPWSATHREADID lpThreadId, LPINT lpErrno)
+{
+	struct wfpredir_thread *t;
+	int wsa;
+
+	if (wfpredir__store_dword((DWORD *)lpErrno, 0))
+		return SOCKET_ERROR;
+	if (wfpredir__probe_read(lpThreadId, lpThreadId ? sizeof(*lpThreadId) : 1)) {
+		wsa = WSAEFAULT;
+		goto fail;
+	}
+	pthread_mutex_lock(&threads_lock);
+	t = thread_find(lpThreadId);
+	if (!t || !t->opened) {
+		pthread_mutex_unlock(&threads_lock);
+		wsa = WSAEINVAL;
+		goto fail;
+	}
+	t->opened--;
+	pthread_mutex_unlock(&threads_lock);
+	wfpredir__thread_put(t);
+	return 0;
+fail:
+	wfpredir__store_dword((DWORD *)lpErrno, (DWORD)wsa);
+	return SOCKET_ERROR;
+}
+
+void wfpredir__deadline(struct timespec *deadline, DWORD ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += ms / 1000;
+	deadline->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (deadline->tv_nsec >= 1000000000) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000;
+	}
+}
+
+int wfpredir__ms_left(const struct timespec *deadline, DWORD ms)
+{
+	struct timespec now;
+	int64_t left;
+
+	if (ms == INFINITE)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = (int64_t)(deadline->tv_sec - now.tv_sec) * 1000 +
+	       (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
+	if (left < 0)
+		return 0;
+	return left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+DWORD SleepEx(DWORD dwMilliseconds, BOOL bAlertable)
+{
+	struct timespec deadline;
+	struct pollfd pfd = { .fd = -1, .events = POLLIN };
+
+	if (bAlertable) {
+		if (wfpredir__apc_run())
+			return WAIT_IO_COMPLETION;
+		pfd.fd = wfpredir__apc_fd();
+	}
+	wfpredir__deadline(&deadline, dwMilliseconds);
+	for (;;) {
+		int ms = wfpredir__ms_left(&deadline, dwMilliseconds);
+		int n = poll(&pfd, 1, ms);
+
+		if (n > 0 && bAlertable && wfpredir__apc_run())
+			return WAIT_IO_COMPLETION;
+		if (n == 0 && wfpredir__ms_left(&deadline, dwMilliseconds) == 0)
+			return 0;
+		/* EINTR, a spurious wakeup or a short poll: wait on. */
+	}
+}
