@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Winsock basics for ports (<wfpredir/winsock.h>): WSAStartup() and
+ * WSACleanup(), WSAConnect() and WSAAccept(), and the errno -> Winsock table
+ * of the socket calls.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#pragma GCC visibility push(default)
+#include <wfpredir/winsock.h>
+#pragma GCC visibility pop
+
+/*
+ * Outstanding WSAStartup() calls. Windows counts them per process, and
+ * WSACleanup() without one fails; that is the reason for this global.
+ */
+static atomic_int wsa_startups;
+
+static const struct {
+	int err;
+	int wsa;
+} winsock_errno_map[] = {
+	{ EINTR, WSAEINTR },
+	{ EBADF, WSAENOTSOCK },
+	{ EACCES, WSAEACCES },
+	{ EPERM, WSAEACCES },
+	{ EFAULT, WSAEFAULT },
+	{ EINVAL, WSAEINVAL },
+	{ EMFILE, WSAEMFILE },
+	{ ENFILE, WSAEMFILE },
+	{ EAGAIN, WSAEWOULDBLOCK },
+	{ EINPROGRESS, WSAEWOULDBLOCK }, /* a non-blocking connect() on Windows */
+	{ EALREADY, WSAEALREADY },
+	{ ENOTSOCK, WSAENOTSOCK },
+	{ EDESTADDRREQ, WSAEDESTADDRREQ },
+	{ EMSGSIZE, WSAEMSGSIZE },
+	{ EPROTOTYPE, WSAEPROTOTYPE },
+	{ ENOPROTOOPT, WSAENOPROTOOPT },
+	{ EPROTONOSUPPORT, WSAEPROTONOSUPPORT },
+	{ ESOCKTNOSUPPORT, WSAESOCKTNOSUPPORT },
+	{ EOPNOTSUPP, WSAEOPNOTSUPP },
+	{ EPFNOSUPPORT, WSAEPFNOSUPPORT },
+	{ EAFNOSUPPORT, WSAEAFNOSUPPORT },
+	{ EADDRINUSE, WSAEADDRINUSE },
+	{ EADDRNOTAVAIL, WSAEADDRNOTAVAIL },
+	{ ENETDOWN, WSAENETDOWN },
+	{ ENETUNREACH, WSAENETUNREACH },
+	{ ENETRESET, WSAENETRESET },
+	{ ECONNABORTED, WSAECONNABORTED },
+	{ ECONNRESET, WSAECONNRESET },
+	{ EPIPE, WSAESHUTDOWN },
+	{ ENOBUFS, WSAENOBUFS },
+	{ ENOMEM, WSAENOBUFS },
+	{ EISCONN, WSAEISCONN },
+	{ ENOTCONN, WSAENOTCONN },
+	{ ESHUTDOWN, WSAESHUTDOWN },
+	{ ETIMEDOUT, WSAETIMEDOUT },
+	{ ECONNREFUSED, WSAECONNREFUSED },
+	{ EHOSTDOWN, WSAEHOSTDOWN },
+	{ EHOSTUNREACH, WSAEHOSTUNREACH },
+};
+
+int wfpredir_winsock_error_from_errno(int err)
+{
+	size_t i;
+
+	if (err == 0)
+		return 0;
+	if (err < 0 && err != INT_MIN)
+		err = -err;
+	for (i = 0; i < sizeof(winsock_errno_map) / sizeof(winsock_errno_map[0]); i++)
+		if (winsock_errno_map[i].err == err)
+			return winsock_errno_map[i].wsa;
+	return WSAEINVAL;
+}
+
+static void ignore_default_sigpipe(void)
+{
+	struct sigaction old, ign;
+
+	if (sigaction(SIGPIPE, NULL, &old) != 0 || old.sa_handler != SIG_DFL ||
+	    (old.sa_flags & SA_SIGINFO))
+		return;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, NULL);
+}
+
+int WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)
+{
+	BYTE major = LOBYTE(wVersionRequested), minor = HIBYTE(wVersionRequested);
+
+	if (!lpWSAData)
+		return WSAEFAULT;
+	memset(lpWSAData, 0, sizeof(*lpWSAData));
+	lpWSAData->wHighVersion = MAKEWORD(2, 2);
+	if (major > 2 || (major == 2 && minor > 2))
+		lpWSAData->wVersion = MAKEWORD(2, 2);
+	else
+		lpWSAData->wVersion = wVersionRequested;
+	lpWSAData->iMaxSockets = 0; /* unused since Winsock 2 */
+	lpWSAData->iMaxUdpDg = 0;
+	snprintf(lpWSAData->szDescription, sizeof(lpWSAData->szDescription),
+		 "libwfpredir Winsock basics");
+	snprintf(lpWSAData->szSystemStatus, sizeof(lpWSAData->szSystemStatus), "Running");
+	if (major < 1)
+		return WSAVERNOTSUPPORTED;
+	if (atomic_fetch_add(&wsa_startups, 1) == 0)
+		ignore_default_sigpipe();
+	return 0;
+}
+
+int WSACleanup(void)
+{
+	int n = atomic_load(&wsa_startups);
+
+	do {
+		if (n <= 0) {
+			WSASetLastError(WSANOTINITIALISED);
+			return SOCKET_ERROR;
+		}
+	} while (!atomic_compare_exchange_weak(&wsa_startups, &n, n - 1));
+	return 0;
+}
+
+int WSAConnect(SOCKET s, const struct sockaddr *name, int namelen,
+	       const struct _WSABUF *lpCallerData, const struct _WSABUF *lpCalleeData,
+	       const struct _QualityOfService *lpSQOS, const struct _QualityOfService *lpGQOS)
+{
+	if (lpCallerData || lpCalleeData || lpSQOS || lpGQOS) {
+		WSASetLastError(WSAEOPNOTSUPP);
+		return SOCKET_ERROR;
+	}
+	if (namelen < 0) {
+		WSASetLastError(WSAEFAULT);
+		return SOCKET_ERROR;
+	}
+	if (connect(s, name, (socklen_t)namelen) != 0) {
+		WSASetLastError(wfpredir_winsock_error_from_errno(errno));
+		return SOCKET_ERROR;
+	}
+	return 0;
+}
+
+SOCKET WSAAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen, LPCONDITIONPROC lpfnCondition,
+		 DWORD_PTR dwCallbackData)
+{
+	socklen_t len = 0;
+	SOCKET c;
+
+	(void)dwCallbackData;
+	if (lpfnCondition) {
+		WSASetLastError(WSAEOPNOTSUPP);
+		return INVALID_SOCKET;
+	}
+	if (addr && (!addrlen || *addrlen < 0)) {
+		WSASetLastError(WSAEFAULT);
+		return INVALID_SOCKET;
+	}
+	if (addr)
+		len = (socklen_t)*addrlen;
+	c = accept4(s, addr, addr ? &len : NULL, SOCK_CLOEXEC);
+	if (c < 0) {
+		WSASetLastError(wfpredir_winsock_error_from_errno(errno));
+		return INVALID_SOCKET;
+	}
+	if (addr)
+		*addrlen = (int)len;
+	/* As on Windows, the accepted socket has the listener's attributes. */
+	wfpredir__socket_inherit(s, c);
+	return c;
+}
