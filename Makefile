@@ -99,9 +99,13 @@ $(BUILD)/tools/%: $$(sort $$(wildcard tools/%/*.c)) $$(wildcard tools/%/*.h) \
 
 test-helpers: $(TEST_HELPERS)
 
-$(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/lib/libwfpredir.a
+# Each links tests/helpers/common/, what the helpers share.
+HELPER_COMMON := $(wildcard tests/helpers/common/*.c)
+$(BUILD)/tests/%: tests/helpers/%.c $(HELPER_COMMON) $(wildcard tests/helpers/common/*.h) \
+		$(BUILD)/lib/libwfpredir.a
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/lib/libwfpredir.a $(NL_LIBS) -pthread
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(HELPER_COMMON) $(BUILD)/lib/libwfpredir.a \
+		$(NL_LIBS) -pthread
 
 # ---------------------------------------------------------------- tests
 $(BUILD)/san/lib/%.o: lib/%.c $(LIB_HDRS)

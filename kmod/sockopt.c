@@ -326,6 +326,20 @@ static int wfpredir_dgram_flow(struct sock *sk, bool claim, void *buf,
 	return len;
 }
 
+/*
+ * Copy a get option's answer of @ret bytes to the user. The IP layers copy
+ * *len back only on success, so a buffer that is too small succeeds, with
+ * nothing copied and *len the size required.
+ */
+static int wfpredir_put_answer(void __user *user, int *len, const void *buf,
+			       int ret)
+{
+	if (ret <= *len && copy_to_user(user, buf, ret))
+		return -EFAULT;
+	*len = ret;
+	return 0;
+}
+
 static int wfpredir_get_dgram_flow(struct sock *sk, int optval,
 				   void __user *user, int *len)
 {
@@ -341,16 +355,8 @@ static int wfpredir_get_dgram_flow(struct sock *sk, int optval,
 		return -ENOMEM;
 	ret = wfpredir_dgram_flow(sk, optval == WFPREDIR_SO_GET_DGRAM_FLOW,
 				  buf, *len);
-	if (ret < 0)
-		goto out;
-	/* Too small: as for the records, success with the size required. */
-	if (ret <= *len && copy_to_user(user, buf, ret)) {
-		ret = -EFAULT;
-		goto out;
-	}
-	*len = ret;
-	ret = 0;
-out:
+	if (ret >= 0)
+		ret = wfpredir_put_answer(user, len, buf, ret);
 	kfree(buf);
 	return ret;
 }
@@ -375,20 +381,8 @@ static int wfpredir_get_flow_data(struct sock *sk, int optval,
 	if (!buf)
 		return -ENOMEM;
 	ret = wfpredir_sock_query(sk, optval, buf, size);
-	if (ret < 0)
-		goto out;
-
-	/*
-	 * The IP layers copy *len back only on success, so a buffer that is
-	 * too small succeeds, with nothing copied and *len the size required.
-	 */
-	if (ret <= *len && copy_to_user(user, buf, ret)) {
-		ret = -EFAULT;
-		goto out;
-	}
-	*len = ret;
-	ret = 0;
-out:
+	if (ret >= 0)
+		ret = wfpredir_put_answer(user, len, buf, ret);
 	kfree(buf);
 	return ret;
 }

@@ -48,53 +48,10 @@
 
 #include <wfpredir.h>
 
+#include "common/helper.h"
+
 #define MAX_LISTEN 16
 #define LINE_MAX_LEN 1024
-
-static _Noreturn __attribute__((format(printf, 1, 2))) void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "flowpeer: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(2);
-}
-
-static const char *errno_name(int err)
-{
-	static const struct {
-		int err;
-		const char *name;
-	} names[] = {
-		{ 0, "ok" },
-		{ EPERM, "EPERM" },
-		{ EACCES, "EACCES" },
-		{ EINVAL, "EINVAL" },
-		{ ECONNREFUSED, "ECONNREFUSED" },
-		{ ECONNRESET, "ECONNRESET" },
-		{ ETIMEDOUT, "ETIMEDOUT" },
-		{ EHOSTUNREACH, "EHOSTUNREACH" },
-		{ ENETUNREACH, "ENETUNREACH" },
-		{ EADDRNOTAVAIL, "EADDRNOTAVAIL" },
-		{ EADDRINUSE, "EADDRINUSE" },
-		{ EPIPE, "EPIPE" },
-		{ ENOBUFS, "ENOBUFS" },
-		{ ENOMEM, "ENOMEM" },
-		{ EMFILE, "EMFILE" },
-		{ ENFILE, "ENFILE" },
-		{ EAGAIN, "EAGAIN" },
-		{ ENOENT, "ENOENT" },
-		{ EBADMSG, "EBADMSG" },
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].err == err)
-			return names[i].name;
-	return "EUNKNOWN";
-}
 
 static int64_t now_ms(void)
 {
@@ -113,72 +70,6 @@ static void raise_nofile(void)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
-/* "1.2.3.4:80", "[::1]:80" */
-static socklen_t parse_addr(const char *s, struct sockaddr_storage *ss)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon = strrchr(s, ':');
-	size_t hlen;
-	char *end;
-	long port;
-
-	memset(ss, 0, sizeof(*ss));
-	if (!colon)
-		die("not ADDR:PORT: %s", s);
-	port = strtol(colon + 1, &end, 10);
-	if (*end || port < 0 || port > 65535)
-		die("bad port: %s", s);
-	hlen = (size_t)(colon - s);
-	if (hlen >= sizeof(host))
-		die("bad address: %s", s);
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	if (host[0] == '[') {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		if (hlen < 2 || host[hlen - 1] != ']')
-			die("bad address: %s", s);
-		host[hlen - 1] = '\0';
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) != 1)
-			die("bad IPv6 address: %s", s);
-		return sizeof(*sin6);
-	}
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-		die("bad IPv4 address: %s", s);
-	return sizeof(*sin);
-}
-
-/* Prints v4-mapped IPv6 addresses as IPv4, so both ends compare equal. */
-static void format_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(sin->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], a, sizeof(a));
-			snprintf(buf, len, "%s:%u", a, ntohs(sin6->sin6_port));
-		} else {
-			inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
-			snprintf(buf, len, "[%s]:%u", a, ntohs(sin6->sin6_port));
-		}
-	} else {
-		snprintf(buf, len, "?");
 	}
 }
 

@@ -63,110 +63,12 @@
 #include <linux/wfpredir.h>
 #include <wfpredir.h>
 
+#include "common/helper.h"
+
 #define MAX_MUT 8
 #define BLOB_MAX 4096
 
 static int timeout_s = 10;
-
-static _Noreturn __attribute__((format(printf, 1, 2))) void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "hop: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(2);
-}
-
-static const char *errname(int err)
-{
-	const char *n;
-
-	if (err < 0)
-		err = -err;
-	if (!err)
-		return "ok";
-	n = strerrorname_np(err);
-	return n ? n : "EUNKNOWN";
-}
-
-static const char *wsaname(int wsa)
-{
-	const char *n;
-
-	if (!wsa)
-		return "ok";
-	n = wfpredir_wsa_error_name(wsa);
-	return n ? n : "WSA_UNKNOWN";
-}
-
-static socklen_t parse_addr(const char *s, struct sockaddr_storage *ss)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon = strrchr(s, ':');
-	size_t hlen;
-	char *end;
-	long port;
-
-	memset(ss, 0, sizeof(*ss));
-	if (!colon)
-		die("not ADDR:PORT: %s", s);
-	port = strtol(colon + 1, &end, 10);
-	if (*end || port < 0 || port > 65535)
-		die("bad port: %s", s);
-	hlen = (size_t)(colon - s);
-	if (hlen >= sizeof(host))
-		die("bad address: %s", s);
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	if (host[0] == '[') {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		if (hlen < 2 || host[hlen - 1] != ']')
-			die("bad address: %s", s);
-		host[hlen - 1] = '\0';
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) != 1)
-			die("bad IPv6 address: %s", s);
-		return sizeof(*sin6);
-	}
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-		die("bad IPv4 address: %s", s);
-	return sizeof(*sin);
-}
-
-static void format_sockaddr(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(sin->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], a, sizeof(a));
-			snprintf(buf, len, "%s:%u", a, ntohs(sin6->sin6_port));
-		} else {
-			inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
-			snprintf(buf, len, "[%s]:%u", a, ntohs(sin6->sin6_port));
-		}
-	} else if (ss->ss_family == AF_UNSPEC) {
-		snprintf(buf, len, "none");
-	} else {
-		snprintf(buf, len, "family%u", ss->ss_family);
-	}
-}
 
 /* An address and port from a record entry (network order). */
 static void format_raw(unsigned int family, const uint8_t *addr, uint16_t port_be, char *buf,
@@ -190,7 +92,7 @@ static void format_raw(unsigned int family, const uint8_t *addr, uint16_t port_b
 	} else {
 		ss.ss_family = (sa_family_t)family;
 	}
-	format_sockaddr(&ss, buf, len);
+	format_addr(&ss, buf, len);
 }
 
 static void write_file(const char *path, const void *buf, size_t len)
@@ -256,8 +158,8 @@ static void print_context(const unsigned char *ctx, size_t len)
 		memcpy(&s, ctx + WFPREDIR_CONTEXT_SOCKADDR_LEN, sizeof(s));
 		memcpy(&p, ctx + 2 * WFPREDIR_CONTEXT_SOCKADDR_LEN, sizeof(p));
 		p.comm[sizeof(p.comm) - 1] = '\0';
-		format_sockaddr(&d, ds, sizeof(ds));
-		format_sockaddr(&s, ss, sizeof(ss));
+		format_addr(&d, ds, sizeof(ds));
+		format_addr(&s, ss, sizeof(ss));
 		printf("ctx_dst=%s ctx_src=%s ctx_uid=%u ctx_pid=%u ctx_cgroup=%llu ctx_comm=%s\n",
 		       ds, ss, p.uid, p.pid, (unsigned long long)p.cgroup_id,
 		       p.comm[0] ? p.comm : "-");
@@ -283,8 +185,8 @@ static int query(int fd, bool context, unsigned char *buf, size_t *len)
 		wsa = WSAGetLastError();
 	else if (!err && (got != *len || memcmp(wbuf, buf, got)))
 		wsa = -1;
-	printf("%s=%s len=%zu wsa=%s\n", context ? "context" : "records", errname(err),
-	       err ? 0 : *len, wsa == -1 ? "MISMATCH" : wsaname(wsa));
+	printf("%s=%s len=%zu wsa=%s\n", context ? "context" : "records", errno_name(err),
+	       err ? 0 : *len, wsa == -1 ? "MISMATCH" : wsa_name(wsa));
 	if (err)
 		*len = 0;
 	return err;
@@ -376,7 +278,7 @@ static int onward(int family, bool udp, const char *dst, const unsigned char *re
 		die("socket: %s", strerror(errno));
 	if (rec) {
 		err = wfpredir_set_records(fd, rec, reclen);
-		printf("set=%s len=%zu\n", errname(err), reclen);
+		printf("set=%s len=%zu\n", errno_name(err), reclen);
 	} else {
 		printf("set=none len=0\n");
 	}
@@ -399,7 +301,7 @@ static int onward(int family, bool udp, const char *dst, const unsigned char *re
 			err = -soerr;
 		}
 	}
-	printf("connect=%s\n", errname(err));
+	printf("connect=%s\n", errno_name(err));
 	fflush(stdout);
 	if (err) {
 		close(fd);
@@ -414,7 +316,7 @@ static int onward(int family, bool udp, const char *dst, const unsigned char *re
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 
 		if (send(fd, "hop", 3, MSG_NOSIGNAL) < 0) {
-			printf("reply=%s\n", errname(errno));
+			printf("reply=%s\n", errno_name(errno));
 			break;
 		}
 		if (poll(&p, 1, udp ? 1000 : timeout_s * 1000) <= 0) {
@@ -424,7 +326,7 @@ static int onward(int family, bool udp, const char *dst, const unsigned char *re
 		}
 		r = recv(fd, buf, sizeof(buf) - 1, 0);
 		if (r < 0) {
-			printf("reply=%s\n", errname(errno));
+			printf("reply=%s\n", errno_name(errno));
 			break;
 		}
 		buf[r] = '\0';
@@ -489,8 +391,8 @@ static int take_one(const char *at, bool udp, char *msg, size_t msglen)
 	msg[r] = '\0';
 	msg[strcspn(msg, "\r\n")] = '\0';
 	getsockname(c, (struct sockaddr *)&local, &ll);
-	format_sockaddr(&peer, ps, sizeof(ps));
-	format_sockaddr(&local, ls, sizeof(ls));
+	format_addr(&peer, ps, sizeof(ps));
+	format_addr(&local, ls, sizeof(ls));
 	printf("accepted peer=%s local=%s\n", ps, ls);
 	return c;
 }
@@ -580,10 +482,10 @@ int main(int argc, char **argv)
 		}
 		fflush(stdout);
 		getpeername(c, (struct sockaddr *)&peer, &pl);
-		format_sockaddr(&peer, ps, sizeof(ps));
+		format_addr(&peer, ps, sizeof(ps));
 		snprintf(out, sizeof(out), "hop peer=%s msg=%s\n", ps, msg);
 		if (send(c, out, strlen(out), MSG_NOSIGNAL) < 0)
-			printf("answer=%s\n", errname(errno));
+			printf("answer=%s\n", errno_name(errno));
 	}
 	if (dst) {
 		if (rec_file) {

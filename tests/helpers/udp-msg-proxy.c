@@ -32,6 +32,8 @@
  */
 #include <wfpredir.h>
 
+#include "common/helper.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -42,116 +44,6 @@
 #include <unistd.h>
 
 #define MAX_FLOWS 64
-
-static _Noreturn __attribute__((format(printf, 1, 2))) void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "udp-msg-proxy: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
-static const char *errno_name(int err)
-{
-	switch (err) {
-	case 0:
-		return "ok";
-	case EAGAIN:
-		return "EAGAIN";
-	case ENOTCONN:
-		return "ENOTCONN";
-	case ENOENT:
-		return "ENOENT";
-	case ENODATA:
-		return "ENODATA";
-	case ENOBUFS:
-		return "ENOBUFS";
-	case EINVAL:
-		return "EINVAL";
-	case ENOPROTOOPT:
-		return "ENOPROTOOPT";
-	default:
-		return "EOTHER";
-	}
-}
-
-static const char *wsa_name(int wsa)
-{
-	const char *n;
-
-	if (!wsa)
-		return "ok";
-	n = wfpredir_wsa_error_name(wsa);
-	return n ? n : "WSA_UNKNOWN";
-}
-
-static socklen_t parse_addr(const char *s, struct sockaddr_storage *ss)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon = strrchr(s, ':');
-	size_t hlen;
-	char *end;
-	long port;
-
-	memset(ss, 0, sizeof(*ss));
-	if (!colon)
-		die("not ADDR:PORT: %s", s);
-	port = strtol(colon + 1, &end, 10);
-	if (*end || port < 0 || port > 65535)
-		die("bad port: %s", s);
-	hlen = (size_t)(colon - s);
-	if (hlen >= sizeof(host))
-		die("bad address: %s", s);
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	if (host[0] == '[') {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		if (hlen < 2 || host[hlen - 1] != ']')
-			die("bad address: %s", s);
-		host[hlen - 1] = '\0';
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) != 1)
-			die("bad IPv6 address: %s", s);
-		return sizeof(*sin6);
-	}
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-		die("bad IPv4 address: %s", s);
-	return sizeof(*sin);
-}
-
-static socklen_t ss_len(const struct sockaddr_storage *ss)
-{
-	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-}
-
-static void format_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(sin->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(sin6->sin6_port));
-	} else {
-		snprintf(buf, len, "none");
-	}
-}
 
 static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {

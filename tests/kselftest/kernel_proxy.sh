@@ -15,21 +15,7 @@ source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 need "$ctl" "$proxy_bin" "$flowpeer" ip jq ss insmod rmmod
 
-ko=${WFPREDIR_MODULE:-$top/kmod/wfpredir.ko}
-kproxy=$(dirname "$ko")/../tests/modules/kproxy/wfpredir_kproxy.ko
-if [ ! -f "$kproxy" ]; then
-	echo "SKIP: $kproxy is not built (make WFPREDIR_DEBUG=1 module)"
-	exit $ksft_skip
-fi
-kpf=/proc/wfpredir_kproxy
-
-cleanup()
-{
-	rmmod wfpredir_kproxy 2>/dev/null
-	redir_cleanup
-}
-redir_init
-trap cleanup EXIT
+kproxy_init
 kmsg_mark
 
 nsa=a-$sfx

@@ -116,6 +116,30 @@ redir_init()
 	chmod 755 "$tmpd"
 }
 
+# kproxy_init: locate the in-kernel proxy test module (tests/modules/kproxy,
+# built beside the wfpredir.ko under test) as $kproxy, its control file as
+# $kpf, and set an EXIT trap that unloads it and runs redir_cleanup; exits
+# with a skip when the module is not built. Calls redir_init.
+kproxy_init()
+{
+	local ko=${WFPREDIR_MODULE:-$top/kmod/wfpredir.ko}
+
+	kproxy=$(dirname "$ko")/../tests/modules/kproxy/wfpredir_kproxy.ko
+	if [ ! -f "$kproxy" ]; then
+		echo "SKIP: $kproxy is not built (make WFPREDIR_DEBUG=1 module)"
+		exit "$ksft_skip"
+	fi
+	kpf=/proc/wfpredir_kproxy
+	redir_init
+	trap kproxy_cleanup EXIT
+}
+
+kproxy_cleanup()
+{
+	rmmod wfpredir_kproxy 2>/dev/null
+	redir_cleanup
+}
+
 # redir_cleanup: stop every process bg_run and proxy_start started, delete
 # every namespace ns_new made, remove $tmpd. For the EXIT trap.
 redir_cleanup()

@@ -73,12 +73,6 @@ typedef CHAR *LPSTR;
 typedef const CHAR *LPCSTR;
 typedef WORD *LPWORD;
 
-#ifndef TRUE
-#define TRUE 1
-#endif
-#ifndef FALSE
-#define FALSE 0
-#endif
 #ifndef NO_ERROR
 #define NO_ERROR 0
 #endif
