@@ -126,6 +126,13 @@ static void init_ov(WSAOVERLAPPED *ov, WSAEVENT ev)
 
 /* ---------------------------------------------------------------- tests */
 
+/* An overlapped SET of the test records on @s through the fake kernel. */
+static int set_ov(SOCKET s, DWORD *ret, WSAOVERLAPPED *ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE fn)
+{
+	return wfpredir__ioctl_ov(&fake_sockopt, s, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS,
+				  records, sizeof(records), NULL, 0, ret, ov, fn);
+}
+
 START_TEST(an_overlapped_set_completes_at_once_and_still_signals_the_event)
 {
 	SOCKET s = WSASocketW(AF_INET, SOCK_STREAM, 0, NULL, 0, WSA_FLAG_OVERLAPPED);
@@ -135,10 +142,7 @@ START_TEST(an_overlapped_set_completes_at_once_and_still_signals_the_event)
 
 	init_ov(&ov, ev);
 	ck_assert(!signalled(ev));
-	ck_assert_int_eq(wfpredir__ioctl_ov(&fake_sockopt, s,
-					    SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, records,
-					    sizeof(records), NULL, 0, &ret, &ov, NULL),
-			 0);
+	ck_assert_int_eq(set_ov(s, &ret, &ov, NULL), 0);
 	ck_assert_uint_eq(ret, sizeof(records));
 	ck_assert(signalled(ev));
 	ck_assert(HasOverlappedIoCompleted(&ov));
@@ -160,10 +164,7 @@ START_TEST(an_immediate_completion_queues_the_routine_for_an_alertable_wait_only
 	 * event stays signalled, an unsignalled one is never set. */
 	ck_assert(WSASetEvent(ev));
 	init_ov(&ov, ev);
-	ck_assert_int_eq(wfpredir__ioctl_ov(&fake_sockopt, s,
-					    SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, records,
-					    sizeof(records), NULL, 0, &ret, &ov, routine),
-			 0);
+	ck_assert_int_eq(set_ov(s, &ret, &ov, routine), 0);
 	ck_assert_uint_eq(ret, sizeof(records));
 	ck_assert(signalled(ev));
 	ck_assert(WSAResetEvent(ev));
@@ -201,10 +202,7 @@ START_TEST(another_threads_alertable_wait_does_not_run_the_routine)
 	void *res;
 
 	init_ov(&ov, NULL);
-	ck_assert_int_eq(wfpredir__ioctl_ov(&fake_sockopt, s,
-					    SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, records,
-					    sizeof(records), NULL, 0, &ret, &ov, routine),
-			 0);
+	ck_assert_int_eq(set_ov(s, &ret, &ov, routine), 0);
 	ck_assert_int_eq(pthread_create(&t, NULL, alertable_sleep, NULL), 0);
 	ck_assert_int_eq(pthread_join(t, &res), 0);
 	/* SleepEx() returned 0 there and no routine ran there */
@@ -891,19 +889,13 @@ START_TEST(a_bad_hEvent_fails_with_WSA_INVALID_HANDLE_before_anything_is_done)
 
 	ck_assert(WSACloseEvent(closed));
 	init_ov(&ov, closed);
-	ck_assert_int_eq(wfpredir__ioctl_ov(&fake_sockopt, s,
-					    SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, records,
-					    sizeof(records), NULL, 0, &ret, &ov, NULL),
-			 SOCKET_ERROR);
+	ck_assert_int_eq(set_ov(s, &ret, &ov, NULL), SOCKET_ERROR);
 	ck_assert_int_eq(WSAGetLastError(), WSA_INVALID_HANDLE);
 	ck_assert_int_eq(fake.calls, 0);
 	ck_assert_uint_eq(ret, 0);
 	ck_assert_uint_eq(ov.Internal, POISON);
 	/* With a routine hEvent is the caller's: not looked at. */
-	ck_assert_int_eq(wfpredir__ioctl_ov(&fake_sockopt, s,
-					    SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, records,
-					    sizeof(records), NULL, 0, &ret, &ov, routine),
-			 0);
+	ck_assert_int_eq(set_ov(s, &ret, &ov, routine), 0);
 	ck_assert_int_eq(fake.calls, 1);
 	ck_assert_uint_eq(SleepEx(0, TRUE), WAIT_IO_COMPLETION);
 	closesocket(s);
