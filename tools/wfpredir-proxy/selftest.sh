@@ -238,13 +238,15 @@ check "50 MiB downloaded intact, sha256 $(sha256sum <"$tmp/big" | cut -c1-12)" \
 fds_before=$(ls /proc/"${proxy_pid[p4]}"/fd | wc -l)
 mkdir "$tmp/conc"
 clients=()
+# The clients poll slowly and wait long: 200 of them polling fast load a
+# two-core machine enough to starve what they wait for.
 for i in $(seq 200); do
 	(
 		out=$(
 			(
-				while [ ! -e "$tmp/go" ]; do sleep 0.1; done
+				while [ ! -e "$tmp/go" ]; do sleep 0.5; done
 				printf 'conn-%d\n' "$i"
-			) | socat -t 10 -T 30 - TCP4:127.0.0.1:"$p4"
+			) | socat -t 10 -T 120 - TCP4:127.0.0.1:"$p4"
 		)
 		if [ "$out" = "conn-$i" ]; then
 			touch "$tmp/conc/$i"
@@ -255,8 +257,9 @@ for i in $(seq 200); do
 	clients+=($!)
 done
 peak=0
-for ((i = 0; i < 200 && peak < fds_before + 200 * 6; i++)); do
-	sleep 0.1
+deadline=$((SECONDS + 60))
+while ((peak < fds_before + 200 * 6 && SECONDS < deadline)); do
+	sleep 0.2
 	peak=$(ls /proc/"${proxy_pid[p4]}"/fd | wc -l)
 done
 touch "$tmp/go"
