@@ -156,14 +156,18 @@ wcport=$(port 3)
 dlport=$(port 4)
 closed=$(port 5) # nothing listens here
 
-bg socat TCP4-LISTEN:"$echo4",bind=127.0.0.1,reuseaddr,backlog=512,fork EXEC:cat
-bg socat -T 5 UDP4-LISTEN:"$echo4",bind=127.0.0.1,reuseaddr,fork EXEC:cat
-bg socat TCP4-LISTEN:"$wcport",bind=127.0.0.1,reuseaddr,backlog=512,fork SYSTEM:'wc -c'
+# The echo servers answer through socat's own pipe, not a forked cat, and
+# every server waits up to 30 s (-t) for its answer after the client's EOF:
+# socat's default of 0.5 s let a loaded machine drop echoes that a cat
+# had not been scheduled to write back yet.
+bg socat -t 30 TCP4-LISTEN:"$echo4",bind=127.0.0.1,reuseaddr,backlog=512,fork PIPE
+bg socat -T 5 UDP4-LISTEN:"$echo4",bind=127.0.0.1,reuseaddr,fork PIPE
+bg socat -t 30 TCP4-LISTEN:"$wcport",bind=127.0.0.1,reuseaddr,backlog=512,fork SYSTEM:'wc -c'
 dd if=/dev/urandom of="$tmp/big" bs=1M count=50 status=none
-bg socat TCP4-LISTEN:"$dlport",bind=127.0.0.1,reuseaddr,backlog=512,fork SYSTEM:"cat $tmp/big"
+bg socat -t 30 TCP4-LISTEN:"$dlport",bind=127.0.0.1,reuseaddr,backlog=512,fork SYSTEM:"cat $tmp/big"
 if $have_ipv6; then
-	bg socat TCP6-LISTEN:"$echo6",bind='[::1]',reuseaddr,backlog=512,fork EXEC:cat
-	bg socat -T 5 UDP6-LISTEN:"$echo6",bind='[::1]',reuseaddr,fork EXEC:cat
+	bg socat -t 30 TCP6-LISTEN:"$echo6",bind='[::1]',reuseaddr,backlog=512,fork PIPE
+	bg socat -T 5 UDP6-LISTEN:"$echo6",bind='[::1]',reuseaddr,fork PIPE
 fi
 wait_listen tcp "$echo4"
 wait_listen tcp "$wcport"
@@ -246,7 +250,7 @@ for i in $(seq 200); do
 			(
 				while [ ! -e "$tmp/go" ]; do sleep 0.5; done
 				printf 'conn-%d\n' "$i"
-			) | socat -t 10 -T 120 - TCP4:127.0.0.1:"$p4"
+			) | socat -t 60 -T 120 - TCP4:127.0.0.1:"$p4"
 		)
 		if [ "$out" = "conn-$i" ]; then
 			touch "$tmp/conc/$i"
@@ -269,7 +273,10 @@ if [ "$done_ok" = 200 ]; then
 	ok "200 concurrent connections echoed"
 else
 	not_ok "200 concurrent connections echoed ($done_ok ok)" \
-		"$(cat "$tmp"/conc.fail.* | head -n 3)" "$(grep -v ' info: ' "$tmp/p4.log" | tail -n 5)"
+		"$(cat "$tmp"/conc.fail.* | head -n 3)" \
+		"proxy closes with nothing from upstream: $(grep -c 'upstream->client 0 bytes' "$tmp/p4.log")" \
+		"$(grep -v ' info: ' "$tmp/p4.log" | tail -n 5)" \
+		"$(tail -n 5 "$tmp/servers.log")"
 fi
 check "200 concurrent connections were relayed at once (peak $peak fds)" \
 	[ "$peak" -ge $((fds_before + 200 * 6)) ]
