@@ -230,10 +230,12 @@ int wfpredir_flowstore_insert(struct wfpredir_flowstore *store,
  * @store: the store of the connection's namespace
  * @ct: the connection
  *
+ * The flow is not to be changed but through wfpredir_flow_claim().
+ *
  * Context: RCU read side; the flow stays valid until rcu_read_unlock().
  * Return: the flow, or NULL if the connection holds no records.
  */
-const struct wfpredir_flow *
+struct wfpredir_flow *
 wfpredir_flowstore_lookup(struct wfpredir_flowstore *store,
 			  const struct nf_conn *ct)
 {
@@ -250,10 +252,9 @@ wfpredir_flowstore_lookup(struct wfpredir_flowstore *store,
  * Context: RCU read side, as for the lookup.
  * Return: true for the first call on @flow, false for every later one.
  */
-bool wfpredir_flow_claim(const struct wfpredir_flow *flow)
+bool wfpredir_flow_claim(struct wfpredir_flow *flow)
 {
-	/* @claimed is the flow's one mutable field (see flowstore.h). */
-	return !test_and_set_bit(0, (unsigned long *)&flow->claimed);
+	return !test_and_set_bit(0, &flow->claimed);
 }
 
 /**

@@ -69,11 +69,11 @@ void wfpredir_flow_abandon(struct wfpredir_flowstore *store,
 			   struct wfpredir_flow *flow);
 int wfpredir_flowstore_insert(struct wfpredir_flowstore *store,
 			      struct wfpredir_flow *flow, struct nf_conn *ct);
-const struct wfpredir_flow *
+struct wfpredir_flow *
 wfpredir_flowstore_lookup(struct wfpredir_flowstore *store,
 			  const struct nf_conn *ct);
 
-bool wfpredir_flow_claim(const struct wfpredir_flow *flow);
+bool wfpredir_flow_claim(struct wfpredir_flow *flow);
 bool wfpredir_flow_is_claimed(const struct wfpredir_flow *flow);
 
 void wfpredir_sk_tuple(const struct sock *sk, struct nf_conntrack_tuple *tuple);

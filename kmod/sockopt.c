@@ -277,7 +277,7 @@ static int wfpredir_dgram_flow(struct sock *sk, bool claim, void *buf,
 {
 	struct wfpredir_net *wn = wfpredir_net(sock_net(sk));
 	struct wfpredir_dgram_flow *df = buf;
-	const struct wfpredir_flow *flow;
+	struct wfpredir_flow *flow;
 	struct nf_conntrack_tuple tuple;
 	struct nf_conn *ct;
 	u8 *data = buf + sizeof(*df);
