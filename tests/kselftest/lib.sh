@@ -12,6 +12,18 @@ build=${WFPREDIR_BUILD:-$top/build}
 probe=$build/tests/sockopt-probe
 ctl=$build/tools/wfpredirctl
 
+# per_kernel STOCK DEBUG: a load size for this kernel. KASAN, lockdep and
+# kmemleak report a bad access or lock on the first pass over a path, and run
+# about five times slower: the debug kernel gets the smaller load.
+per_kernel()
+{
+	if [ "${WFPREDIR_KERNEL:-}" = debug ]; then
+		echo "$2"
+	else
+		echo "$1"
+	fi
+}
+
 # skip_unless_vm: these tests load a kernel module; only the test VM may.
 skip_unless_vm()
 {

@@ -17,9 +17,9 @@ skip_unless_vm
 need "$ctl" "$proxy_bin" "$flowpeer" ip jq ss
 
 # connections per storm
-n4=${CHURN_N4:-1000}
-n6=${CHURN_N6:-500}
-nu=${CHURN_NU:-300}
+n4=${CHURN_N4:-$(per_kernel 1000 400)}
+n6=${CHURN_N6:-$(per_kernel 500 200)}
+nu=${CHURN_NU:-$(per_kernel 300 100)}
 
 redir_init
 trap redir_cleanup EXIT

@@ -18,7 +18,7 @@ if [ ! -f "$ko" ]; then
 	echo "SKIP: WFPREDIR_MODULE does not name the module file"
 	exit $ksft_skip
 fi
-n=${UNLOAD_N:-2000}
+n=${UNLOAD_N:-$(per_kernel 2000 400)}
 
 cleanup()
 {
