@@ -47,7 +47,8 @@ help:
 	@echo 'make bench      benchmarks in the VM, as ratios against a baseline'
 	@echo 'make lint       checkpatch --strict and sparse on kmod/, cppcheck on C'
 	@echo 'make deps       install every Debian package the project needs'
-	@echo 'variables: KDIR (kernel build tree, now $(KDIR)), CACHE (now $(CACHE))'
+	@echo 'variables: KDIR (kernel build tree, now $(KDIR)), CACHE (now $(CACHE)),'
+	@echo '           KSELFTESTS (names: run only these kselftests in the VM)'
 
 deps:
 	@scripts/install-deps
@@ -127,13 +128,13 @@ check:
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory WFPREDIR_DEBUG=1 all $(BUILD)/san/unit-tests >$(BUILD).log 2>&1 \
 		|| { cat $(BUILD).log; exit 1; }
-	@tests/check
+	@tests/check $(KSELFTESTS)
 
 check-debug:
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory all module-debug >$(BUILD)-debug.log 2>&1 \
 		|| { tail -n 100 $(BUILD)-debug.log; exit 1; }
-	@tests/check --kernel debug
+	@tests/check --kernel debug $(KSELFTESTS)
 
 # Benchmarks report ratios against a baseline of the same run; they never
 # pass or fail on timing, and are not part of make check.
