@@ -228,13 +228,17 @@ static int wfpredir_wsk_wake(struct wait_queue_entry *wait, unsigned int mode,
 	return 0;
 }
 
-/* Take @irp off the socket's wait queue, if it is still there, and run it. */
-static void wfpredir_wsk_requeue(struct wfpredir_wsk_irp *irp)
+/*
+ * Take @irp off the socket's wait queue, if it is still there, and run it.
+ * Return: true if it was there (this call requeued it).
+ */
+static bool wfpredir_wsk_requeue(struct wfpredir_wsk_irp *irp)
 {
-	if (test_and_clear_bit(WFPREDIR_IRP_WAITING, &irp->flags)) {
-		remove_wait_queue(irp->whead, &irp->wait);
-		queue_work(wfpredir_wsk_wq, &irp->work);
-	}
+	if (!test_and_clear_bit(WFPREDIR_IRP_WAITING, &irp->flags))
+		return false;
+	remove_wait_queue(sk_sleep(irp->sock->sk), &irp->wait);
+	queue_work(wfpredir_wsk_wq, &irp->work);
+	return true;
 }
 
 static bool wfpredir_wsk_may_wait(struct wfpredir_wsk_irp *irp)
@@ -279,8 +283,7 @@ static void wfpredir_wsk_work(struct work_struct *work)
 	 * check below (a datagram that came before we were on the queue)
 	 * requeues the work; the WAITING bit makes sure only one of them does.
 	 */
-	irp->whead = sk_sleep(irp->sock->sk);
-	add_wait_queue(irp->whead, &irp->wait);
+	add_wait_queue(sk_sleep(irp->sock->sk), &irp->wait);
 	set_bit(WFPREDIR_IRP_WAITING, &irp->flags);
 	/* Pairs with the barrier in skwq_has_sleeper() and in cancel. */
 	smp_mb__after_atomic();
@@ -334,7 +337,6 @@ s32 wfpredir_wsk_control_socket_async(struct socket *sock, u32 control_code,
 	irp->out_returned = out_returned;
 	irp->cred = get_current_cred();
 	irp->flags = 0;
-	irp->whead = NULL;
 	INIT_WORK(&irp->work, wfpredir_wsk_work);
 	init_waitqueue_func_entry(&irp->wait, wfpredir_wsk_wake);
 	queue_work(wfpredir_wsk_wq, &irp->work);
@@ -362,11 +364,7 @@ bool wfpredir_wsk_cancel(struct wfpredir_wsk_irp *irp)
 	set_bit(WFPREDIR_IRP_CANCEL, &irp->flags);
 	/* Pairs with the barrier after WAITING is set in the work. */
 	smp_mb__after_atomic();
-	if (!test_and_clear_bit(WFPREDIR_IRP_WAITING, &irp->flags))
-		return false;
-	remove_wait_queue(irp->whead, &irp->wait);
-	queue_work(wfpredir_wsk_wq, &irp->work);
-	return true;
+	return wfpredir_wsk_requeue(irp);
 }
 EXPORT_SYMBOL_GPL(wfpredir_wsk_cancel);
 

@@ -88,7 +88,6 @@ struct wfpredir_wsk_irp {
 	const struct cred *cred;
 	struct work_struct work;
 	struct wait_queue_entry wait;
-	wait_queue_head_t *whead;
 	unsigned long flags;
 };
 
