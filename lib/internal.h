@@ -154,6 +154,12 @@ int wfpredir__wsa_from_ntstatus(DWORD status);
 /* try_op's "not yet": retry when the socket polls @poll_events. */
 #define WFPREDIR__OV_AGAIN (-11)
 
+/* msg.c: the non-overlapped twin of wfpredir__overlapped_start(): @try_op
+ * until it stops saying WFPREDIR__OV_AGAIN, waiting for @fd to turn
+ * readable in between; WSAEWOULDBLOCK when @fd is non-blocking, WSAEINTR
+ * on a signal. */
+int wfpredir__run_blocking(int fd, int (*try_op)(void *ctx, DWORD *bytes), void *ctx, DWORD *bytes);
+
 /*
  * Start an overlapped operation on overlapped socket @s. @try_op does the
  * work without blocking: it returns 0, a WSA error, or WFPREDIR__OV_AGAIN,

@@ -105,6 +105,17 @@ static bool sock_is_bound(int fd)
 	return true;
 }
 
+/* The receive calls' socket checks: 0, -EOPNOTSUPP or -EINVAL. */
+static int recv_sock_check(int fd, const struct sock_info *si)
+{
+	if (si->type != SOCK_DGRAM && si->type != SOCK_RAW)
+		return -EOPNOTSUPP;
+	/* A raw socket receives unbound. */
+	if (si->type == SOCK_DGRAM && !sock_is_bound(fd))
+		return -EINVAL;
+	return 0;
+}
+
 static bool sock_is_nonblocking(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -239,6 +250,21 @@ static int wait_readable(int fd)
 	return poll(&pfd, 1, -1) < 0 ? -errno : 0;
 }
 
+int wfpredir__run_blocking(int fd, int (*try_op)(void *ctx, DWORD *bytes), void *ctx, DWORD *bytes)
+{
+	for (;;) {
+		int rc = try_op(ctx, bytes);
+
+		if (rc != WFPREDIR__OV_AGAIN)
+			return rc;
+		if (sock_is_nonblocking(fd))
+			return WSAEWOULDBLOCK;
+		rc = wait_readable(fd);
+		if (rc)
+			return wfpredir_wsa_error_from_errno(rc);
+	}
+}
+
 ssize_t wfpredir__recvmsg(const struct wfpredir_sockopt_ops *ops, int fd, struct msghdr *msg,
 			  int flags)
 {
@@ -253,11 +279,9 @@ ssize_t wfpredir__recvmsg(const struct wfpredir_sockopt_ops *ops, int fd, struct
 		return -EFAULT;
 	if (flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC))
 		return -EOPNOTSUPP;
-	if (si.type != SOCK_DGRAM && si.type != SOCK_RAW)
-		return -EOPNOTSUPP;
-	/* A raw socket receives unbound. */
-	if (si.type == SOCK_DGRAM && !sock_is_bound(fd))
-		return -EINVAL;
+	rc = recv_sock_check(fd, &si);
+	if (rc)
+		return rc;
 	nonblock = (flags & MSG_DONTWAIT) || sock_is_nonblocking(fd);
 	for (;;) {
 		ssize_t n = recv_locked(ops, fd, &si, msg, flags & ~MSG_DONTWAIT);
@@ -331,27 +355,22 @@ inval:
 	return -EINVAL;
 }
 
-ssize_t wfpredir__sendmsg(const struct wfpredir_sockopt_ops *ops, int fd, const struct msghdr *msg,
-			  int flags)
+/* wfpredir__sendmsg() once the socket is known. */
+static ssize_t send_run(const struct wfpredir_sockopt_ops *ops, int fd, const struct sock_info *si,
+			const struct msghdr *msg, int flags)
 {
 	const void *records;
 	size_t records_len, ctl_len;
 	pthread_mutex_t *lock;
-	struct sock_info si;
 	struct msghdr m;
 	void *ctl;
 	ssize_t n;
 	int rc;
 
-	rc = sock_info(fd, &si);
+	rc = split_control(msg, si->family, &ctl, &ctl_len, &records, &records_len);
 	if (rc)
 		return rc;
-	if (!msg)
-		return -EFAULT;
-	rc = split_control(msg, si.family, &ctl, &ctl_len, &records, &records_len);
-	if (rc)
-		return rc;
-	if (records && !sock_is_inet_udp(&si)) {
+	if (records && !sock_is_inet_udp(si)) {
 		free(ctl);
 		return -EOPNOTSUPP;
 	}
@@ -361,7 +380,7 @@ ssize_t wfpredir__sendmsg(const struct wfpredir_sockopt_ops *ops, int fd, const 
 
 	lock = sock_lock(fd);
 	if (records) {
-		rc = wfpredir__set_at(ops, fd, sock_level(&si), records, records_len);
+		rc = wfpredir__set_at(ops, fd, sock_level(si), records, records_len);
 		if (rc) {
 			pthread_mutex_unlock(lock);
 			free(ctl);
@@ -373,10 +392,24 @@ ssize_t wfpredir__sendmsg(const struct wfpredir_sockopt_ops *ops, int fd, const 
 		n = -errno;
 	/* A send that created no flow (an existing one, or none) left them. */
 	if (records)
-		ops->set(fd, sock_level(&si), WFPREDIR_SO_CLEAR_RECORDS, NULL, 0);
+		ops->set(fd, sock_level(si), WFPREDIR_SO_CLEAR_RECORDS, NULL, 0);
 	pthread_mutex_unlock(lock);
 	free(ctl);
 	return n;
+}
+
+ssize_t wfpredir__sendmsg(const struct wfpredir_sockopt_ops *ops, int fd, const struct msghdr *msg,
+			  int flags)
+{
+	struct sock_info si;
+	int rc;
+
+	rc = sock_info(fd, &si);
+	if (rc)
+		return rc;
+	if (!msg)
+		return -EFAULT;
+	return send_run(ops, fd, &si, msg, flags);
 }
 
 ssize_t wfpredir_sendmsg(int fd, const struct msghdr *msg, int flags)
@@ -385,11 +418,6 @@ ssize_t wfpredir_sendmsg(int fd, const struct msghdr *msg, int flags)
 }
 
 /* ------------------------------------------------------------ Windows */
-
-static int wsa_from_errno(long err)
-{
-	return wfpredir_wsa_error_from_errno((int)err);
-}
 
 /* The caller's WSABUF array as an iovec array to free(); 0 or a WSA error. */
 static int wsabufs_to_iov(const WSAMSG *m, struct iovec **iov)
@@ -427,7 +455,6 @@ struct recv_ctx {
 static int wsa_recv_try(void *arg, DWORD *bytes)
 {
 	struct recv_ctx *ctx = arg;
-	struct sockaddr_storage name;
 	struct iovec *iov;
 	struct msghdr mh;
 	WSAMSG m;
@@ -450,8 +477,8 @@ static int wsa_recv_try(void *arg, DWORD *bytes)
 		return rc;
 
 	memset(&mh, 0, sizeof(mh));
-	mh.msg_name = &name;
-	mh.msg_namelen = sizeof(name);
+	mh.msg_name = m.name;
+	mh.msg_namelen = m.name ? (socklen_t)m.namelen : 0;
 	mh.msg_iov = iov;
 	mh.msg_iovlen = m.dwBufferCount;
 	mh.msg_control = m.Control.len ? m.Control.buf : NULL;
@@ -461,12 +488,9 @@ static int wsa_recv_try(void *arg, DWORD *bytes)
 	if (n == -EAGAIN)
 		return WFPREDIR__OV_AGAIN;
 	if (n < 0)
-		return wsa_from_errno(n);
+		return wfpredir_wsa_error_from_errno((int)n);
 
 	*bytes = (DWORD)n;
-	if (m.name && m.namelen)
-		memcpy(m.name, &name,
-		       (socklen_t)m.namelen < mh.msg_namelen ? (size_t)m.namelen : mh.msg_namelen);
 	ctx->msg->namelen = (INT)mh.msg_namelen;
 	ctx->msg->Control.len = (ULONG)mh.msg_controllen;
 	ctx->msg->dwFlags = (ULONG)(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC));
@@ -486,20 +510,17 @@ static int wsa_recv_run(const struct wfpredir_sockopt_ops *ops, SOCKET s, LPWSAM
 	int rc;
 
 	rc = sock_info(s, &ctx.si);
-	if (rc == -EBADF || rc == -ENOTSOCK)
-		return WSAENOTSOCK;
 	if (rc)
-		return wsa_from_errno(rc);
+		return wfpredir_wsa_error_from_errno(rc);
 	if (!msg || wfpredir__probe_write(msg, sizeof(*msg)))
 		return WSAEFAULT;
 	if (!bytes && !ov)
 		return WSAEFAULT;
 	if (bytes && wfpredir__store_dword(bytes, 0))
 		return WSAEFAULT;
-	if (ctx.si.type != SOCK_DGRAM && ctx.si.type != SOCK_RAW)
-		return WSAEOPNOTSUPP;
-	if (ctx.si.type == SOCK_DGRAM && !sock_is_bound(s))
-		return WSAEINVAL;
+	rc = recv_sock_check(s, &ctx.si);
+	if (rc)
+		return wfpredir_wsa_error_from_errno(rc);
 
 	if (ov && wfpredir__socket_is_overlapped(s)) {
 		rc = wfpredir__overlapped_start(s, ov, fn, NULL, POLLIN, wsa_recv_try, &ctx,
@@ -509,16 +530,7 @@ static int wsa_recv_run(const struct wfpredir_sockopt_ops *ops, SOCKET s, LPWSAM
 		return rc;
 	}
 
-	for (;;) {
-		rc = wsa_recv_try(&ctx, &got);
-		if (rc != WFPREDIR__OV_AGAIN)
-			break;
-		if (sock_is_nonblocking(s))
-			return WSAEWOULDBLOCK;
-		rc = wait_readable(s);
-		if (rc)
-			return wsa_from_errno(rc);
-	}
+	rc = wfpredir__run_blocking(s, wsa_recv_try, &ctx, &got);
 	if (bytes && wfpredir__store_dword(bytes, got))
 		return WSAEFAULT;
 	return rc;
@@ -553,10 +565,8 @@ static int wsa_send_run(const struct wfpredir_sockopt_ops *ops, SOCKET s, LPWSAM
 	int rc;
 
 	rc = sock_info(s, &si);
-	if (rc == -EBADF || rc == -ENOTSOCK)
-		return WSAENOTSOCK;
 	if (rc)
-		return wsa_from_errno(rc);
+		return wfpredir_wsa_error_from_errno(rc);
 	if (!msg || wfpredir__probe_read(msg, sizeof(*msg)))
 		return WSAEFAULT;
 	memcpy(&m, msg, sizeof(m));
@@ -581,10 +591,10 @@ static int wsa_send_run(const struct wfpredir_sockopt_ops *ops, SOCKET s, LPWSAM
 	mh.msg_iovlen = m.dwBufferCount;
 	mh.msg_control = m.Control.len ? m.Control.buf : NULL;
 	mh.msg_controllen = m.Control.len;
-	n = wfpredir__sendmsg(ops, s, &mh, (int)flags);
+	n = send_run(ops, s, &si, &mh, (int)flags);
 	free(iov);
 	if (n < 0)
-		return wsa_from_errno(n);
+		return wfpredir_wsa_error_from_errno((int)n);
 	if (bytes && wfpredir__store_dword(bytes, (DWORD)n))
 		return WSAEFAULT;
 	return 0;

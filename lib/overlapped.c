@@ -158,9 +158,6 @@ static bool same_socket(const struct op *op)
  * poll revents). */
 static void run_ready(const uint64_t *ready, const short *revents, size_t n)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (size_t i = 0; i < n; i++) {
 		struct op **pp, *op;
 		DWORD bytes = 0;
@@ -180,12 +177,7 @@ static void run_ready(const uint64_t *ready, const short *revents, size_t n)
 		rc = op->try_op(op->ctx, &bytes);
 		if (rc == WFPREDIR__OV_AGAIN) {
 			op->backoff = true;
-			op->retry_at = now;
-			op->retry_at.tv_nsec += BACKOFF_MS * 1000000L;
-			if (op->retry_at.tv_nsec >= 1000000000) {
-				op->retry_at.tv_sec++;
-				op->retry_at.tv_nsec -= 1000000000;
-			}
+			wfpredir__deadline(&op->retry_at, BACKOFF_MS);
 			continue;
 		}
 		*pp = op->next;

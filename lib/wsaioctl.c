@@ -9,14 +9,15 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 
 /* The overlapped part of a call; NULL for a non-overlapped call. */
 struct ov_call {
 	LPWSAOVERLAPPED ov;
 	LPWSAOVERLAPPED_COMPLETION_ROUTINE fn;
-	const WSATHREADID *thread; /* NULL: the calling thread */
+	const WSATHREADID *thread; /* NULL: the calling thread, unless spi */
+	bool spi;		   /* WSPIoctl(): @fn goes to @thread, which must be given */
+	WSATHREADID tid;	   /* spi: the copy @thread points to */
 };
 
 /* The steps below return 0 or the WSA error the call fails with; the entry
@@ -26,30 +27,44 @@ static int fail_errno(int err)
 	return wfpredir_wsa_error_from_errno(err);
 }
 
-struct set_ctx {
+/* One sockopt call of a SET or a QUERY (name unused for SET). */
+struct sockopt_ctx {
 	const struct wfpredir_sockopt_ops *ops;
 	SOCKET s;
 	int level;
-	LPVOID in;
-	DWORD in_len;
+	int name;
+	LPVOID buf;
+	DWORD len;
 };
+
+/* @try_op now, through the engine when overlapped; a non-overlapped call
+ * that would pend blocks, unless the socket is non-blocking. */
+static int run_call(SOCKET s, const struct ov_call *oc, short events,
+		    int (*try_op)(void *ctx, DWORD *bytes), void *ctx, size_t ctx_size,
+		    DWORD *bytes)
+{
+	if (oc)
+		return wfpredir__overlapped_start(s, oc->ov, oc->fn, oc->thread, events, try_op,
+						  ctx, ctx_size, bytes);
+	return wfpredir__run_blocking(s, try_op, ctx, bytes);
+}
 
 static int try_set(void *arg, DWORD *bytes)
 {
-	struct set_ctx *c = arg;
-	int rc = wfpredir__set_at(c->ops, c->s, c->level, c->in, c->in_len);
+	struct sockopt_ctx *c = arg;
+	int rc = wfpredir__set_at(c->ops, c->s, c->level, c->buf, c->len);
 
 	*bytes = 0;
 	if (rc)
 		return fail_errno(rc);
-	*bytes = c->in_len;
+	*bytes = c->len;
 	return 0;
 }
 
 static int ioctl_set(const struct wfpredir_sockopt_ops *ops, SOCKET s, int level, LPVOID in,
 		     DWORD in_len, DWORD out_len, LPDWORD bytes_returned, const struct ov_call *oc)
 {
-	struct set_ctx c = { ops, s, level, in, in_len };
+	struct sockopt_ctx c = { ops, s, level, 0, in, in_len };
 	DWORD bytes = 0;
 	int rc;
 
@@ -61,11 +76,7 @@ static int ioctl_set(const struct wfpredir_sockopt_ops *ops, SOCKET s, int level
 	if (level < 0)
 		return fail_errno(level);
 	/* SET never pends: an overlapped SET completes now. */
-	if (oc)
-		rc = wfpredir__overlapped_start(s, oc->ov, oc->fn, oc->thread, 0, try_set, &c,
-						sizeof(c), &bytes);
-	else
-		rc = try_set(&c, &bytes);
+	rc = run_call(s, oc, 0, try_set, &c, sizeof(c), &bytes);
 	if (rc)
 		return rc;
 	/* No output: report the bytes consumed, never 0 on success. The records
@@ -75,23 +86,14 @@ static int ioctl_set(const struct wfpredir_sockopt_ops *ops, SOCKET s, int level
 	return 0;
 }
 
-struct query_ctx {
-	const struct wfpredir_sockopt_ops *ops;
-	SOCKET s;
-	int level;
-	int name;
-	LPVOID out;
-	DWORD out_len;
-};
-
 /* 0, a WSA error, or WFPREDIR__OV_AGAIN when a UDP socket has no datagram
  * flow to answer for yet. *bytes: the bytes written, or the size needed
  * with WSAEFAULT for a buffer too small. */
 static int try_query(void *arg, DWORD *bytes)
 {
-	struct query_ctx *c = arg;
-	size_t len = c->out ? c->out_len : 0;
-	int rc = wfpredir__query_at(c->ops, c->s, c->level, c->name, c->out, &len);
+	struct sockopt_ctx *c = arg;
+	size_t len = c->buf ? c->len : 0;
+	int rc = wfpredir__query_at(c->ops, c->s, c->level, c->name, c->buf, &len);
 
 	*bytes = 0;
 	if (rc == -EAGAIN)
@@ -104,30 +106,10 @@ static int try_query(void *arg, DWORD *bytes)
 	return rc == WFPREDIR__TOO_SMALL ? WSAEFAULT : 0;
 }
 
-/* A non-overlapped query that would pend: block until the socket is
- * readable and retry, unless it is non-blocking. */
-static int query_blocking(struct query_ctx *c, DWORD *bytes)
-{
-	for (;;) {
-		struct pollfd pfd = { .fd = c->s, .events = POLLIN };
-		int rc = try_query(c, bytes), fl;
-
-		if (rc != WFPREDIR__OV_AGAIN)
-			return rc;
-		fl = fcntl(c->s, F_GETFL);
-		if (fl < 0)
-			return fail_errno(errno);
-		if (fl & O_NONBLOCK)
-			return WSAEWOULDBLOCK;
-		if (poll(&pfd, 1, -1) < 0)
-			return errno == EINTR ? WSAEINTR : fail_errno(errno);
-	}
-}
-
 static int ioctl_query(const struct wfpredir_sockopt_ops *ops, SOCKET s, int level, int name,
 		       LPVOID out, DWORD out_len, LPDWORD bytes_returned, const struct ov_call *oc)
 {
-	struct query_ctx c = { ops, s, level, name, out, out_len };
+	struct sockopt_ctx c = { ops, s, level, name, out, out_len };
 	DWORD bytes = 0;
 	int rc;
 
@@ -136,11 +118,7 @@ static int ioctl_query(const struct wfpredir_sockopt_ops *ops, SOCKET s, int lev
 		return fail_errno(rc);
 	if (level < 0)
 		return fail_errno(level);
-	if (oc)
-		rc = wfpredir__overlapped_start(s, oc->ov, oc->fn, oc->thread, POLLIN, try_query,
-						&c, sizeof(c), &bytes);
-	else
-		rc = query_blocking(&c, &bytes);
+	rc = run_call(s, oc, POLLIN, try_query, &c, sizeof(c), &bytes);
 	/* Pending: *bytes_returned is not updated. */
 	if (rc == WSA_IO_PENDING)
 		return rc;
@@ -160,10 +138,9 @@ static int try_nothing(void *arg, DWORD *bytes)
 
 static int ioctl_run(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD code, LPVOID in,
 		     DWORD in_len, LPVOID out, DWORD out_len, LPDWORD bytes_returned,
-		     const struct ov_call *oc)
+		     struct ov_call *oc)
 {
 	int level, rc;
-	char dummy = 0;
 
 	/* 1 */
 	rc = wfpredir__store_dword(bytes_returned, 0);
@@ -181,6 +158,15 @@ static int ioctl_run(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD cod
 		oc = NULL;
 	if (oc && wfpredir__probe_write(oc->ov, sizeof(*oc->ov)))
 		return WSAEFAULT;
+	/* WSPIoctl(): the routine's thread, kept by value (the caller may free
+	 * it at once). Not readable: WSAEFAULT; no live thread: WSAEINVAL (from
+	 * the engine). */
+	if (oc && oc->fn && oc->spi) {
+		if (!oc->thread || wfpredir__probe_read(oc->thread, sizeof(*oc->thread)))
+			return WSAEFAULT;
+		oc->tid = *oc->thread;
+		oc->thread = &oc->tid;
+	}
 
 	if (code == SIO_GET_EXTENSION_FUNCTION_POINTER)
 		return wfpredir__extension_function(in, in_len, out, out_len, bytes_returned);
@@ -193,7 +179,7 @@ static int ioctl_run(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD cod
 		if (!oc)
 			return 0;
 		return wfpredir__overlapped_start(s, oc->ov, oc->fn, oc->thread, 0, try_nothing,
-						  &dummy, sizeof(dummy), NULL);
+						  NULL, 0, NULL);
 	case SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS:
 		return ioctl_set(ops, s, level, in, in_len, out_len, bytes_returned, oc);
 	case SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS:
@@ -211,7 +197,7 @@ int wfpredir__ioctl_ov(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD c
 		       DWORD in_len, LPVOID out, DWORD out_len, LPDWORD bytes_returned,
 		       LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE fn)
 {
-	struct ov_call oc = { ov, fn, NULL };
+	struct ov_call oc = { .ov = ov, .fn = fn };
 	int wsa = ioctl_run(ops, s, code, in, in_len, out, out_len, bytes_returned, &oc);
 
 	if (!wsa)
@@ -232,29 +218,15 @@ int wfpredir__spi_ioctl_ov(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWO
 			   LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE fn,
 			   const WSATHREADID *thread, LPINT lpErrno)
 {
-	struct ov_call oc = { ov, fn, NULL };
-	WSATHREADID tid;
+	struct ov_call oc = { .ov = ov, .fn = fn, .thread = thread, .spi = true };
 	int wsa;
 
 	/* Nowhere to report an error: do nothing rather than fail silently. */
 	if (wfpredir__store_dword((DWORD *)lpErrno, 0))
 		return SOCKET_ERROR;
-	/* The thread id is kept by value: the caller may free it at once. A
-	 * routine without a readable id: WSAEFAULT; an id naming no live
-	 * thread: WSAEINVAL (from the engine). Only overlapped calls with a
-	 * routine read it. */
-	if (ov && fn && wfpredir__socket_is_overlapped(s)) {
-		if (!thread || wfpredir__probe_read(thread, sizeof(*thread))) {
-			wsa = WSAEFAULT;
-			goto fail;
-		}
-		tid = *thread;
-		oc.thread = &tid;
-	}
 	wsa = ioctl_run(ops, s, code, in, in_len, out, out_len, bytes_returned, &oc);
 	if (!wsa)
 		return 0;
-fail:
 	/* Stored fault-safely too: the caller may have unmapped it meanwhile. */
 	wfpredir__store_dword((DWORD *)lpErrno, (DWORD)wsa);
 	return SOCKET_ERROR;

@@ -828,7 +828,7 @@ typedef struct _WSAPROTOCOL_INFOW WSAPROTOCOL_INFOW, *LPWSAPROTOCOL_INFOW;
  *	exec); any other flag gives WSAEINVAL.
  *
  * Return: the socket, or INVALID_SOCKET with the reason in WSAGetLastError()
- * (socket()'s errno through wfpredir_wsa_error_from_errno(); WSAENOBUFS when
+ * (socket()'s errno through wfpredir_winsock_error_from_errno(); WSAENOBUFS when
  * the overlapped attribute cannot be recorded).
  */
 SOCKET WSASocketA(int af, int type, int protocol, LPWSAPROTOCOL_INFOA lpProtocolInfo, GROUP g,
@@ -1110,9 +1110,10 @@ int WSARecvMsg(SOCKET s, LPWSAMSG lpMsg, LPDWORD lpdwNumberOfBytesRecvd,
  *	any IP(V6)_WFP_REDIRECT_CONTEXT are not passed to the kernel.
  * @dwFlags: 0 or MSG_DONTROUTE.
  * @lpNumberOfBytesSent: the bytes sent; may be NULL only with lpOverlapped.
- * @lpOverlapped: ignored: sends complete at once (a datagram is queued whole
- *	or not at all).
- * @lpCompletionRoutine: ignored with lpOverlapped.
+ * @lpOverlapped: on an overlapped socket, the send still completes at once
+ *	(a datagram is queued whole or not at all), and signals hEvent or queues
+ *	the completion routine as any immediate completion does.
+ * @lpCompletionRoutine: with lpOverlapped, the routine to queue.
  *
  * Return: 0, or SOCKET_ERROR with the last error: WSAENOTSOCK, WSAEFAULT,
  * WSAEOPNOTSUPP, WSAEINVAL (malformed control messages or records;

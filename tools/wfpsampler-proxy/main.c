@@ -114,6 +114,23 @@ static UINT32 QueryRedirectData(SOCKET acceptedSocket, DWORD controlCode, DWORD 
 	return NO_ERROR;
 }
 
+/* One receive on @from, sent whole on @to. FALSE when @from is done (closed,
+ * failed, or @to refused): @to is then shut for sending, and *pFailed says
+ * whether the receive failed. */
+static BOOL RelayOnce(SOCKET from, SOCKET to, char *buffer, unsigned long long *pTotal,
+		      BOOL *pFailed)
+{
+	int received = recv(from, buffer, RELAY_BUFFER_SIZE, 0);
+
+	if (received > 0 && send(to, buffer, received, 0) == received) {
+		*pTotal += (unsigned long long)received;
+		return TRUE;
+	}
+	shutdown(to, SD_SEND);
+	*pFailed = received < 0;
+	return FALSE;
+}
+
 /* Copies each side's data to the other until both have closed. */
 static void RelayData(SOCKET clientSocket, SOCKET serverSocket)
 {
@@ -122,6 +139,7 @@ static void RelayData(SOCKET clientSocket, SOCKET serverSocket)
 	unsigned long long toClient = 0;
 	BOOL clientOpen = TRUE;
 	BOOL serverOpen = TRUE;
+	BOOL failed = FALSE;
 
 	if (!buffer) {
 		LogLine("relay: out of memory");
@@ -130,7 +148,6 @@ static void RelayData(SOCKET clientSocket, SOCKET serverSocket)
 	while (clientOpen || serverOpen) {
 		fd_set readSet;
 		SOCKET highest = clientSocket > serverSocket ? clientSocket : serverSocket;
-		int received;
 
 		FD_ZERO(&readSet);
 		if (clientOpen)
@@ -141,28 +158,14 @@ static void RelayData(SOCKET clientSocket, SOCKET serverSocket)
 			LogLine("  relay: select() failed");
 			break;
 		}
-		if (clientOpen && FD_ISSET(clientSocket, &readSet)) {
-			received = recv(clientSocket, buffer, RELAY_BUFFER_SIZE, 0);
-			if (received > 0 && send(serverSocket, buffer, received, 0) == received) {
-				toServer += (unsigned long long)received;
-			} else {
-				clientOpen = FALSE;
-				shutdown(serverSocket, SD_SEND);
-				if (received < 0)
-					break;
-			}
-		}
-		if (serverOpen && FD_ISSET(serverSocket, &readSet)) {
-			received = recv(serverSocket, buffer, RELAY_BUFFER_SIZE, 0);
-			if (received > 0 && send(clientSocket, buffer, received, 0) == received) {
-				toClient += (unsigned long long)received;
-			} else {
-				serverOpen = FALSE;
-				shutdown(clientSocket, SD_SEND);
-				if (received < 0)
-					break;
-			}
-		}
+		if (clientOpen && FD_ISSET(clientSocket, &readSet))
+			clientOpen =
+				RelayOnce(clientSocket, serverSocket, buffer, &toServer, &failed);
+		if (!failed && serverOpen && FD_ISSET(serverSocket, &readSet))
+			serverOpen =
+				RelayOnce(serverSocket, clientSocket, buffer, &toClient, &failed);
+		if (failed)
+			break;
 	}
 	free(buffer);
 	LogLine("relay: %llu bytes to the server, %llu bytes to the client", toServer, toClient);
