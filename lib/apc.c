@@ -57,14 +57,19 @@ void wfpredir__apc_atfork(bool lock)
 		pthread_mutex_unlock(&threads_lock);
 }
 
-static void thread_free(struct wfpredir_thread *t)
+static void apc_list_free(struct apc *a)
 {
-	struct apc *a, *n;
+	struct apc *n;
 
-	for (a = t->head; a; a = n) {
+	for (; a; a = n) {
 		n = a->next;
 		free(a);
 	}
+}
+
+static void thread_free(struct wfpredir_thread *t)
+{
+	apc_list_free(t->head);
 	close(t->efd);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
@@ -94,7 +99,7 @@ void wfpredir__thread_put(struct wfpredir_thread *t)
 static void thread_exit(void *arg)
 {
 	struct wfpredir_thread *t = arg;
-	struct apc *a, *n;
+	struct apc *a;
 
 	wfpredir__overlapped_abort_thread(t);
 	pthread_mutex_lock(&t->lock);
@@ -103,10 +108,7 @@ static void thread_exit(void *arg)
 	t->head = NULL;
 	t->tail = NULL;
 	pthread_mutex_unlock(&t->lock);
-	for (; a; a = n) {
-		n = a->next;
-		free(a);
-	}
+	apc_list_free(a);
 	wfpredir__thread_put(t);
 }
 
@@ -115,15 +117,18 @@ static void thread_key_init(void)
 	thread_key_ok = pthread_key_create(&thread_key, thread_exit) == 0;
 }
 
+/* The calling thread's record, or NULL when it has none (yet). */
+static struct wfpredir_thread *thread_cur(void)
+{
+	pthread_once(&thread_once, thread_key_init);
+	return thread_key_ok ? pthread_getspecific(thread_key) : NULL;
+}
+
 struct wfpredir_thread *wfpredir__thread_self(void)
 {
-	struct wfpredir_thread *t;
+	struct wfpredir_thread *t = thread_cur();
 
-	pthread_once(&thread_once, thread_key_init);
-	if (!thread_key_ok)
-		return NULL;
-	t = pthread_getspecific(thread_key);
-	if (t)
+	if (t || !thread_key_ok)
 		return t;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -136,9 +141,7 @@ struct wfpredir_thread *wfpredir__thread_self(void)
 	pthread_mutex_init(&t->lock, NULL);
 	t->refs = 1;
 	if (pthread_setspecific(thread_key, t)) {
-		close(t->efd);
-		pthread_mutex_destroy(&t->lock);
-		free(t);
+		thread_free(t);
 		return NULL;
 	}
 	pthread_mutex_lock(&threads_lock);
@@ -234,14 +237,10 @@ int wfpredir__apc_fd(void)
 
 bool wfpredir__apc_run(void)
 {
-	struct wfpredir_thread *t;
+	struct wfpredir_thread *t = thread_cur();
 	bool ran = false;
 	uint64_t v;
 
-	pthread_once(&thread_once, thread_key_init);
-	if (!thread_key_ok)
-		return false;
-	t = pthread_getspecific(thread_key);
 	if (!t)
 		return false;
 	for (;;) {
@@ -345,27 +344,4 @@ int wfpredir__ms_left(const struct timespec *deadline, DWORD ms)
 	if (left < 0)
 		return 0;
 	return left > INT32_MAX ? INT32_MAX : (int)left;
-}
-
-DWORD SleepEx(DWORD dwMilliseconds, BOOL bAlertable)
-{
-	struct timespec deadline;
-	struct pollfd pfd = { .fd = -1, .events = POLLIN };
-
-	if (bAlertable) {
-		if (wfpredir__apc_run())
-			return WAIT_IO_COMPLETION;
-		pfd.fd = wfpredir__apc_fd();
-	}
-	wfpredir__deadline(&deadline, dwMilliseconds);
-	for (;;) {
-		int ms = wfpredir__ms_left(&deadline, dwMilliseconds);
-		int n = poll(&pfd, 1, ms);
-
-		if (n > 0 && bAlertable && wfpredir__apc_run())
-			return WAIT_IO_COMPLETION;
-		if (n == 0 && wfpredir__ms_left(&deadline, dwMilliseconds) == 0)
-			return 0;
-		/* EINTR, a spurious wakeup or a short poll: wait on. */
-	}
 }

@@ -306,3 +306,11 @@ bool wfpredir__event_reset(WSAEVENT ev)
 	ev_put(e);
 	return true;
 }
+
+/* SleepEx() is a wait on no events. */
+DWORD SleepEx(DWORD dwMilliseconds, BOOL bAlertable)
+{
+	return wait_events(NULL, 0, FALSE, dwMilliseconds, bAlertable) == WSA_WAIT_IO_COMPLETION
+		       ? WAIT_IO_COMPLETION
+		       : 0;
+}

@@ -80,6 +80,9 @@ struct wfpredir_errno_map {
 
 extern const struct wfpredir_errno_map wfpredir__errno_map[];
 extern const size_t wfpredir__errno_map_len;
+/* The WSA code of errno @err (or -@err) in @map: 0 for 0, WSAEINVAL when
+ * not listed. */
+int wfpredir__errno_lookup(const struct wfpredir_errno_map *map, size_t len, int err);
 
 /*
  * ctl.c: the messages, apart from the socket, so the unit tests can build

@@ -86,8 +86,7 @@ struct op {
 	struct wfpredir_thread *target; /* fn's thread, with a reference */
 	struct wfpredir_thread *issuer; /* with a reference */
 	short events;
-	bool backoff;
-	struct timespec retry_at;
+	struct timespec retry_at; /* not retried before; zero (past) at first */
 	int (*try_op)(void *ctx, DWORD *bytes);
 	unsigned char ctx[];
 };
@@ -176,7 +175,6 @@ static void run_ready(const uint64_t *ready, const short *revents, size_t n)
 		}
 		rc = op->try_op(op->ctx, &bytes);
 		if (rc == WFPREDIR__OV_AGAIN) {
-			op->backoff = true;
 			wfpredir__deadline(&op->retry_at, BACKOFF_MS);
 			continue;
 		}
@@ -197,13 +195,11 @@ static void *worker(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	for (;;) {
-		struct timespec now;
 		size_t n = 1, nready = 0;
 		int timeout = -1;
 		uint64_t v;
 
 		pthread_mutex_lock(&eng_lock);
-		clock_gettime(CLOCK_MONOTONIC, &now);
 		for (struct op *op = eng_ops; op; op = op->next)
 			n++;
 		if (n > cap) {
@@ -233,17 +229,12 @@ static void *worker(void *arg)
 		pfd[0].events = POLLIN;
 		n = 1;
 		for (struct op *op = eng_ops; op && n < cap; op = op->next) {
-			if (op->backoff) {
-				int64_t ms =
-					(int64_t)(op->retry_at.tv_sec - now.tv_sec) * 1000 +
-					(op->retry_at.tv_nsec - now.tv_nsec + 999999) / 1000000;
+			int ms = wfpredir__ms_left(&op->retry_at, BACKOFF_MS);
 
-				if (ms > 0) {
-					if (timeout < 0 || ms < timeout)
-						timeout = (int)ms;
-					continue;
-				}
-				op->backoff = false;
+			if (ms > 0) {
+				if (timeout < 0 || ms < timeout)
+					timeout = ms;
+				continue;
 			}
 			pfd[n].fd = op->fd;
 			pfd[n].events = op->events;

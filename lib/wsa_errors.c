@@ -51,20 +51,23 @@ const struct wfpredir_errno_map wfpredir__errno_map[] = {
 
 const size_t wfpredir__errno_map_len = sizeof(wfpredir__errno_map) / sizeof(wfpredir__errno_map[0]);
 
-int wfpredir_wsa_error_from_errno(int err)
+int wfpredir__errno_lookup(const struct wfpredir_errno_map *map, size_t len, int err)
 {
-	size_t i;
-
 	if (err == 0)
 		return 0;
 	if (err == INT_MIN)
 		return WSAEINVAL;
 	if (err < 0)
 		err = -err;
-	for (i = 0; i < wfpredir__errno_map_len; i++)
-		if (wfpredir__errno_map[i].err == err)
-			return wfpredir__errno_map[i].wsa;
+	for (size_t i = 0; i < len; i++)
+		if (map[i].err == err)
+			return map[i].wsa;
 	return WSAEINVAL;
+}
+
+int wfpredir_wsa_error_from_errno(int err)
+{
+	return wfpredir__errno_lookup(wfpredir__errno_map, wfpredir__errno_map_len, err);
 }
 
 /* clang-format off */
