@@ -12,8 +12,10 @@
 #include <linux/netfilter.h>
 #include <linux/rhashtable-types.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/xarray.h>
 
+struct cgroup;
 struct netlink_ext_ack;
 struct nlattr;
 struct wfpredir_net;
@@ -51,8 +53,19 @@ struct wfpredir_service_addr {
  * deleted while @rules is non-zero, so a rule's service pointer is good for
  * as long as the rule is.
  */
+/*
+ * Who a service's proxy is: the sockets that may query its flows, and whose
+ * records-less connections never go back to it (the loop bound). Neither
+ * field set: an unowned service, whose flows only CAP_NET_ADMIN may query.
+ */
+struct wfpredir_owner {
+	kuid_t uid;		/* INVALID_UID: any uid */
+	struct cgroup *cgroup;	/* NULL: any cgroup; holds a reference */
+};
+
 struct wfpredir_service {
 	struct rcu_head rcu;
+	struct wfpredir_owner owner;
 	u32 id;
 	char name[WFPREDIR_SERVICE_NAME_MAX];
 	struct wfpredir_service_addr addr4;

@@ -370,6 +370,15 @@ enum wfpredir_service_attr {
 					 */
 	WFPREDIR_A_SERVICE_RULES,	/* u32, dump only: rules using it */
 	WFPREDIR_A_SERVICE_PAD,
+	WFPREDIR_A_SERVICE_OWNER_UID,	/* u32: only sockets of this uid (in the
+					 * caller's user namespace) receive and
+					 * query the service's flows
+					 */
+	WFPREDIR_A_SERVICE_OWNER_CGROUP,	/* string: cgroup v2 path, as under
+					 * /sys/fs/cgroup: only sockets of that
+					 * cgroup or its descendants; with
+					 * OWNER_UID, both must hold
+					 */
 	__WFPREDIR_A_SERVICE_MAX
 };
 
