@@ -22,9 +22,11 @@
 
 #include "flowstore.h"
 #include "records.h"
+#include "ruleset.h"
 
 #include <linux/bitops.h>
 #include <linux/err.h>
+#include <linux/jhash.h>
 #include <linux/jiffies.h>
 #include <linux/overflow.h>
 #include <linux/rcupdate.h>
@@ -46,6 +48,59 @@ static const struct rhashtable_params wfpredir_flow_params = {
 	.head_offset = offsetof(struct wfpredir_flow, node),
 	.key_offset = offsetof(struct wfpredir_flow, ct),
 	.key_len = sizeof_field(struct wfpredir_flow, ct),
+	.automatic_shrinking = true,
+};
+
+/* The original destination a proxy's onward connection goes to. */
+struct wfpredir_dest_key {
+	union nf_inet_addr addr;
+	__be16 port;
+	u8 family;
+	u8 protocol;
+};
+
+static void wfpredir_dest_key_of(const struct nf_conn *ct,
+				 struct wfpredir_dest_key *key)
+{
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+
+	memset(key, 0, sizeof(*key));
+	key->addr = t->dst.u3;
+	key->port = t->dst.u.all;
+	key->family = nf_ct_l3num(ct);
+	key->protocol = nf_ct_protonum(ct);
+}
+
+static u32 wfpredir_dest_hash(const void *data, u32 len, u32 seed)
+{
+	return jhash2(data, sizeof(struct wfpredir_dest_key) / sizeof(u32),
+		      seed);
+}
+
+static u32 wfpredir_dest_obj_hash(const void *data, u32 len, u32 seed)
+{
+	struct wfpredir_dest_key key;
+
+	wfpredir_dest_key_of(((const struct wfpredir_flow *)data)->ct, &key);
+	return wfpredir_dest_hash(&key, len, seed);
+}
+
+static int wfpredir_dest_cmp(struct rhashtable_compare_arg *arg,
+			     const void *obj)
+{
+	struct wfpredir_dest_key key;
+
+	wfpredir_dest_key_of(((const struct wfpredir_flow *)obj)->ct, &key);
+	return memcmp(&key, arg->key, sizeof(key));
+}
+
+static const struct rhashtable_params wfpredir_dest_params = {
+	.head_offset = offsetof(struct wfpredir_flow, by_dest),
+	.key_len = sizeof(struct wfpredir_dest_key),
+	.hashfn = wfpredir_dest_hash,
+	.obj_hashfn = wfpredir_dest_obj_hash,
+	.obj_cmpfn = wfpredir_dest_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -87,6 +142,9 @@ static void wfpredir_flowstore_collect(struct wfpredir_flowstore *store)
 				 WFPREDIR_FLOW_UNCONFIRMED_TIMEOUT))) &&
 		    !rhashtable_remove_fast(&store->table, &flow->node,
 					    wfpredir_flow_params)) {
+			if (flow->in_by_dest)
+				rhltable_remove(&store->by_dest, &flow->by_dest,
+						wfpredir_dest_params);
 			atomic_dec(&store->count);
 			call_rcu(&flow->rcu, wfpredir_flow_free_rcu);
 		}
@@ -123,10 +181,18 @@ static void wfpredir_flowstore_gc_work(struct work_struct *work)
  */
 int wfpredir_flowstore_init(struct wfpredir_flowstore *store, unsigned int max)
 {
+	int ret;
+
 	atomic_set(&store->count, 0);
 	store->max = max;
 	INIT_DELAYED_WORK(&store->gc, wfpredir_flowstore_gc_work);
-	return rhashtable_init(&store->table, &wfpredir_flow_params);
+	ret = rhltable_init(&store->by_dest, &wfpredir_dest_params);
+	if (ret)
+		return ret;
+	ret = rhashtable_init(&store->table, &wfpredir_flow_params);
+	if (ret)
+		rhltable_destroy(&store->by_dest);
+	return ret;
 }
 
 /**
@@ -144,6 +210,8 @@ int wfpredir_flowstore_init(struct wfpredir_flowstore *store, unsigned int max)
 void wfpredir_flowstore_destroy(struct wfpredir_flowstore *store)
 {
 	cancel_delayed_work_sync(&store->gc);
+	/* Frees the index only; the flows go with the table. */
+	rhltable_destroy(&store->by_dest);
 	rhashtable_free_and_destroy(&store->table, wfpredir_flow_destroy, NULL);
 	atomic_set(&store->count, 0);
 }
@@ -280,6 +348,47 @@ void wfpredir_flowstore_walk_enter(struct wfpredir_flowstore *store,
 				   struct rhashtable_iter *iter)
 {
 	rhashtable_walk_enter(&store->table, iter);
+}
+
+/**
+ * wfpredir_flowstore_index_dest - index a redirected flow by destination
+ * @store: the store that holds @flow
+ * @flow: a flow just inserted, redirected
+ *
+ * Inheritance (inherit.c) finds a proxy's flow by the original destination
+ * its onward connection goes to. The index is a hint: a flow it could not
+ * take (no memory to grow it) is simply not found there.
+ *
+ * Context: the packet path, RCU read side.
+ */
+void wfpredir_flowstore_index_dest(struct wfpredir_flowstore *store,
+				   struct wfpredir_flow *flow)
+{
+	flow->in_by_dest = !rhltable_insert(&store->by_dest, &flow->by_dest,
+					    wfpredir_dest_params);
+}
+
+/**
+ * wfpredir_flowstore_dest_list - the flows to a destination
+ * @store: the store
+ * @fkey: the destination: family, protocol, address and port
+ *
+ * Context: RCU read side.
+ * Return: the list, newest flow first, for rhl_for_each_entry_rcu(); NULL
+ * if empty.
+ */
+struct rhlist_head *
+wfpredir_flowstore_dest_list(struct wfpredir_flowstore *store,
+			     const struct wfpredir_flow_key *fkey)
+{
+	struct wfpredir_dest_key key;
+
+	memset(&key, 0, sizeof(key));
+	key.addr = fkey->daddr;
+	key.port = fkey->dport;
+	key.family = fkey->family;
+	key.protocol = fkey->protocol;
+	return rhltable_lookup(&store->by_dest, &key, wfpredir_dest_params);
 }
 
 /**

@@ -7,7 +7,7 @@
 #define _WFPREDIR_FLOWSTORE_H
 
 #include <linux/atomic.h>
-#include <linux/rhashtable-types.h>
+#include <linux/rhashtable.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
@@ -16,6 +16,7 @@ struct nf_conn;
 struct nf_conntrack_tuple;
 struct sock;
 struct rhashtable_iter;
+struct wfpredir_flow_key;
 struct wfpredir_records;
 
 /**
@@ -35,6 +36,7 @@ struct wfpredir_records;
  */
 struct wfpredir_flow {
 	struct rhash_head node;
+	struct rhlist_head by_dest;
 	struct rcu_head rcu;
 	struct nf_conn *ct;
 	struct wfpredir_records *records;
@@ -42,6 +44,7 @@ struct wfpredir_flow {
 	u32 service_id;
 	u32 rule_id;
 	unsigned long claimed;
+	bool in_by_dest;
 	u16 context_len;
 	u8 context[] __aligned(8);
 };
@@ -55,6 +58,7 @@ struct wfpredir_flow {
  */
 struct wfpredir_flowstore {
 	struct rhashtable table;
+	struct rhltable by_dest;
 	atomic_t count;
 	unsigned int max;
 	struct delayed_work gc;
@@ -72,6 +76,17 @@ int wfpredir_flowstore_insert(struct wfpredir_flowstore *store,
 struct wfpredir_flow *
 wfpredir_flowstore_lookup(struct wfpredir_flowstore *store,
 			  const struct nf_conn *ct);
+
+void wfpredir_flowstore_index_dest(struct wfpredir_flowstore *store,
+				   struct wfpredir_flow *flow);
+struct rhlist_head *
+wfpredir_flowstore_dest_list(struct wfpredir_flowstore *store,
+			     const struct wfpredir_flow_key *key);
+
+/* RCU read side: the flows to @key's destination, newest first. */
+#define wfpredir_flowstore_for_dest(store, key, flow, pos)		\
+	rhl_for_each_entry_rcu(flow, pos,				\
+			       wfpredir_flowstore_dest_list(store, key), by_dest)
 
 bool wfpredir_flow_claim(struct wfpredir_flow *flow);
 bool wfpredir_flow_is_claimed(const struct wfpredir_flow *flow);

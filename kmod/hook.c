@@ -32,6 +32,7 @@
 #include "hook.h"
 #include "inherit.h"
 #include "netns.h"
+#include "owner.h"
 #include "records.h"
 #include "ruleset.h"
 #include "service.h"
@@ -57,6 +58,7 @@
 struct wfpredir_chain {
 	const struct wfpredir_records *records;	/* may be NULL */
 	struct wfpredir_records *owned;	/* the socket's, to free */
+	struct wfpredir_records *built;	/* inherit.c's, to free */
 	u8 flags;	/* to set on the entries of @records */
 	u32 self;	/* inherited: the service whose proxy is sending */
 };
@@ -254,6 +256,7 @@ static unsigned int wfpredir_redirect(struct wfpredir_net *wn,
 		wfpredir_flow_abandon(&wn->flows, flow);
 		return wfpredir_refuse(wn, err);
 	}
+	wfpredir_flowstore_index_dest(&wn->flows, flow);
 
 	wfpredir_rule_matched(rule);
 	atomic64_inc(&rule->service->redirects);
@@ -276,28 +279,57 @@ static void wfpredir_log_capped(const struct wfpredir_flow_key *key,
 				     ntohs(key->dport), count);
 }
 
-/*
- * The services a chain excludes: those of its explicit entries; for an
- * inherited chain, the sending proxy's own service only.
- */
+/* The services a socket's chain excludes: those of its explicit entries. */
 static unsigned int wfpredir_chain_exclude(const struct wfpredir_chain *chain,
 					   u32 *exclude)
 {
 	const struct wfpredir_record_entry *entry;
 	unsigned int i, n = 0;
 
-	if (!chain->records)
-		return 0;
-	if (chain->flags & WFPREDIR_RECORD_F_INHERITED) {
-		exclude[n++] = chain->self;
-		return n;
-	}
 	for (i = 0; i < wfpredir_records_count(chain->records); i++) {
 		entry = wfpredir_records_entry(chain->records, i);
 		if (!(entry->flags & WFPREDIR_RECORD_F_INHERITED))
 			exclude[n++] = be32_to_cpu(entry->service_id);
 	}
 	return n;
+}
+
+/*
+ * A connection that carries no records: bound it if a proxy opened it
+ * (owner.c), find the rule, and only then ask whose flow it continues
+ * (inherit.c), which may pass over the rule's service. Returns the rule, or
+ * NULL; an ERR_PTR if inheritance ran out of memory.
+ */
+static const struct wfpredir_rule *
+wfpredir_decide_bare(struct wfpredir_net *wn,
+		     const struct wfpredir_flow_key *key,
+		     struct wfpredir_chain *chain)
+{
+	const struct wfpredir_rule *rule;
+	struct wfpredir_inherited found;
+	u64 after = 0;
+	int err;
+
+	if (key->sk)
+		wfpredir_owner_sk_bound(&wn->services.owners, key->sk, &after);
+	rule = wfpredir_ruleset_lookup(wn, key, NULL, 0, after);
+	if (!rule || !key->sk || !READ_ONCE(wn->inherit))
+		return rule;
+
+	err = wfpredir_inherit_find(wn, key, &found);
+	if (err)
+		return ERR_PTR(err);
+	if (!found.records)
+		return rule;
+	chain->records = found.records;
+	chain->built = found.owned;
+	chain->flags = WFPREDIR_RECORD_F_INHERITED;
+	chain->self = found.self;
+	if (wfpredir_records_count(chain->records) >= READ_ONCE(wn->chain_max))
+		return NULL;
+	if (found.self && rule->service->id == found.self)
+		rule = wfpredir_ruleset_lookup(wn, key, &found.self, 1, after);
+	return rule;
 }
 
 static unsigned int wfpredir_decide(struct wfpredir_net *wn,
@@ -311,20 +343,20 @@ static unsigned int wfpredir_decide(struct wfpredir_net *wn,
 	struct wfpredir_records *records;
 	unsigned int n_exclude, count;
 
-	if (!chain->records && key->sk && READ_ONCE(wn->inherit) &&
-	    !wfpredir_ruleset_empty(&wn->rules)) {
-		chain->records = wfpredir_inherit_find(wn, key, &chain->self);
-		if (chain->records)
-			chain->flags = WFPREDIR_RECORD_F_INHERITED;
+	if (!chain->records) {
+		rule = wfpredir_decide_bare(wn, key, chain);
+		if (IS_ERR(rule))
+			return wfpredir_refuse(wn, PTR_ERR(rule));
 	}
 
 	count = chain->records ? wfpredir_records_count(chain->records) : 0;
 	if (count >= READ_ONCE(wn->chain_max)) {
 		atomic64_inc(&wn->stats.chain_capped);
 		wfpredir_log_capped(key, count);
-	} else if (!wfpredir_ruleset_empty(&wn->rules)) {
+		rule = NULL;
+	} else if (chain->owned) {
 		n_exclude = wfpredir_chain_exclude(chain, exclude);
-		rule = wfpredir_ruleset_lookup(wn, key, exclude, n_exclude);
+		rule = wfpredir_ruleset_lookup(wn, key, exclude, n_exclude, 0);
 	}
 
 	if (rule)
@@ -383,6 +415,8 @@ static unsigned int wfpredir_nat_fn(void *priv, struct sk_buff *skb,
 	verdict = wfpredir_decide(wn, ct, state, &key, &chain);
 	if (chain.owned)
 		wfpredir_records_free(chain.owned);
+	if (chain.built)
+		wfpredir_records_free(chain.built);
 	return verdict;
 }
 

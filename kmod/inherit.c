@@ -1,140 +1,224 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Chain inheritance. A proxy that hands its records on makes loops
- * impossible: the kernel sees the whole chain on the proxy's new connection.
- * A proxy that does not (a legacy proxy using SO_ORIGINAL_DST, or a broken
- * one) starts every connection with an empty chain, and two such proxies
- * with rules for the same traffic would hand a flow back and forth forever.
+ * Chain inheritance: whose flow a records-less connection of a proxy
+ * continues. A proxy that hands its records on needs none of this. A proxy
+ * that does not (a legacy proxy using SO_ORIGINAL_DST, or a broken one)
+ * starts every connection with an empty chain; inheritance links it to the
+ * redirected connection the proxy holds, so the chain, and with it the
+ * chain cap, carries on, and the proxy's own service is not taken again.
  *
- * So when a socket opens a connection without records and a rule matches
- * it, the kernel looks at the process that is connecting: if it holds a
- * socket accepted at a service's listen address, whose redirected connection
- * has the same original destination as the new one, the new connection
- * continues that connection's chain, its entries marked inherited, and is
- * never sent back to that service: the process holding a connection
- * accepted at a service's address is that service's proxy, so a single
- * legacy proxy behind a rule just works. The other inherited entries count
- * toward the chain cap, which ends a loop of several such proxies after a
- * bounded number of laps; they never exclude a service, because linking the
- * chain is the kernel's inference, not the proxy's word.
+ * It is attribution, not the loop bound: a service with an owner bounds
+ * loops without any inference (owner.c). Here the kernel infers, so it is
+ * careful about what it claims:
  *
- * The scan walks the connecting task's file table once, under its lock, and
- * looks at sockets only; it runs only in the task that sent the first packet
- * (connect(), or sendmsg() for UDP), only for flows a rule matches that
- * carry no records, and it stops after WFPREDIR_INHERIT_MAX_SOCKETS sockets.
+ *  - It runs only when a rule matches the new connection, and costs a hash
+ *    lookup plus at most WFPREDIR_INHERIT_CANDIDATES checks: the flow store
+ *    indexes redirected flows by original destination, newest first, and a
+ *    proxy's onward connection goes to the original destination of the flow
+ *    it holds, right after accepting it.
+ *  - A candidate is a redirected flow to the same destination and protocol
+ *    held by the sender: for an owned service, the sending socket belongs to
+ *    the owner; for an unowned one, the socket that received the flow at the
+ *    service (found by its conntrack reply tuple, in any TCP state, so a
+ *    client's half-close changes nothing) was opened or accepted under the
+ *    sending task's credentials, or its parent's (a proxy that forks a child
+ *    per accepted connection, as socat and inetd do). A proxy that passes
+ *    accepted sockets to another process over a unix socket is not linked:
+ *    give its service an owner.
+ *  - Exactly one candidate: the chain continues it, entries flagged
+ *    WFPREDIR_RECORD_F_INHERITED. Several (a proxy holding flows of two
+ *    clients to one destination): nothing says which one this connection
+ *    serves, so no client's identity is copied: the chain gets one
+ *    service-only entry (WFPREDIR_RECORD_F_SERVICE_ONLY) per entry of the
+ *    longest candidate, which count toward the cap as the real ones would.
  */
 
 #include "flowstore.h"
 #include "inherit.h"
 #include "netns.h"
+#include "owner.h"
 #include "records.h"
 #include "ruleset.h"
 #include "service.h"
 
-#include <linux/fdtable.h>
+#include <linux/cred.h>
+#include <linux/err.h>
 #include <linux/file.h>
 #include <linux/net.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <net/inet6_hashtables.h>
+#include <net/inet_hashtables.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/sock.h>
-#include <net/tcp_states.h>
+#include <net/tcp.h>
+#include <net/udp.h>
 
-#define WFPREDIR_INHERIT_MAX_SOCKETS 16384
+/* A proxy connects onward right after it accepts: its flow is among these. */
+#define WFPREDIR_INHERIT_CANDIDATES 8
 
-struct wfpredir_inherit_scan {
-	struct wfpredir_net *wn;
-	struct net *net;
-	const struct wfpredir_flow_key *key;
-	const struct wfpredir_records *best;
-	u32 best_service;
-	unsigned int sockets;
-};
-
-static bool wfpredir_same_destination(const struct nf_conn *ct,
-				      const struct wfpredir_flow_key *key)
+/*
+ * The socket that received a redirected flow at its service: local address
+ * the reply direction's source, peer its destination. A reference is held.
+ */
+static struct sock *wfpredir_service_side_sk(struct net *net,
+					     const struct nf_conn *ct)
 {
-	const struct nf_conntrack_tuple *orig =
-		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	struct sock *sk = NULL;
 
-	return nf_ct_l3num(ct) == key->family &&
-	       orig->dst.u.all == key->dport &&
-	       nf_inet_addr_cmp(&orig->dst.u3, &key->daddr);
+	switch (nf_ct_l3num(ct) << 8 | nf_ct_protonum(ct)) {
+	case AF_INET << 8 | IPPROTO_TCP:
+		sk = inet_lookup_established(net,
+					     net->ipv4.tcp_death_row.hashinfo,
+					     t->dst.u3.ip, t->dst.u.all,
+					     t->src.u3.ip, t->src.u.all, 0);
+		break;
+	case AF_INET << 8 | IPPROTO_UDP:
+		sk = udp4_lib_lookup(net, t->dst.u3.ip, t->dst.u.all,
+				     t->src.u3.ip, t->src.u.all, 0);
+		break;
+#if IS_ENABLED(CONFIG_IPV6)
+	case AF_INET6 << 8 | IPPROTO_TCP:
+		sk = __inet6_lookup_established(net,
+						net->ipv4.tcp_death_row.hashinfo,
+						&t->dst.u3.in6, t->dst.u.all,
+						&t->src.u3.in6,
+						ntohs(t->src.u.all), 0, 0);
+		break;
+	case AF_INET6 << 8 | IPPROTO_UDP:
+		sk = udp6_lib_lookup(net, &t->dst.u3.in6, t->dst.u.all,
+				     &t->src.u3.in6, t->src.u.all, 0);
+		break;
+#endif
+	}
+	if (sk && !sk_fullsock(sk)) {
+		sock_gen_put(sk);
+		sk = NULL;
+	}
+	return sk;
 }
 
-static int wfpredir_inherit_visit(const void *arg, struct file *file,
-				  unsigned int fd)
+/* The credentials @sk's file was opened (or accepted) under, or NULL. */
+static const struct cred *wfpredir_sk_file_cred(const struct sock *sk)
 {
-	struct wfpredir_inherit_scan *scan = (void *)arg;
-	const struct wfpredir_service_addr *at;
-	const struct wfpredir_flow *flow;
-	struct nf_conntrack_tuple tuple;
-	struct socket *sock;
-	struct nf_conn *ct;
+	const struct socket *sock = READ_ONCE(sk->sk_socket);
+	const struct file *file = sock ? READ_ONCE(sock->file) : NULL;
+
+	return file ? file->f_cred : NULL;
+}
+
+/* Whether the task sending now holds the unowned service's side of @flow. */
+static bool wfpredir_task_holds(struct net *net, const struct nf_conn *ct)
+{
+	const struct cred *cred;
 	struct sock *sk;
+	bool held = false;
 
-	sock = sock_from_file(file);
-	if (!sock)
-		return 0;
-	if (++scan->sockets > WFPREDIR_INHERIT_MAX_SOCKETS)
-		return 1;
+	sk = wfpredir_service_side_sk(net, ct);
+	if (!sk)
+		return false;
+	/* Only compared, never dereferenced: the file keeps it alive. */
+	cred = wfpredir_sk_file_cred(sk);
+	if (cred)
+		held = cred == current_cred() ||
+		       cred == rcu_dereference(current->real_parent)->cred;
+	sock_gen_put(sk);
+	return held;
+}
 
-	sk = READ_ONCE(sock->sk);
-	if (!sk || !sk_fullsock(sk) || !net_eq(sock_net(sk), scan->net) ||
-	    (sk->sk_protocol != IPPROTO_TCP &&
-	     sk->sk_protocol != IPPROTO_UDP) ||
-	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
-		return 0;
-	/* Only a socket with a peer carries a connection. */
-	if (READ_ONCE(sk->sk_state) != TCP_ESTABLISHED)
-		return 0;
-	wfpredir_sk_tuple(sk, &tuple);
-	at = wfpredir_service_find_by_addr(scan->wn, tuple.src.l3num,
-					   &tuple.src.u3, tuple.src.u.all);
-	if (!at)
-		return 0;
+static bool wfpredir_sender_holds(struct wfpredir_net *wn,
+				  const struct wfpredir_flow_key *key,
+				  const struct nf_conn *ct,
+				  const struct wfpredir_service *service)
+{
+	if (wfpredir_owner_is_set(&service->owner))
+		return wfpredir_owner_holds_sk(&service->owner, key->sk);
+	if (!in_task() || (current->flags & PF_KTHREAD))
+		return false;
+	return wfpredir_task_holds(sock_net(key->sk), ct);
+}
 
-	ct = wfpredir_tuple_conntrack(scan->net, &tuple);
-	if (!ct)
-		return 0;
-	flow = wfpredir_flowstore_lookup(&scan->wn->flows, ct);
-	if (flow && flow->service_id && wfpredir_same_destination(ct, scan->key) &&
-	    (!scan->best ||
-	     wfpredir_records_count(flow->records) >
-	     wfpredir_records_count(scan->best))) {
-		scan->best = flow->records;
-		scan->best_service = at->service->id;
+/* One service-only entry per entry of @like: who, never copied. */
+static struct wfpredir_records *
+wfpredir_inherit_anonymous(struct wfpredir_net *wn,
+			   const struct wfpredir_records *like)
+{
+	struct wfpredir_records *records = NULL, *next;
+	struct wfpredir_record_entry entry;
+	unsigned int i;
+
+	for (i = 0; i < wfpredir_records_count(like); i++) {
+		memset(&entry, 0, sizeof(entry));
+		entry.service_id = wfpredir_records_entry(like, i)->service_id;
+		entry.flags = WFPREDIR_RECORD_F_INHERITED |
+			      WFPREDIR_RECORD_F_SERVICE_ONLY;
+		next = wfpredir_records_append(wn, records, 0, &entry,
+					       GFP_ATOMIC | __GFP_ACCOUNT);
+		if (records)
+			wfpredir_records_free(records);
+		if (IS_ERR(next))
+			return next;
+		records = next;
 	}
-	nf_ct_put(ct);
-	return 0;
+	return records;
 }
 
 /**
  * wfpredir_inherit_find - the chain a records-less connection continues
  * @wn: the namespace
  * @key: the new connection; @key->sk is the socket that opened it
- * @self: set to the id of the service at whose address the process holds
- *	the connection the chain comes from: the process is that service's
- *	proxy, and its own connections must not go back to it
+ * @found: filled in: the chain and the service it came through
+ *
+ * See the top of this file for what is inferred.
  *
  * Context: the packet path, under rcu_read_lock(), in the task that sent the
- * connection's first packet.
- * Return: the longest chain among the redirected connections to the same
- * destination that the current task's process holds at a service address;
- * valid until rcu_read_unlock(). NULL if there is none.
+ * connection's first packet (or softirq, where only owners link).
+ * Return: 0 with @found->records NULL if nothing is inherited; 0 with the
+ * chain (@found->owned set when the caller must free it); or -ENOMEM.
  */
-const struct wfpredir_records *
-wfpredir_inherit_find(struct wfpredir_net *wn,
-		      const struct wfpredir_flow_key *key, u32 *self)
+int wfpredir_inherit_find(struct wfpredir_net *wn,
+			  const struct wfpredir_flow_key *key,
+			  struct wfpredir_inherited *found)
 {
-	struct wfpredir_inherit_scan scan = {
-		.wn = wn,
-		.net = sock_net(key->sk),
-		.key = key,
-	};
+	const struct wfpredir_records *longest = NULL;
+	const struct wfpredir_service *service;
+	struct rhlist_head *pos;
+	struct wfpredir_flow *flow;
+	unsigned int seen = 0, held = 0;
 
-	if (!in_task() || (current->flags & PF_KTHREAD) || !current->files)
-		return NULL;
-	iterate_fd(current->files, 0, wfpredir_inherit_visit, &scan);
-	*self = scan.best_service;
-	return scan.best;
+	memset(found, 0, sizeof(*found));
+	wfpredir_flowstore_for_dest(&wn->flows, key, flow, pos) {
+		if (++seen > WFPREDIR_INHERIT_CANDIDATES)
+			break;
+		if (!flow->service_id)
+			continue;
+		service = wfpredir_service_lookup(wn, flow->service_id);
+		if (!service ||
+		    !wfpredir_sender_holds(wn, key, flow->ct, service))
+			continue;
+		if (held++ && found->self != service->id)
+			found->self = 0;
+		else
+			found->self = service->id;
+		if (!longest || wfpredir_records_count(flow->records) >
+				wfpredir_records_count(longest))
+			longest = flow->records;
+	}
+	if (held == 1) {
+		found->records = longest;
+		return 0;
+	}
+	if (!held)
+		return 0;
+	found->owned = wfpredir_inherit_anonymous(wn, longest);
+	if (IS_ERR(found->owned)) {
+		int err = PTR_ERR(found->owned);
+
+		found->owned = NULL;
+		return err;
+	}
+	found->records = found->owned;
+	return 0;
 }

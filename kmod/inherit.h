@@ -12,8 +12,22 @@ struct wfpredir_flow_key;
 struct wfpredir_net;
 struct wfpredir_records;
 
-const struct wfpredir_records *
-wfpredir_inherit_find(struct wfpredir_net *wn,
-		      const struct wfpredir_flow_key *key, u32 *self);
+/**
+ * struct wfpredir_inherited - what a connection inherits
+ * @records: the chain it continues, or NULL; valid until rcu_read_unlock()
+ * @owned: @records when it was built for this connection (service-only
+ *	entries): the caller frees it
+ * @self: the service whose proxy is sending, if one service is: its own
+ *	connections must not go back to it; 0 if unknown
+ */
+struct wfpredir_inherited {
+	const struct wfpredir_records *records;
+	struct wfpredir_records *owned;
+	u32 self;
+};
+
+int wfpredir_inherit_find(struct wfpredir_net *wn,
+			  const struct wfpredir_flow_key *key,
+			  struct wfpredir_inherited *found);
 
 #endif /* _WFPREDIR_INHERIT_H */

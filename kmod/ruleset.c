@@ -109,6 +109,7 @@ struct wfpredir_bucket {
  * @rule: what the packet path sees
  * @node: in &wfpredir_bucket.rules
  * @rank: priority << 32 | id: one comparison orders two rules
+ * @by_rank: in its service's &wfpredir_service.rules_by_rank
  * @protocol: IPPROTO_TCP, IPPROTO_UDP, or 0 for both
  * @has_uid: match the socket's uid against @uid_min..@uid_max
  * @dport_min: lowest destination port, host order
@@ -130,6 +131,7 @@ struct wfpredir_rule_entry {
 	struct wfpredir_rule rule;
 	struct list_head node;
 	u64 rank;
+	struct rb_node by_rank;
 	u8 protocol;
 	bool has_uid;
 	u16 dport_min;
@@ -159,6 +161,7 @@ static const struct rhashtable_params wfpredir_bucket_params = {
  * @key: the flow
  * @exclude: service ids the flow's chain holds
  * @n_exclude: how many
+ * @after: only rules ranking after this may match (the loop bound)
  * @best: the best rule found so far
  * @skipped: per @exclude index, the best matching rule passed over for
  *	that service
@@ -169,6 +172,7 @@ struct wfpredir_lookup {
 	const struct wfpredir_flow_key *key;
 	const u32 *exclude;
 	unsigned int n_exclude;
+	u64 after;
 	const struct wfpredir_rule_entry *best;
 	const struct wfpredir_rule_entry *skipped[WFPREDIR_RECORDS_MAX_ENTRIES];
 	u32 uid;
@@ -291,7 +295,7 @@ static void wfpredir_probe(struct wfpredir_ruleset *rules,
 		/* Sorted: nothing further on can beat the best. */
 		if (lk->best && r->rank > lk->best->rank)
 			return;
-		if (!wfpredir_rule_match(r, lk))
+		if (r->rank <= lk->after || !wfpredir_rule_match(r, lk))
 			continue;
 		i = wfpredir_lookup_excluded(lk, r->rule.service->id);
 		if (i < 0) {
@@ -339,6 +343,8 @@ static void wfpredir_probe_family(struct wfpredir_ruleset *rules,
  * @key: the flow
  * @exclude: ids of services the flow's chain holds
  * @n_exclude: how many; only the first WFPREDIR_RECORDS_MAX_ENTRIES count
+ * @after: only a rule ranking after this (priority << 32 | id) may match;
+ *	0 for any rule
  *
  * See ruleset.h.
  *
@@ -348,11 +354,12 @@ static void wfpredir_probe_family(struct wfpredir_ruleset *rules,
 const struct wfpredir_rule *
 wfpredir_ruleset_lookup(struct wfpredir_net *wn,
 			const struct wfpredir_flow_key *key,
-			const u32 *exclude, unsigned int n_exclude)
+			const u32 *exclude, unsigned int n_exclude, u64 after)
 {
 	struct wfpredir_ruleset *rules = &wn->rules;
 	struct wfpredir_lookup lk = {
 		.key = key,
+		.after = after,
 		.exclude = exclude,
 		.n_exclude = min_t(unsigned int, n_exclude,
 				   WFPREDIR_RECORDS_MAX_ENTRIES),
@@ -571,6 +578,34 @@ static void wfpredir_rule_free_rcu(struct rcu_head *head)
 	wfpredir_rule_free(container_of(head, struct wfpredir_rule_entry, rcu));
 }
 
+/* Keep @service's last rule rank, the owner loop bound's, up to date. */
+static void wfpredir_service_rank_update(struct wfpredir_service *service)
+{
+	struct rb_node *last = rb_last(&service->rules_by_rank);
+
+	WRITE_ONCE(service->rule_rank_max,
+		   last ? rb_entry(last, struct wfpredir_rule_entry,
+				   by_rank)->rank : 0);
+}
+
+static void wfpredir_service_rank_add(struct wfpredir_service *service,
+				      struct wfpredir_rule_entry *r)
+{
+	struct rb_node **link = &service->rules_by_rank.rb_node, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		if (r->rank < rb_entry(parent, struct wfpredir_rule_entry,
+				       by_rank)->rank)
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&r->by_rank, parent, link);
+	rb_insert_color(&r->by_rank, &service->rules_by_rank);
+	wfpredir_service_rank_update(service);
+}
+
 /**
  * wfpredir_rule_create - create a rule
  * @wn: the namespace's state
@@ -680,6 +715,7 @@ int wfpredir_rule_create(struct wfpredir_net *wn,
 	/* Replaces the reserved slot: allocates nothing, cannot fail. */
 	xa_store(&rules->by_id, r->rule.id, r, GFP_KERNEL_ACCOUNT);
 	service->rules++;
+	wfpredir_service_rank_add(service, r);
 	WRITE_ONCE(rules->count, rules->count + 1);
 	rules->gen++;
 	*id = r->rule.id;
@@ -707,6 +743,8 @@ static void wfpredir_rule_remove(struct wfpredir_ruleset *rules,
 		kfree_rcu(b, rcu);
 	}
 	r->rule.service->rules--;
+	rb_erase(&r->by_rank, &r->rule.service->rules_by_rank);
+	wfpredir_service_rank_update(r->rule.service);
 	WRITE_ONCE(rules->count, rules->count - 1);
 	rules->gen++;
 	call_rcu(&r->rcu, wfpredir_rule_free_rcu);

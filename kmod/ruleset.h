@@ -179,7 +179,7 @@ static inline bool wfpredir_ruleset_empty(const struct wfpredir_ruleset *rules)
 const struct wfpredir_rule *
 wfpredir_ruleset_lookup(struct wfpredir_net *wn,
 			const struct wfpredir_flow_key *key,
-			const u32 *exclude, unsigned int n_exclude);
+			const u32 *exclude, unsigned int n_exclude, u64 after);
 void wfpredir_rule_matched(const struct wfpredir_rule *rule);
 
 /* Under &wfpredir_net.config_lock. */

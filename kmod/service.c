@@ -14,6 +14,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include "netns.h"
+#include "owner.h"
 #include "service.h"
 
 #include <linux/err.h>
@@ -58,11 +59,19 @@ wfpredir_spec_attr(const struct wfpredir_service_spec *spec, int type)
  */
 int wfpredir_services_init(struct wfpredir_services *services)
 {
+	int ret;
+
 	xa_init_flags(&services->by_id, XA_FLAGS_ALLOC1);
 	services->count = 0;
 	services->next_id = 1;
 	services->gen = 0;
-	return rhashtable_init(&services->by_addr, &wfpredir_saddr_params);
+	ret = wfpredir_owner_index_init(&services->owners);
+	if (ret)
+		return ret;
+	ret = rhashtable_init(&services->by_addr, &wfpredir_saddr_params);
+	if (ret)
+		wfpredir_owner_index_destroy(&services->owners);
+	return ret;
 }
 
 /**
@@ -79,6 +88,7 @@ void wfpredir_services_destroy(struct wfpredir_services *services)
 
 	/* The addresses are embedded in the services, freed below. */
 	rhashtable_destroy(&services->by_addr);
+	wfpredir_owner_index_destroy(&services->owners);
 	xa_for_each(&services->by_id, id, service)
 		kfree(service);
 	xa_destroy(&services->by_id);
@@ -273,6 +283,7 @@ static void wfpredir_service_unhash(struct wfpredir_services *services,
 	if (service->addr6.family)
 		rhashtable_remove_fast(&services->by_addr, &service->addr6.node,
 				       wfpredir_saddr_params);
+	wfpredir_owner_index_del(&services->owners, service);
 }
 
 static int wfpredir_service_hash(struct wfpredir_services *services,
@@ -291,15 +302,23 @@ static int wfpredir_service_hash(struct wfpredir_services *services,
 		ret = rhashtable_insert_fast(&services->by_addr,
 					     &service->addr6.node,
 					     wfpredir_saddr_params);
-		if (ret) {
-			if (service->addr4.family)
-				rhashtable_remove_fast(&services->by_addr,
-						       &service->addr4.node,
-						       wfpredir_saddr_params);
-			return ret;
-		}
+		if (ret)
+			goto err_addr6;
 	}
+	ret = wfpredir_owner_index_add(&services->owners, service);
+	if (ret)
+		goto err_owner;
 	return 0;
+
+err_owner:
+	if (service->addr6.family)
+		rhashtable_remove_fast(&services->by_addr, &service->addr6.node,
+				       wfpredir_saddr_params);
+err_addr6:
+	if (service->addr4.family)
+		rhashtable_remove_fast(&services->by_addr, &service->addr4.node,
+				       wfpredir_saddr_params);
+	return ret;
 }
 
 /**
@@ -360,6 +379,7 @@ int wfpredir_service_create(struct wfpredir_net *wn,
 	if (!service)
 		return -ENOMEM;
 	strscpy(service->name, spec->name, sizeof(service->name));
+	service->owner.uid = INVALID_UID;
 	if (spec->family4) {
 		service->addr4.service = service;
 		service->addr4.family = AF_INET;

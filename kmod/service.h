@@ -5,11 +5,13 @@
 #ifndef _WFPREDIR_SERVICE_H
 #define _WFPREDIR_SERVICE_H
 
+#include "owner.h"
 #include "uapi/linux/wfpredir.h"
 
 #include <linux/atomic.h>
 #include <linux/in6.h>
 #include <linux/netfilter.h>
+#include <linux/rbtree.h>
 #include <linux/rhashtable-types.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -63,9 +65,20 @@ struct wfpredir_owner {
 	struct cgroup *cgroup;	/* NULL: any cgroup; holds a reference */
 };
 
+/* The index key of an owned service: see owner.c. */
+struct wfpredir_owner_key {
+	u64 val;
+	u32 kind;
+	u32 pad;
+};
+
 struct wfpredir_service {
 	struct rcu_head rcu;
 	struct wfpredir_owner owner;
+	struct wfpredir_owner_key owner_key;
+	struct rhlist_head owner_node;
+	struct rb_root rules_by_rank;	/* its rules; under the config lock */
+	u64 rule_rank_max;	/* of its last rule by rank; owner.c */
 	u32 id;
 	char name[WFPREDIR_SERVICE_NAME_MAX];
 	struct wfpredir_service_addr addr4;
@@ -91,6 +104,7 @@ struct wfpredir_service {
 struct wfpredir_services {
 	struct xarray by_id;
 	struct rhashtable by_addr;
+	struct wfpredir_owner_index owners;
 	unsigned int count;
 	u32 next_id;
 	unsigned int gen;

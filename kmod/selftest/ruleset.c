@@ -199,7 +199,7 @@ static u32 __init classify_ex(struct wfpredir_net *wn, u8 family, u8 protocol,
 
 	parse_addr(&key.daddr, family, daddr);
 	rcu_read_lock();
-	rule = wfpredir_ruleset_lookup(wn, &key, exclude, n_exclude);
+	rule = wfpredir_ruleset_lookup(wn, &key, exclude, n_exclude, 0);
 	id = rule ? rule->id : 0;
 	rcu_read_unlock();
 	return id;
@@ -219,7 +219,7 @@ static u32 __init classify4(struct wfpredir_net *wn, u8 protocol, u32 daddr,
 	u32 id;
 
 	rcu_read_lock();
-	rule = wfpredir_ruleset_lookup(wn, &key, NULL, 0);
+	rule = wfpredir_ruleset_lookup(wn, &key, NULL, 0, 0);
 	id = rule ? rule->id : 0;
 	rcu_read_unlock();
 	return id;

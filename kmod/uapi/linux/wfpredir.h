@@ -193,6 +193,13 @@ struct wfpredir_records_hdr {
  * exclude a service: the link is the kernel's inference, not the proxy's word.
  */
 #define WFPREDIR_RECORD_F_INHERITED		0x02
+/*
+ * WFPREDIR_RECORD_F_SERVICE_ONLY: an inherited entry that names only the
+ * service: the proxy held several redirected connections to the same
+ * destination, and the kernel does not copy any one client's identity into
+ * another's chain. Every other field is zero. Counts toward the chain cap.
+ */
+#define WFPREDIR_RECORD_F_SERVICE_ONLY		0x04
 
 struct wfpredir_record_entry {
 	__be32	service_id;	/* redirect service that took the flow */
