@@ -183,6 +183,25 @@ static bool __init consistent(struct wfpredir_net *wn)
 	return ok;
 }
 
+/* The id of the rule for a flow ranking after @after; 0 if none. */
+static u32 __init classify_after(struct wfpredir_net *wn, u16 dport, u64 after)
+{
+	struct wfpredir_flow_key key = {
+		.family = AF_INET,
+		.protocol = IPPROTO_TCP,
+		.dport = htons(dport),
+		.daddr.ip = htonl(0x0a010203),
+	};
+	const struct wfpredir_rule *rule;
+	u32 id;
+
+	rcu_read_lock();
+	rule = wfpredir_ruleset_lookup(wn, &key, NULL, 0, after);
+	id = rule ? rule->id : 0;
+	rcu_read_unlock();
+	return id;
+}
+
 /* The id of the rule for a flow; 0 if none. */
 static u32 __init classify_ex(struct wfpredir_net *wn, u8 family, u8 protocol,
 			      const char *daddr, u16 dport, struct sock *sk,
@@ -479,6 +498,55 @@ static bool __init test_exclusion(struct wfpredir_net *wn,
 	mutex_unlock(&wn->config_lock);
 	flush(wn);
 	ok &= EXPECT(!s1->rules && !s2->rules);
+	return ok;
+}
+
+#define RANK(prio, id) ((u64)(prio) << 32 | (id))
+
+/*
+ * The owner loop bound: each service knows its last rule by rank, through
+ * additions and deletions, and a lookup takes only rules ranking after a
+ * bound.
+ */
+static bool __init test_rank_bound(struct wfpredir_net *wn,
+				   const struct svcs *s)
+{
+	struct wfpredir_service *s1, *s2;
+	struct wfpredir_rule_spec r;
+	bool ok = true;
+
+	s1 = wfpredir_service_lookup(wn, s->s1);
+	s2 = wfpredir_service_lookup(wn, s->s2);
+	ok &= EXPECT(!s1->rule_rank_max && !s2->rule_rank_max);
+	spec(&r, 20, s->s1, 100);
+	ok &= EXPECT(!add(wn, &r));
+	spec(&r, 21, s->s2, 200);
+	ok &= EXPECT(!add(wn, &r));
+	spec(&r, 22, s->s1, 300);
+	spec_ports(&r, 80, 80);
+	ok &= EXPECT(!add(wn, &r));
+	/* Same priority as s2's: the id breaks the tie. */
+	spec(&r, 23, s->s1, 200);
+	ok &= EXPECT(!add(wn, &r));
+	ok &= EXPECT(s1->rule_rank_max == RANK(300, 22));
+	ok &= EXPECT(s2->rule_rank_max == RANK(200, 21));
+
+	ok &= EXPECT(classify_after(wn, 80, 0) == 20);
+	/* From s1's proxy: nothing ranks after its 300. */
+	ok &= EXPECT(classify_after(wn, 80, s1->rule_rank_max) == 0);
+	/* From s2's proxy: s1's rules after (200, 21) only. */
+	ok &= EXPECT(classify_after(wn, 80, s2->rule_rank_max) == 23);
+	ok &= EXPECT(classify_after(wn, 81, s2->rule_rank_max) == 23);
+	ok &= EXPECT(classify_after(wn, 81, RANK(200, 23)) == 0);
+
+	ok &= EXPECT(!del(wn, 22));
+	ok &= EXPECT(s1->rule_rank_max == RANK(200, 23));
+	ok &= EXPECT(!del(wn, 20));
+	ok &= EXPECT(s1->rule_rank_max == RANK(200, 23));
+	ok &= EXPECT(!del(wn, 23));
+	ok &= EXPECT(!s1->rule_rank_max);
+	flush(wn);
+	ok &= EXPECT(!s1->rule_rank_max && !s2->rule_rank_max);
 	return ok;
 }
 
@@ -788,6 +856,7 @@ bool __init wfpredir_ruleset_selftest(void)
 		ok &= test_validation(wn, &s);
 		ok &= test_priorities(wn, &s);
 		ok &= test_exclusion(wn, &s);
+		ok &= test_rank_bound(wn, &s);
 		ok &= test_prefixes(wn, &s, AF_INET, "192.168.77.1",
 				    "192.168.77.0");
 		ok &= test_prefixes(wn, &s, AF_INET6, "2001:db8:1:2:3:4:5:7",
