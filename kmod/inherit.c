@@ -123,7 +123,7 @@ static bool wfpredir_task_holds(struct net *net, const struct nf_conn *ct)
 	cred = wfpredir_sk_file_cred(sk);
 	if (cred)
 		held = cred == current_cred() ||
-		       cred == rcu_dereference(current->real_parent)->cred;
+		       cred == __task_cred(rcu_dereference(current->real_parent));
 	sock_gen_put(sk);
 	return held;
 }
