@@ -364,8 +364,13 @@ void wfpredir_flowstore_walk_enter(struct wfpredir_flowstore *store,
 void wfpredir_flowstore_index_dest(struct wfpredir_flowstore *store,
 				   struct wfpredir_flow *flow)
 {
-	flow->in_by_dest = !rhltable_insert(&store->by_dest, &flow->by_dest,
-					    wfpredir_dest_params);
+	struct wfpredir_dest_key key;
+
+	/* The flow holds no key to point at: it is computed from its ct. */
+	wfpredir_dest_key_of(flow->ct, &key);
+	flow->in_by_dest = !rhltable_insert_key(&store->by_dest, &key,
+						&flow->by_dest,
+						wfpredir_dest_params);
 }
 
 /**
