@@ -30,6 +30,8 @@ struct wfpredir_records;
  * @rule_id: the rule that redirected it; 0 if it was not
  * @claimed: bit 0 is set by the first wfpredir_flow_claim()
  * @context_len: length of @context; 0 if there is none
+ * @custom_context: @context is the rule's custom bytes, not the default
+ *	context (whose identities a reader sees in its own namespaces)
  * @context: the redirect context
  *
  * Immutable once stored, but for @claimed.
@@ -46,6 +48,7 @@ struct wfpredir_flow {
 	unsigned long claimed;
 	bool in_by_dest;
 	u16 context_len;
+	bool custom_context;
 	u8 context[] __aligned(8);
 };
 

@@ -240,6 +240,7 @@ static unsigned int wfpredir_redirect(struct wfpredir_net *wn,
 	wfpredir_fill_context(flow->context, ct, &origin, rule);
 	flow->service_id = rule->service->id;
 	flow->rule_id = rule->id;
+	flow->custom_context = rule->context_len;
 
 	range.min_addr = to->addr;
 	range.max_addr = to->addr;

@@ -6,8 +6,10 @@
  * Every command is validated strictly (resv_start_op): each has its own
  * policy listing exactly the attributes it takes, nested ones included, so
  * the core rejects anything else, naming the attribute. Commands that
- * change state need CAP_NET_ADMIN in the user namespace owning the network
- * namespace (GENL_UNS_ADMIN_PERM), so a container's root manages its own.
+ * change state, and the dumps (they name owners, cgroups, custom context
+ * and other users' flows), need CAP_NET_ADMIN in the user namespace owning
+ * the network namespace (GENL_UNS_ADMIN_PERM), so a container's root
+ * manages its own; GET_INFO alone is public.
  *
  * Changes serialise on the namespace's config_lock; dumps read under RCU
  * and resume by id (services, rules) or with a hash table walker (flows).
@@ -67,6 +69,11 @@ static const struct nla_policy wfpredir_service_new_policy[] = {
 	[WFPREDIR_A_SERVICE_PORT4] = NLA_POLICY_MIN(NLA_U16, 1),
 	[WFPREDIR_A_SERVICE_ADDR6] = NLA_POLICY_EXACT_LEN(16),
 	[WFPREDIR_A_SERVICE_PORT6] = NLA_POLICY_MIN(NLA_U16, 1),
+	[WFPREDIR_A_SERVICE_OWNER_UID] = { .type = NLA_U32 },
+	[WFPREDIR_A_SERVICE_OWNER_CGROUP] = {
+		.type = NLA_STRING,
+		.len = WFPREDIR_CGROUP_PATH_MAX - 1,
+	},
 };
 
 static const struct nla_policy wfpredir_service_ref_policy[] = {
@@ -310,6 +317,7 @@ static int wfpredir_genl_new_service(struct sk_buff *skb,
 	struct nlattr *nest = info->attrs[WFPREDIR_A_SERVICE];
 	char name[WFPREDIR_SERVICE_NAME_MAX];
 	struct wfpredir_service_spec spec;
+	char *cgroup = NULL;
 	u32 id;
 	int ret;
 
@@ -350,13 +358,32 @@ static int wfpredir_genl_new_service(struct sk_buff *skb,
 		spec.addr6 = nla_get_in6_addr(tb[WFPREDIR_A_SERVICE_ADDR6]);
 		spec.port6 = htons(nla_get_u16(tb[WFPREDIR_A_SERVICE_PORT6]));
 	}
+	/* As SO_PEERCRED and file ownership: in the sender's user namespace. */
+	if (tb[WFPREDIR_A_SERVICE_OWNER_UID]) {
+		spec.has_owner_uid = true;
+		spec.owner_uid = make_kuid(sk_user_ns(NETLINK_CB(skb).sk),
+					   nla_get_u32(tb[WFPREDIR_A_SERVICE_OWNER_UID]));
+	}
+	if (tb[WFPREDIR_A_SERVICE_OWNER_CGROUP]) {
+		/* Too large for the stack. */
+		cgroup = kmalloc(WFPREDIR_CGROUP_PATH_MAX, GFP_KERNEL);
+		if (!cgroup)
+			return -ENOMEM;
+		ret = wfpredir_nla_str(tb[WFPREDIR_A_SERVICE_OWNER_CGROUP],
+				       cgroup, WFPREDIR_CGROUP_PATH_MAX, extack);
+		if (ret)
+			goto out;
+		spec.owner_cgroup = cgroup;
+	}
 
 	ret = wfpredir_genl_hook_enable(net, extack);
 	if (ret)
-		return ret;
+		goto out;
 	mutex_lock(&wn->config_lock);
 	ret = wfpredir_service_create(wn, &spec, &id, extack);
 	mutex_unlock(&wn->config_lock);
+out:
+	kfree(cgroup);
 	return ret;
 }
 
@@ -427,8 +454,10 @@ static int wfpredir_genl_flush_services(struct sk_buff *skb,
 	return ret;
 }
 
+/* @user_ns: the dumping socket's, in which the owner uid is told. */
 static int wfpredir_fill_service(struct sk_buff *skb,
-				 const struct wfpredir_service *service)
+				 const struct wfpredir_service *service,
+				 struct user_namespace *user_ns)
 {
 	const struct wfpredir_service_addr *a4 = &service->addr4;
 	const struct wfpredir_service_addr *a6 = &service->addr6;
@@ -451,7 +480,13 @@ static int wfpredir_fill_service(struct sk_buff *skb,
 	    nla_put_u64_64bit(skb, WFPREDIR_A_SERVICE_SKIPPED,
 			      atomic64_read(&service->skipped),
 			      WFPREDIR_A_SERVICE_PAD) ||
-	    nla_put_u32(skb, WFPREDIR_A_SERVICE_RULES, READ_ONCE(service->rules))) {
+	    nla_put_u32(skb, WFPREDIR_A_SERVICE_RULES, READ_ONCE(service->rules)) ||
+	    (uid_valid(service->owner.uid) &&
+	     nla_put_u32(skb, WFPREDIR_A_SERVICE_OWNER_UID,
+			 from_kuid_munged(user_ns, service->owner.uid))) ||
+	    (service->owner_cgroup_path &&
+	     nla_put_string(skb, WFPREDIR_A_SERVICE_OWNER_CGROUP,
+			    service->owner_cgroup_path))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -477,7 +512,8 @@ static int wfpredir_genl_dump_services(struct sk_buff *skb,
 			ret = -EMSGSIZE;
 			break;
 		}
-		ret = wfpredir_fill_service(skb, service);
+		ret = wfpredir_fill_service(skb, service,
+					    sk_user_ns(NETLINK_CB(cb->skb).sk));
 		if (ret) {
 			genlmsg_cancel(skb, hdr);
 			break;
@@ -868,6 +904,12 @@ static const struct genl_ops wfpredir_genl_ops[] = {
 	{
 		.cmd = WFPREDIR_CMD_GET_SERVICE,
 		.dumpit = wfpredir_genl_dump_services,
+		/*
+		 * Services name their owners (uids, cgroup paths), rules
+		 * their custom context and cgroup paths: admins of the
+		 * namespace only, as nfnetlink's dumps.
+		 */
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = WFPREDIR_CMD_FLUSH_SERVICES,
@@ -891,6 +933,7 @@ static const struct genl_ops wfpredir_genl_ops[] = {
 	{
 		.cmd = WFPREDIR_CMD_GET_RULE,
 		.dumpit = wfpredir_genl_dump_rules,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = WFPREDIR_CMD_FLUSH_RULES,

@@ -40,17 +40,6 @@ static const struct rhashtable_params wfpredir_owner_params = {
 	.automatic_shrinking = true,
 };
 
-/**
- * wfpredir_owner_is_set - whether a service names its proxy
- * @owner: the owner
- *
- * Return: true if @owner has a uid, a cgroup, or both.
- */
-bool wfpredir_owner_is_set(const struct wfpredir_owner *owner)
-{
-	return uid_valid(owner->uid) || owner->cgroup;
-}
-
 static struct cgroup *wfpredir_sk_cgroup(const struct sock *sk)
 {
 #ifdef CONFIG_SOCK_CGROUP_DATA
@@ -58,35 +47,6 @@ static struct cgroup *wfpredir_sk_cgroup(const struct sock *sk)
 #else
 	return NULL;
 #endif
-}
-
-/**
- * wfpredir_owner_holds_sk - whether a socket belongs to a service's owner
- * @owner: the owner, set (wfpredir_owner_is_set())
- * @sk: a full socket
- *
- * A socket's uid is its creator's (an accepted socket's, the listener's);
- * its cgroup is the one it was created in. Both the owner's uid and cgroup
- * must hold, where given.
- *
- * Context: any; @owner must stay valid (RCU or the config lock).
- * Return: true if @sk is the owner's.
- */
-bool wfpredir_owner_holds_sk(const struct wfpredir_owner *owner,
-			     const struct sock *sk)
-{
-	struct cgroup *cgrp;
-
-	if (!wfpredir_owner_is_set(owner))
-		return false;
-	if (uid_valid(owner->uid) && !uid_eq(owner->uid, sk->sk_uid))
-		return false;
-	if (owner->cgroup) {
-		cgrp = wfpredir_sk_cgroup(sk);
-		if (!cgrp || !cgroup_is_descendant(cgrp, owner->cgroup))
-			return false;
-	}
-	return true;
 }
 
 static void wfpredir_owner_key(const struct wfpredir_owner *owner,

@@ -32,10 +32,6 @@ int wfpredir_owner_index_add(struct wfpredir_owner_index *index,
 void wfpredir_owner_index_del(struct wfpredir_owner_index *index,
 			      struct wfpredir_service *service);
 
-bool wfpredir_owner_is_set(const struct wfpredir_owner *owner);
-bool wfpredir_owner_holds_sk(const struct wfpredir_owner *owner,
-			     const struct sock *sk);
-
 /* RCU read side. */
 bool wfpredir_owner_sk_bound(struct wfpredir_owner_index *index,
 			     const struct sock *sk, u64 *after);

@@ -18,8 +18,13 @@
 #include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/overflow.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 
 #define WFPREDIR_HDR_LEN	sizeof(struct wfpredir_records_hdr)
 #define WFPREDIR_ENTRY_LEN	sizeof(struct wfpredir_record_entry)
@@ -56,29 +61,10 @@ static void wfpredir_records_tag(const struct wfpredir_net *wn, const u8 *msg,
 		sizeof(wn->records_key));
 }
 
-/**
- * wfpredir_records_verify - check that a blob is well formed and authentic
- * @wn: the network namespace the blob is presented in
- * @buf: the blob
- * @len: its length
- *
- * The checks run from the cheapest to the tag, so that the error says what
- * is wrong: a blob that is not a record blob, a version this module does not
- * read, then anything else.
- *
- * Return: 0 if the blob was issued in @wn's namespace and is unchanged;
- * -EINVAL if @len is outside [WFPREDIR_RECORDS_MIN_LEN,
- * WFPREDIR_RECORDS_MAX_LEN] or does not match the entry count, or the magic,
- * header length, entry length, entry count or a reserved field is wrong;
- * -EPROTO if the format version is not WFPREDIR_RECORDS_VERSION;
- * -EBADMSG if the tag does not match.
- */
-int wfpredir_records_verify(const struct wfpredir_net *wn, const void *buf,
-			    size_t len)
+/* The format checks of wfpredir_records_verify(), all but the tag. */
+static int wfpredir_records_check(const u8 *p, size_t len)
 {
-	u8 tag[WFPREDIR_RECORDS_TAG_LEN];
 	struct wfpredir_records_hdr hdr;
-	const u8 *p = buf;
 	unsigned int i;
 
 	if (len < WFPREDIR_RECORDS_MIN_LEN || len > WFPREDIR_RECORDS_MAX_LEN)
@@ -102,12 +88,234 @@ int wfpredir_records_verify(const struct wfpredir_net *wn, const void *buf,
 		if (p[entry + offsetof(struct wfpredir_record_entry, reserved)])
 			return -EINVAL;
 	}
+	return 0;
+}
+
+/* The tag of a well-formed blob of @len bytes, under @key. */
+static int wfpredir_records_check_tag(const u8 *key, const u8 *p, size_t len)
+{
+	u8 tag[WFPREDIR_RECORDS_TAG_LEN];
 
 	len -= WFPREDIR_RECORDS_TAG_LEN;
-	wfpredir_records_tag(wn, p, len, tag);
+	blake2s(tag, p, key, WFPREDIR_RECORDS_TAG_LEN, len, BLAKE2S_KEY_SIZE);
 	if (crypto_memneq(tag, p + len, sizeof(tag)))
 		return -EBADMSG;
 	return 0;
+}
+
+/*
+ * The key of the views handed to readers in @view's namespaces: the
+ * namespace key, bound to those namespaces, so that a view verifies only
+ * where it was issued and nowhere else. The namespaces are named by their
+ * inode numbers: a setter needs CAP_NET_ADMIN over the network namespace,
+ * so its user namespace owns it or is an ancestor of its owner and lives as
+ * long as the key does.
+ */
+static void wfpredir_view_key(const struct wfpredir_net *wn,
+			      const struct wfpredir_view *view,
+			      u8 key[BLAKE2S_KEY_SIZE])
+{
+	struct {
+		char label[8];
+		__be32 user_ns;
+		__be32 pid_ns;
+	} msg = {
+		.label = "wfpview",
+		.user_ns = cpu_to_be32(view->user_ns->ns.inum),
+		.pid_ns = cpu_to_be32(view->pid_ns->ns.inum),
+	};
+
+	blake2s(key, (const u8 *)&msg, wn->records_key, BLAKE2S_KEY_SIZE,
+		sizeof(msg), sizeof(wn->records_key));
+}
+
+static void wfpredir_records_tag_with(const u8 *key, const u8 *msg,
+				      size_t len,
+				      u8 tag[WFPREDIR_RECORDS_TAG_LEN])
+{
+	blake2s(tag, msg, key, WFPREDIR_RECORDS_TAG_LEN, len, BLAKE2S_KEY_SIZE);
+}
+
+/**
+ * wfpredir_view_is_init - whether a reader sees init-namespace identities
+ * @view: the reader's namespaces
+ *
+ * Context: any.
+ * Return: true if @view is the initial user and pid namespace: the reader
+ * gets the stored bytes unchanged.
+ */
+bool wfpredir_view_is_init(const struct wfpredir_view *view)
+{
+	return view->user_ns == &init_user_ns && view->pid_ns == &init_pid_ns;
+}
+
+/**
+ * wfpredir_view_uid - a stored uid as a reader sees it
+ * @view: the reader's namespaces
+ * @uid: a uid of init_user_ns
+ *
+ * Context: any.
+ * Return: @uid in @view's user namespace; the overflow uid if it has no
+ * mapping there.
+ */
+u32 wfpredir_view_uid(const struct wfpredir_view *view, u32 uid)
+{
+	return from_kuid_munged(view->user_ns, make_kuid(&init_user_ns, uid));
+}
+
+/**
+ * wfpredir_view_pid - a stored pid as a reader sees it
+ * @view: the reader's namespaces
+ * @nr: a global tgid; 0 for none
+ *
+ * Context: RCU read side.
+ * Return: the pid in @view's pid namespace; 0 when the process is gone or
+ * not visible there.
+ */
+u32 wfpredir_view_pid(const struct wfpredir_view *view, u32 nr)
+{
+	struct pid *pid;
+
+	if (!nr)
+		return 0;
+	pid = find_pid_ns(nr, &init_pid_ns);
+	return pid ? pid_nr_ns(pid, view->pid_ns) : 0;
+}
+
+#define WFPREDIR_ENTRY_UID	offsetof(struct wfpredir_record_entry, uid)
+#define WFPREDIR_ENTRY_PID	offsetof(struct wfpredir_record_entry, pid)
+
+/**
+ * wfpredir_records_to_view - turn a blob into a reader's view
+ * @wn: the namespace whose key sealed the blob
+ * @buf: a blob the module issued or verified; changed in place
+ * @len: its length
+ * @view: the reader's namespaces, not the initial ones
+ *
+ * The uid and pid of each entry are told in @view's namespaces, and the
+ * blob is sealed again with the key of @view: only a socket of the same
+ * namespaces can set it back (wfpredir_records_from_view()).
+ *
+ * Context: RCU read side.
+ */
+void wfpredir_records_to_view(const struct wfpredir_net *wn, void *buf,
+			      size_t len, const struct wfpredir_view *view)
+{
+	u8 key[BLAKE2S_KEY_SIZE];
+	unsigned int i, count;
+	u8 *p = buf;
+	__be32 v;
+
+	count = p[offsetof(struct wfpredir_records_hdr, count)];
+	for (i = 0; i < count; i++) {
+		u8 *e = p + WFPREDIR_HDR_LEN + i * WFPREDIR_ENTRY_LEN;
+
+		memcpy(&v, e + WFPREDIR_ENTRY_UID, sizeof(v));
+		v = cpu_to_be32(wfpredir_view_uid(view, be32_to_cpu(v)));
+		memcpy(e + WFPREDIR_ENTRY_UID, &v, sizeof(v));
+		memcpy(&v, e + WFPREDIR_ENTRY_PID, sizeof(v));
+		v = cpu_to_be32(wfpredir_view_pid(view, be32_to_cpu(v)));
+		memcpy(e + WFPREDIR_ENTRY_PID, &v, sizeof(v));
+	}
+	len -= WFPREDIR_RECORDS_TAG_LEN;
+	wfpredir_view_key(wn, view, key);
+	wfpredir_records_tag_with(key, p, len, p + len);
+	memzero_explicit(key, sizeof(key));
+}
+
+/* A uid of a view back in init_user_ns; the overflow uid stays one. */
+static u32 wfpredir_view_uid_back(const struct wfpredir_view *view, u32 uid)
+{
+	if (uid == overflowuid)
+		return overflowuid;
+	return from_kuid_munged(&init_user_ns, make_kuid(view->user_ns, uid));
+}
+
+/* A pid of a view back to a global tgid; 0 if it names no process now. */
+static u32 wfpredir_view_pid_back(const struct wfpredir_view *view, u32 nr)
+{
+	struct pid *pid;
+	u32 ret = 0;
+
+	if (!nr)
+		return 0;
+	rcu_read_lock();
+	pid = find_pid_ns(nr, view->pid_ns);
+	if (pid)
+		ret = pid_nr(pid);
+	rcu_read_unlock();
+	return ret;
+}
+
+/**
+ * wfpredir_records_from_view - check a view and turn it back into a blob
+ * @wn: the network namespace the view is presented in
+ * @buf: the view, as a setter in @view's namespaces read it; changed in
+ *	place into the blob it stands for, sealed with @wn's key
+ * @len: its length
+ * @view: the setter's namespaces, not the initial ones
+ *
+ * A uid or pid that had no mapping in the reader's namespaces stays the
+ * overflow uid or 0: the view never knew it.
+ *
+ * Context: process context.
+ * Return: 0, or the errors of wfpredir_records_verify(): -EBADMSG for a
+ * view issued in other namespaces (or altered).
+ */
+int wfpredir_records_from_view(const struct wfpredir_net *wn, void *buf,
+			       size_t len, const struct wfpredir_view *view)
+{
+	u8 key[BLAKE2S_KEY_SIZE];
+	unsigned int i, count;
+	u8 *p = buf;
+	__be32 v;
+	int ret;
+
+	wfpredir_view_key(wn, view, key);
+	ret = wfpredir_records_check(p, len) ?:
+	      wfpredir_records_check_tag(key, p, len);
+	memzero_explicit(key, sizeof(key));
+	if (ret)
+		return ret;
+
+	count = p[offsetof(struct wfpredir_records_hdr, count)];
+	for (i = 0; i < count; i++) {
+		u8 *e = p + WFPREDIR_HDR_LEN + i * WFPREDIR_ENTRY_LEN;
+
+		memcpy(&v, e + WFPREDIR_ENTRY_UID, sizeof(v));
+		v = cpu_to_be32(wfpredir_view_uid_back(view, be32_to_cpu(v)));
+		memcpy(e + WFPREDIR_ENTRY_UID, &v, sizeof(v));
+		memcpy(&v, e + WFPREDIR_ENTRY_PID, sizeof(v));
+		v = cpu_to_be32(wfpredir_view_pid_back(view, be32_to_cpu(v)));
+		memcpy(e + WFPREDIR_ENTRY_PID, &v, sizeof(v));
+	}
+	len -= WFPREDIR_RECORDS_TAG_LEN;
+	wfpredir_records_tag(wn, p, len, p + len);
+	return 0;
+}
+
+/**
+ * wfpredir_records_verify - check that a blob is well formed and authentic
+ * @wn: the network namespace the blob is presented in
+ * @buf: the blob
+ * @len: its length
+ *
+ * The checks run from the cheapest to the tag, so that the error says what
+ * is wrong: a blob that is not a record blob, a version this module does not
+ * read, then anything else.
+ *
+ * Return: 0 if the blob was issued in @wn's namespace and is unchanged;
+ * -EINVAL if @len is outside [WFPREDIR_RECORDS_MIN_LEN,
+ * WFPREDIR_RECORDS_MAX_LEN] or does not match the entry count, or the magic,
+ * header length, entry length, entry count or a reserved field is wrong;
+ * -EPROTO if the format version is not WFPREDIR_RECORDS_VERSION;
+ * -EBADMSG if the tag does not match.
+ */
+int wfpredir_records_verify(const struct wfpredir_net *wn, const void *buf,
+			    size_t len)
+{
+	return wfpredir_records_check(buf, len) ?:
+	       wfpredir_records_check_tag(wn->records_key, buf, len);
 }
 
 /**

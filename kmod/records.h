@@ -10,7 +10,31 @@
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 
+struct pid_namespace;
+struct user_namespace;
 struct wfpredir_net;
+
+/**
+ * struct wfpredir_view - the namespaces a reader sees identities in
+ * @user_ns: uids are told in it
+ * @pid_ns: pids are told in it
+ *
+ * Records and context keep init-namespace identities (uid of init_user_ns,
+ * global tgid); a reader in other namespaces is handed a view translated
+ * into its own, as SO_PEERCRED does.
+ */
+struct wfpredir_view {
+	struct user_namespace *user_ns;
+	struct pid_namespace *pid_ns;
+};
+
+bool wfpredir_view_is_init(const struct wfpredir_view *view);
+u32 wfpredir_view_uid(const struct wfpredir_view *view, u32 uid);
+u32 wfpredir_view_pid(const struct wfpredir_view *view, u32 pid);
+void wfpredir_records_to_view(const struct wfpredir_net *wn, void *buf,
+			      size_t len, const struct wfpredir_view *view);
+int wfpredir_records_from_view(const struct wfpredir_net *wn, void *buf,
+			       size_t len, const struct wfpredir_view *view);
 
 /**
  * struct wfpredir_records - one record blob, as it travels between sockets

@@ -17,6 +17,7 @@
 #include "owner.h"
 #include "service.h"
 
+#include <linux/cgroup.h>
 #include <linux/err.h>
 #include <linux/in.h>
 #include <linux/lockdep.h>
@@ -26,6 +27,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <net/ipv6.h>
+#include <net/sock.h>
 
 /*
  * The key is (family, addr, port), the padding between them included: every
@@ -48,6 +50,56 @@ static const struct nlattr *
 wfpredir_spec_attr(const struct wfpredir_service_spec *spec, int type)
 {
 	return spec->tb ? spec->tb[type] : NULL;
+}
+
+/* Nobody can see @service any more. */
+static void wfpredir_service_free(struct wfpredir_service *service)
+{
+	if (service->owner.cgroup)
+		cgroup_put(service->owner.cgroup);
+	kfree(service->owner_cgroup_path);
+	kfree(service);
+}
+
+/*
+ * cgroup_put() only queues work when the last reference goes, so it may run
+ * from the RCU callback, as the rules' does.
+ */
+static void wfpredir_service_free_rcu(struct rcu_head *head)
+{
+	wfpredir_service_free(container_of(head, struct wfpredir_service, rcu));
+}
+
+/**
+ * wfpredir_owner_holds_sk - whether a socket belongs to a service's owner
+ * @owner: the service's owner
+ * @sk: the socket
+ *
+ * The socket's uid is the one it was created with (an accepted socket's is
+ * its accepter's), and its cgroup the one it was created in, as the rules'
+ * uid and cgroup matches read them: neither changes with the task that
+ * happens to use the socket.
+ *
+ * Context: any; O(1). The owner is read under RCU or the config lock.
+ * Return: true if @owner is set and @sk meets every part of it; false for
+ * an unowned service, which no socket owns.
+ */
+bool wfpredir_owner_holds_sk(const struct wfpredir_owner *owner,
+			     const struct sock *sk)
+{
+	if (!wfpredir_owner_is_set(owner))
+		return false;
+	if (uid_valid(owner->uid) && !uid_eq(owner->uid, sk->sk_uid))
+		return false;
+#ifdef CONFIG_SOCK_CGROUP_DATA
+	/* Older kernels' sock_cgroup_ptr() takes no const; it only reads. */
+	if (owner->cgroup &&
+	    !cgroup_is_descendant(sock_cgroup_ptr((struct sock_cgroup_data *)
+						  &sk->sk_cgrp_data),
+				  owner->cgroup))
+		return false;
+#endif
+	return true;
 }
 
 /**
@@ -90,7 +142,7 @@ void wfpredir_services_destroy(struct wfpredir_services *services)
 	rhashtable_destroy(&services->by_addr);
 	wfpredir_owner_index_destroy(&services->owners);
 	xa_for_each(&services->by_id, id, service)
-		kfree(service);
+		wfpredir_service_free(service);
 	xa_destroy(&services->by_id);
 	services->count = 0;
 }
@@ -247,6 +299,28 @@ static int wfpredir_service_check(const struct wfpredir_service_spec *spec,
 			return -EINVAL;
 		}
 	}
+	if (spec->owner_cgroup) {
+#ifdef CONFIG_SOCK_CGROUP_DATA
+		if (strnlen(spec->owner_cgroup, WFPREDIR_CGROUP_PATH_MAX) >=
+		    WFPREDIR_CGROUP_PATH_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack,
+					    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_OWNER_CGROUP),
+					    "cgroup path too long");
+			return -EINVAL;
+		}
+#else
+		NL_SET_ERR_MSG_ATTR(extack,
+				    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_OWNER_CGROUP),
+				    "kernel without socket cgroup data");
+		return -EOPNOTSUPP;
+#endif
+	}
+	if (spec->has_owner_uid && !uid_valid(spec->owner_uid)) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_OWNER_UID),
+				    "owner uid is not mapped in your user namespace");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -379,7 +453,6 @@ int wfpredir_service_create(struct wfpredir_net *wn,
 	if (!service)
 		return -ENOMEM;
 	strscpy(service->name, spec->name, sizeof(service->name));
-	service->owner.uid = INVALID_UID;
 	if (spec->family4) {
 		service->addr4.service = service;
 		service->addr4.family = AF_INET;
@@ -394,6 +467,26 @@ int wfpredir_service_create(struct wfpredir_net *wn,
 	}
 	atomic64_set(&service->redirects, 0);
 	atomic64_set(&service->skipped, 0);
+	/* kzalloc's zero is uid 0, root: "no owner uid" must be said. */
+	service->owner.uid = spec->has_owner_uid ? spec->owner_uid :
+						   INVALID_UID;
+	if (spec->owner_cgroup) {
+		service->owner_cgroup_path = kstrdup(spec->owner_cgroup,
+						     GFP_KERNEL_ACCOUNT);
+		if (!service->owner_cgroup_path) {
+			ret = -ENOMEM;
+			goto err_free;
+		}
+		service->owner.cgroup = cgroup_get_from_path(spec->owner_cgroup);
+		if (IS_ERR(service->owner.cgroup)) {
+			ret = PTR_ERR(service->owner.cgroup);
+			service->owner.cgroup = NULL;
+			NL_SET_ERR_MSG_ATTR(extack,
+					    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_OWNER_CGROUP),
+					    "no such cgroup v2 directory");
+			goto err_free;
+		}
+	}
 
 	ret = wfpredir_service_reserve_id(services, spec, &service->id, extack);
 	if (ret)
@@ -411,7 +504,7 @@ int wfpredir_service_create(struct wfpredir_net *wn,
 err_release:
 	xa_release(&services->by_id, service->id);
 err_free:
-	kfree(service);
+	wfpredir_service_free(service);
 	return ret;
 }
 
@@ -423,7 +516,7 @@ static void wfpredir_service_remove(struct wfpredir_services *services,
 	xa_erase(&services->by_id, service->id);
 	services->count--;
 	services->gen++;
-	kfree_rcu(service, rcu);
+	call_rcu(&service->rcu, wfpredir_service_free_rcu);
 }
 
 /**

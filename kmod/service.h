@@ -20,6 +20,7 @@
 struct cgroup;
 struct netlink_ext_ack;
 struct nlattr;
+struct sock;
 struct wfpredir_net;
 
 /**
@@ -39,9 +40,29 @@ struct wfpredir_service_addr {
 	__be16 port;
 };
 
+/*
+ * Who a service's proxy is: the sockets that may query its flows, and whose
+ * records-less connections never go back to it (the loop bound). Neither
+ * field set: an unowned service, whose flows only CAP_NET_ADMIN may query.
+ */
+struct wfpredir_owner {
+	kuid_t uid;		/* INVALID_UID: any uid */
+	struct cgroup *cgroup;	/* NULL: any cgroup; holds a reference */
+};
+
 /**
  * struct wfpredir_service - a redirect service (Windows' redirect handle)
  * @rcu: frees the service after readers are done
+ * @owner: who its proxy is (Windows' localRedirectTargetPID, by identity
+ *	rather than by process)
+ * @owner_cgroup_path: @owner.cgroup's path as given, for listings; NULL
+ *	without an owner cgroup
+ * @owner_key: its key in the namespace's owner index, if owned (owner.c)
+ * @owner_node: in the owner index
+ * @rules_by_rank: its rules by rank; under &wfpredir_net.config_lock
+ * @rule_rank_max: the rank of its last rule, 0 without rules: a proxy's
+ *	records-less connections are redirected only by rules ranking after
+ *	it (owner.c); read locklessly by the packet path
  * @id: its id, unique in the namespace
  * @name: its name, unique in the namespace
  * @addr4: its IPv4 listen address (family 0 if none)
@@ -55,16 +76,6 @@ struct wfpredir_service_addr {
  * deleted while @rules is non-zero, so a rule's service pointer is good for
  * as long as the rule is.
  */
-/*
- * Who a service's proxy is: the sockets that may query its flows, and whose
- * records-less connections never go back to it (the loop bound). Neither
- * field set: an unowned service, whose flows only CAP_NET_ADMIN may query.
- */
-struct wfpredir_owner {
-	kuid_t uid;		/* INVALID_UID: any uid */
-	struct cgroup *cgroup;	/* NULL: any cgroup; holds a reference */
-};
-
 /* The index key of an owned service: see owner.c. */
 struct wfpredir_owner_key {
 	u64 val;
@@ -75,10 +86,11 @@ struct wfpredir_owner_key {
 struct wfpredir_service {
 	struct rcu_head rcu;
 	struct wfpredir_owner owner;
+	const char *owner_cgroup_path;
 	struct wfpredir_owner_key owner_key;
 	struct rhlist_head owner_node;
-	struct rb_root rules_by_rank;	/* its rules; under the config lock */
-	u64 rule_rank_max;	/* of its last rule by rank; owner.c */
+	struct rb_root rules_by_rank;
+	u64 rule_rank_max;
 	u32 id;
 	char name[WFPREDIR_SERVICE_NAME_MAX];
 	struct wfpredir_service_addr addr4;
@@ -120,6 +132,9 @@ struct wfpredir_services {
  * @family6: AF_INET6 if it has an IPv6 listen address, else 0
  * @addr6: the IPv6 listen address
  * @port6: its port, network order
+ * @has_owner_uid: the service has an owner uid
+ * @owner_uid: the owner's uid, with @has_owner_uid
+ * @owner_cgroup: the owner's cgroup v2 path, NUL-terminated; NULL for none
  * @tb: the WFPREDIR_A_SERVICE_* attributes the spec came from, so that
  *	errors name the attribute; NULL when it did not come from netlink
  */
@@ -132,6 +147,9 @@ struct wfpredir_service_spec {
 	u8 family6;
 	struct in6_addr addr6;
 	__be16 port6;
+	bool has_owner_uid;
+	kuid_t owner_uid;
+	const char *owner_cgroup;
 	struct nlattr *const *tb;
 };
 
@@ -169,6 +187,21 @@ wfpredir_service_addr_of(const struct wfpredir_service *service, u8 family)
 	a = family == AF_INET ? &service->addr4 : &service->addr6;
 	return a->family ? a : NULL;
 }
+
+/**
+ * wfpredir_owner_is_set - whether a service has an owner
+ * @owner: the service's owner
+ *
+ * Context: any.
+ * Return: true if a uid, a cgroup or both name the service's proxy.
+ */
+static inline bool wfpredir_owner_is_set(const struct wfpredir_owner *owner)
+{
+	return uid_valid(owner->uid) || owner->cgroup;
+}
+
+bool wfpredir_owner_holds_sk(const struct wfpredir_owner *owner,
+			     const struct sock *sk);
 
 /* RCU read side. */
 struct wfpredir_service *wfpredir_service_lookup(struct wfpredir_net *wn,

@@ -12,17 +12,22 @@
 #include "hook.h"
 #include "netns.h"
 #include "records.h"
+#include "service.h"
 #include "sockopt.h"
 #include "sockstore.h"
 
 #include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/errno.h>
+#include <linux/file.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/minmax.h>
 #include <linux/netfilter.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/skbuff.h>
 #include <linux/sockptr.h>
@@ -65,6 +70,29 @@ static bool wfpredir_sk_has_peer(const struct sock *sk)
 	return sk->sk_state == TCP_ESTABLISHED;
 }
 
+/*
+ * The file of a user socket; NULL for a kernel socket (kapi.c's), whose
+ * callers are trusted in-kernel code: they read and set as the initial
+ * namespaces do, and read every flow.
+ */
+static struct file *wfpredir_sk_file(const struct sock *sk)
+{
+	return sk->sk_socket ? sk->sk_socket->file : NULL;
+}
+
+/*
+ * The namespaces identities are told in for @sk: the user namespace of its
+ * opener (as a file's credentials decide what it may do), the pid
+ * namespace of the calling task (as SO_PEERCRED answers the asking task).
+ */
+static void wfpredir_sk_view(const struct sock *sk, struct wfpredir_view *view)
+{
+	struct file *file = wfpredir_sk_file(sk);
+
+	view->user_ns = file ? file->f_cred->user_ns : &init_user_ns;
+	view->pid_ns = file ? task_active_pid_ns(current) : &init_pid_ns;
+}
+
 /**
  * wfpredir_sockopt_set_records - WFPREDIR_SO_SET_RECORDS
  * @wn: the state of @sk's network namespace
@@ -83,6 +111,7 @@ int wfpredir_sockopt_set_records(struct wfpredir_net *wn, struct sock *sk,
 				 sockptr_t arg, unsigned int len)
 {
 	struct wfpredir_records *records;
+	struct wfpredir_view view;
 	int ret;
 
 	if (!wfpredir_sk_is_tcp_udp(sk))
@@ -102,7 +131,12 @@ int wfpredir_sockopt_set_records(struct wfpredir_net *wn, struct sock *sk,
 		ret = -EFAULT;
 		goto err;
 	}
-	ret = wfpredir_records_verify(wn, records->data, len);
+	/* A setter outside the initial namespaces read a view: take it back. */
+	wfpredir_sk_view(sk, &view);
+	if (wfpredir_view_is_init(&view))
+		ret = wfpredir_records_verify(wn, records->data, len);
+	else
+		ret = wfpredir_records_from_view(wn, records->data, len, &view);
 	if (ret)
 		goto err;
 
@@ -196,18 +230,81 @@ static int wfpredir_query_tuple(struct sock *sk,
 }
 
 /*
- * Copy the records, or the context, of the flow of @tuple into @buf.
- * Return: their length (which may exceed @size: then nothing is copied);
- * -ENOENT if the connection holds no records; -ENODATA if it holds records
- * but no context (it was not redirected: its socket passed records on).
+ * Whether @sk may read @flow. A flow redirected to a service is its owner's
+ * (wfpredir_owner_holds_sk()); an unowned service's flows are for sockets
+ * opened with CAP_NET_ADMIN over the namespace (the opener's credentials,
+ * as netlink checks them, so that a privileged process handed a socket
+ * does not lend it its privilege). A flow that was not redirected (a
+ * proxy's onward connection, carrying records it set) is read by whoever
+ * holds its other end, as before: the proxy chose to send them there.
  */
-static int wfpredir_flow_lookup(struct net *net,
+static bool wfpredir_may_read(struct wfpredir_net *wn,
+			      const struct wfpredir_flow *flow,
+			      const struct sock *sk)
+{
+	const struct wfpredir_service *service;
+	struct file *file = wfpredir_sk_file(sk);
+
+	if (!flow->service_id || !file)
+		return true;
+	service = wfpredir_service_lookup(wn, flow->service_id);
+	if (service && wfpredir_owner_is_set(&service->owner))
+		return wfpredir_owner_holds_sk(&service->owner, sk);
+	return file_ns_capable(file, sock_net(sk)->user_ns, CAP_NET_ADMIN);
+}
+
+/* Tell the default context's uid and pid in @view's namespaces. */
+static void wfpredir_context_to_view(u8 *context,
+				     const struct wfpredir_view *view)
+{
+	struct wfpredir_context_process proc;
+	u8 *p = context + 2 * WFPREDIR_CONTEXT_SOCKADDR_LEN;
+
+	memcpy(&proc, p, sizeof(proc));
+	proc.uid = wfpredir_view_uid(view, proc.uid);
+	proc.pid = wfpredir_view_pid(view, proc.pid);
+	memcpy(p, &proc, sizeof(proc));
+}
+
+/*
+ * Copy @flow's records, as @view sees them, to @buf, which holds
+ * WFPREDIR_RECORDS_MAX_LEN bytes. Under RCU.
+ */
+static void wfpredir_copy_records(struct wfpredir_net *wn,
+				  const struct wfpredir_flow *flow, u8 *buf,
+				  const struct wfpredir_view *view)
+{
+	memcpy(buf, flow->records->data, flow->records->len);
+	if (!wfpredir_view_is_init(view))
+		wfpredir_records_to_view(wn, buf, flow->records->len, view);
+}
+
+/* The same for the context; custom bytes are the rule's, told as given. */
+static void wfpredir_copy_context(const struct wfpredir_flow *flow, u8 *buf,
+				  const struct wfpredir_view *view)
+{
+	memcpy(buf, flow->context, flow->context_len);
+	if (!flow->custom_context && !wfpredir_view_is_init(view))
+		wfpredir_context_to_view(buf, view);
+}
+
+/*
+ * Copy the records, or the context, of the flow of @tuple into @buf, if
+ * @sk may read them.
+ * Return: their length (which may exceed @size: then nothing is copied);
+ * -ENOENT if the connection holds no records, or holds some @sk may not
+ * read (so that nobody learns which flows were redirected); -ENODATA if it
+ * holds records but no context (it was not redirected: its socket passed
+ * records on).
+ */
+static int wfpredir_flow_lookup(struct sock *sk,
 				const struct nf_conntrack_tuple *tuple,
 				int optval, void *buf, size_t size)
 {
+	struct net *net = sock_net(sk);
 	struct wfpredir_net *wn = wfpredir_net(net);
 	const struct wfpredir_flow *flow;
-	const void *data;
+	struct wfpredir_view view;
 	struct nf_conn *ct;
 	int ret;
 
@@ -215,21 +312,22 @@ static int wfpredir_flow_lookup(struct net *net,
 	if (!ct)
 		return -ENOENT;
 
+	wfpredir_sk_view(sk, &view);
 	rcu_read_lock();
 	flow = wfpredir_flowstore_lookup(&wn->flows, ct);
-	if (!flow) {
+	if (!flow || !wfpredir_may_read(wn, flow, sk)) {
 		ret = -ENOENT;
 	} else if (optval == WFPREDIR_SO_GET_RECORDS) {
-		data = flow->records->data;
 		ret = flow->records->len;
+		if (ret <= size)
+			wfpredir_copy_records(wn, flow, buf, &view);
 	} else if (!flow->context_len) {
 		ret = -ENODATA;
 	} else {
-		data = flow->context;
 		ret = flow->context_len;
+		if (ret <= size)
+			wfpredir_copy_context(flow, buf, &view);
 	}
-	if (ret > 0 && ret <= size)
-		memcpy(buf, data, ret);
 	rcu_read_unlock();
 
 	nf_ct_put(ct);
@@ -263,7 +361,7 @@ int wfpredir_sock_query(struct sock *sk, int optval, void *buf, size_t size)
 	release_sock(sk);
 	if (ret)
 		return ret;
-	return wfpredir_flow_lookup(sock_net(sk), &tuple, optval, buf, size);
+	return wfpredir_flow_lookup(sk, &tuple, optval, buf, size);
 }
 
 /*
@@ -279,6 +377,7 @@ static int wfpredir_dgram_flow(struct sock *sk, bool claim, void *buf,
 	struct wfpredir_dgram_flow *df = buf;
 	struct wfpredir_flow *flow;
 	struct nf_conntrack_tuple tuple;
+	struct wfpredir_view view;
 	struct nf_conn *ct;
 	u8 *data = buf + sizeof(*df);
 	size_t len = sizeof(*df);
@@ -302,15 +401,19 @@ static int wfpredir_dgram_flow(struct sock *sk, bool claim, void *buf,
 	ct = wfpredir_tuple_conntrack(sock_net(sk), &tuple);
 	if (!ct)
 		return len;
+	wfpredir_sk_view(sk, &view);
 	rcu_read_lock();
 	flow = wfpredir_flowstore_lookup(&wn->flows, ct);
-	if (flow) {
+	/* A flow @sk may not read is told as one without records. */
+	if (flow && wfpredir_may_read(wn, flow, sk)) {
 		rlen = flow->records->len;
 		clen = flow->context_len;
 		len += rlen + clen;
 		if (len <= size) {
-			memcpy(data, flow->records->data, rlen);
-			memcpy(data + rlen, flow->context, clen);
+			wfpredir_copy_records(wn, flow, data, &view);
+			if (clen)
+				wfpredir_copy_context(flow, data + rlen,
+						      &view);
 			df->records_len = rlen;
 			df->context_len = clen;
 			if (claim)

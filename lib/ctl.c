@@ -365,6 +365,8 @@ static const struct nla_policy service_policy[WFPREDIR_A_SERVICE_MAX + 1] = {
 	[WFPREDIR_A_SERVICE_REDIRECTS] = POL_U64,
 	[WFPREDIR_A_SERVICE_SKIPPED] = POL_U64,
 	[WFPREDIR_A_SERVICE_RULES] = POL_U32,
+	[WFPREDIR_A_SERVICE_OWNER_UID] = POL_U32,
+	[WFPREDIR_A_SERVICE_OWNER_CGROUP] = { .type = NLA_STRING, .maxlen = WFPREDIR_CGROUP_PATH_MAX },
 };
 
 static const struct nla_policy rule_policy[WFPREDIR_A_RULE_MAX + 1] = {
@@ -541,6 +543,9 @@ int wfpredir__ctl_put_service(struct nl_msg *msg, const struct wfpredir_service 
 
 	if (field_strlen(svc->name, sizeof(svc->name)) <= 0)
 		return -EINVAL;
+	if (svc->has_owner_cgroup &&
+	    field_strlen(svc->owner_cgroup, sizeof(svc->owner_cgroup)) <= 0)
+		return -EINVAL;
 	nest = nla_nest_start(msg, WFPREDIR_A_SERVICE);
 	if (!nest)
 		return -EMSGSIZE;
@@ -553,6 +558,11 @@ int wfpredir__ctl_put_service(struct nl_msg *msg, const struct wfpredir_service 
 		return -EMSGSIZE;
 	if (svc->has6 && (nla_put(msg, WFPREDIR_A_SERVICE_ADDR6, 16, &svc->addr6.sin6_addr) ||
 			  nla_put_u16(msg, WFPREDIR_A_SERVICE_PORT6, ntohs(svc->addr6.sin6_port))))
+		return -EMSGSIZE;
+	if (svc->has_owner_uid && nla_put_u32(msg, WFPREDIR_A_SERVICE_OWNER_UID, svc->owner_uid))
+		return -EMSGSIZE;
+	if (svc->has_owner_cgroup &&
+	    nla_put_string(msg, WFPREDIR_A_SERVICE_OWNER_CGROUP, svc->owner_cgroup))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -593,6 +603,15 @@ int wfpredir__ctl_parse_service(struct nl_msg *msg, struct wfpredir_service *out
 		out->skipped = nla_get_u64(tb[WFPREDIR_A_SERVICE_SKIPPED]);
 	if (tb[WFPREDIR_A_SERVICE_RULES])
 		out->rules = nla_get_u32(tb[WFPREDIR_A_SERVICE_RULES]);
+	if (tb[WFPREDIR_A_SERVICE_OWNER_UID]) {
+		out->has_owner_uid = true;
+		out->owner_uid = nla_get_u32(tb[WFPREDIR_A_SERVICE_OWNER_UID]);
+	}
+	if (tb[WFPREDIR_A_SERVICE_OWNER_CGROUP]) {
+		out->has_owner_cgroup = true;
+		nla_strlcpy(out->owner_cgroup, tb[WFPREDIR_A_SERVICE_OWNER_CGROUP],
+			    sizeof(out->owner_cgroup));
+	}
 	return 0;
 }
 

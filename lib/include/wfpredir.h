@@ -501,6 +501,14 @@ struct wfpredir_service {
 	uint64_t redirects;		      /* listed only: flows redirected */
 	uint64_t skipped;		      /* listed only: matched, chain held it */
 	uint32_t rules;			      /* listed only: rules using it */
+	/*
+	 * The owner: only its sockets read the service's flows. Neither set:
+	 * unowned, read only by sockets opened with CAP_NET_ADMIN.
+	 */
+	bool has_owner_uid;
+	uint32_t owner_uid; /* in the caller's user namespace */
+	bool has_owner_cgroup;
+	char owner_cgroup[WFPREDIR_CGROUP_PATH_MAX]; /* cgroup v2 path, NUL-terminated */
 };
 
 /*
@@ -605,16 +613,18 @@ int wfpredir_ctl_set_config(struct wfpredir_ctl *ctl, const struct wfpredir_conf
 /**
  * wfpredir_ctl_add_service() - create a redirect service.
  * @ctl: an open handle.
- * @svc: id (0: the kernel picks one), name, and at least one of addr4 and
- *	addr6 (has4, has6); the counters are ignored.
+ * @svc: id (0: the kernel picks one), name, at least one of addr4 and
+ *	addr6 (has4, has6), and optionally an owner (has_owner_uid,
+ *	has_owner_cgroup); the counters are ignored.
  *
  * The kernel does not report the id it picks: find it by name with
  * wfpredir_ctl_find_service().
  *
- * Return: 0; -EINVAL for a NULL argument or a name that is not
- * NUL-terminated within name[]; the kernel's -errno: -EEXIST for an id,
- * name or listen address in use, -EINVAL for anything out of range,
- * -ENOSPC beyond WFPREDIR_SERVICES_MAX.
+ * Return: 0; -EINVAL for a NULL argument or a name or owner cgroup that is
+ * not NUL-terminated within its field; the kernel's -errno: -EEXIST for an
+ * id, name or listen address in use, -EINVAL for anything out of range,
+ * -ENOENT for an owner cgroup that does not exist, -ENOSPC beyond
+ * WFPREDIR_SERVICES_MAX.
  */
 int wfpredir_ctl_add_service(struct wfpredir_ctl *ctl, const struct wfpredir_service *svc);
 

@@ -233,6 +233,47 @@ START_TEST(a_new_service_request_carries_the_service_and_parses_back)
 }
 END_TEST
 
+START_TEST(a_service_owner_is_sent_only_when_given_and_parses_back)
+{
+	struct nlattr *tb[WFPREDIR_A_SERVICE_MAX + 1];
+	struct wfpredir_service svc = service_a(), out;
+	struct nl_msg *msg = genl_msg(WFPREDIR_CMD_NEW_SERVICE);
+
+	/* Unowned: neither attribute, and uid 0 is not sent as an owner. */
+	ck_assert_int_eq(wfpredir__ctl_put_service(msg, &svc), 0);
+	nested_count(msg, WFPREDIR_A_SERVICE, tb, WFPREDIR_A_SERVICE_MAX);
+	ck_assert_ptr_null(tb[WFPREDIR_A_SERVICE_OWNER_UID]);
+	ck_assert_ptr_null(tb[WFPREDIR_A_SERVICE_OWNER_CGROUP]);
+	ck_assert_int_eq(wfpredir__ctl_parse_service(msg, &out), 0);
+	ck_assert(!out.has_owner_uid && !out.has_owner_cgroup);
+	nlmsg_free(msg);
+
+	svc.has_owner_uid = true;
+	svc.owner_uid = 0; /* root is an owner like any other */
+	svc.has_owner_cgroup = true;
+	strcpy(svc.owner_cgroup, "/proxies/a");
+	msg = genl_msg(WFPREDIR_CMD_NEW_SERVICE);
+	ck_assert_int_eq(wfpredir__ctl_put_service(msg, &svc), 0);
+	ck_assert_int_eq(nested_count(msg, WFPREDIR_A_SERVICE, tb, WFPREDIR_A_SERVICE_MAX), 8);
+	ck_assert_uint_eq(nla_get_u32(tb[WFPREDIR_A_SERVICE_OWNER_UID]), 0);
+	ck_assert_str_eq(nla_get_string(tb[WFPREDIR_A_SERVICE_OWNER_CGROUP]), "/proxies/a");
+	memset(&out, 0xee, sizeof(out));
+	ck_assert_int_eq(wfpredir__ctl_parse_service(msg, &out), 0);
+	ck_assert(out.has_owner_uid && out.has_owner_cgroup);
+	ck_assert_uint_eq(out.owner_uid, 0);
+	ck_assert_str_eq(out.owner_cgroup, "/proxies/a");
+	nlmsg_free(msg);
+
+	/* An owner cgroup that is not NUL-terminated in its field is not sent. */
+	memset(svc.owner_cgroup, 'x', sizeof(svc.owner_cgroup));
+	msg = genl_msg(WFPREDIR_CMD_NEW_SERVICE);
+	ck_assert_int_eq(wfpredir__ctl_put_service(msg, &svc), -EINVAL);
+	svc.owner_cgroup[0] = '\0';
+	ck_assert_int_eq(wfpredir__ctl_put_service(msg, &svc), -EINVAL);
+	nlmsg_free(msg);
+}
+END_TEST
+
 START_TEST(a_service_name_that_is_empty_or_unterminated_is_not_sent)
 {
 	struct wfpredir_service svc = service_a();
@@ -676,6 +717,7 @@ Suite *ctl_suite(void)
 	tcase_add_test(tc, a_version_longer_than_the_info_field_fails_with_EPROTO);
 	tcase_add_test(tc, a_u32_attribute_of_the_wrong_size_fails_with_EPROTO);
 	tcase_add_test(tc, a_new_service_request_carries_the_service_and_parses_back);
+	tcase_add_test(tc, a_service_owner_is_sent_only_when_given_and_parses_back);
 	tcase_add_test(tc, a_service_name_that_is_empty_or_unterminated_is_not_sent);
 	tcase_add_test(tc, a_service_is_deleted_by_id_or_else_by_name);
 	tcase_add_test(tc, a_dumped_service_gives_its_counters_and_needs_id_and_name);

@@ -341,6 +341,66 @@ START_TEST(service_add_takes_a_name_an_optional_id_and_addresses)
 }
 END_TEST
 
+START_TEST(service_add_takes_an_owner_uid_user_and_or_cgroup)
+{
+	char err[PARSE_ERR_MAX];
+	struct wfpredir_service svc;
+	struct args a = { .argc = 0 };
+
+	words(&a, "p ipv4 127.0.0.1:1");
+	ck_assert_int_eq(parse_service_add(a.argc, a.argv, &svc, err, sizeof(err)), 0);
+	ck_assert(!svc.has_owner_uid && !svc.has_owner_cgroup);
+
+	words(&a, "p owner uid 0 ipv4 127.0.0.1:1");
+	ck_assert_int_eq(parse_service_add(a.argc, a.argv, &svc, err, sizeof(err)), 0);
+	ck_assert(svc.has_owner_uid && !svc.has_owner_cgroup);
+	ck_assert_uint_eq(svc.owner_uid, 0);
+	ck_assert(svc.has4);
+
+	words(&a, "p ipv4 127.0.0.1:1 owner uid 1000 cgroup /px");
+	ck_assert_int_eq(parse_service_add(a.argc, a.argv, &svc, err, sizeof(err)), 0);
+	ck_assert_uint_eq(svc.owner_uid, 1000);
+	ck_assert(svc.has_owner_cgroup);
+	ck_assert_str_eq(svc.owner_cgroup, "/px");
+
+	words(&a, "p owner cgroup /a/b id 3 ipv4 127.0.0.1:1");
+	ck_assert_int_eq(parse_service_add(a.argc, a.argv, &svc, err, sizeof(err)), 0);
+	ck_assert(!svc.has_owner_uid);
+	ck_assert_str_eq(svc.owner_cgroup, "/a/b");
+	ck_assert_uint_eq(svc.id, 3);
+
+	words(&a, "p owner user root ipv4 127.0.0.1:1");
+	ck_assert_int_eq(parse_service_add(a.argc, a.argv, &svc, err, sizeof(err)), 0);
+	ck_assert(svc.has_owner_uid);
+	ck_assert_uint_eq(svc.owner_uid, 0);
+
+	words(&a, "p ipv4 127.0.0.1:1 owner");
+	ck_assert_int_eq(parse_service_add(a.argc, a.argv, &svc, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "missing owner for service add (owner uid N, owner user NAME, "
+			      "owner cgroup PATH)");
+	words(&a, "p owner ipv4 127.0.0.1:1");
+	ck_assert_int_eq(parse_service_add(a.argc, a.argv, &svc, err, sizeof(err)), -1);
+	words(&a, "p ipv4 127.0.0.1:1 owner uid");
+	ck_assert_int_eq(parse_service_add(a.argc, a.argv, &svc, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "missing value after \"owner uid\" for service add");
+	words(&a, "p ipv4 127.0.0.1:1 owner uid 1 user root");
+	ck_assert_int_eq(parse_service_add(a.argc, a.argv, &svc, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "\"owner uid\" or \"owner user\" given twice to service add");
+	words(&a, "p ipv4 127.0.0.1:1 owner uid 1 owner cgroup /x");
+	ck_assert_int_eq(parse_service_add(a.argc, a.argv, &svc, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "\"owner\" given twice to service add");
+	words(&a, "p ipv4 127.0.0.1:1 owner uid 4294967295");
+	ck_assert_int_eq(parse_service_add(a.argc, a.argv, &svc, err, sizeof(err)), -1);
+	words(&a, "p ipv4 127.0.0.1:1 owner uid -1");
+	ck_assert_int_eq(parse_service_add(a.argc, a.argv, &svc, err, sizeof(err)), -1);
+	words(&a, "p ipv4 127.0.0.1:1 owner cgroup relative");
+	ck_assert_int_eq(parse_service_add(a.argc, a.argv, &svc, err, sizeof(err)), -1);
+	words(&a, "p ipv4 127.0.0.1:1 owner user no-such-user-wfpredir");
+	ck_assert_int_eq(parse_service_add(a.argc, a.argv, &svc, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "unknown user \"no-such-user-wfpredir\" for owner user");
+}
+END_TEST
+
 START_TEST(service_del_takes_a_name_or_id_ID)
 {
 	char err[PARSE_ERR_MAX];
@@ -524,6 +584,7 @@ Suite *parse_suite(void)
 	tcase_add_test(tc, service_names_are_printable_short_and_not_all_digits);
 	tcase_add_test(tc, a_service_reference_of_digits_is_an_id_else_a_name);
 	tcase_add_test(tc, service_add_takes_a_name_an_optional_id_and_addresses);
+	tcase_add_test(tc, service_add_takes_an_owner_uid_user_and_or_cgroup);
 	tcase_add_test(tc, service_del_takes_a_name_or_id_ID);
 	tcase_add_test(tc, rule_add_parses_every_match);
 	tcase_add_test(tc, rule_add_names_the_bad_argument);

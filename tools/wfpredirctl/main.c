@@ -21,6 +21,7 @@ static const struct ctl_object objects[] = {
 	{ "config", "config set [chain-max N] [inherit on|off]", config_run },
 	{ "service",
 	  "service add NAME [id ID] [ipv4 ADDR:PORT] [ipv6 [ADDR]:PORT]\n"
+	  "              [owner {uid N | user NAME} [cgroup PATH] | owner cgroup PATH]\n"
 	  "  service del NAME | id ID\n"
 	  "  service list | show [NAME]\n"
 	  "  service flush",

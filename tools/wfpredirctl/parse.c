@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,10 +390,77 @@ static struct kw *find_kw(struct kw *kws, size_t n, const char *word)
 	return NULL;
 }
 
+/* A cgroup v2 path as under /sys/fs/cgroup, for rules and owners. */
+static int parse_cgroup_path(const char *what, const char *s, char *out, size_t size, char *err,
+			     size_t errlen)
+{
+	if (s[0] != '/' || strlen(s) >= size)
+		return perr(err, errlen,
+			    "invalid cgroup path \"%s\" for %s (expected a path as under "
+			    "/sys/fs/cgroup, such as /system.slice, at most %zu bytes)",
+			    s, what, size - 1);
+	strcpy(out, s);
+	return 0;
+}
+
+/*
+ * "owner" then one or more of "uid N", "user NAME", "cgroup PATH" (uid and
+ * user exclude each other); *i is at "owner" and ends at its last value.
+ */
+static int parse_owner(int argc, char **argv, int *i, struct wfpredir_service *svc, char *err,
+		       size_t errlen)
+{
+	static const char cmd[] = "service add";
+	const struct passwd *pw;
+	int first = *i + 1;
+
+	while (*i + 1 < argc) {
+		const char *k = argv[*i + 1];
+		bool user = !strcmp(k, "user");
+
+		if (strcmp(k, "uid") && !user && strcmp(k, "cgroup"))
+			break;
+		if (*i + 2 >= argc)
+			return perr(err, errlen, "missing value after \"owner %s\" for %s", k,
+				    cmd);
+		*i += 2;
+		if (!strcmp(k, "cgroup")) {
+			if (svc->has_owner_cgroup)
+				return perr(err, errlen, "\"owner cgroup\" given twice to %s", cmd);
+			if (parse_cgroup_path("owner cgroup", argv[*i], svc->owner_cgroup,
+					      sizeof(svc->owner_cgroup), err, errlen))
+				return -1;
+			svc->has_owner_cgroup = true;
+			continue;
+		}
+		if (svc->has_owner_uid)
+			return perr(err, errlen, "\"owner uid\" or \"owner user\" given twice to %s",
+				    cmd);
+		if (!user) {
+			if (parse_u32("owner uid", argv[*i], 0, PARSE_UID_MAX, &svc->owner_uid,
+				      err, errlen))
+				return -1;
+		} else {
+			pw = getpwnam(argv[*i]);
+			if (!pw)
+				return perr(err, errlen, "unknown user \"%s\" for owner user",
+					    argv[*i]);
+			svc->owner_uid = pw->pw_uid;
+		}
+		svc->has_owner_uid = true;
+	}
+	if (*i + 1 == first)
+		return perr(err, errlen,
+			    "missing owner for %s (owner uid N, owner user NAME, owner cgroup PATH)",
+			    cmd);
+	return 0;
+}
+
 int parse_service_add(int argc, char **argv, struct wfpredir_service *svc, char *err, size_t errlen)
 {
 	static const char cmd[] = "service add";
-	struct kw kws[] = { { "id", false }, { "ipv4", false }, { "ipv6", false } };
+	struct kw kws[] = { { "id", false }, { "ipv4", false }, { "ipv6", false },
+			    { "owner", false } };
 	struct sockaddr_storage ss;
 	int i;
 
@@ -407,6 +475,14 @@ int parse_service_add(int argc, char **argv, struct wfpredir_service *svc, char 
 
 		if (!k)
 			return perr(err, errlen, "unknown argument \"%s\" for %s", argv[i], cmd);
+		if (k == &kws[3]) {
+			if (k->seen)
+				return perr(err, errlen, "\"owner\" given twice to %s", cmd);
+			k->seen = true;
+			if (parse_owner(argc, argv, &i, svc, err, errlen))
+				return -1;
+			continue;
+		}
 		if (take_value(argc, &i, k, cmd, err, errlen))
 			return -1;
 		if (k == &kws[0]) {

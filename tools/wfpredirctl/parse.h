@@ -93,7 +93,11 @@ struct service_ref {
 int parse_service_ref(const char *what, const char *s, struct service_ref *ref, char *err,
 		      size_t errlen);
 
-/* The arguments after "service add". */
+/*
+ * The arguments after "service add": NAME [id ID] [ipv4 ADDR:PORT]
+ * [ipv6 [ADDR]:PORT] [owner OWNER...], where OWNER is one or more of
+ * "uid N", "user NAME" (looked up with getpwnam()) and "cgroup PATH".
+ */
 int parse_service_add(int argc, char **argv, struct wfpredir_service *svc, char *err,
 		      size_t errlen);
 

@@ -90,6 +90,13 @@ static void service_print(const struct wfpredir_service *s)
 		memcpy(&ss, &s->addr6, sizeof(s->addr6));
 		printf(" ipv6 %s", format_addr_port(&ss, a, sizeof(a)));
 	}
+	/* In the words "service add" takes. */
+	if (s->has_owner_uid || s->has_owner_cgroup)
+		printf(" owner");
+	if (s->has_owner_uid)
+		printf(" uid %u", s->owner_uid);
+	if (s->has_owner_cgroup)
+		printf(" cgroup %s", s->owner_cgroup);
 	printf(" rules %u redirects %llu skipped %llu\n", s->rules,
 	       (unsigned long long)s->redirects, (unsigned long long)s->skipped);
 }
@@ -111,6 +118,14 @@ static void service_json(struct json *j, const struct wfpredir_service *s)
 		memset(&ss, 0, sizeof(ss));
 		memcpy(&ss, &s->addr6, sizeof(s->addr6));
 		json_string(j, "ipv6", format_addr_port(&ss, a, sizeof(a)));
+	}
+	if (s->has_owner_uid || s->has_owner_cgroup) {
+		json_open_object(j, "owner");
+		if (s->has_owner_uid)
+			json_uint(j, "uid", s->owner_uid);
+		if (s->has_owner_cgroup)
+			json_string(j, "cgroup", s->owner_cgroup);
+		json_close_object(j);
 	}
 	json_uint(j, "rules", s->rules);
 	json_uint(j, "redirects", s->redirects);

@@ -52,8 +52,9 @@
  *   -EPROTO		record format version not supported
  *   -EINVAL		malformed records (header or entry length, entry
  *			count, length, reserved field)
- *   -EBADMSG		records fail authentication: forged, altered, or
- *			issued in another network namespace
+ *   -EBADMSG		records fail authentication: forged, altered,
+ *			issued in another network namespace, or a view read
+ *			in other user or pid namespaces than the setter's
  *   -EISCONN		the socket connected meanwhile (checked again under
  *			the socket lock)
  *   -ENOSPC		the namespace's table of sockets with records is full
@@ -66,7 +67,14 @@
  * getsockopt(fd, level, WFPREDIR_SO_GET_CONTEXT, buf, &len)
  *
  * Read the records, or the redirect context, of the redirected connection the
- * socket carries (a proxy's accepted socket). No privilege is needed.
+ * socket carries (a proxy's accepted socket). A connection redirected to a
+ * service with an owner (WFPREDIR_A_SERVICE_OWNER_*) is answered only on
+ * sockets of that owner; one redirected to an unowned service only on
+ * sockets opened with CAP_NET_ADMIN over the socket's network namespace.
+ * Any other socket gets -ENOENT, as for a connection that was not
+ * redirected. uids and pids are told in the reader's user and pid
+ * namespaces (as SO_PEERCRED); outside the initial ones, the records are a
+ * view that only a socket of the same namespaces can set back.
  *
  * Buffer too small: the call SUCCEEDS, copies nothing, and sets len to the
  * size required, which is then larger than the len passed in. (The IP and
@@ -77,7 +85,8 @@
  *   -EOPNOTSUPP	not a TCP or UDP socket
  *   -EINVAL		len is negative
  *   -ENOTCONN		socket is not connected (no flow to ask about)
- *   -ENOENT		the socket's connection was not redirected
+ *   -ENOENT		the socket's connection was not redirected, or the
+ *			socket may not read it
  *   -ENOMEM		out of memory
  *   -ENODATA		(context only) redirected, but no context is
  *			available to this socket
@@ -117,7 +126,8 @@
  *
  * Buffer too small: as for WFPREDIR_SO_GET_RECORDS (success, nothing
  * copied, len set to the size required), and nothing is claimed.
- * WFPREDIR_DGRAM_FLOW_MAX_LEN is always enough. No privilege is needed.
+ * WFPREDIR_DGRAM_FLOW_MAX_LEN is always enough. A flow the socket may not
+ * read (as for WFPREDIR_SO_GET_RECORDS) is answered as one without records.
  *
  *   -EOPNOTSUPP	not a UDP socket
  *   -EINVAL		len is negative
@@ -268,9 +278,10 @@ struct wfpredir_context_process {
 #define WFPREDIR_GENL_VERSION		1
 
 /*
- * Commands. NEW_*, DEL_*, FLUSH_*, SET_CONFIG and GET_FLOW (flows name
- * other users' processes) need CAP_NET_ADMIN over the namespace; the other
- * GET_* do not. Each command takes only the attributes
+ * Commands. NEW_*, DEL_*, FLUSH_*, SET_CONFIG and the dumps GET_SERVICE,
+ * GET_RULE and GET_FLOW (they name owners, cgroups, custom context and
+ * other users' flows) need CAP_NET_ADMIN over the namespace; GET_INFO does
+ * not. Each command takes only the attributes
  * listed with it; anything else is rejected (-EINVAL with an extack message
  * naming the attribute).
  *
@@ -279,7 +290,8 @@ struct wfpredir_context_process {
  * SET_CONFIG		WFPREDIR_A_CONFIG_*; those given are changed
  * NEW_SERVICE		WFPREDIR_A_SERVICE (nested WFPREDIR_A_SERVICE_*):
  *			NAME required; ID optional (0 or absent: the kernel
- *			picks one); at least one of ADDR4+PORT4, ADDR6+PORT6
+ *			picks one); at least one of ADDR4+PORT4, ADDR6+PORT6;
+ *			OWNER_UID, OWNER_CGROUP optional
  * DEL_SERVICE		WFPREDIR_A_SERVICE with ID or NAME; -EBUSY while a
  *			rule redirects to it
  * GET_SERVICE		dump; reply per service: WFPREDIR_A_SERVICE

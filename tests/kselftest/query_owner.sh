@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Only a service's owner reads its flows (issue 9, part 2). A victim (uid
+# 1000) sends a redirected UDP query; an attacker (uid 2000) binds the
+# service address with SO_REUSEADDR, connects to the victim's source port
+# and asks for the records and the context: ENOENT, the very answer a flow
+# that was not redirected gets. The service's proxy, running as the owner
+# (uid 3000), gets them. An unowned service's flows are for sockets opened
+# with CAP_NET_ADMIN only. A TCP proxy running under the wrong uid, or
+# outside the owner cgroup, gets ENOENT; the owner's gets the records.
+# Listings show owners; service and rule dumps need CAP_NET_ADMIN.
+#
+#   ns a-SFX: victim, attacker, proxies, services, rules
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+skip_unless_vm
+need "$ctl" "$hop" "$flowpeer" ip jq python3 setpriv
+
+redir_init
+trap redir_cleanup EXIT
+nsa=a-$sfx
+ns_new "$nsa" || exit 1
+ip -n "$nsa" addr add 127.0.0.53/8 dev lo 2>/dev/null
+
+as() { # as UID CMD...: CMD in namespace A as UID, without privilege
+	local id=$1
+	shift
+	ip netns exec "$nsa" setpriv --reuid="$id" --regid="$id" --clear-groups "$@"
+}
+
+cat >"$tmpd/victim.py" <<'PY'
+# Send one datagram to DST:PORT from an ephemeral port; print the port; wait.
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"victim-secret", (sys.argv[1], int(sys.argv[2])))
+print("port", s.getsockname()[1], flush=True)
+time.sleep(30)
+PY
+
+cat >"$tmpd/snoop.py" <<'PY'
+# Bind LOCAL:LPORT (SO_REUSEADDR), connect to PEER:PPORT, ask for the flow's
+# records and context; print "records=ERR context=ERR" and, when the context
+# came, "uid=U".
+import errno, socket, struct, sys
+local, lport, peer, pport = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((local, lport))
+s.connect((peer, pport))
+out = []
+ctx = None
+for name, opt in (("records", 0x5750), ("context", 0x5751)):
+    try:
+        v = s.getsockopt(socket.SOL_IP, opt, 4096)
+        out.append(name + "=ok")
+        if name == "context":
+            ctx = v
+    except OSError as e:
+        out.append(name + "=" + errno.errorcode[e.errno])
+if ctx is not None and len(ctx) >= 288:
+    out.append("uid=%d" % struct.unpack("=I", ctx[256:260])[0])
+print(" ".join(out), flush=True)
+PY
+chmod 644 "$tmpd"/*.py
+
+# ---------------------------------------------------------------- UDP
+setup ctl_ns "$nsa" service add dns id 1 ipv4 127.0.0.1:15353 owner uid 3000 || exit 1
+setup ctl_ns "$nsa" service add open id 2 ipv4 127.0.0.1:15354 || exit 1
+setup ctl_ns "$nsa" rule add service dns proto udp dport 53 || exit 1
+setup ctl_ns "$nsa" rule add service open proto udp dport 54 || exit 1
+
+# victim PORT: a victim flow to 127.0.0.53:PORT; prints its source port
+victim()
+{
+	local out=$tmpd/victim-$1.out
+	bg_run "$out" as 1000 python3 "$tmpd/victim.py" 127.0.0.53 "$1"
+	wait_for "$out" '^port' >/dev/null || return 1
+	sed -n 's/^port //p' "$out"
+}
+
+vport=$(victim 53) || exit 1
+plain=$(victim 5353) || exit 1
+oport=$(victim 54) || exit 1
+echo "# victim ports: redirected $vport, not redirected $plain, unowned service $oport"
+
+noflow=$(as 2000 python3 "$tmpd/snoop.py" 127.0.0.1 15353 127.0.0.1 "$plain")
+expect "a flow that was not redirected: ENOENT for both" \
+	"records=ENOENT context=ENOENT" echo "$noflow"
+expect "uid 2000 on the owned service's address, at the victim's port: ENOENT, as a flow not redirected" \
+	"$noflow" as 2000 python3 "$tmpd/snoop.py" 127.0.0.1 15353 127.0.0.1 "$vport"
+expect "root, not the owner, gets ENOENT too" "$noflow" \
+	ip netns exec "$nsa" python3 "$tmpd/snoop.py" 127.0.0.1 15353 127.0.0.1 "$vport"
+expect "the owner (uid 3000) reads the records and the victim's uid" \
+	"records=ok context=ok uid=1000" \
+	as 3000 python3 "$tmpd/snoop.py" 127.0.0.1 15353 127.0.0.1 "$vport"
+expect "an unowned service: an unprivileged user gets ENOENT" "$noflow" \
+	as 2000 python3 "$tmpd/snoop.py" 127.0.0.1 15354 127.0.0.1 "$oport"
+expect "an unowned service: CAP_NET_ADMIN reads it" "records=ok context=ok uid=1000" \
+	ip netns exec "$nsa" python3 "$tmpd/snoop.py" 127.0.0.1 15354 127.0.0.1 "$oport"
+
+# ---------------------------------------------------------------- TCP
+setup ctl_ns "$nsa" service add web id 3 ipv4 127.0.0.1:15080 owner user nobody || exit 1
+setup ctl_ns "$nsa" rule add service web proto tcp dport 7000 || exit 1
+nobody=$(id -u nobody)
+
+# tcp_hop WHO...: a hop on web's address run by WHO..., one client connection;
+# prints the hop's records= and context= results
+tcp_hop()
+{
+	local out=$tmpd/hop-$RANDOM.out
+	bg_run "$out" "$@" "$hop" -l 127.0.0.1:15080 -T 10
+	hop_pid=$!
+	wait_for "$out" '^listening' >/dev/null || return 1
+	as 1000 "$flowpeer" connect -T 10 127.0.0.9:7000 >/dev/null
+	hop_wait
+	sed 's/^/# hop: /' "$out" >&2
+	echo "records=$(kv "$out" records= records) context=$(kv "$out" context= context)"
+}
+
+expect "TCP: a proxy under the wrong uid (2000) gets ENOENT" \
+	"records=ENOENT context=ENOENT" tcp_hop as 2000
+expect "TCP: the owner's proxy (user nobody) gets the records and context" \
+	"records=ok context=ok" tcp_hop as "$nobody"
+
+# ------------------------------------------------------------- cgroup
+if cg_new "wfpo-$sfx" && cg_new "wfpo-$sfx/worker"; then
+	setup ctl_ns "$nsa" rule flush &&
+		setup ctl_ns "$nsa" service del web &&
+		setup ctl_ns "$nsa" service add web id 3 ipv4 127.0.0.1:15080 \
+			owner uid "$nobody" cgroup "/wfpo-$sfx" &&
+		setup ctl_ns "$nsa" rule add service web proto tcp dport 7000
+	expect "owner uid and cgroup: the owner uid outside the cgroup gets ENOENT" \
+		"records=ENOENT context=ENOENT" tcp_hop as "$nobody"
+	expect "owner uid and cgroup: the owner uid in a child cgroup reads them" \
+		"records=ok context=ok" tcp_hop in_cgroup "wfpo-$sfx/worker" \
+		ip netns exec "$nsa" setpriv --reuid="$nobody" --regid="$nobody" --clear-groups
+	expect "listing: the owner in the words service add takes" \
+		"owner uid $nobody cgroup /wfpo-$sfx" \
+		sh -c "ip netns exec $nsa $ctl service list web | grep -o 'owner [^r]*[^ ]' | sed 's/ *$//'"
+	expect "JSON: owner.cgroup" "/wfpo-$sfx" \
+		sh -c "ip netns exec $nsa $ctl -j service list web | jq -r '.[0].owner.cgroup'"
+	expect_rc "an owner cgroup that does not exist is refused" 1 \
+		ctl_ns "$nsa" service add ghost ipv4 127.0.0.1:15081 owner cgroup "/wfpo-$sfx/none"
+else
+	echo "# cgroup v2 not mounted at /sys/fs/cgroup: no owner cgroup cases"
+fi
+
+# ------------------------------------------------------------- listings
+expect "listing: service dns shows its owner" "owner uid 3000" \
+	sh -c "ip netns exec $nsa $ctl service list dns | grep -o 'owner uid [0-9]*'"
+expect "JSON: owner.uid" 3000 \
+	sh -c "ip netns exec $nsa $ctl -j service list dns | jq -r '.[0].owner.uid'"
+expect "JSON: an unowned service has no owner" null \
+	sh -c "ip netns exec $nsa $ctl -j service list open | jq -r '.[0].owner'"
+expect_rc "service dumps need CAP_NET_ADMIN" 1 as 2000 "$ctl" service list
+expect_rc "rule dumps need CAP_NET_ADMIN" 1 as 2000 "$ctl" rule list
+expect "the public info stays public" ok \
+	sh -c "as() { :; }; ip netns exec $nsa setpriv --reuid=2000 --regid=2000 --clear-groups $ctl info >/dev/null && echo ok"
+exit $ret
