@@ -50,6 +50,13 @@ struct wfpredir_owner {
 	struct cgroup *cgroup;	/* NULL: any cgroup; holds a reference */
 };
 
+/* The index key of an owned service: see owner.c. */
+struct wfpredir_owner_key {
+	u64 val;
+	u32 kind;
+	u32 pad;
+};
+
 /**
  * struct wfpredir_service - a redirect service (Windows' redirect handle)
  * @rcu: frees the service after readers are done
@@ -76,13 +83,6 @@ struct wfpredir_owner {
  * deleted while @rules is non-zero, so a rule's service pointer is good for
  * as long as the rule is.
  */
-/* The index key of an owned service: see owner.c. */
-struct wfpredir_owner_key {
-	u64 val;
-	u32 kind;
-	u32 pad;
-};
-
 struct wfpredir_service {
 	struct rcu_head rcu;
 	struct wfpredir_owner owner;
@@ -104,6 +104,7 @@ struct wfpredir_service {
  * struct wfpredir_services - the services of one namespace
  * @by_id: id -> service
  * @by_addr: listen address -> &wfpredir_service_addr
+ * @owners: owner -> the services it owns (owner.c)
  * @count: number of services
  * @next_id: where the search for a free id starts: ids are handed out
  *	cyclically, so that a deleted service's id, which records issued
