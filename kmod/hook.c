@@ -368,11 +368,14 @@ static unsigned int wfpredir_nat_fn(void *priv, struct sk_buff *skb,
 	sk = skb_to_full_sk(skb);
 	if (sk && (!sk_fullsock(sk) || !net_eq(sock_net(sk), state->net)))
 		sk = NULL;
+	/*
+	 * The socket keeps its records until a flow has left with them: this
+	 * packet may yet be dropped, and its retransmission must carry them.
+	 */
 	if (sk)
-		chain.owned = wfpredir_sockstore_take(&wn->socks, sk);
-	if (!chain.owned && wfpredir_ruleset_empty(&wn->rules))
+		chain.records = wfpredir_sockstore_use(&wn->socks, sk, ct);
+	if (!chain.records && wfpredir_ruleset_empty(&wn->rules))
 		return NF_ACCEPT;
-	chain.records = chain.owned;
 
 	key.family = nf_ct_l3num(ct);
 	key.protocol = protocol;
