@@ -123,6 +123,18 @@ static bool wfpredir_flow_left(struct nf_conn *ct)
 	return true;
 }
 
+/*
+ * Whether @a and @b are entries of the same flow: the second send of a
+ * flow's first datagram, from another CPU, that created its entry before
+ * the first was confirmed and will lose the clash to it.
+ */
+static bool wfpredir_same_flow(const struct nf_conn *a, const struct nf_conn *b)
+{
+	return nf_ct_tuple_equal(&a->tuplehash[IP_CT_DIR_ORIGINAL].tuple,
+				 &b->tuplehash[IP_CT_DIR_ORIGINAL].tuple) &&
+	       nf_ct_zone_equal_any(a, nf_ct_zone(b));
+}
+
 static void wfpredir_sockstore_gc_work(struct work_struct *work)
 {
 	struct wfpredir_sockstore *store =
@@ -267,9 +279,9 @@ wfpredir_sockstore_lookup(struct wfpredir_sockstore *store,
  * dropped further on), the next flow, typically the retransmission, gets the
  * same records. If the socket's previous flow has left, the records were
  * spent on it: the entry goes, and @ct gets none (records are for one flow).
- * Two flows that are both on their way out get the same records, so a clash
- * between them (one UDP flow's first datagrams sent from two CPUs) resolves
- * to the same NAT. Cheap when @sk holds no records, which is nearly always:
+ * Two entries of one flow (its first datagram sent from two CPUs at once)
+ * get the same records, whichever is confirmed first, so that the clash
+ * between them resolves to the same NAT. Cheap when @sk holds no records, which is nearly always:
  * no lock is taken then.
  *
  * Context: RCU read side (the packet path), process or softirq context; the
@@ -293,13 +305,16 @@ wfpredir_sockstore_use(struct wfpredir_sockstore *store, const struct sock *sk,
 	entry = rhashtable_lookup_fast(&store->table, &sk, wfpredir_sock_params);
 	if (!entry)
 		goto out;
-	if (entry->ct && wfpredir_flow_left(entry->ct)) {
+	if (entry->ct && !wfpredir_same_flow(entry->ct, ct) &&
+	    wfpredir_flow_left(entry->ct)) {
 		wfpredir_sockstore_unlink(store, entry);
 		goto out;
 	}
 	records = rcu_dereference_protected(entry->records,
 					    lockdep_is_held(&store->lock));
-	if (entry->ct != ct) {
+	/* A confirmed flow stays: the records are spent once @ct is done. */
+	if (entry->ct != ct &&
+	    !(entry->ct && nf_ct_is_confirmed(entry->ct))) {
 		old_ct = entry->ct;
 		nf_conntrack_get(&ct->ct_general);
 		entry->ct = ct;

@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -39,31 +38,38 @@
 
 #define BLOB_MAX 4096
 
-/* The round the workers are to send in; they spin on it, so that both
- * sends start as close together as the CPUs allow. */
-static atomic_int round_go;
-static atomic_int ready, done;
+/*
+ * The main thread sends one datagram of each round and a worker the other.
+ * They meet at a blocking barrier (the socket is ready), then at a spinning
+ * one, so that both sends start as close together as two CPUs allow; the
+ * second blocking barrier lets the main thread read the answers.
+ */
+static pthread_barrier_t b_start, b_end;
+static atomic_int arrived;
+static atomic_bool stop;
 static int race_fd;
+
+static void send_race(int r, const char *who)
+{
+	char msg[64];
+
+	atomic_fetch_add(&arrived, 1);
+	while (atomic_load(&arrived) < 2 * r)
+		;
+	snprintf(msg, sizeof(msg), "race %d %s", r, who);
+	if (send(race_fd, msg, strlen(msg), 0) < 0)
+		fprintf(stderr, "round %d %s: send: %s\n", r, who, strerror(errno));
+}
 
 static void *worker(void *arg)
 {
-	const char *who = arg;
-	int seen = 0;
-
-	for (;;) {
-		char msg[64];
-		int r;
-
-		atomic_fetch_add(&ready, 1);
-		while ((r = atomic_load(&round_go)) == seen)
-			;
-		if (r < 0)
+	(void)arg;
+	for (int r = 1;; r++) {
+		pthread_barrier_wait(&b_start);
+		if (atomic_load(&stop))
 			return NULL;
-		seen = r;
-		snprintf(msg, sizeof(msg), "race %d %s", r, who);
-		if (send(race_fd, msg, strlen(msg), 0) < 0)
-			fprintf(stderr, "round %d %s: send: %s\n", r, who, strerror(errno));
-		atomic_fetch_add(&done, 1);
+		send_race(r, "b");
+		pthread_barrier_wait(&b_end);
 	}
 }
 
@@ -82,7 +88,7 @@ int main(int argc, char **argv)
 	int opt, rounds = 200, wait_ms = 500;
 	const char *rec_file = NULL;
 	struct sockaddr_storage ss;
-	pthread_t t[2];
+	pthread_t t;
 	size_t reclen;
 	socklen_t sl;
 	FILE *f;
@@ -111,8 +117,9 @@ int main(int argc, char **argv)
 	reclen = fread(rec, 1, sizeof(rec), f);
 	fclose(f);
 
-	if (pthread_create(&t[0], NULL, worker, "a") || pthread_create(&t[1], NULL, worker, "b"))
-		die("pthread_create failed");
+	if (pthread_barrier_init(&b_start, NULL, 2) || pthread_barrier_init(&b_end, NULL, 2) ||
+	    pthread_create(&t, NULL, worker, NULL))
+		die("cannot start the second thread");
 
 	for (int r = 1; r <= rounds; r++) {
 		int answers = 0;
@@ -126,13 +133,9 @@ int main(int argc, char **argv)
 		if (connect(race_fd, (struct sockaddr *)&ss, sl) < 0)
 			die("connect: %s", strerror(errno));
 
-		while (atomic_load(&ready) < 2)
-			sched_yield();
-		atomic_store(&ready, 0);
-		atomic_store(&done, 0);
-		atomic_store(&round_go, r);
-		while (atomic_load(&done) < 2)
-			sched_yield();
+		pthread_barrier_wait(&b_start);
+		send_race(r, "a");
+		pthread_barrier_wait(&b_end);
 
 		end = now_ms() + wait_ms;
 		while (answers < 2) {
@@ -161,11 +164,9 @@ int main(int argc, char **argv)
 		close(race_fd);
 	}
 
-	while (atomic_load(&ready) < 2)
-		sched_yield();
-	atomic_store(&round_go, -1);
-	pthread_join(t[0], NULL);
-	pthread_join(t[1], NULL);
+	atomic_store(&stop, true);
+	pthread_barrier_wait(&b_start);
+	pthread_join(t, NULL);
 	printf("rounds=%d both=%u one=%u none=%u self=%u set_failed=%u\n", rounds, both, one, none,
 	       self, set_failed);
 	return 0;

@@ -40,11 +40,9 @@ insmod "$dropper" || exit 1
 nsa=a-$sfx
 nsb=b-$sfx
 topo_up "$nsa" "$nsb" || exit 1
-srv=()
-for port in $(seq 8101 8108); do
-	srv+=(-t "$B4:$port" -t "[$B6]:$port" -u "$B4:$port" -u "[$B6]:$port")
-done
-server_start "$nsb" "${srv[@]}" || exit 1
+# one port for each case below, in its order
+server_start "$nsb" -t "$B4:8101" -t "[$B6]:8102" -u "$B4:8103" -u "[$B6]:8104" \
+	-t "$B4:8105" -t "[$B6]:8106" -u "$B4:8107" -u "[$B6]:8108" || exit 1
 setup ctl_ns "$nsa" service add hopsvc id 7 ipv4 127.0.0.1:15007 ipv6 "[::1]:15007" &&
 	setup ctl_ns "$nsa" rule add service hopsvc dport 8101-8108 || exit 1
 
@@ -67,15 +65,15 @@ for hook in out post; do
 			drops=$(dropped "$hook")
 			redirects=$(info_get "$nsa" redirects)
 
-			hop_start "$out" "$nsa" $u -l "$svc" -c "$far:$port" -T 10 || {
+			hop_start "$out" "$nsa" $u -l "$svc" -c "$far:$port" -T 30 || {
 				ret=1
 				continue
 			}
 			# armed in namespace a, for the first packet to $port after NAT
 			ip netns exec "$nsa" sh -c "echo $hook $port 1 $how >$ctlf" || exit 1
-			ip netns exec "$nsa" "$flowpeer" connect $u -T 15 -m "go" "$far:$port" \
+			ip netns exec "$nsa" "$flowpeer" connect $u -T 30 -m "go" "$far:$port" \
 				>"$tmpd/client.out" 2>&1
-			hop_wait 20
+			hop_wait 40
 			echo off >"$ctlf"
 			sed 's/^/# hop: /' "$out"
 
