@@ -5,12 +5,15 @@
  * of a connection, or of a UDP flow, with no NAT binding yet); established
  * packets never get here. For each flow it:
  *
- *  1. takes the records the sending socket was given, if any (or, for a
- *     proxy that set none, inherits the chain of the redirected connection it
- *     holds: inherit.c);
- *  2. stops if the chain already holds chain_max entries (the loop cap);
- *  3. asks the classifier for the best rule whose service the chain does not
- *     hold yet, by its explicit entries;
+ *  1. uses the records the sending socket was given, if any; they stay
+ *     with the socket until one of its flows has left (sockstore.c);
+ *  2. without records: if the socket is a service owner's, only rules
+ *     ranking after that service's may take the flow (owner.c, the loop
+ *     bound); if a rule matches, the connection may continue the chain of
+ *     the redirected connection the proxy holds (inherit.c);
+ *  3. stops if the chain already holds chain_max entries (the loop cap);
+ *     otherwise asks the classifier for the best rule whose service the
+ *     chain does not hold yet, by its explicit entries;
  *  4. if there is one, appends an entry, builds the redirect context,
  *     rewrites the destination to the service's listen address and stores
  *     the chain and context with the connection (flowstore.c);
@@ -57,9 +60,8 @@
 /* What the hook learned about a flow's chain before the classifier. */
 struct wfpredir_chain {
 	const struct wfpredir_records *records;	/* may be NULL */
-	struct wfpredir_records *owned;	/* the socket's, to free */
 	struct wfpredir_records *built;	/* inherit.c's, to free */
-	u8 flags;	/* to set on the entries of @records */
+	u8 flags;	/* to set on the entries of @records; 0: the socket's */
 	u32 self;	/* inherited: the service whose proxy is sending */
 };
 
@@ -355,7 +357,7 @@ static unsigned int wfpredir_decide(struct wfpredir_net *wn,
 		atomic64_inc(&wn->stats.chain_capped);
 		wfpredir_log_capped(key, count);
 		rule = NULL;
-	} else if (chain->owned) {
+	} else if (chain->records && !chain->flags) {
 		n_exclude = wfpredir_chain_exclude(chain, exclude);
 		rule = wfpredir_ruleset_lookup(wn, key, exclude, n_exclude, 0);
 	}
@@ -366,16 +368,10 @@ static unsigned int wfpredir_decide(struct wfpredir_net *wn,
 		return NF_ACCEPT;
 
 	/* Not redirected: the connection keeps the chain it was given. */
-	if (chain->owned) {
-		records = chain->owned;
-		chain->owned = NULL;
-	} else {
-		records = wfpredir_records_append(wn, chain->records,
-						  chain->flags, NULL,
-						  GFP_ATOMIC | __GFP_ACCOUNT);
-		if (IS_ERR(records))
-			return wfpredir_refuse(wn, PTR_ERR(records));
-	}
+	records = wfpredir_records_append(wn, chain->records, chain->flags, NULL,
+					  GFP_ATOMIC | __GFP_ACCOUNT);
+	if (IS_ERR(records))
+		return wfpredir_refuse(wn, PTR_ERR(records));
 	return wfpredir_attach(wn, ct, records);
 }
 
@@ -401,11 +397,14 @@ static unsigned int wfpredir_nat_fn(void *priv, struct sk_buff *skb,
 	sk = skb_to_full_sk(skb);
 	if (sk && (!sk_fullsock(sk) || !net_eq(sock_net(sk), state->net)))
 		sk = NULL;
+	/*
+	 * The socket keeps its records until a flow has left with them: this
+	 * packet may yet be dropped, and its retransmission must carry them.
+	 */
 	if (sk)
-		chain.owned = wfpredir_sockstore_take(&wn->socks, sk);
-	if (!chain.owned && wfpredir_ruleset_empty(&wn->rules))
+		chain.records = wfpredir_sockstore_use(&wn->socks, sk, ct);
+	if (!chain.records && wfpredir_ruleset_empty(&wn->rules))
 		return NF_ACCEPT;
-	chain.records = chain.owned;
 
 	key.family = nf_ct_l3num(ct);
 	key.protocol = protocol;
@@ -414,8 +413,6 @@ static unsigned int wfpredir_nat_fn(void *priv, struct sk_buff *skb,
 	key.sk = sk;
 
 	verdict = wfpredir_decide(wn, ct, state, &key, &chain);
-	if (chain.owned)
-		wfpredir_records_free(chain.owned);
 	if (chain.built)
 		wfpredir_records_free(chain.built);
 	return verdict;

@@ -1,9 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The socket store. A socket given records by WFPREDIR_SO_SET_RECORDS keeps
- * them here until the redirect engine moves them onto its connection at the
- * socket's first packet (wfpredir_sockstore_take()), or until the socket is
- * closed.
+ * them here until one of its flows has left with them, or until the socket is
+ * closed or clears them.
+ *
+ * The engine does not take the records at the socket's first packet: that
+ * packet may still be dropped after the hook (a filter rule, a route or
+ * neighbour failure, a lost conntrack clash), and the retransmission, a new
+ * conntrack entry, would find the socket empty and be redirected as if no
+ * proxy had sent it, back to the proxy's own service. So each new flow of
+ * the socket gets the same records (wfpredir_sockstore_use()), and the entry
+ * remembers the conntrack entry of the last one. Once that flow has left,
+ * its entry confirmed (or, for a flow that lost a clash, the winner with the
+ * same tuple confirmed), the records are spent: the collector releases the
+ * entry, and so does the engine if the socket opens another flow first.
  *
  * Sockets have no slot a module may use, so the store is a hash table keyed
  * by the socket pointer. An entry holds a reference on its socket: TCP
@@ -32,6 +42,9 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_zones.h>
 #include <net/sock.h>
 
 #define WFPREDIR_GC_INTERVAL HZ
@@ -40,6 +53,8 @@ struct wfpredir_sock_entry {
 	struct rhash_head node;
 	struct sock *sk;
 	struct wfpredir_records __rcu *records;
+	/* The last flow given @records, referenced; changed under the lock. */
+	struct nf_conn *ct;
 	struct rcu_head rcu;
 };
 
@@ -54,6 +69,8 @@ static const struct rhashtable_params wfpredir_sock_params = {
 static void wfpredir_sock_entry_free(struct wfpredir_sock_entry *entry)
 {
 	wfpredir_records_free(rcu_dereference_protected(entry->records, true));
+	if (entry->ct)
+		nf_ct_put(entry->ct);
 	sock_put(entry->sk);
 	kfree(entry);
 }
@@ -80,6 +97,42 @@ static void wfpredir_sockstore_unlink(struct wfpredir_sockstore *store,
 		return;
 	WRITE_ONCE(store->count, store->count - 1);
 	call_rcu(&entry->rcu, wfpredir_sock_entry_free_rcu);
+}
+
+/*
+ * Whether the flow @ct has left: its entry was confirmed, or it lost a clash
+ * (two first datagrams of one UDP flow on two CPUs) and the winner, which
+ * carries the same records, is confirmed in its place. An entry that is
+ * neither was dropped or is still on its way out; its socket's next flow
+ * gets the records again.
+ */
+static bool wfpredir_flow_left(struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple_hash *h;
+	struct nf_conn *found;
+
+	if (nf_ct_is_confirmed(ct))
+		return true;
+	h = nf_conntrack_find_get(nf_ct_net(ct), nf_ct_zone(ct),
+				  &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple);
+	if (!h)
+		return false;
+	/* Only confirmed entries are in the hash table. */
+	found = nf_ct_tuplehash_to_ctrack(h);
+	nf_ct_put(found);
+	return true;
+}
+
+/*
+ * Whether @a and @b are entries of the same flow: the second send of a
+ * flow's first datagram, from another CPU, that created its entry before
+ * the first was confirmed and will lose the clash to it.
+ */
+static bool wfpredir_same_flow(const struct nf_conn *a, const struct nf_conn *b)
+{
+	return nf_ct_tuple_equal(&a->tuplehash[IP_CT_DIR_ORIGINAL].tuple,
+				 &b->tuplehash[IP_CT_DIR_ORIGINAL].tuple) &&
+	       nf_ct_zone_equal_any(a, nf_ct_zone(b));
 }
 
 static void wfpredir_sockstore_gc_work(struct work_struct *work)
@@ -138,8 +191,9 @@ void wfpredir_sockstore_destroy(struct wfpredir_sockstore *store)
  * @records: the blob, verified; the store owns it if this succeeds
  *
  * A socket that already holds records gets @records in their place in one
- * step: a reader sees either the old blob or the new one. Replacing is
- * allowed when the store is full.
+ * step: a reader sees either the old blob or the new one. The new records
+ * are for the socket's next flow, whether or not an earlier one left with
+ * the old. Replacing is allowed when the store is full.
  *
  * Context: process context; may sleep. The caller holds the socket lock, so
  * that the socket cannot connect under it.
@@ -150,6 +204,7 @@ int wfpredir_sockstore_set(struct wfpredir_sockstore *store, struct sock *sk,
 {
 	struct wfpredir_records *old_records = NULL;
 	struct wfpredir_sock_entry *entry, *old;
+	struct nf_conn *old_ct = NULL;
 	bool inserted = false;
 	int ret = 0;
 
@@ -164,6 +219,8 @@ int wfpredir_sockstore_set(struct wfpredir_sockstore *store, struct sock *sk,
 	if (old) {
 		old_records = rcu_replace_pointer(old->records, records,
 						  lockdep_is_held(&store->lock));
+		old_ct = old->ct;
+		old->ct = NULL;
 	} else if (store->count >= store->max) {
 		ret = -ENOSPC;
 	} else {
@@ -188,6 +245,8 @@ int wfpredir_sockstore_set(struct wfpredir_sockstore *store, struct sock *sk,
 	else
 		kfree(entry);
 	wfpredir_records_free(old_records);
+	if (old_ct)
+		nf_ct_put(old_ct);
 	return ret;
 }
 
@@ -210,12 +269,69 @@ wfpredir_sockstore_lookup(struct wfpredir_sockstore *store,
 }
 
 /**
- * wfpredir_sockstore_take - remove a socket's records and hand them over
+ * wfpredir_sockstore_use - the records for a socket's new flow
+ * @store: the store of the socket's namespace
+ * @sk: the socket
+ * @ct: the new flow's conntrack entry, not confirmed yet
+ *
+ * For the redirect engine, at the first packet of each new flow of @sk.
+ * The records stay with the socket: if @ct never leaves (its packet is
+ * dropped further on), the next flow, typically the retransmission, gets the
+ * same records. If the socket's previous flow has left, the records were
+ * spent on it: the entry goes, and @ct gets none (records are for one flow).
+ * Two entries of one flow (its first datagram sent from two CPUs at once)
+ * get the same records, whichever is confirmed first, so that the clash
+ * between them resolves to the same NAT. Cheap when @sk holds no records, which is nearly always:
+ * no lock is taken then.
+ *
+ * Context: RCU read side (the packet path), process or softirq context; the
+ * blob stays valid until rcu_read_unlock(). The caller keeps @sk alive.
+ * Return: the blob, still the store's, or NULL.
+ */
+const struct wfpredir_records *
+wfpredir_sockstore_use(struct wfpredir_sockstore *store, const struct sock *sk,
+		       struct nf_conn *ct)
+{
+	const struct wfpredir_records *records = NULL;
+	struct wfpredir_sock_entry *entry;
+	struct nf_conn *old_ct = NULL;
+
+	if (!wfpredir_sockstore_count(store))
+		return NULL;
+	if (!rhashtable_lookup(&store->table, &sk, wfpredir_sock_params))
+		return NULL;
+
+	spin_lock_bh(&store->lock);
+	entry = rhashtable_lookup_fast(&store->table, &sk, wfpredir_sock_params);
+	if (!entry)
+		goto out;
+	if (entry->ct && !wfpredir_same_flow(entry->ct, ct) &&
+	    wfpredir_flow_left(entry->ct)) {
+		wfpredir_sockstore_unlink(store, entry);
+		goto out;
+	}
+	records = rcu_dereference_protected(entry->records,
+					    lockdep_is_held(&store->lock));
+	/* A confirmed flow stays: the records are spent once @ct is done. */
+	if (entry->ct != ct &&
+	    !(entry->ct && nf_ct_is_confirmed(entry->ct))) {
+		old_ct = entry->ct;
+		nf_conntrack_get(&ct->ct_general);
+		entry->ct = ct;
+	}
+out:
+	spin_unlock_bh(&store->lock);
+	if (old_ct)
+		nf_ct_put(old_ct);
+	return records;
+}
+
+/**
+ * wfpredir_sockstore_take - remove a socket's records
  * @store: the store of the socket's namespace
  * @sk: the socket
  *
- * For the redirect engine, at the socket's first packet. Cheap when @sk holds
- * no records, which is nearly always: no lock is taken then.
+ * For WFPREDIR_SO_CLEAR_RECORDS, and to undo a set that cannot be used.
  *
  * Context: process or softirq context, not hard IRQ (the store lock is taken
  * with BHs off); the caller keeps @sk alive.
@@ -249,12 +365,13 @@ struct wfpredir_records *wfpredir_sockstore_take(struct wfpredir_sockstore *stor
 }
 
 /**
- * wfpredir_sockstore_collect - release the entries of closed sockets
+ * wfpredir_sockstore_collect - release the entries that are done
  * @store: the store
  *
- * A socket is closed once it is orphaned (SOCK_DEAD); its records can no
- * longer go anywhere. The store's delayed work calls this once a second
- * while the store is not empty.
+ * An entry is done when its socket is closed (orphaned, SOCK_DEAD: its
+ * records can no longer go anywhere), or when a flow of the socket has left
+ * with the records. The store's delayed work calls this once a second while
+ * the store is not empty.
  *
  * Context: process context; may sleep.
  */
@@ -270,11 +387,11 @@ void wfpredir_sockstore_collect(struct wfpredir_sockstore *store)
 		if (IS_ERR(entry))
 			continue;
 
-		if (sock_flag(entry->sk, SOCK_DEAD)) {
-			spin_lock_bh(&store->lock);
+		spin_lock_bh(&store->lock);
+		if (sock_flag(entry->sk, SOCK_DEAD) ||
+		    (entry->ct && wfpredir_flow_left(entry->ct)))
 			wfpredir_sockstore_unlink(store, entry);
-			spin_unlock_bh(&store->lock);
-		}
+		spin_unlock_bh(&store->lock);
 
 		if (need_resched()) {
 			rhashtable_walk_stop(&iter);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The socket store: sockets that were given records and have not sent their
- * first packet yet.
+ * The socket store: sockets that were given records and have not had a flow
+ * leave with them yet.
  */
 #ifndef _WFPREDIR_SOCKSTORE_H
 #define _WFPREDIR_SOCKSTORE_H
@@ -11,17 +11,19 @@
 #include <linux/spinlock_types.h>
 #include <linux/workqueue.h>
 
+struct nf_conn;
 struct sock;
 struct wfpredir_records;
 
 /**
  * struct wfpredir_sockstore - the sockets of one namespace that hold records
  * @table: entries keyed by socket pointer; each holds a reference on its
- *	socket and owns its blob
+ *	socket and on the conntrack entry of its last flow, and owns its blob
  * @lock: serialises every change to @table and @count; readers use RCU
  * @count: number of entries
  * @max: most entries allowed
- * @gc: releases the entries of closed sockets; queued only while @count > 0
+ * @gc: releases the entries of closed sockets and of sockets whose flow
+ *	left with the records; queued only while @count > 0
  */
 struct wfpredir_sockstore {
 	struct rhashtable table;
@@ -38,6 +40,9 @@ int wfpredir_sockstore_set(struct wfpredir_sockstore *store, struct sock *sk,
 const struct wfpredir_records *
 wfpredir_sockstore_lookup(struct wfpredir_sockstore *store,
 			  const struct sock *sk);
+const struct wfpredir_records *
+wfpredir_sockstore_use(struct wfpredir_sockstore *store, const struct sock *sk,
+		       struct nf_conn *ct);
 struct wfpredir_records *wfpredir_sockstore_take(struct wfpredir_sockstore *store,
 						 const struct sock *sk);
 void wfpredir_sockstore_collect(struct wfpredir_sockstore *store);
@@ -47,7 +52,7 @@ void wfpredir_sockstore_collect(struct wfpredir_sockstore *store);
  * @store: the store
  *
  * Context: any; the answer may be stale by the time it is used.
- * Return: the number of entries, closed sockets not yet collected included.
+ * Return: the number of entries, those not yet collected included.
  */
 static inline unsigned int
 wfpredir_sockstore_count(const struct wfpredir_sockstore *store)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Self-tests of the socket store, run at load time in debug builds, on
- * kernel sockets of init_net.
+ * kernel sockets of init_net and conntrack entries that are never hashed.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -9,6 +9,7 @@
 #include "records.h"
 #include "sockstore.h"
 
+#include <linux/err.h>
 #include <linux/in.h>
 #include <linux/init.h>
 #include <linux/net.h>
@@ -16,9 +17,12 @@
 #include <linux/refcount.h>
 #include <linux/slab.h>
 #include <net/net_namespace.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_zones.h>
 #include <net/sock.h>
 
 #define NSOCKS 3
+#define NFLOWS 3
 
 struct sock_kind {
 	int family, type, protocol;
@@ -73,6 +77,48 @@ static bool __init holds(struct wfpredir_sockstore *store,
 	return ret;
 }
 
+/*
+ * A conntrack entry of a new flow, not in the hash table, with one reference:
+ * the packet's. Its tuple (TEST-NET-1, port @port) is nobody else's.
+ */
+static struct nf_conn *__init new_flow(u16 port)
+{
+	struct nf_conntrack_tuple t = {
+		.src.l3num = AF_INET,
+		.src.u3.ip = htonl(0xc0000201),
+		.src.u.all = htons(port),
+		.dst.u3.ip = htonl(0xc0000202),
+		.dst.u.all = htons(9),
+		.dst.protonum = IPPROTO_UDP,
+		.dst.dir = IP_CT_DIR_ORIGINAL,
+	};
+	struct nf_conntrack_tuple r = t;
+	struct nf_conn *ct;
+
+	swap(r.src.u3, r.dst.u3);
+	swap(r.src.u.all, r.dst.u.all);
+	r.dst.dir = IP_CT_DIR_REPLY;
+	ct = nf_conntrack_alloc(&init_net, &nf_ct_zone_dflt, &t, &r,
+				GFP_KERNEL);
+	if (IS_ERR(ct))
+		return NULL;
+	refcount_set(&ct->ct_general.use, 1);
+	return ct;
+}
+
+/* Give @sk's records to a new flow, as the engine does. */
+static const struct wfpredir_records *__init use(struct wfpredir_sockstore *store,
+						 const struct sock *sk,
+						 struct nf_conn *ct)
+{
+	const struct wfpredir_records *records;
+
+	rcu_read_lock();
+	records = wfpredir_sockstore_use(store, sk, ct);
+	rcu_read_unlock();
+	return records;
+}
+
 static bool __init refs_are(const struct sock *sk, unsigned int refs)
 {
 	/* Entries drop their reference from an RCU callback. */
@@ -81,7 +127,7 @@ static bool __init refs_are(const struct sock *sk, unsigned int refs)
 }
 
 static bool __init run(struct wfpredir_sockstore *store, struct socket **sock,
-		       const unsigned int *refs)
+		       const unsigned int *refs, struct nf_conn **ct)
 {
 	struct wfpredir_records *a, *b, *c, *taken;
 	struct sock *sk[NSOCKS];
@@ -126,6 +172,51 @@ static bool __init run(struct wfpredir_sockstore *store, struct socket **sock,
 	    !EXPECT(refs_are(sk[0], refs[0])))
 		return false;
 
+	/*
+	 * Use: a flow that never left (dropped) leaves the records on the
+	 * socket for the next; once one has left, the records are spent.
+	 */
+	if (!EXPECT(!set(store, sk[0], &b)) ||
+	    !EXPECT(use(store, sk[0], ct[0]) == b) ||
+	    !EXPECT(refcount_read(&ct[0]->ct_general.use) == 2) ||
+	    !EXPECT(use(store, sk[0], ct[0]) == b) ||
+	    !EXPECT(refcount_read(&ct[0]->ct_general.use) == 2) ||
+	    !EXPECT(use(store, sk[0], ct[1]) == b) ||
+	    !EXPECT(refcount_read(&ct[0]->ct_general.use) == 1) ||
+	    !EXPECT(refcount_read(&ct[1]->ct_general.use) == 2) ||
+	    !EXPECT(wfpredir_sockstore_count(store) == 2))
+		return false;
+	wfpredir_sockstore_collect(store);
+	if (!EXPECT(wfpredir_sockstore_count(store) == 2) ||
+	    !EXPECT(holds(store, sk[0], b)))
+		return false;
+	set_bit(IPS_CONFIRMED_BIT, &ct[1]->status);
+	if (!EXPECT(!use(store, sk[0], ct[2])) ||
+	    !EXPECT(wfpredir_sockstore_count(store) == 1) ||
+	    !EXPECT(holds(store, sk[0], NULL)) ||
+	    !EXPECT(refs_are(sk[0], refs[0])) ||
+	    !EXPECT(refcount_read(&ct[1]->ct_general.use) == 1) ||
+	    !EXPECT(refcount_read(&ct[2]->ct_general.use) == 1))
+		return false;
+
+	/* New records start over, whatever the last flow did. */
+	if (!EXPECT(!set(store, sk[0], &a)) ||
+	    !EXPECT(use(store, sk[0], ct[1]) == a) ||
+	    !EXPECT(!set(store, sk[0], &b)) ||
+	    !EXPECT(refs_are(sk[0], refs[0] + 1)) ||
+	    !EXPECT(refcount_read(&ct[1]->ct_general.use) == 1) ||
+	    !EXPECT(use(store, sk[0], ct[2]) == b))
+		return false;
+
+	/* The collector releases an entry whose flow left. */
+	set_bit(IPS_CONFIRMED_BIT, &ct[2]->status);
+	wfpredir_sockstore_collect(store);
+	if (!EXPECT(wfpredir_sockstore_count(store) == 1) ||
+	    !EXPECT(holds(store, sk[0], NULL)) ||
+	    !EXPECT(refs_are(sk[0], refs[0])) ||
+	    !EXPECT(refcount_read(&ct[2]->ct_general.use) == 1))
+		return false;
+
 	/* The take made room. */
 	if (!EXPECT(!set(store, sk[2], &a)) ||
 	    !EXPECT(wfpredir_sockstore_count(store) == 2) ||
@@ -155,6 +246,7 @@ static bool __init run(struct wfpredir_sockstore *store, struct socket **sock,
 bool __init wfpredir_sockstore_selftest(void)
 {
 	struct socket *sock[NSOCKS] = { };
+	struct nf_conn *ct[NFLOWS] = { };
 	struct wfpredir_sockstore *store;
 	unsigned int refs[NSOCKS], i;
 	bool ok = false;
@@ -177,7 +269,16 @@ bool __init wfpredir_sockstore_selftest(void)
 		refs[i] = refcount_read(&sock[i]->sk->sk_refcnt);
 	}
 
-	ok = run(store, sock, refs);
+	for (i = 0; i < NFLOWS; i++) {
+		ct[i] = new_flow(40000 + i);
+		if (!ct[i]) {
+			pr_err("sockstore self-test: cannot allocate conntrack entry %u\n",
+			       i);
+			goto destroy;
+		}
+	}
+
+	ok = run(store, sock, refs, ct);
 
 destroy:
 	/* Destroy drops the references left: sk[2]'s, if run() got that far. */
@@ -188,6 +289,10 @@ destroy:
 	for (i = 0; i < NSOCKS; i++)
 		if (sock[i])
 			sock_release(sock[i]);
+	/* The store's references went with it, or an RCU callback. */
+	for (i = 0; i < NFLOWS; i++)
+		if (ct[i])
+			nf_ct_put(ct[i]);
 	kfree(store);
 	/* Let the RCU callbacks, which are module code, finish. */
 	rcu_barrier();

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # How long wfpredir keeps state, and what happens when it cannot:
-#  - records set on a socket are held for that socket until its first
-#    packet takes them (info "sockets" goes 0 -> 1 -> 0 across connect), or
-#    until the socket closes unconnected;
+#  - records set on a socket are held for that socket until a flow of it
+#    has left with them (info "sockets" goes 0 -> 1 -> 0 across connect,
+#    within a collection interval of the connection), or until the socket
+#    closes unconnected;
 #  - a connection's flow lives as long as its conntrack entry: conntrack -D
 #    removes it from `flow list` within ~2 s (TCP and UDP);
 #  - with the flow table full (module parameter max_flows=4) a connection
@@ -70,7 +71,7 @@ for p in tcp udp; do
 	touch "$tmpd/go-$p"
 	wait_for "$tmpd/set.out" '^reply=' 15 || ret=1
 	expect "$p: it connects and reaches the server" server kv "$tmpd/set.out" reply= reply
-	expect "$p: the first packet took the socket's records" 0 sockets
+	wait_value "$p: once its flow left, the socket's records go within 3 s" 0 3 sockets
 	hop_wait
 
 	hop_start "$tmpd/set.out" "$nsa" $u -r "$tmpd/rec" -W "$tmpd/stay-$p" -c -
