@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The kernel-mode API (include/wfpredir/wsk.h): module setup.
+ * The kernel API (include/wfpredir/wfpredir.h): module setup.
  */
 #ifndef _WFPREDIR_KAPI_H
 #define _WFPREDIR_KAPI_H

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Self-tests of the kernel-mode API (include/wfpredir/wsk.h), run at load
- * time in debug builds: the status table, and the synchronous form's answers
- * that need no redirected connection, on kernel sockets of init_net. The
- * kselftests kernel_api.sh and kernel_proxy.sh cover the rest.
+ * Self-tests of the kernel API (include/wfpredir/wfpredir.h) and its WSK
+ * layer (wsk.h), run at load time in debug builds: the errno to status
+ * table, and the synchronous calls' answers that need neither a redirected
+ * connection nor the namespace state (not set up yet), on kernel sockets of
+ * init_net. The kselftests kernel_api.sh and kernel_proxy.sh cover the rest.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include "kapi.h"
 
+#include <wfpredir/wfpredir.h>
 #include <wfpredir/wsk.h>
 
 #include <linux/errno.h>
@@ -32,14 +34,19 @@ static bool __init expect(bool cond, const char *what, const char *func,
 static bool __init kapi_selftest_table(void)
 {
 	static const int errs[] __initconst = {
-		-EOPNOTSUPP, -EPERM, -EINVAL, -EPROTO, -EBADMSG, -EISCONN,
-		-ENOTCONN, -ENOENT, -EAGAIN, -ENOMEM, -EFAULT,
+		-ERANGE, -EOPNOTSUPP, -EPERM, -EINVAL, -EPROTO, -EBADMSG,
+		-EISCONN, -ENOTCONN, -ENOENT, -EAGAIN, -ENOMEM, -EFAULT,
+		-ECANCELED,
 	};
 	bool ok = true;
 	int i, j;
 
 	ok &= EXPECT(wfpredir_wsk_status_from_errno(0) ==
 		     WFPREDIR_STATUS_SUCCESS);
+	ok &= EXPECT(wfpredir_wsk_status_from_errno(-ERANGE) ==
+		     WFPREDIR_STATUS_BUFFER_TOO_SMALL);
+	ok &= EXPECT(wfpredir_wsk_status_from_errno(-ECANCELED) ==
+		     WFPREDIR_STATUS_CANCELLED);
 	ok &= EXPECT(wfpredir_wsk_status_from_errno(-ENODATA) ==
 		     WFPREDIR_STATUS_NOT_FOUND);
 	ok &= EXPECT(wfpredir_wsk_status_from_errno(-ENOSPC) ==
@@ -63,12 +70,19 @@ static bool __init kapi_selftest_calls(int type, int proto)
 	u32 qrec = WFPREDIR_SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS;
 	u32 set = WFPREDIR_SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS;
 	struct socket *sock;
-	size_t returned = 1;
+	size_t returned = 1, len;
 	bool ok = true;
 	u8 buf[8];
 
 	if (!EXPECT(!sock_create_kern(&init_net, AF_INET, type, proto, &sock)))
 		return false;
+	len = sizeof(buf);
+	ok &= EXPECT(wfpredir_kernel_query_records(sock, buf, &len) ==
+		     -ENOTCONN);
+	ok &= EXPECT(!len);
+	len = 0;
+	ok &= EXPECT(wfpredir_kernel_query_context(sock, NULL, &len) ==
+		     -ENOTCONN);
 	ok &= EXPECT(wfpredir_wsk_control_socket(sock, 0x980000DF, 0, NULL, 0,
 						 NULL, &returned) ==
 		     WFPREDIR_STATUS_INVALID_DEVICE_REQUEST);

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The kernel-mode API (kmod/include/wfpredir/wsk.h): every NTSTATUS of the
+# The kernel API (kmod/include/wfpredir/wfpredir.h) and its WSK layer
+# (wsk.h): the native calls' errnos and lengths, and every NTSTATUS of the
 # table in Documentation/kernel-api.rst that can happen, produced through the
 # test module wfpredir_kproxy (tests/modules/kproxy) and its control file.
 # A connection redirected to kproxy is held (not relayed) so that calls can
-# run on it; "fresh" is a new unconnected TCP socket in its namespace.
+# run on it; "fresh" is a new unconnected TCP socket in its namespace,
+# "spare" one that kproxy keeps.
 #
 #   ns a-SFX: client, kproxy's listener and UDP socket
 #   ns b-SFX: the flowpeer server (never reached: the connection is held)
@@ -40,8 +42,8 @@ kp_user()
 field() { awk -v k="$1" '$1 == k { print $2 }' "$kpf"; }
 # result: "STATUS RETURNED" of the last call
 result() { awk '$1 == "result" { print $3, $4 }' "$kpf"; }
-# async: "STATUS INFORMATION RETURNED" of the last asynchronous call, or
-# "pending"
+# async: "STATUS INFORMATION RETURNED" of the last asynchronous call ("ERRNO
+# LENGTH" if native), or "pending"
 async() { awk '$1 == "async" { $1 = ""; $2 = ""; sub(/^ *done /, ""); sub(/^ */, ""); print }' "$kpf"; }
 # call CMD...: run a synchronous call, print its result
 call() { kp "$@" && result; }
@@ -49,13 +51,53 @@ call() { kp "$@" && result; }
 setup kp listen 127.0.0.1:15402 || exit 1
 setup kp udp 127.0.0.1:15403 || exit 1
 setup kp hold || exit 1
-bg_run "$tmpd/client.out" ip netns exec "$nsa" "$flowpeer" connect -T 60 "$B4:8080"
+# -T: the held connection must outlive every call below on a slow VM
+bg_run "$tmpd/client.out" ip netns exec "$nsa" "$flowpeer" connect -T 300 "$B4:8080"
 wait_value "a redirected connection is accepted and held" 1 10 field held
 
 # count 1: header 16 + entry 72 + tag 16; the default context: 2 * 128 + 32
 rlen=104
 clen=288
 s_ok=0x00000000
+
+# The native calls: 0 or -errno (by name) and the length. First the clear,
+# while no closed socket's records wait for the collector to change the count.
+socks=$(info_get "$nsa" sockets)
+expect "native set on a kept socket: 0" "0 0" call set native target=spare
+expect "the namespace counts one more socket with records" $((socks + 1)) \
+	info_get "$nsa" sockets
+expect "native clear: 0" "0 0" call clear target=spare
+expect "and the socket's records are gone" "$socks" info_get "$nsa" sockets
+expect "native size probe (0, NULL): -ERANGE with the records' length" \
+	"-ERANGE $rlen" call qrec native size=0 null
+expect "native, too small a buffer: -ERANGE with the length needed" \
+	"-ERANGE $rlen" call qrec native size=$((rlen - 1))
+expect "native, an exact buffer: 0 and the records' length" "0 $rlen" \
+	call qrec native size=$rlen
+expect "native context: 0 and its length" "0 $clen" call qctx native
+expect "native query on an unconnected TCP socket: -ENOTCONN" "-ENOTCONN 0" \
+	call qrec native target=fresh
+expect "native set on a fresh socket: 0" "0 0" call set native target=fresh
+expect "native set on the connected socket: -EISCONN" "-EISCONN 0" \
+	call set native target=held
+expect "native set, records one byte short: -EINVAL" "-EINVAL 0" \
+	call set native target=fresh size=$((rlen - 1))
+expect "native set, a length 2^32 beyond the records' (not truncated): -EINVAL" \
+	"-EINVAL 0" call set native target=fresh size=$((4294967296 + rlen))
+expect "native set, a forged tag: -EBADMSG" "-EBADMSG 0" \
+	call set native target=fresh forged
+kp_user set native target=fresh
+expect "native set from an unprivileged user's system call: -EPERM" "-EPERM 0" result
+kp_user set native target=fresh async
+expect "native async set by an unprivileged user: -EINPROGRESS" "-EINPROGRESS 0" result
+wait_value "and it completes -EPERM (the submitter's credentials)" "-EPERM 0" 10 async
+kp qrec native async
+wait_value "native async query: 0 and the records' length" "0 $rlen" 10 async
+kp qctx native async size=0 null
+wait_value "native async size probe: -ERANGE with the context's length" \
+	"-ERANGE $clen" 10 async
+
+# The WSK layer.
 expect "size probe (0, NULL): BUFFER_TOO_SMALL with the records' size" \
 	"0xc0000023 $rlen" call qrec size=0 null
 expect "too small a buffer: BUFFER_TOO_SMALL with the size needed" \
@@ -136,6 +178,20 @@ case "$got" in
 	wait_value "a datagram that was not redirected completes it: NOT_FOUND" \
 		"0xc0000225 0 0" 10 async
 	kp drain
+
+	expect "native sync query, empty UDP queue: -EAGAIN" "-EAGAIN 0" \
+		call qrec native target=udp
+	kp qrec native target=udp async
+	sleep 0.5
+	expect "native async query, empty UDP queue: pending" pending async
+	kp cancel
+	wait_value "native cancel: -ECANCELED" "-ECANCELED 0" 10 async
+	kp qrec native target=udp async
+	sleep 0.5
+	ip netns exec "$nsa" "$flowpeer" connect -u -T 1 "$B4:7777" >/dev/null 2>&1
+	wait_value "a redirected datagram completes the native query: 0 and the records' length" \
+		"0 $rlen" 10 async
+	kp drain
 	;;
 "0xc000023a 0")
 	echo "# SKIP: this wfpredir answers ENOTCONN for unconnected UDP sockets (no pending UDP query)"
@@ -152,6 +208,8 @@ bg_run "$tmpd/direct.out" ip netns exec "$nsa" "$flowpeer" connect -T 5 127.0.0.
 wait_value "a direct connection is held" 2 10 field held
 expect "records of a connection not redirected: NOT_FOUND" "0xc0000225 0" call qrec
 expect "its context: NOT_FOUND" "0xc0000225 0" call qctx
+expect "native: -ENOENT" "-ENOENT 0" call qrec native
+expect "native context: -ENOENT" "-ENOENT 0" call qctx native
 
 expect_rc "kproxy unloads" 0 rmmod wfpredir_kproxy
 kmsg_clean "the kernel log stays clean"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# An in-kernel proxy (tests/modules/kproxy, on the kernel-mode API) in a
-# chain with the userspace one: client -> wfpredir-proxy -> kproxy -> server
-# and client -> kproxy -> wfpredir-proxy -> server, IPv4 and IPv6. The bytes
+# An in-kernel proxy (tests/modules/kproxy, on the kernel API of
+# <wfpredir/wfpredir.h>) in a chain with the userspace one:
+# client -> wfpredir-proxy -> kproxy -> server and
+# client -> kproxy -> wfpredir-proxy -> server, IPv4 and IPv6. The bytes
 # arrive intact both ways, the last hop's connection carries both services'
 # entries in the order of the chain, each service takes the flow once (no
 # loop), and kproxy unloads cleanly while it relays live connections.

@@ -2,19 +2,20 @@
 /*
  * wfpredir: the kernel-mode API, after WskControlSocket(WskIoctl, ...).
  *
- * In-kernel clients (a proxy built from kernel sockets) set and query the
- * redirect records and context of a struct socket with the Windows control
- * codes and get NTSTATUS values back. Documentation/kernel-api.rst describes
- * every function, the status table and each difference from WSK.
+ * In-kernel clients ported from Windows set and query the redirect records
+ * and context of a struct socket with the Windows control codes and get
+ * NTSTATUS values back. It is a layer over the kernel API of
+ * <wfpredir/wfpredir.h>, which new code should use instead.
+ * Documentation/kernel-api.rst describes every function, the status table
+ * and each difference from WSK.
  */
 #ifndef _WFPREDIR_WSK_H
 #define _WFPREDIR_WSK_H
 
-#include <linux/types.h>
-#include <linux/wait.h>
-#include <linux/workqueue.h>
+#include <wfpredir/wfpredir.h>
 
-struct cred;
+#include <linux/types.h>
+
 struct socket;
 
 /* The control codes: _WSAIOW(IOC_VENDOR, 220..222), as in Windows' mstcpip.h. */
@@ -78,17 +79,10 @@ struct wfpredir_wsk_irp {
 	size_t information;
 
 	/* private: */
-	struct socket *sock;
+	struct wfpredir_request req;
 	u32 control_code;
 	size_t in_size;
-	const void *in;
-	size_t out_size;
-	void *out;
 	size_t *out_returned;
-	const struct cred *cred;
-	struct work_struct work;
-	struct wait_queue_entry wait;
-	unsigned long flags;
 };
 
 s32 wfpredir_wsk_control_socket(struct socket *sock, u32 control_code,

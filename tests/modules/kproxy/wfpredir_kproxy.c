@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * wfpredir_kproxy: a test module, an in-kernel redirect proxy on wfpredir's
- * kernel-mode API (include/wfpredir/wsk.h). It listens with kernel sockets,
- * reads the records (synchronous form) and the context (asynchronous form) of
- * each connection it accepts, connects to the original destination with the
- * records set on its own socket, and relays both ways, a kthread per
- * direction. It also runs single API calls on demand, so that the
- * kselftests can provoke every status.
+ * kernel API (include/wfpredir/wfpredir.h). It listens with kernel sockets,
+ * reads the records (synchronous call) and the context (asynchronous call)
+ * of each connection it accepts, connects to the original destination with
+ * the records set on its own socket, and relays both ways, a kthread per
+ * direction. It also runs single calls of the kernel API or of its WSK layer
+ * (include/wfpredir/wsk.h) on demand, so that the kselftests can provoke
+ * every errno and every status.
  *
  * Control file /proc/wfpredir_kproxy (mode 0644; the tests chmod it to let
  * other users write, for the privilege cases). Write one command:
@@ -17,24 +18,31 @@
  *   hold		keep the next accepted connection for API calls
  *			instead of relaying it
  *   drain		discard the datagrams queued on the test UDP socket
- *   cancel		wfpredir_wsk_cancel() the pending API call
- *   OP [target=held|fresh|udp] [size=N] [null] [async] [forged] [zero]
- *			run one call: OP is set, qrec, qctx or code=HEX.
- *			set's input is the held connection's records (forged:
- *			one tag byte flipped; zero: all zeroes); size=N is the
- *			size passed; null passes a NULL buffer.
+ *   cancel		cancel the pending asynchronous call
+ *   OP [target=held|fresh|spare|udp] [size=N] [null] [async] [native]
+ *      [forged] [zero]
+ *			run one call: OP is set, qrec, qctx or code=HEX, a
+ *			WSK call unless native is given; clear (always
+ *			native). fresh is a new unconnected TCP socket, spare
+ *			one that is kept. set's input is the held connection's
+ *			records (forged: one tag byte flipped; zero: all
+ *			zeroes); size=N is the size passed; null passes a NULL
+ *			buffer.
  *
  * Read: one "name value" line per counter, then "result SEQ STATUS RETURNED"
- * for the last call and "async SEQ STATE STATUS INFORMATION" for the last
- * asynchronous one.
+ * for the last call and "async SEQ done STATUS INFORMATION RETURNED" (or
+ * "async SEQ pending") for the last asynchronous one; for a native call
+ * STATUS is the errno's name or 0, and no RETURNED follows in "async".
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <wfpredir/wfpredir.h>
 #include <wfpredir/wsk.h>
 
 #include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/err.h>
 #include <linux/inet.h>
 #include <linux/kthread.h>
 #include <linux/list.h>
@@ -63,6 +71,7 @@
 #define KP_SET	WFPREDIR_SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS
 #define KP_QREC	WFPREDIR_SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS
 #define KP_QCTX	WFPREDIR_SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT
+#define KP_CLEAR	1	/* not a control code: the native clear */
 
 struct kp_listener {
 	struct net *net;
@@ -81,7 +90,8 @@ struct kp_conn {
 	struct completion connected;
 	bool ok;		/* set before connected completes */
 	atomic_t threads_done;
-	struct wfpredir_wsk_irp irp;
+	struct wfpredir_request req;
+	int ctx_err;
 	struct completion ctx_done;
 	u8 records[WFPREDIR_RECORDS_MAX_LEN];
 	u8 ctx[KP_CTX_MAX];
@@ -105,16 +115,20 @@ static struct {
 	bool hold_next;
 	struct socket *held;
 	struct socket *udp;
+	struct socket *spare;
 	u8 in[WFPREDIR_RECORDS_MAX_LEN * 2];
 	unsigned int seq;
-	s32 status;
+	bool native;
+	s32 status;			/* or the errno, if native */
 	size_t returned;
 	/* the asynchronous call: buffers valid until it completes */
 	struct wfpredir_wsk_irp irp;
+	struct wfpredir_request req;	/* native */
+	bool async_native;
 	struct socket *async_sock;	/* fresh socket to release after */
 	bool pending;			/* under kp_async_lock */
 	unsigned int async_seq;
-	s32 async_status;
+	s32 async_status;		/* or the errno, if native */
 	size_t async_info;
 	size_t async_returned;
 	u8 out[KP_API_BUF];
@@ -207,9 +221,12 @@ static int kp_back(void *arg)
 	return 0;
 }
 
-static void kp_ctx_complete(struct wfpredir_wsk_irp *irp, void *context)
+static void kp_ctx_complete(struct wfpredir_request *req, int err)
 {
-	complete(context);
+	struct kp_conn *c = container_of(req, struct kp_conn, req);
+
+	c->ctx_err = err;
+	complete(&c->ctx_done);
 }
 
 /* Read the records and context, connect onward. Return: true on success. */
@@ -218,16 +235,13 @@ static bool kp_setup(struct kp_conn *c)
 	const struct wfpredir_records_hdr *hdr;
 	struct sockaddr_storage dst = {};
 	struct socket *out;
-	size_t len;
-	s32 status;
+	size_t len = sizeof(c->records);
 	int ret;
 
 	/* the records, synchronously */
-	status = wfpredir_wsk_control_socket(c->in, KP_QREC, 0, NULL,
-					     sizeof(c->records), c->records,
-					     &len);
-	if (status != WFPREDIR_STATUS_SUCCESS) {
-		pr_debug("records: status %#x\n", status);
+	ret = wfpredir_kernel_query_records(c->in, c->records, &len);
+	if (ret) {
+		pr_debug("records: %pe\n", ERR_PTR(ret));
 		atomic64_inc(&kp_stats.query_fail);
 		return false;
 	}
@@ -235,18 +249,12 @@ static bool kp_setup(struct kp_conn *c)
 	atomic64_set(&kp_stats.last_entries, hdr->count);
 
 	/* the context, asynchronously */
-	c->irp.completion = kp_ctx_complete;
-	c->irp.context = &c->ctx_done;
-	status = wfpredir_wsk_control_socket_async(c->in, KP_QCTX, 0, NULL,
-						   sizeof(c->ctx), c->ctx,
-						   NULL, &c->irp);
-	if (status == WFPREDIR_STATUS_PENDING)
-		wait_for_completion(&c->ctx_done);
-	else
-		c->irp.status = status;
-	if (c->irp.status != WFPREDIR_STATUS_SUCCESS ||
-	    c->irp.information < WFPREDIR_CONTEXT_SOCKADDR_LEN) {
-		pr_debug("context: status %#x\n", c->irp.status);
+	c->req.complete = kp_ctx_complete;
+	wfpredir_kernel_query_context_async(c->in, c->ctx, sizeof(c->ctx),
+					    &c->req);
+	wait_for_completion(&c->ctx_done);
+	if (c->ctx_err || c->req.len < WFPREDIR_CONTEXT_SOCKADDR_LEN) {
+		pr_debug("context: %pe\n", ERR_PTR(c->ctx_err));
 		atomic64_inc(&kp_stats.query_fail);
 		return false;
 	}
@@ -272,12 +280,11 @@ static bool kp_setup(struct kp_conn *c)
 	c->out = out;
 	mutex_unlock(&kp_conns_lock);
 
-	status = wfpredir_wsk_control_socket(out, KP_SET, len, c->records, 0,
-					     NULL, NULL);
-	if (status == WFPREDIR_STATUS_SUCCESS)
+	ret = wfpredir_kernel_set_records(out, c->records, len);
+	if (!ret)
 		atomic64_inc(&kp_stats.set_ok);
 	else
-		pr_debug("set: status %#x\n", status);
+		pr_debug("set: %pe\n", ERR_PTR(ret));
 
 	ret = kernel_connect(out, (struct sockaddr *)&dst, kp_addr_len(&dst),
 			     0);
@@ -482,14 +489,24 @@ err:
 
 /* ------------------------------------------------------------ API calls */
 
-static void kp_async_complete(struct wfpredir_wsk_irp *irp, void *context)
+static void kp_async_done(s32 status, size_t info)
 {
 	spin_lock(&kp_async_lock);
-	kp_api.async_status = irp->status;
-	kp_api.async_info = irp->information;
+	kp_api.async_status = status;
+	kp_api.async_info = info;
 	kp_api.pending = false;
 	spin_unlock(&kp_async_lock);
 	complete(&kp_api.async_done);
+}
+
+static void kp_async_complete(struct wfpredir_wsk_irp *irp, void *context)
+{
+	kp_async_done(irp->status, irp->information);
+}
+
+static void kp_native_complete(struct wfpredir_request *req, int err)
+{
+	kp_async_done(err, req->len);
 }
 
 static bool kp_async_pending(void)
@@ -502,6 +519,15 @@ static bool kp_async_pending(void)
 	return pending;
 }
 
+/* Under kp_lock, with a call pending. */
+static void kp_async_cancel(void)
+{
+	if (kp_api.async_native)
+		wfpredir_kernel_cancel(&kp_api.req);
+	else
+		wfpredir_wsk_cancel(&kp_api.irp);
+}
+
 /* Under kp_lock: the fresh socket of the last asynchronous call. */
 static void kp_async_reap(void)
 {
@@ -511,12 +537,56 @@ static void kp_async_reap(void)
 	}
 }
 
+/* Under kp_lock: an unconnected TCP socket, in the held socket's netns. */
+static int kp_new_sock(struct net *net, struct socket **sock)
+{
+	struct socket *like = kp_api.held;
+
+	return sock_create_kern(like ? sock_net(like->sk) : net,
+				like ? like->sk->sk_family : AF_INET,
+				SOCK_STREAM, IPPROTO_TCP, sock);
+}
+
+/* Under kp_lock: a native call, synchronous. Return: its result. */
+static int kp_native(struct socket *sock, u32 code, const void *in,
+		     size_t in_size, void *out, size_t *len)
+{
+	switch (code) {
+	case KP_SET:
+		*len = 0;
+		return wfpredir_kernel_set_records(sock, in, in_size);
+	case KP_QREC:
+		return wfpredir_kernel_query_records(sock, out, len);
+	case KP_QCTX:
+		return wfpredir_kernel_query_context(sock, out, len);
+	default:
+		*len = 0;
+		return wfpredir_kernel_clear_records(sock);
+	}
+}
+
+/* Under kp_lock: a native call, asynchronous. */
+static void kp_native_async(struct socket *sock, u32 code, const void *in,
+			    size_t in_size, void *out, size_t out_size)
+{
+	kp_api.req.complete = kp_native_complete;
+	if (code == KP_SET)
+		wfpredir_kernel_set_records_async(sock, in, in_size,
+						  &kp_api.req);
+	else if (code == KP_QREC)
+		wfpredir_kernel_query_records_async(sock, out, out_size,
+						    &kp_api.req);
+	else
+		wfpredir_kernel_query_context_async(sock, out, out_size,
+						    &kp_api.req);
+}
+
 /* Under kp_lock. */
 static int kp_call(struct net *net, char *args)
 {
 	struct socket *sock = NULL, *fresh = NULL;
 	bool async = false, null = false, forged = false, zero = false;
-	bool size_given = false;
+	bool size_given = false, native = false;
 	size_t size = KP_API_BUF, in_size = 0, out_size = 0;
 	const char *target = "held";
 	void *in, *out;
@@ -534,6 +604,8 @@ static int kp_call(struct net *net, char *args)
 			code = KP_QREC;
 		else if (!strcmp(tok, "qctx"))
 			code = KP_QCTX;
+		else if (!strcmp(tok, "clear"))
+			code = KP_CLEAR;
 		else if (!strncmp(tok, "code=", 5) && !kstrtou32(tok + 5, 16, &code))
 			;
 		else if (!strncmp(tok, "target=", 7))
@@ -542,6 +614,8 @@ static int kp_call(struct net *net, char *args)
 			size_given = true;
 		else if (!strcmp(tok, "async"))
 			async = true;
+		else if (!strcmp(tok, "native"))
+			native = true;
 		else if (!strcmp(tok, "null"))
 			null = true;
 		else if (!strcmp(tok, "forged"))
@@ -551,7 +625,16 @@ static int kp_call(struct net *net, char *args)
 		else
 			return -EINVAL;
 	}
-	if (!code)
+	if (code == KP_CLEAR)
+		native = true;
+	if (!code || (native && code != KP_SET && code != KP_QREC &&
+		      code != KP_QCTX && (code != KP_CLEAR || async)))
+		return -EINVAL;
+	/*
+	 * The native calls take kernel buffers as given: a NULL buffer with a
+	 * size, or one smaller than the size, is the caller's bug, not a case.
+	 */
+	if (native && null && (!size_given || size))
 		return -EINVAL;
 	if (async && kp_async_pending())
 		return -EBUSY;
@@ -562,15 +645,17 @@ static int kp_call(struct net *net, char *args)
 	} else if (!strcmp(target, "held")) {
 		sock = kp_api.held;
 	} else if (!strcmp(target, "fresh")) {
-		/* an unconnected TCP socket, in the held socket's netns */
-		struct socket *like = kp_api.held ? kp_api.held : NULL;
-
-		ret = sock_create_kern(like ? sock_net(like->sk) : net,
-				       like ? like->sk->sk_family : AF_INET,
-				       SOCK_STREAM, IPPROTO_TCP, &fresh);
+		ret = kp_new_sock(net, &fresh);
 		if (ret)
 			return ret;
 		sock = fresh;
+	} else if (!strcmp(target, "spare")) {
+		if (!kp_api.spare) {
+			ret = kp_new_sock(net, &kp_api.spare);
+			if (ret)
+				return ret;
+		}
+		sock = kp_api.spare;
 	} else {
 		return -EINVAL;
 	}
@@ -580,19 +665,18 @@ static int kp_call(struct net *net, char *args)
 	}
 
 	if (code == KP_SET) {
-		size_t have = 0;
+		size_t have = sizeof(kp_api.in);
 
 		memset(kp_api.in, 0, sizeof(kp_api.in));
-		if (!zero && kp_api.held &&
-		    wfpredir_wsk_control_socket(kp_api.held, KP_QREC, 0, NULL,
-						sizeof(kp_api.in), kp_api.in,
-						&have) != WFPREDIR_STATUS_SUCCESS)
+		if (zero || !kp_api.held ||
+		    wfpredir_kernel_query_records(kp_api.held, kp_api.in,
+						  &have))
 			have = 0;
 		if (forged && have)
 			kp_api.in[have - 1] ^= 0x55;
 		/* size= is what is passed; the buffer holds 2 * MAX_LEN */
 		in_size = size_given ? size : have;
-	} else if (size > KP_API_BUF && size <= INT_MAX) {
+	} else if (size > KP_API_BUF && (size <= INT_MAX || native)) {
 		ret = -EINVAL;
 		goto out;
 	} else {
@@ -603,26 +687,38 @@ static int kp_call(struct net *net, char *args)
 	out = null ? NULL : kp_api.out;
 	kp_api.seq++;
 	kp_api.returned = 0;
+	kp_api.native = native;
 	if (async) {
 		reinit_completion(&kp_api.async_done);
 		kp_api.irp.completion = kp_async_complete;
 		kp_api.irp.context = NULL;
 		kp_api.async_seq = kp_api.seq;
+		kp_api.async_native = native;
 		kp_api.async_returned = 0;
 		spin_lock(&kp_async_lock);
 		kp_api.pending = true;
 		spin_unlock(&kp_async_lock);
 		kp_api.async_sock = fresh;
 		fresh = NULL;
-		status = wfpredir_wsk_control_socket_async(sock, code, in_size,
-							   in, out_size, out,
-							   &kp_api.async_returned,
-							   &kp_api.irp);
-		if (status != WFPREDIR_STATUS_PENDING) {
+		if (native) {
+			kp_native_async(sock, code, in, in_size, out, out_size);
+			status = -EINPROGRESS;
+		} else {
+			status = wfpredir_wsk_control_socket_async(sock, code,
+								   in_size, in,
+								   out_size, out,
+								   &kp_api.async_returned,
+								   &kp_api.irp);
+		}
+		if (!native && status != WFPREDIR_STATUS_PENDING) {
 			spin_lock(&kp_async_lock);
 			kp_api.pending = false;
 			spin_unlock(&kp_async_lock);
 		}
+	} else if (native) {
+		kp_api.returned = out_size;
+		status = kp_native(sock, code, in, in_size, out,
+				   &kp_api.returned);
 	} else {
 		status = wfpredir_wsk_control_socket(sock, code, in_size, in,
 						     out_size, out,
@@ -708,7 +804,7 @@ static ssize_t kp_write(struct file *file, const char __user *ubuf,
 	} else if (!strcmp(buf, "cancel")) {
 		ret = kp_async_pending() ? 0 : -ENOENT;
 		if (!ret)
-			wfpredir_wsk_cancel(&kp_api.irp);
+			kp_async_cancel();
 	} else {
 		if (arg)
 			arg[-1] = ' ';
@@ -716,6 +812,15 @@ static ssize_t kp_write(struct file *file, const char __user *ubuf,
 	}
 	mutex_unlock(&kp_lock);
 	return ret ? ret : count;
+}
+
+/* A native call's result: the errno's name (%pe), or 0. */
+static void kp_show_err(struct seq_file *m, int err)
+{
+	if (err)
+		seq_printf(m, " %pe", ERR_PTR(err));
+	else
+		seq_puts(m, " 0");
 }
 
 static int kp_show(struct seq_file *m, void *v)
@@ -738,16 +843,25 @@ static int kp_show(struct seq_file *m, void *v)
 #undef KP_STAT
 	mutex_lock(&kp_lock);
 	seq_printf(m, "listeners %d\n", kp_nlisteners);
-	seq_printf(m, "result %u 0x%08x %zu\n", kp_api.seq, kp_api.status,
-		   kp_api.returned);
+	seq_printf(m, "result %u", kp_api.seq);
+	if (kp_api.native)
+		kp_show_err(m, kp_api.status);
+	else
+		seq_printf(m, " 0x%08x", kp_api.status);
+	seq_printf(m, " %zu\n", kp_api.returned);
 	spin_lock(&kp_async_lock);
 	pending = kp_api.pending;
-	if (pending)
+	if (pending) {
 		seq_printf(m, "async %u pending\n", kp_api.async_seq);
-	else
+	} else if (kp_api.async_native) {
+		seq_printf(m, "async %u done", kp_api.async_seq);
+		kp_show_err(m, kp_api.async_status);
+		seq_printf(m, " %zu\n", kp_api.async_info);
+	} else {
 		seq_printf(m, "async %u done 0x%08x %zu %zu\n",
 			   kp_api.async_seq, kp_api.async_status,
 			   kp_api.async_info, kp_api.async_returned);
+	}
 	spin_unlock(&kp_async_lock);
 	mutex_unlock(&kp_lock);
 	return 0;
@@ -798,12 +912,15 @@ static void __exit kp_exit(void)
 	}
 
 	if (kp_async_pending()) {
-		wfpredir_wsk_cancel(&kp_api.irp);
+		kp_async_cancel();
 		wait_for_completion(&kp_api.async_done);
 	}
-	wfpredir_wsk_flush();
+	/* wfpredir_wsk_flush() is this too: one queue runs both APIs */
+	wfpredir_kernel_flush();
 	if (kp_api.async_sock)
 		sock_release(kp_api.async_sock);
+	if (kp_api.spare)
+		sock_release(kp_api.spare);
 	if (kp_api.held)
 		sock_release(kp_api.held);
 	if (kp_api.udp)
@@ -813,4 +930,4 @@ static void __exit kp_exit(void)
 module_init(kp_init);
 module_exit(kp_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("wfpredir test: an in-kernel proxy on the kernel-mode API");
+MODULE_DESCRIPTION("wfpredir test: an in-kernel proxy on the kernel API");
