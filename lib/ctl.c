@@ -476,7 +476,7 @@ int wfpredir__ctl_parse_info(struct nl_msg *msg, struct wfpredir_info *out)
 	if (tb[WFPREDIR_A_STATS_EVICTED])
 		out->evicted = nla_get_u64(tb[WFPREDIR_A_STATS_EVICTED]);
 	if (tb[WFPREDIR_A_STATS_FLOW_SHARE])
-		out->flow_share_refused = nla_get_u64(tb[WFPREDIR_A_STATS_FLOW_SHARE]);
+		out->share_refused = nla_get_u64(tb[WFPREDIR_A_STATS_FLOW_SHARE]);
 	return 0;
 }
 
@@ -521,8 +521,7 @@ int wfpredir__ctl_put_config(struct nl_msg *msg, const struct wfpredir_config *c
 {
 	if (cfg->has_chain_max && nla_put_u32(msg, WFPREDIR_A_CONFIG_CHAIN_MAX, cfg->chain_max))
 		return -EMSGSIZE;
-	if (cfg->has_flow_share &&
-	    nla_put_u32(msg, WFPREDIR_A_CONFIG_FLOW_SHARE, cfg->flow_share))
+	if (cfg->has_flow_share && nla_put_u32(msg, WFPREDIR_A_CONFIG_FLOW_SHARE, cfg->flow_share))
 		return -EMSGSIZE;
 	if (cfg->has_inherit && nla_put_u8(msg, WFPREDIR_A_CONFIG_INHERIT, cfg->inherit ? 1 : 0))
 		return -EMSGSIZE;

@@ -482,8 +482,8 @@ struct wfpredir_info {
 	uint32_t flow_share;	  /* configuration: see struct wfpredir_config
 				   * (0 from modules that do not say) */
 	uint64_t evicted;	  /* flows evicted from a full flow table */
-	uint64_t flow_share_refused; /* connections refused: their uid held its
-				      * share of the flow table */
+	uint64_t share_refused;	  /* connections refused: the uid held its
+				   * share of the flow table */
 };
 
 /* A namespace's configuration; only the fields whose has_ flag is set are

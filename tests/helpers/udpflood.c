@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 	double secs = 0, start, last;
 	bool started = false;
 	socklen_t len;
-	int opt, fd;
+	int opt;
 
 	while ((opt = getopt(argc, argv, "d:f:")) != -1) {
 		switch (opt) {
@@ -69,7 +69,8 @@ int main(int argc, char **argv)
 
 	start = last = now();
 	while (now() - start < secs) {
-		fd = socket(dst.ss_family, SOCK_DGRAM, 0);
+		int fd = socket(dst.ss_family, SOCK_DGRAM, 0);
+
 		if (fd < 0)
 			die("socket: %s", errno_name(errno));
 		if (sendto(fd, "x", 1, 0, (struct sockaddr *)&dst, len) == 1)

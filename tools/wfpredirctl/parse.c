@@ -562,8 +562,7 @@ int parse_config_set(int argc, char **argv, struct wfpredir_config *cfg, char *e
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (!argc)
-		return perr(err, errlen,
-			    "nothing to set for %s (chain-max N, inherit on|off, flow-share PERCENT)",
+		return perr(err, errlen, "nothing to set for %s (chain-max, inherit, flow-share)",
 			    cmd);
 	for (i = 0; i < argc; i++) {
 		struct kw *k = find_kw(kws, sizeof(kws) / sizeof(kws[0]), argv[i]);
