@@ -23,8 +23,9 @@
  * (nf_ct_kill()), so that no redirected connection is left without its
  * records. The candidates are kept in insertion order on one list and at
  * most WFPREDIR_FLOW_EVICT_PROBES of them are looked at per insert; assured
- * ones met on the way leave the list. Only when none of those can go is the
- * connection refused. And no uid may hold more than @share percent of the
+ * ones met on the way leave the list, and a live flow is evicted only for a
+ * uid that holds no more flows than the flow's own uid. Only when none of
+ * those can go is the connection refused. And no uid may hold more than @share percent of the
  * table: one local user flooding new flows (unreplied UDP lives 30 s,
  * SYN_SENT 120 s) fills its share and is refused, while everyone else's
  * connections still find room, by eviction if need be.
@@ -297,14 +298,20 @@ static unsigned int wfpredir_owner_max(const struct wfpredir_flowstore *store)
 }
 
 /*
- * Find a flow to make room for a new one in a full table: the oldest whose
- * conntrack entry is not assured, as conntrack's early_drop, or a ghost.
- * Taken out of the store; *@kill says whether its entry must be killed too.
+ * Find a flow to make room for a new one of @me (NULL: a uid holding none)
+ * in a full table: the oldest whose conntrack entry is not assured, as
+ * conntrack's early_drop, or a ghost. A live flow is taken only from a uid
+ * holding at least as many flows as @me: a uid filling the table evicts its
+ * own flows, never those of the users it crowds out, however fast it cycles
+ * through the table. Taken out of the store; *@kill says whether its entry
+ * must be killed too.
  * Return: the flow, for the caller to finish after the unlock; or NULL.
  */
 static struct wfpredir_flow *
-wfpredir_flowstore_evict(struct wfpredir_flowstore *store, bool *kill)
+wfpredir_flowstore_evict(struct wfpredir_flowstore *store,
+			 const struct wfpredir_flow_owner *me, bool *kill)
 {
+	unsigned int mine = me ? me->count : 0;
 	struct wfpredir_flow *flow, *tmp;
 	unsigned int probes = 0;
 	struct nf_conn *ct;
@@ -327,6 +334,8 @@ wfpredir_flowstore_evict(struct wfpredir_flowstore *store, bool *kill)
 			*kill = false;
 		} else if (test_bit(IPS_ASSURED_BIT, &ct->status)) {
 			list_del_init(&flow->lru);
+			continue;
+		} else if (flow->owner != me && flow->owner->count < mine) {
 			continue;
 		} else {
 			*kill = true;
@@ -394,7 +403,7 @@ struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
 		goto out;
 	}
 	if (atomic_read(&store->count) >= store->max) {
-		victim = wfpredir_flowstore_evict(store, &kill);
+		victim = wfpredir_flowstore_evict(store, owner, &kill);
 		if (!victim) {
 			err = -ENOSPC;
 			goto out;
