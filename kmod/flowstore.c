@@ -2,20 +2,33 @@
 /*
  * The flow store. A connection that was redirected, or whose socket handed
  * it records, keeps its record chain and redirect context here until its
- * conntrack entry dies.
+ * conntrack entry dies, or until no socket can ask for them any more.
  *
  * Conntrack has no extension slot a module may add, and its one event
  * notifier per namespace belongs to ctnetlink, so the store is a hash table
  * keyed by the nf_conn pointer. Each flow holds a reference on its conntrack
  * entry: the pointer stays the key of the same connection, and queries and
  * dumps may read its tuples. A delayed work, queued while the store is not
- * empty, releases flows whose entry is dying, or that never got confirmed
- * (the first packet was dropped after the hook). Namespace exit releases the
- * rest; it must, or conntrack's own exit would wait forever for them.
+ * empty, releases once a second the flows whose entry is dying; whose entry
+ * was never confirmed and is referenced by nobody else (the first packet
+ * was dropped after the hook, or lost a clash: a ghost, dead to the world
+ * but for our reference); and TCP flows in TIME_WAIT or CLOSE, which no
+ * socket can query any more. Namespace exit releases the rest; it must, or
+ * conntrack's own exit would wait forever for them.
  *
  * The count is reserved before a flow is built (wfpredir_flow_alloc()), so
  * the packet path learns that the table is full before it redirects
- * anything, and can refuse the connection instead of losing its records.
+ * anything. A full table first evicts, as conntrack's early_drop does: the
+ * oldest flow whose entry is not assured goes, with its conntrack entry
+ * (nf_ct_kill()), so that no redirected connection is left without its
+ * records. The candidates are kept in insertion order on one list and at
+ * most WFPREDIR_FLOW_EVICT_PROBES of them are looked at per insert; assured
+ * ones met on the way leave the list, and a live flow is evicted only for a
+ * uid that holds no more flows than the flow's own uid. Only when none of
+ * those can go is the connection refused. And no uid may hold more than @share percent of the
+ * table: one local user flooding new flows (unreplied UDP lives 30 s,
+ * SYN_SENT 120 s) fills its share and is refused, while everyone else's
+ * connections still find room, by eviction if need be.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -28,11 +41,14 @@
 #include <linux/err.h>
 #include <linux/jhash.h>
 #include <linux/jiffies.h>
+#include <linux/math.h>
 #include <linux/overflow.h>
 #include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -41,8 +57,13 @@
 #include <net/sock.h>
 
 #define WFPREDIR_FLOW_GC_INTERVAL HZ
-/* A connection whose first packet never left in this long never will. */
+/*
+ * A connection whose first packet is still held by someone (a queue) and
+ * not confirmed after this long is given up.
+ */
 #define WFPREDIR_FLOW_UNCONFIRMED_TIMEOUT (10 * HZ)
+/* Eviction candidates looked at per insert into a full table. */
+#define WFPREDIR_FLOW_EVICT_PROBES 16
 
 static const struct rhashtable_params wfpredir_flow_params = {
 	.head_offset = offsetof(struct wfpredir_flow, node),
@@ -104,6 +125,13 @@ static const struct rhashtable_params wfpredir_dest_params = {
 	.automatic_shrinking = true,
 };
 
+static const struct rhashtable_params wfpredir_owner_params = {
+	.head_offset = offsetof(struct wfpredir_flow_owner, node),
+	.key_offset = offsetof(struct wfpredir_flow_owner, uid),
+	.key_len = sizeof_field(struct wfpredir_flow_owner, uid),
+	.automatic_shrinking = true,
+};
+
 /* Nobody can see @flow any more. */
 static void wfpredir_flow_free(struct wfpredir_flow *flow)
 {
@@ -124,6 +152,76 @@ static void wfpredir_flow_destroy(void *ptr, void *arg)
 	wfpredir_flow_free(ptr);
 }
 
+static void wfpredir_owner_destroy(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
+/* Give back the place of a flow charged to @owner. */
+static void wfpredir_flowstore_uncharge(struct wfpredir_flowstore *store,
+					struct wfpredir_flow_owner *owner)
+{
+	lockdep_assert_held(&store->lock);
+
+	atomic_dec(&store->count);
+	if (--owner->count)
+		return;
+	rhashtable_remove_fast(&store->owners, &owner->node,
+			       wfpredir_owner_params);
+	kfree_rcu(owner, rcu);
+}
+
+/* Take a stored flow out; free it with call_rcu() after the unlock. */
+static void wfpredir_flow_unlink(struct wfpredir_flowstore *store,
+				 struct wfpredir_flow *flow)
+{
+	lockdep_assert_held(&store->lock);
+
+	WARN_ON_ONCE(rhashtable_remove_fast(&store->table, &flow->node,
+					    wfpredir_flow_params));
+	if (flow->in_by_dest)
+		rhltable_remove(&store->by_dest, &flow->by_dest,
+				wfpredir_dest_params);
+	list_del_init(&flow->lru);
+	wfpredir_flowstore_uncharge(store, flow->owner);
+}
+
+/* A TCP connection both of whose ends have closed: no socket can query it. */
+static bool wfpredir_ct_closed(const struct nf_conn *ct)
+{
+	u8 state;
+
+	if (nf_ct_protonum(ct) != IPPROTO_TCP)
+		return false;
+	state = READ_ONCE(ct->proto.tcp.state);
+	return state == TCP_CONNTRACK_TIME_WAIT || state == TCP_CONNTRACK_CLOSE;
+}
+
+/*
+ * Never confirmed, and nobody but the flow holds the entry: its packet was
+ * dropped, or lost a clash. No packet carries it any more, so nothing can
+ * confirm it or find it again.
+ */
+static bool wfpredir_ct_ghost(const struct nf_conn *ct)
+{
+	return !nf_ct_is_confirmed(ct) &&
+	       refcount_read(&ct->ct_general.use) == 1;
+}
+
+/* Whether the GC releases @flow now. */
+static bool wfpredir_flow_stale(const struct wfpredir_flow *flow)
+{
+	const struct nf_conn *ct = flow->ct;
+
+	if (nf_ct_is_dying(ct) || wfpredir_ct_closed(ct))
+		return true;
+	if (nf_ct_is_confirmed(ct))
+		return false;
+	return wfpredir_ct_ghost(ct) ||
+	       time_after(jiffies,
+			  flow->born + WFPREDIR_FLOW_UNCONFIRMED_TIMEOUT);
+}
+
 static void wfpredir_flowstore_collect(struct wfpredir_flowstore *store)
 {
 	struct rhashtable_iter iter;
@@ -136,17 +234,22 @@ static void wfpredir_flowstore_collect(struct wfpredir_flowstore *store)
 		if (IS_ERR(flow))
 			continue;
 
-		if ((nf_ct_is_dying(flow->ct) ||
-		     (!nf_ct_is_confirmed(flow->ct) &&
-		      time_after(jiffies, flow->born +
-				 WFPREDIR_FLOW_UNCONFIRMED_TIMEOUT))) &&
-		    !rhashtable_remove_fast(&store->table, &flow->node,
-					    wfpredir_flow_params)) {
-			if (flow->in_by_dest)
-				rhltable_remove(&store->by_dest, &flow->by_dest,
-						wfpredir_dest_params);
-			atomic_dec(&store->count);
-			call_rcu(&flow->rcu, wfpredir_flow_free_rcu);
+		if (wfpredir_flow_stale(flow)) {
+			spin_lock_bh(&store->lock);
+			/* The walk may meet a flow twice, or after eviction. */
+			if (flow->owner) {
+				wfpredir_flow_unlink(store, flow);
+				flow->owner = NULL;
+				call_rcu(&flow->rcu, wfpredir_flow_free_rcu);
+			}
+			spin_unlock_bh(&store->lock);
+		} else if (test_bit(IPS_ASSURED_BIT, &flow->ct->status) &&
+			   !list_empty_careful(&flow->lru)) {
+			/* Keep the candidates few, so that probes find one. */
+			spin_lock_bh(&store->lock);
+			if (flow->owner)
+				list_del_init(&flow->lru);
+			spin_unlock_bh(&store->lock);
 		}
 
 		if (need_resched()) {
@@ -169,12 +272,18 @@ static void wfpredir_flowstore_gc_work(struct work_struct *work)
 	if (wfpredir_flowstore_count(store))
 		queue_delayed_work(system_power_efficient_wq, &store->gc,
 				   WFPREDIR_FLOW_GC_INTERVAL);
+	else if (store->drained)
+		store->drained(store);
 }
 
 /**
  * wfpredir_flowstore_init - set up an empty store
  * @store: the store
  * @max: most flows it may hold
+ *
+ * One uid may hold WFPREDIR_FLOW_SHARE_DEFAULT percent of @max; change it
+ * with wfpredir_flowstore_set_share(). Set @store->drained after this, if
+ * needed.
  *
  * Context: process context.
  * Return: 0 or -ENOMEM.
@@ -183,15 +292,29 @@ int wfpredir_flowstore_init(struct wfpredir_flowstore *store, unsigned int max)
 {
 	int ret;
 
+	spin_lock_init(&store->lock);
+	INIT_LIST_HEAD(&store->unassured);
 	atomic_set(&store->count, 0);
 	store->max = max;
+	store->share = WFPREDIR_FLOW_SHARE_DEFAULT;
+	atomic64_set(&store->evicted, 0);
+	store->drained = NULL;
 	INIT_DELAYED_WORK(&store->gc, wfpredir_flowstore_gc_work);
-	ret = rhltable_init(&store->by_dest, &wfpredir_dest_params);
-	if (ret)
-		return ret;
 	ret = rhashtable_init(&store->table, &wfpredir_flow_params);
 	if (ret)
-		rhltable_destroy(&store->by_dest);
+		return ret;
+	ret = rhltable_init(&store->by_dest, &wfpredir_dest_params);
+	if (ret)
+		goto err_table;
+	ret = rhashtable_init(&store->owners, &wfpredir_owner_params);
+	if (ret)
+		goto err_by_dest;
+	return 0;
+
+err_by_dest:
+	rhltable_destroy(&store->by_dest);
+err_table:
+	rhashtable_destroy(&store->table);
 	return ret;
 }
 
@@ -213,38 +336,179 @@ void wfpredir_flowstore_destroy(struct wfpredir_flowstore *store)
 	/* Frees the index only; the flows go with the table. */
 	rhltable_destroy(&store->by_dest);
 	rhashtable_free_and_destroy(&store->table, wfpredir_flow_destroy, NULL);
+	rhashtable_free_and_destroy(&store->owners, wfpredir_owner_destroy,
+				    NULL);
+	INIT_LIST_HEAD(&store->unassured);
 	atomic_set(&store->count, 0);
+}
+
+/**
+ * wfpredir_flowstore_set_share - how much of the table one uid may hold
+ * @store: the store
+ * @share: percent of the table's size, 1..100
+ *
+ * Applies to flows stored from now on; a uid holding more keeps what it
+ * has, and is refused until it is below.
+ *
+ * Context: any.
+ */
+void wfpredir_flowstore_set_share(struct wfpredir_flowstore *store,
+				  unsigned int share)
+{
+	WRITE_ONCE(store->share, clamp(share, 1U, 100U));
+}
+
+/* The most flows one uid may hold; at least one. */
+static unsigned int wfpredir_owner_max(const struct wfpredir_flowstore *store)
+{
+	u64 n = (u64)store->max * READ_ONCE(store->share);
+
+	return max_t(u64, div_u64(n, 100), 1);
+}
+
+/*
+ * Find a flow to make room for a new one of @me (NULL: a uid holding none)
+ * in a full table: the oldest whose conntrack entry is not assured, as
+ * conntrack's early_drop, or a ghost. A live flow is taken only from a uid
+ * holding at least as many flows as @me: a uid filling the table evicts its
+ * own flows, never those of the users it crowds out, however fast it cycles
+ * through the table. Taken out of the store; *@kill says whether its entry
+ * must be killed too.
+ * Return: the flow, for the caller to finish after the unlock; or NULL.
+ */
+static struct wfpredir_flow *
+wfpredir_flowstore_evict(struct wfpredir_flowstore *store,
+			 const struct wfpredir_flow_owner *me, bool *kill)
+{
+	unsigned int mine = me ? me->count : 0;
+	struct wfpredir_flow *flow, *tmp;
+	unsigned int probes = 0;
+	struct nf_conn *ct;
+
+	lockdep_assert_held(&store->lock);
+
+	list_for_each_entry_safe(flow, tmp, &store->unassured, lru) {
+		if (probes++ >= WFPREDIR_FLOW_EVICT_PROBES)
+			break;
+		ct = flow->ct;
+		if (!nf_ct_is_confirmed(ct)) {
+			/*
+			 * Killing an unconfirmed entry would drop the
+			 * reference of the packet that carries it.
+			 */
+			if (!wfpredir_ct_ghost(ct))
+				continue;
+			*kill = false;
+		} else if (nf_ct_is_dying(ct) || wfpredir_ct_closed(ct)) {
+			*kill = false;
+		} else if (test_bit(IPS_ASSURED_BIT, &ct->status)) {
+			list_del_init(&flow->lru);
+			continue;
+		} else if (flow->owner != me && flow->owner->count < mine) {
+			continue;
+		} else {
+			*kill = true;
+		}
+		wfpredir_flow_unlink(store, flow);
+		flow->owner = NULL;
+		return flow;
+	}
+	return NULL;
 }
 
 /**
  * wfpredir_flow_alloc - reserve a place in the store and allocate a flow
  * @store: the store
+ * @uid: who the flow is charged to: the uid of the socket that opened the
+ *	connection (the namespace's root for a connection without one)
  * @context_len: room for the context, at most U16_MAX
  * @gfp: allocation flags (the packet path: GFP_ATOMIC | __GFP_ACCOUNT)
  *
- * The flow is zeroed but for @context_len. Hand it to
- * wfpredir_flowstore_insert(), or give it back with wfpredir_flow_abandon().
+ * A full store first evicts a flow whose conntrack entry is not assured,
+ * killing that entry. The flow is zeroed but for @context_len and its
+ * owner. Hand it to wfpredir_flowstore_insert(), or give it back with
+ * wfpredir_flow_abandon().
  *
  * Context: any but hard IRQ.
- * Return: the flow; ERR_PTR(-ENOSPC) if the store is full; ERR_PTR(-ENOMEM).
+ * Return: the flow; ERR_PTR(-EDQUOT) if @uid holds its share of the store;
+ * ERR_PTR(-ENOSPC) if the store is full and nothing could be evicted;
+ * ERR_PTR(-ENOMEM).
  */
 struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
-					  size_t context_len, gfp_t gfp)
+					  kuid_t uid, size_t context_len,
+					  gfp_t gfp)
 {
-	struct wfpredir_flow *flow;
+	struct wfpredir_flow_owner *owner, *spare = NULL;
+	struct wfpredir_flow *flow, *victim = NULL;
+	bool kill = false;
+	int err = 0;
 
 	if (WARN_ON_ONCE(context_len > U16_MAX))
 		return ERR_PTR(-EINVAL);
-	if (atomic_inc_return(&store->count) > store->max) {
-		atomic_dec(&store->count);
-		return ERR_PTR(-ENOSPC);
-	}
 	flow = kzalloc(struct_size(flow, context, context_len), gfp);
-	if (!flow) {
-		atomic_dec(&store->count);
+	if (!flow)
 		return ERR_PTR(-ENOMEM);
-	}
 	flow->context_len = context_len;
+	INIT_LIST_HEAD(&flow->lru);
+
+	/* Most flows come from a uid that holds some already. */
+	rcu_read_lock();
+	owner = rhashtable_lookup(&store->owners, &uid, wfpredir_owner_params);
+	rcu_read_unlock();
+	if (!owner) {
+		spare = kzalloc(sizeof(*spare), gfp);
+		if (!spare) {
+			kfree(flow);
+			return ERR_PTR(-ENOMEM);
+		}
+		spare->uid = uid;
+	}
+
+	spin_lock_bh(&store->lock);
+	owner = rhashtable_lookup_fast(&store->owners, &uid,
+				       wfpredir_owner_params);
+	if (owner && owner->count >= wfpredir_owner_max(store)) {
+		err = -EDQUOT;
+		goto out;
+	}
+	if (atomic_read(&store->count) >= store->max) {
+		victim = wfpredir_flowstore_evict(store, owner, &kill);
+		if (!victim) {
+			err = -ENOSPC;
+			goto out;
+		}
+	}
+	if (!owner) {
+		if (!spare) {
+			/* Its last flow went since the lookup above. */
+			err = -ENOMEM;
+			goto out;
+		}
+		if (rhashtable_insert_fast(&store->owners, &spare->node,
+					   wfpredir_owner_params)) {
+			err = -ENOMEM;
+			goto out;
+		}
+		owner = spare;
+		spare = NULL;
+	}
+	owner->count++;
+	atomic_inc(&store->count);
+	flow->owner = owner;
+out:
+	spin_unlock_bh(&store->lock);
+
+	if (victim) {
+		atomic64_inc(&store->evicted);
+		if (kill)
+			nf_ct_kill(victim->ct);
+		call_rcu(&victim->rcu, wfpredir_flow_free_rcu);
+	}
+	kfree(spare);
+	if (err) {
+		kfree(flow);
+		return ERR_PTR(err);
+	}
 	return flow;
 }
 
@@ -258,8 +522,29 @@ struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
 void wfpredir_flow_abandon(struct wfpredir_flowstore *store,
 			   struct wfpredir_flow *flow)
 {
-	atomic_dec(&store->count);
+	spin_lock_bh(&store->lock);
+	wfpredir_flowstore_uncharge(store, flow->owner);
+	spin_unlock_bh(&store->lock);
 	wfpredir_flow_free(flow);
+}
+
+/*
+ * Index a redirected flow by its original destination, under the store
+ * lock as it is inserted, so that unlinking always finds it: inheritance
+ * (inherit.c) finds a proxy's flow by where its onward connection goes. The
+ * index is a hint: a flow it could not take (no memory to grow it) is not
+ * found there.
+ */
+static void wfpredir_flowstore_index_dest(struct wfpredir_flowstore *store,
+				   struct wfpredir_flow *flow)
+{
+	struct wfpredir_dest_key key;
+
+	/* The flow holds no key to point at: it is computed from its ct. */
+	wfpredir_dest_key_of(flow->ct, &key);
+	flow->in_by_dest = !rhltable_insert_key(&store->by_dest, &key,
+						&flow->by_dest,
+						wfpredir_dest_params);
 }
 
 /**
@@ -280,8 +565,15 @@ int wfpredir_flowstore_insert(struct wfpredir_flowstore *store,
 	flow->ct = ct;
 	flow->born = jiffies;
 	nf_conntrack_get(&ct->ct_general);
+	spin_lock_bh(&store->lock);
 	old = rhashtable_lookup_get_insert_fast(&store->table, &flow->node,
 						wfpredir_flow_params);
+	if (!old) {
+		list_add_tail(&flow->lru, &store->unassured);
+		if (flow->service_id)
+			wfpredir_flowstore_index_dest(store, flow);
+	}
+	spin_unlock_bh(&store->lock);
 	if (old) {
 		flow->ct = NULL;
 		nf_ct_put(ct);
@@ -348,29 +640,6 @@ void wfpredir_flowstore_walk_enter(struct wfpredir_flowstore *store,
 				   struct rhashtable_iter *iter)
 {
 	rhashtable_walk_enter(&store->table, iter);
-}
-
-/**
- * wfpredir_flowstore_index_dest - index a redirected flow by destination
- * @store: the store that holds @flow
- * @flow: a flow just inserted, redirected
- *
- * Inheritance (inherit.c) finds a proxy's flow by the original destination
- * its onward connection goes to. The index is a hint: a flow it could not
- * take (no memory to grow it) is simply not found there.
- *
- * Context: the packet path, RCU read side.
- */
-void wfpredir_flowstore_index_dest(struct wfpredir_flowstore *store,
-				   struct wfpredir_flow *flow)
-{
-	struct wfpredir_dest_key key;
-
-	/* The flow holds no key to point at: it is computed from its ct. */
-	wfpredir_dest_key_of(flow->ct, &key);
-	flow->in_by_dest = !rhltable_insert_key(&store->by_dest, &key,
-						&flow->by_dest,
-						wfpredir_dest_params);
 }
 
 /**

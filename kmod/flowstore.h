@@ -7,8 +7,11 @@
 #define _WFPREDIR_FLOWSTORE_H
 
 #include <linux/atomic.h>
+#include <linux/list.h>
 #include <linux/rhashtable.h>
+#include <linux/spinlock_types.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/workqueue.h>
 
 struct net;
@@ -20,11 +23,29 @@ struct wfpredir_flow_key;
 struct wfpredir_records;
 
 /**
+ * struct wfpredir_flow_owner - the flows one uid holds in a store
+ * @node: in &wfpredir_flowstore.owners
+ * @uid: the uid, the key
+ * @count: flows charged to it, reserved ones included; under the store lock
+ * @rcu: frees the owner after lockless lookups are done
+ */
+struct wfpredir_flow_owner {
+	struct rhash_head node;
+	kuid_t uid;
+	unsigned int count;
+	struct rcu_head rcu;
+};
+
+/**
  * struct wfpredir_flow - one connection's records and context
  * @node: in &wfpredir_flowstore.table
  * @rcu: frees the flow after readers are done
  * @ct: the connection; the flow holds a reference on it
  * @records: the connection's record chain; owned
+ * @lru: in &wfpredir_flowstore.unassured while its conntrack entry may not
+ *	be assured yet (an eviction candidate), else empty; under the store
+ *	lock
+ * @owner: the uid it is charged to
  * @born: jiffies when the flow was stored
  * @service_id: the service it was redirected to; 0 if it was not
  * @rule_id: the rule that redirected it; 0 if it was not
@@ -34,7 +55,7 @@ struct wfpredir_records;
  *	context (whose identities a reader sees in its own namespaces)
  * @context: the redirect context
  *
- * Immutable once stored, but for @claimed.
+ * Immutable once stored, but for @claimed and @lru.
  */
 struct wfpredir_flow {
 	struct rhash_head node;
@@ -42,6 +63,8 @@ struct wfpredir_flow {
 	struct rcu_head rcu;
 	struct nf_conn *ct;
 	struct wfpredir_records *records;
+	struct list_head lru;
+	struct wfpredir_flow_owner *owner;
 	unsigned long born;
 	u32 service_id;
 	u32 rule_id;
@@ -52,26 +75,46 @@ struct wfpredir_flow {
 	u8 context[] __aligned(8);
 };
 
+/* Default of WFPREDIR_A_CONFIG_FLOW_SHARE, percent: see flowstore.c. */
+#define WFPREDIR_FLOW_SHARE_DEFAULT 50
+
 /**
  * struct wfpredir_flowstore - the flows of one namespace
  * @table: flows keyed by conntrack pointer
+ * @owners: &wfpredir_flow_owner keyed by uid
+ * @lock: serialises changes to @table, @owners, @unassured and the owners'
+ *	counts; taken with BHs off (the packet path stores flows)
+ * @unassured: flows whose conntrack entry was not assured when last looked
+ *	at, oldest first: the eviction candidates
  * @count: flows stored or reserved
  * @max: most flows allowed
+ * @share: most flows one uid may hold, in percent of @max
+ * @evicted: flows evicted to make room (WFPREDIR_A_STATS_EVICTED)
  * @gc: releases flows whose connection is gone; queued while @count > 0
+ * @drained: called by @gc when it leaves the store empty; may be NULL
  */
 struct wfpredir_flowstore {
 	struct rhashtable table;
 	struct rhltable by_dest;
+	struct rhashtable owners;
+	spinlock_t lock;	/* serialises changes; see above */
+	struct list_head unassured;
 	atomic_t count;
 	unsigned int max;
+	unsigned int share;
+	atomic64_t evicted;
 	struct delayed_work gc;
+	void (*drained)(struct wfpredir_flowstore *store);
 };
 
 int wfpredir_flowstore_init(struct wfpredir_flowstore *store, unsigned int max);
 void wfpredir_flowstore_destroy(struct wfpredir_flowstore *store);
+void wfpredir_flowstore_set_share(struct wfpredir_flowstore *store,
+				  unsigned int share);
 
 struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
-					  size_t context_len, gfp_t gfp);
+					  kuid_t uid, size_t context_len,
+					  gfp_t gfp);
 void wfpredir_flow_abandon(struct wfpredir_flowstore *store,
 			   struct wfpredir_flow *flow);
 int wfpredir_flowstore_insert(struct wfpredir_flowstore *store,
@@ -80,8 +123,6 @@ struct wfpredir_flow *
 wfpredir_flowstore_lookup(struct wfpredir_flowstore *store,
 			  const struct nf_conn *ct);
 
-void wfpredir_flowstore_index_dest(struct wfpredir_flowstore *store,
-				   struct wfpredir_flow *flow);
 struct rhlist_head *
 wfpredir_flowstore_dest_list(struct wfpredir_flowstore *store,
 			     const struct wfpredir_flow_key *key);

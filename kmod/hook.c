@@ -26,7 +26,8 @@
  *
  * The hook is registered in a namespace when it is first configured (a
  * service or rule is created, or a socket is given records), and stays until
- * the namespace goes or the module is unloaded.
+ * nothing is left that needs it (netns.c's idle check), the namespace goes,
+ * or the module is unloaded.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -172,8 +173,12 @@ static unsigned int wfpredir_refuse(struct wfpredir_net *wn, int err)
 {
 	if (err == -ENOSPC) {
 		atomic64_inc(&wn->stats.table_full);
-		net_warn_ratelimited("flow table full (max_flows=%u), refusing a connection that carries records\n",
+		net_warn_ratelimited("flow table full of assured connections (max_flows=%u), refusing a connection that carries records\n",
 				     wn->flows.max);
+	} else if (err == -EDQUOT) {
+		atomic64_inc(&wn->stats.flow_share);
+		net_warn_ratelimited("a uid holds its share (%u%%) of the flow table, refusing its connection that carries records\n",
+				     READ_ONCE(wn->flows.share));
 	} else {
 		atomic64_inc(&wn->stats.nomem);
 		net_warn_ratelimited("out of memory, refusing a connection that carries records\n");
@@ -181,15 +186,19 @@ static unsigned int wfpredir_refuse(struct wfpredir_net *wn, int err)
 	return NF_DROP_ERR(-ECONNREFUSED);
 }
 
-/* Store @records, which the flow now owns, with @ct; not redirected. */
+/*
+ * Store @records, which the flow now owns, with @ct; not redirected. The
+ * flow is charged to @uid.
+ */
 static unsigned int wfpredir_attach(struct wfpredir_net *wn,
-				    struct nf_conn *ct,
+				    struct nf_conn *ct, kuid_t uid,
 				    struct wfpredir_records *records)
 {
 	struct wfpredir_flow *flow;
 	int err;
 
-	flow = wfpredir_flow_alloc(&wn->flows, 0, GFP_ATOMIC | __GFP_ACCOUNT);
+	flow = wfpredir_flow_alloc(&wn->flows, uid, 0,
+				   GFP_ATOMIC | __GFP_ACCOUNT);
 	if (IS_ERR(flow)) {
 		wfpredir_records_free(records);
 		return wfpredir_refuse(wn, PTR_ERR(flow));
@@ -222,6 +231,7 @@ static unsigned int wfpredir_redirect(struct wfpredir_net *wn,
 	int err;
 
 	flow = wfpredir_flow_alloc(&wn->flows,
+				   sock_net_uid(state->net, key->sk),
 				   rule->context_len ?:
 				   WFPREDIR_CONTEXT_DEFAULT_LEN,
 				   GFP_ATOMIC | __GFP_ACCOUNT);
@@ -259,7 +269,6 @@ static unsigned int wfpredir_redirect(struct wfpredir_net *wn,
 		wfpredir_flow_abandon(&wn->flows, flow);
 		return wfpredir_refuse(wn, err);
 	}
-	wfpredir_flowstore_index_dest(&wn->flows, flow);
 
 	wfpredir_rule_matched(rule);
 	atomic64_inc(&rule->service->redirects);
@@ -372,13 +381,14 @@ static unsigned int wfpredir_decide(struct wfpredir_net *wn,
 					  GFP_ATOMIC | __GFP_ACCOUNT);
 	if (IS_ERR(records))
 		return wfpredir_refuse(wn, PTR_ERR(records));
-	return wfpredir_attach(wn, ct, records);
+	return wfpredir_attach(wn, ct, sock_net_uid(state->net, key->sk),
+			       records);
 }
 
 static unsigned int wfpredir_nat_fn(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
-	struct wfpredir_net *wn = wfpredir_net(state->net);
+	struct wfpredir_net *wn = wfpredir_net_active(state->net);
 	struct wfpredir_chain chain = {};
 	struct wfpredir_flow_key key;
 	enum ip_conntrack_info ctinfo;
@@ -388,7 +398,8 @@ static unsigned int wfpredir_nat_fn(void *priv, struct sk_buff *skb,
 	u8 protocol;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct || ctinfo != IP_CT_NEW)
+	/* The hook is registered only once the state exists. */
+	if (!ct || ctinfo != IP_CT_NEW || unlikely(!wn))
 		return NF_ACCEPT;
 	protocol = nf_ct_protonum(ct);
 	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
@@ -446,22 +457,27 @@ void wfpredir_hook_init(struct wfpredir_hook *hook)
 
 /**
  * wfpredir_hook_enable - register the hook in a namespace, once
- * @net: the namespace
+ * @net: the namespace; its state is active (wfpredir_net_activate())
  *
  * Holds conntrack in @net and registers the NAT lookup functions for IPv4
- * and IPv6. Does nothing if they are registered already.
+ * and IPv6. Does nothing if they are registered already. Call it before
+ * adding what needs the hook (a service or rule, under the config lock) or
+ * after (a socket's records), so that the idle check either sees the new
+ * object or is followed by this call.
  *
  * Context: process context; may sleep.
  * Return: 0 or a negative errno from conntrack or NAT.
  */
 int wfpredir_hook_enable(struct net *net)
 {
-	struct wfpredir_hook *hook = &wfpredir_net(net)->hook;
+	struct wfpredir_net *wn = wfpredir_net_active(net);
+	struct wfpredir_hook *hook;
 	int ret = 0;
 
-	if (READ_ONCE(hook->enabled))
-		return 0;
-
+	if (WARN_ON_ONCE(!wn))
+		return -EINVAL;
+	hook = &wn->hook;
+	/* No lockless fast path: the idle check may be unregistering. */
 	mutex_lock(&hook->lock);
 	if (hook->enabled)
 		goto out;
@@ -487,27 +503,44 @@ out:
 }
 
 /**
- * wfpredir_hook_disable - unregister the hook in a namespace, if registered
- * @net: the namespace
+ * wfpredir_hook_unregister - unregister the hook, with its lock held
+ * @net: the namespace; its state is active and the hook registered
  *
  * Connections redirected earlier keep their NAT binding. If wfpredir was the
  * namespace's only NAT user, the NAT core unregisters its own hooks with
  * ours, and those connections are no longer translated: they fail, which is
- * what happens to iptables REDIRECT flows when the nat table goes.
+ * what happens to iptables REDIRECT flows when the nat table goes. The idle
+ * check calls this only once no flow is left.
  *
- * Context: process context: namespace pre-exit. The hook may still run on
- * other CPUs until a grace period has passed.
+ * Context: process context, under &wfpredir_hook.lock. The hook may still
+ * run on other CPUs until a grace period has passed; the state it uses
+ * lives until the namespace goes.
+ */
+void wfpredir_hook_unregister(struct net *net)
+{
+	struct wfpredir_hook *hook = &wfpredir_net_active(net)->hook;
+
+	lockdep_assert_held(&hook->lock);
+	nf_nat_ipv6_unregister_fn(net, &wfpredir_nat_ops[1]);
+	nf_nat_ipv4_unregister_fn(net, &wfpredir_nat_ops[0]);
+	nf_ct_netns_put(net, NFPROTO_INET);
+	WRITE_ONCE(hook->enabled, false);
+}
+
+/**
+ * wfpredir_hook_disable - unregister the hook in a namespace, if registered
+ * @net: the namespace; its state is active
+ *
+ * See wfpredir_hook_unregister().
+ *
+ * Context: process context: namespace pre-exit.
  */
 void wfpredir_hook_disable(struct net *net)
 {
-	struct wfpredir_hook *hook = &wfpredir_net(net)->hook;
+	struct wfpredir_hook *hook = &wfpredir_net_active(net)->hook;
 
 	mutex_lock(&hook->lock);
-	if (hook->enabled) {
-		nf_nat_ipv6_unregister_fn(net, &wfpredir_nat_ops[1]);
-		nf_nat_ipv4_unregister_fn(net, &wfpredir_nat_ops[0]);
-		nf_ct_netns_put(net, NFPROTO_INET);
-		WRITE_ONCE(hook->enabled, false);
-	}
+	if (hook->enabled)
+		wfpredir_hook_unregister(net);
 	mutex_unlock(&hook->lock);
 }

@@ -12,16 +12,17 @@ struct net;
 
 /**
  * struct wfpredir_hook - the hook's registration in one namespace
- * @lock: serialises enabling
+ * @lock: serialises registering and unregistering
  * @enabled: the NAT functions are registered and conntrack is held
  */
 struct wfpredir_hook {
-	struct mutex lock; /* serialises enabling */
+	struct mutex lock; /* serialises registering and unregistering */
 	bool enabled;
 };
 
 void wfpredir_hook_init(struct wfpredir_hook *hook);
 int wfpredir_hook_enable(struct net *net);
+void wfpredir_hook_unregister(struct net *net);
 void wfpredir_hook_disable(struct net *net);
 
 #endif /* _WFPREDIR_HOOK_H */

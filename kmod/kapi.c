@@ -88,7 +88,7 @@ int wfpredir_kernel_clear_records(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 
-	return wfpredir_sockopt_clear_records(wfpredir_net(sock_net(sk)), sk, 0);
+	return wfpredir_sockopt_clear_records(wfpredir_net_active(sock_net(sk)), sk, 0);
 }
 EXPORT_SYMBOL_GPL(wfpredir_kernel_clear_records);
 

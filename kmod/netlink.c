@@ -57,6 +57,7 @@ static const struct nla_policy wfpredir_config_policy[] = {
 	[WFPREDIR_A_CONFIG_CHAIN_MAX] =
 		NLA_POLICY_RANGE(NLA_U32, 1, WFPREDIR_RECORDS_MAX_ENTRIES),
 	[WFPREDIR_A_CONFIG_INHERIT] = NLA_POLICY_MAX(NLA_U8, 1),
+	[WFPREDIR_A_CONFIG_FLOW_SHARE] = NLA_POLICY_RANGE(NLA_U32, 1, 100),
 };
 
 static const struct nla_policy wfpredir_service_new_policy[] = {
@@ -150,8 +151,9 @@ static int wfpredir_nla_str(const struct nlattr *attr, char *buf, size_t size,
 
 /*
  * The first service or rule registers the NAT hook in the namespace; it
- * stays registered until the namespace goes. Done before the change, so a
- * failure leaves the configuration as it was.
+ * stays registered until nothing is left that needs it. Done before the
+ * change, under the config lock (so that the idle check cannot unregister
+ * it in between), so a failure leaves the configuration as it was.
  */
 static int wfpredir_genl_hook_enable(struct net *net,
 				     struct netlink_ext_ack *extack)
@@ -205,23 +207,63 @@ static size_t wfpredir_genl_info_size(void)
 	       nla_total_size(sizeof(u32)) +	/* SERVICES */
 	       nla_total_size(sizeof(u32)) +	/* RULES */
 	       nla_total_size(sizeof(u32)) +	/* RULES_MAX */
+	       nla_total_size(sizeof(u8)) +	/* HOOK */
 	       nla_total_size(sizeof(u32)) +	/* CONFIG_CHAIN_MAX */
 	       nla_total_size(sizeof(u8)) +	/* CONFIG_INHERIT */
-	       5 * nla_total_size_64bit(sizeof(u64));	/* STATS_* */
+	       nla_total_size(sizeof(u32)) +	/* CONFIG_FLOW_SHARE */
+	       7 * nla_total_size_64bit(sizeof(u64));	/* STATS_* */
 }
 
-static int wfpredir_put_stat(struct sk_buff *msg, int type, atomic64_t *stat)
+/*
+ * What GET_INFO reports; a namespace that never used wfpredir has no state
+ * and reports the defaults, with nothing in it.
+ */
+struct wfpredir_info_view {
+	u32 sockets, flows, services, rules;
+	u32 chain_max, flow_share;
+	u8 inherit, hook;
+	u64 redirects, chain_capped, inherited, table_full, nomem, evicted,
+	    share_refused;
+};
+
+static void wfpredir_info_get(struct wfpredir_net *wn,
+			      struct wfpredir_info_view *in)
 {
-	return nla_put_u64_64bit(msg, type, atomic64_read(stat),
-				 WFPREDIR_A_INFO_PAD);
+	memset(in, 0, sizeof(*in));
+	in->chain_max = WFPREDIR_CHAIN_MAX_DEFAULT;
+	in->flow_share = WFPREDIR_FLOW_SHARE_DEFAULT;
+	in->inherit = 1;
+	if (!wn)
+		return;
+	in->sockets = wfpredir_sockstore_count(&wn->socks);
+	in->flows = wfpredir_flowstore_count(&wn->flows);
+	in->services = READ_ONCE(wn->services.count);
+	in->rules = READ_ONCE(wn->rules.count);
+	in->chain_max = READ_ONCE(wn->chain_max);
+	in->flow_share = READ_ONCE(wn->flows.share);
+	in->inherit = READ_ONCE(wn->inherit);
+	in->hook = READ_ONCE(wn->hook.enabled);
+	in->redirects = atomic64_read(&wn->stats.redirects);
+	in->chain_capped = atomic64_read(&wn->stats.chain_capped);
+	in->inherited = atomic64_read(&wn->stats.inherited);
+	in->table_full = atomic64_read(&wn->stats.table_full);
+	in->nomem = atomic64_read(&wn->stats.nomem);
+	in->evicted = atomic64_read(&wn->flows.evicted);
+	in->share_refused = atomic64_read(&wn->stats.flow_share);
+}
+
+static int wfpredir_put_stat(struct sk_buff *msg, int type, u64 stat)
+{
+	return nla_put_u64_64bit(msg, type, stat, WFPREDIR_A_INFO_PAD);
 }
 
 static int wfpredir_genl_get_info(struct sk_buff *skb, struct genl_info *info)
 {
-	struct wfpredir_net *wn = wfpredir_net(genl_info_net(info));
+	struct wfpredir_info_view in;
 	struct sk_buff *msg;
 	void *hdr;
 
+	wfpredir_info_get(wfpredir_net_active(genl_info_net(info)), &in);
 	msg = genlmsg_new(wfpredir_genl_info_size(), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
@@ -237,29 +279,28 @@ static int wfpredir_genl_get_info(struct sk_buff *skb, struct genl_info *info)
 			WFPREDIR_RECORDS_VERSION) ||
 	    nla_put_u32(msg, WFPREDIR_A_INFO_RECORDS_MAX_LEN,
 			WFPREDIR_RECORDS_MAX_LEN) ||
-	    nla_put_u32(msg, WFPREDIR_A_INFO_SOCKETS,
-			wfpredir_sockstore_count(&wn->socks)) ||
-	    nla_put_u32(msg, WFPREDIR_A_INFO_SOCKETS_MAX, wn->socks.max) ||
-	    nla_put_u32(msg, WFPREDIR_A_INFO_FLOWS,
-			wfpredir_flowstore_count(&wn->flows)) ||
-	    nla_put_u32(msg, WFPREDIR_A_INFO_FLOWS_MAX, wn->flows.max) ||
-	    nla_put_u32(msg, WFPREDIR_A_INFO_SERVICES,
-			READ_ONCE(wn->services.count)) ||
-	    nla_put_u32(msg, WFPREDIR_A_INFO_RULES,
-			READ_ONCE(wn->rules.count)) ||
-	    nla_put_u32(msg, WFPREDIR_A_INFO_RULES_MAX, wn->rules.max) ||
-	    nla_put_u32(msg, WFPREDIR_A_CONFIG_CHAIN_MAX,
-			READ_ONCE(wn->chain_max)) ||
-	    nla_put_u8(msg, WFPREDIR_A_CONFIG_INHERIT, READ_ONCE(wn->inherit)) ||
-	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_REDIRECTS,
-			      &wn->stats.redirects) ||
+	    nla_put_u32(msg, WFPREDIR_A_INFO_SOCKETS, in.sockets) ||
+	    nla_put_u32(msg, WFPREDIR_A_INFO_SOCKETS_MAX,
+			wfpredir_max_sockets) ||
+	    nla_put_u32(msg, WFPREDIR_A_INFO_FLOWS, in.flows) ||
+	    nla_put_u32(msg, WFPREDIR_A_INFO_FLOWS_MAX, wfpredir_max_flows) ||
+	    nla_put_u32(msg, WFPREDIR_A_INFO_SERVICES, in.services) ||
+	    nla_put_u32(msg, WFPREDIR_A_INFO_RULES, in.rules) ||
+	    nla_put_u32(msg, WFPREDIR_A_INFO_RULES_MAX, wfpredir_max_rules) ||
+	    nla_put_u8(msg, WFPREDIR_A_INFO_HOOK, in.hook) ||
+	    nla_put_u32(msg, WFPREDIR_A_CONFIG_CHAIN_MAX, in.chain_max) ||
+	    nla_put_u8(msg, WFPREDIR_A_CONFIG_INHERIT, in.inherit) ||
+	    nla_put_u32(msg, WFPREDIR_A_CONFIG_FLOW_SHARE, in.flow_share) ||
+	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_REDIRECTS, in.redirects) ||
 	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_CHAIN_CAPPED,
-			      &wn->stats.chain_capped) ||
-	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_INHERITED,
-			      &wn->stats.inherited) ||
+			      in.chain_capped) ||
+	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_INHERITED, in.inherited) ||
 	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_TABLE_FULL,
-			      &wn->stats.table_full) ||
-	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_NOMEM, &wn->stats.nomem))
+			      in.table_full) ||
+	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_NOMEM, in.nomem) ||
+	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_EVICTED, in.evicted) ||
+	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_FLOW_SHARE,
+			      in.share_refused))
 		goto err;
 
 	genlmsg_end(msg, hdr);
@@ -273,9 +314,11 @@ err:
 static int wfpredir_genl_set_config(struct sk_buff *skb,
 				    struct genl_info *info)
 {
-	struct wfpredir_net *wn = wfpredir_net(genl_info_net(info));
+	struct wfpredir_net *wn = wfpredir_net_activate(genl_info_net(info));
 	struct nlattr **attrs = info->attrs;
 
+	if (IS_ERR(wn))
+		return PTR_ERR(wn);
 	/* The policy has checked the ranges. */
 	mutex_lock(&wn->config_lock);
 	if (attrs[WFPREDIR_A_CONFIG_CHAIN_MAX])
@@ -284,6 +327,9 @@ static int wfpredir_genl_set_config(struct sk_buff *skb,
 	if (attrs[WFPREDIR_A_CONFIG_INHERIT])
 		WRITE_ONCE(wn->inherit,
 			   !!nla_get_u8(attrs[WFPREDIR_A_CONFIG_INHERIT]));
+	if (attrs[WFPREDIR_A_CONFIG_FLOW_SHARE])
+		wfpredir_flowstore_set_share(&wn->flows,
+					     nla_get_u32(attrs[WFPREDIR_A_CONFIG_FLOW_SHARE]));
 	mutex_unlock(&wn->config_lock);
 	return 0;
 }
@@ -311,7 +357,7 @@ static int wfpredir_genl_new_service(struct sk_buff *skb,
 				     struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
-	struct wfpredir_net *wn = wfpredir_net(net);
+	struct wfpredir_net *wn;
 	struct nlattr *tb[ARRAY_SIZE(wfpredir_service_new_policy)];
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr *nest = info->attrs[WFPREDIR_A_SERVICE];
@@ -376,12 +422,17 @@ static int wfpredir_genl_new_service(struct sk_buff *skb,
 		spec.owner_cgroup = cgroup;
 	}
 
-	ret = wfpredir_genl_hook_enable(net, extack);
-	if (ret)
+	wn = wfpredir_net_activate(net);
+	if (IS_ERR(wn)) {
+		ret = PTR_ERR(wn);
 		goto out;
+	}
 	mutex_lock(&wn->config_lock);
-	ret = wfpredir_service_create(wn, &spec, &id, extack);
+	ret = wfpredir_genl_hook_enable(net, extack) ?:
+	      wfpredir_service_create(wn, &spec, &id, extack);
 	mutex_unlock(&wn->config_lock);
+	if (ret)
+		wfpredir_net_maybe_idle(wn);
 out:
 	kfree(cgroup);
 	return ret;
@@ -390,7 +441,7 @@ out:
 static int wfpredir_genl_del_service(struct sk_buff *skb,
 				     struct genl_info *info)
 {
-	struct wfpredir_net *wn = wfpredir_net(genl_info_net(info));
+	struct wfpredir_net *wn = wfpredir_net_active(genl_info_net(info));
 	struct nlattr *tb[ARRAY_SIZE(wfpredir_service_ref_policy)];
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr *nest = info->attrs[WFPREDIR_A_SERVICE];
@@ -418,6 +469,12 @@ static int wfpredir_genl_del_service(struct sk_buff *skb,
 			return ret;
 	}
 
+	if (!wn) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[WFPREDIR_A_SERVICE_ID] ?:
+				    tb[WFPREDIR_A_SERVICE_NAME],
+				    "no such service");
+		return -ENOENT;
+	}
 	mutex_lock(&wn->config_lock);
 	if (tb[WFPREDIR_A_SERVICE_ID]) {
 		bad = tb[WFPREDIR_A_SERVICE_ID];
@@ -439,18 +496,22 @@ static int wfpredir_genl_del_service(struct sk_buff *skb,
 		ret = -ENOENT;
 	}
 	mutex_unlock(&wn->config_lock);
+	wfpredir_net_maybe_idle(wn);
 	return ret;
 }
 
 static int wfpredir_genl_flush_services(struct sk_buff *skb,
 					struct genl_info *info)
 {
-	struct wfpredir_net *wn = wfpredir_net(genl_info_net(info));
+	struct wfpredir_net *wn = wfpredir_net_active(genl_info_net(info));
 	int ret;
 
+	if (!wn)
+		return 0;
 	mutex_lock(&wn->config_lock);
 	ret = wfpredir_services_flush(wn, info->extack);
 	mutex_unlock(&wn->config_lock);
+	wfpredir_net_maybe_idle(wn);
 	return ret;
 }
 
@@ -498,12 +559,14 @@ static int wfpredir_fill_service(struct sk_buff *skb,
 static int wfpredir_genl_dump_services(struct sk_buff *skb,
 				       struct netlink_callback *cb)
 {
-	struct wfpredir_net *wn = wfpredir_net(sock_net(skb->sk));
+	struct wfpredir_net *wn = wfpredir_net_active(sock_net(skb->sk));
 	struct wfpredir_service *service;
 	unsigned long id = cb->args[0];
 	void *hdr;
 	int ret = 0;
 
+	if (!wn)
+		return 0;
 	cb->seq = READ_ONCE(wn->services.gen);
 	rcu_read_lock();
 	while ((service = wfpredir_service_next(wn, &id))) {
@@ -603,7 +666,7 @@ static int wfpredir_rule_spec_from_attrs(struct nlattr **tb,
 static int wfpredir_genl_new_rule(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
-	struct wfpredir_net *wn = wfpredir_net(net);
+	struct wfpredir_net *wn;
 	struct nlattr *tb[ARRAY_SIZE(wfpredir_rule_new_policy)];
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr *nest = info->attrs[WFPREDIR_A_RULE];
@@ -627,12 +690,17 @@ static int wfpredir_genl_new_rule(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		goto out;
 
-	ret = wfpredir_genl_hook_enable(net, extack);
-	if (ret)
+	wn = wfpredir_net_activate(net);
+	if (IS_ERR(wn)) {
+		ret = PTR_ERR(wn);
 		goto out;
+	}
 	mutex_lock(&wn->config_lock);
-	ret = wfpredir_rule_create(wn, &spec, &id, extack);
+	ret = wfpredir_genl_hook_enable(net, extack) ?:
+	      wfpredir_rule_create(wn, &spec, &id, extack);
 	mutex_unlock(&wn->config_lock);
+	if (ret)
+		wfpredir_net_maybe_idle(wn);
 out:
 	kfree(cgroup);
 	return ret;
@@ -640,7 +708,7 @@ out:
 
 static int wfpredir_genl_del_rule(struct sk_buff *skb, struct genl_info *info)
 {
-	struct wfpredir_net *wn = wfpredir_net(genl_info_net(info));
+	struct wfpredir_net *wn = wfpredir_net_active(genl_info_net(info));
 	struct nlattr *tb[ARRAY_SIZE(wfpredir_rule_ref_policy)];
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr *nest = info->attrs[WFPREDIR_A_RULE];
@@ -658,10 +726,16 @@ static int wfpredir_genl_del_rule(struct sk_buff *skb, struct genl_info *info)
 			     "missing WFPREDIR_A_RULE_ID"))
 		return -EINVAL;
 
-	mutex_lock(&wn->config_lock);
-	ret = wfpredir_rule_delete(wn, nla_get_u32(tb[WFPREDIR_A_RULE_ID]),
-				   extack);
-	mutex_unlock(&wn->config_lock);
+	if (wn) {
+		mutex_lock(&wn->config_lock);
+		ret = wfpredir_rule_delete(wn,
+					   nla_get_u32(tb[WFPREDIR_A_RULE_ID]),
+					   extack);
+		mutex_unlock(&wn->config_lock);
+		wfpredir_net_maybe_idle(wn);
+	} else {
+		ret = -ENOENT;
+	}
 	if (ret == -ENOENT)
 		NL_SET_BAD_ATTR(extack, tb[WFPREDIR_A_RULE_ID]);
 	return ret;
@@ -670,11 +744,14 @@ static int wfpredir_genl_del_rule(struct sk_buff *skb, struct genl_info *info)
 static int wfpredir_genl_flush_rules(struct sk_buff *skb,
 				     struct genl_info *info)
 {
-	struct wfpredir_net *wn = wfpredir_net(genl_info_net(info));
+	struct wfpredir_net *wn = wfpredir_net_active(genl_info_net(info));
 
+	if (!wn)
+		return 0;
 	mutex_lock(&wn->config_lock);
 	wfpredir_rules_flush(wn);
 	mutex_unlock(&wn->config_lock);
+	wfpredir_net_maybe_idle(wn);
 	return 0;
 }
 
@@ -728,12 +805,14 @@ static int wfpredir_fill_rule(struct sk_buff *skb,
 static int wfpredir_genl_dump_rules(struct sk_buff *skb,
 				    struct netlink_callback *cb)
 {
-	struct wfpredir_net *wn = wfpredir_net(sock_net(skb->sk));
+	struct wfpredir_net *wn = wfpredir_net_active(sock_net(skb->sk));
 	const struct wfpredir_rule *rule;
 	unsigned long id = cb->args[0];
 	void *hdr;
 	int ret = 0;
 
+	if (!wn)
+		return 0;
 	cb->seq = READ_ONCE(wn->rules.gen);
 	rcu_read_lock();
 	while ((rule = wfpredir_rule_next(wn, &id))) {
@@ -806,12 +885,17 @@ err:
 	return -EMSGSIZE;
 }
 
-/* cb->args[0]: the walker, from .start to .done. */
+/*
+ * cb->args[0]: the walker, from .start to .done; none in a namespace that
+ * never used wfpredir.
+ */
 static int wfpredir_genl_flows_start(struct netlink_callback *cb)
 {
-	struct wfpredir_net *wn = wfpredir_net(sock_net(cb->skb->sk));
+	struct wfpredir_net *wn = wfpredir_net_active(sock_net(cb->skb->sk));
 	struct rhashtable_iter *iter;
 
+	if (!wn)
+		return 0;
 	iter = kmalloc(sizeof(*iter), GFP_KERNEL);
 	if (!iter)
 		return -ENOMEM;
@@ -839,6 +923,8 @@ static int wfpredir_genl_dump_flows(struct sk_buff *skb,
 	void *hdr;
 	int ret = 0;
 
+	if (!iter)
+		return 0;
 	rhashtable_walk_start(iter);
 	for (;;) {
 		/* Peek: a flow that does not fit is the next call's first. */
@@ -851,6 +937,14 @@ static int wfpredir_genl_dump_flows(struct sk_buff *skb,
 		}
 		if (!flow)
 			break;
+		/*
+		 * Not confirmed: its first packet has not left, and may never
+		 * (a ghost, until the collector's next round).
+		 */
+		if (!nf_ct_is_confirmed(flow->ct)) {
+			rhashtable_walk_next(iter);
+			continue;
+		}
 		hdr = wfpredir_dump_put(skb, cb, WFPREDIR_CMD_GET_FLOW);
 		if (!hdr) {
 			ret = -EMSGSIZE;

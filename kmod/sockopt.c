@@ -302,12 +302,14 @@ static int wfpredir_flow_lookup(struct sock *sk,
 				int optval, void *buf, size_t size)
 {
 	struct net *net = sock_net(sk);
-	struct wfpredir_net *wn = wfpredir_net(net);
+	struct wfpredir_net *wn = wfpredir_net_active(net);
 	const struct wfpredir_flow *flow;
 	struct wfpredir_view view;
 	struct nf_conn *ct;
 	int ret;
 
+	if (!wn)
+		return -ENOENT;
 	ct = wfpredir_tuple_conntrack(net, tuple);
 	if (!ct)
 		return -ENOENT;
@@ -373,7 +375,7 @@ int wfpredir_sock_query(struct sock *sk, int optval, void *buf, size_t size)
 static int wfpredir_dgram_flow(struct sock *sk, bool claim, void *buf,
 			       size_t size)
 {
-	struct wfpredir_net *wn = wfpredir_net(sock_net(sk));
+	struct wfpredir_net *wn = wfpredir_net_active(sock_net(sk));
 	struct wfpredir_dgram_flow *df = buf;
 	struct wfpredir_flow *flow;
 	struct nf_conntrack_tuple tuple;
@@ -398,6 +400,8 @@ static int wfpredir_dgram_flow(struct sock *sk, bool claim, void *buf,
 	memcpy(df->local_addr, &tuple.src.u3, sizeof(df->local_addr));
 	memcpy(df->peer_addr, &tuple.dst.u3, sizeof(df->peer_addr));
 
+	if (!wn)
+		return len;
 	ct = wfpredir_tuple_conntrack(sock_net(sk), &tuple);
 	if (!ct)
 		return len;
@@ -507,9 +511,11 @@ static int wfpredir_get_flow_data(struct sock *sk, int optval,
  */
 int wfpredir_sock_set_records(struct sock *sk, sockptr_t arg, unsigned int len)
 {
-	struct wfpredir_net *wn = wfpredir_net(sock_net(sk));
+	struct wfpredir_net *wn = wfpredir_net_activate(sock_net(sk));
 	int ret;
 
+	if (IS_ERR(wn))
+		return PTR_ERR(wn);
 	ret = wfpredir_sockopt_set_records(wn, sk, arg, len);
 	if (ret)
 		return ret;
@@ -539,7 +545,9 @@ int wfpredir_sockopt_clear_records(struct wfpredir_net *wn, struct sock *sk,
 		return -EOPNOTSUPP;
 	if (len)
 		return -EINVAL;
-	wfpredir_records_free(wfpredir_sockstore_take(&wn->socks, sk));
+	/* A namespace that never used wfpredir has no records to drop. */
+	if (wn)
+		wfpredir_records_free(wfpredir_sockstore_take(&wn->socks, sk));
 	return 0;
 }
 
@@ -550,7 +558,7 @@ static int wfpredir_setsockopt(struct sock *sk, int optval, sockptr_t arg,
 	case WFPREDIR_SO_SET_RECORDS:
 		return wfpredir_sock_set_records(sk, arg, len);
 	case WFPREDIR_SO_CLEAR_RECORDS:
-		return wfpredir_sockopt_clear_records(wfpredir_net(sock_net(sk)),
+		return wfpredir_sockopt_clear_records(wfpredir_net_active(sock_net(sk)),
 						      sk, len);
 	default:
 		return -ENOPROTOOPT;

@@ -145,12 +145,17 @@ static void wfpredir_sockstore_gc_work(struct work_struct *work)
 	if (wfpredir_sockstore_count(store))
 		queue_delayed_work(system_power_efficient_wq, &store->gc,
 				   WFPREDIR_GC_INTERVAL);
+	else if (store->drained)
+		store->drained(store);
 }
 
 /**
  * wfpredir_sockstore_init - set up an empty store
  * @store: the store
  * @max: most sockets it may hold
+ *
+ * Set @store->drained after this, if needed: the collector calls it when
+ * it finds the store empty.
  *
  * Context: process context.
  * Return: 0 or -ENOMEM.
@@ -160,6 +165,7 @@ int wfpredir_sockstore_init(struct wfpredir_sockstore *store, unsigned int max)
 	spin_lock_init(&store->lock);
 	store->count = 0;
 	store->max = max;
+	store->drained = NULL;
 	INIT_DELAYED_WORK(&store->gc, wfpredir_sockstore_gc_work);
 	return rhashtable_init(&store->table, &wfpredir_sock_params);
 }

@@ -24,6 +24,7 @@ struct wfpredir_records;
  * @max: most entries allowed
  * @gc: releases the entries of closed sockets and of sockets whose flow
  *	left with the records; queued only while @count > 0
+ * @drained: called by @gc when it finds the store empty; may be NULL
  */
 struct wfpredir_sockstore {
 	struct rhashtable table;
@@ -31,6 +32,7 @@ struct wfpredir_sockstore {
 	unsigned int count;
 	unsigned int max;
 	struct delayed_work gc;
+	void (*drained)(struct wfpredir_sockstore *store);
 };
 
 int wfpredir_sockstore_init(struct wfpredir_sockstore *store, unsigned int max);

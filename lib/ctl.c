@@ -350,6 +350,10 @@ static const struct nla_policy top_policy[WFPREDIR_A_MAX + 1] = {
 	[WFPREDIR_A_STATS_INHERITED] = POL_U64,
 	[WFPREDIR_A_STATS_TABLE_FULL] = POL_U64,
 	[WFPREDIR_A_STATS_NOMEM] = POL_U64,
+	[WFPREDIR_A_INFO_HOOK] = POL_U8,
+	[WFPREDIR_A_CONFIG_FLOW_SHARE] = POL_U32,
+	[WFPREDIR_A_STATS_EVICTED] = POL_U64,
+	[WFPREDIR_A_STATS_FLOW_SHARE] = POL_U64,
 	[WFPREDIR_A_SERVICE] = { .type = NLA_NESTED },
 	[WFPREDIR_A_RULE] = { .type = NLA_NESTED },
 	[WFPREDIR_A_FLOW] = { .type = NLA_NESTED },
@@ -467,6 +471,14 @@ int wfpredir__ctl_parse_info(struct nl_msg *msg, struct wfpredir_info *out)
 	out->inherited = nla_get_u64(tb[WFPREDIR_A_STATS_INHERITED]);
 	out->table_full = nla_get_u64(tb[WFPREDIR_A_STATS_TABLE_FULL]);
 	out->nomem = nla_get_u64(tb[WFPREDIR_A_STATS_NOMEM]);
+	/* Newer than the rest: absent from older modules. */
+	out->hook = tb[WFPREDIR_A_INFO_HOOK] && nla_get_u8(tb[WFPREDIR_A_INFO_HOOK]);
+	if (tb[WFPREDIR_A_CONFIG_FLOW_SHARE])
+		out->flow_share = nla_get_u32(tb[WFPREDIR_A_CONFIG_FLOW_SHARE]);
+	if (tb[WFPREDIR_A_STATS_EVICTED])
+		out->evicted = nla_get_u64(tb[WFPREDIR_A_STATS_EVICTED]);
+	if (tb[WFPREDIR_A_STATS_FLOW_SHARE])
+		out->share_refused = nla_get_u64(tb[WFPREDIR_A_STATS_FLOW_SHARE]);
 	return 0;
 }
 
@@ -510,6 +522,8 @@ int wfpredir_ctl_get_info(struct wfpredir_ctl *ctl, struct wfpredir_info *out)
 int wfpredir__ctl_put_config(struct nl_msg *msg, const struct wfpredir_config *cfg)
 {
 	if (cfg->has_chain_max && nla_put_u32(msg, WFPREDIR_A_CONFIG_CHAIN_MAX, cfg->chain_max))
+		return -EMSGSIZE;
+	if (cfg->has_flow_share && nla_put_u32(msg, WFPREDIR_A_CONFIG_FLOW_SHARE, cfg->flow_share))
 		return -EMSGSIZE;
 	if (cfg->has_inherit && nla_put_u8(msg, WFPREDIR_A_CONFIG_INHERIT, cfg->inherit ? 1 : 0))
 		return -EMSGSIZE;

@@ -477,6 +477,13 @@ struct wfpredir_info {
 	uint64_t inherited;	  /* chains inherited */
 	uint64_t table_full;	  /* connections refused: flow table full */
 	uint64_t nomem;		  /* connections refused: out of memory */
+	bool hook;		  /* the NAT hook is registered in this netns (0 from
+				   * modules that do not say) */
+	uint32_t flow_share;	  /* configuration: see struct wfpredir_config
+				   * (0 from modules that do not say) */
+	uint64_t evicted;	  /* flows evicted from a full flow table */
+	uint64_t share_refused;	  /* connections refused: the uid held its
+				   * share of the flow table */
 };
 
 /* A namespace's configuration; only the fields whose has_ flag is set are
@@ -488,6 +495,9 @@ struct wfpredir_config {
 	bool has_inherit;
 	bool inherit; /* link connections of record-dropping proxies to the
 		       * connection they hold (WFPREDIR_RECORD_F_INHERITED) */
+	bool has_flow_share;
+	uint32_t flow_share; /* 1..100: most of the flow table one uid may hold,
+			      * percent of max_flows */
 };
 
 /* A redirect service: a proxy's listen addresses (Windows' redirect handle). */

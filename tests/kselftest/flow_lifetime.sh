@@ -105,6 +105,8 @@ rmmod wfpredir || exit 1
 reloaded=1
 setup insmod "$ko" max_flows=4 || exit 1
 services || exit 1
+# the table's own limit, not one uid's share of it (flow_flood.sh)
+setup ctl_ns "$nsa" config set flow-share 100 || exit 1
 ip netns exec "$nsa" conntrack -F >/dev/null 2>&1
 bg_run "$tmpd/hold4" ip netns exec "$nsa" "$flowpeer" hold -n 4 -T 10 "$B4:8081"
 holder=$!

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * wfpredirctl config set: the namespace's chain cap and inheritance.
+ * wfpredirctl config set: the namespace's chain cap, inheritance and the
+ * share of the flow table one uid may hold.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +19,7 @@ int config_run(const struct ctl_opts *opts, int argc, char **argv)
 	(void)opts;
 	if (argc < 1)
 		return usage_error("config: missing command; try 'config set [chain-max N] "
-				   "[inherit on|off]'");
+				   "[inherit on|off] [flow-share PERCENT]'");
 	if (strcmp(argv[0], "set"))
 		return unknown_command("config", argv[0], "config set");
 	if (parse_config_set(argc - 1, argv + 1, &cfg, err, sizeof(err)))

@@ -31,6 +31,10 @@ static void info_json(const struct wfpredir_info *info)
 	json_uint(&j, "inherited", info->inherited);
 	json_uint(&j, "table_full", info->table_full);
 	json_uint(&j, "nomem", info->nomem);
+	json_bool(&j, "hook", info->hook);
+	json_uint(&j, "flow_share", info->flow_share);
+	json_uint(&j, "evicted", info->evicted);
+	json_uint(&j, "flow_share_refused", info->share_refused);
 	json_close_object(&j);
 	json_finish(&j);
 }
@@ -73,10 +77,14 @@ int info_run(const struct ctl_opts *opts, int argc, char **argv)
 	printf("flows %u max %u\n", info.flows, info.flows_max);
 	printf("services %u\n", info.services);
 	printf("rules %u max %u\n", info.rules, info.rules_max);
-	printf("config chain-max %u inherit %s\n", info.chain_max, info.inherit ? "on" : "off");
+	printf("hook %s\n", info.hook ? "registered" : "unregistered");
+	printf("config chain-max %u inherit %s flow-share %u\n", info.chain_max,
+	       info.inherit ? "on" : "off", info.flow_share);
 	printf("stats redirects %llu chain-capped %llu inherited %llu table-full %llu nomem %llu\n",
 	       (unsigned long long)info.redirects, (unsigned long long)info.chain_capped,
 	       (unsigned long long)info.inherited, (unsigned long long)info.table_full,
 	       (unsigned long long)info.nomem);
+	printf("stats evicted %llu flow-share-refused %llu\n", (unsigned long long)info.evicted,
+	       (unsigned long long)info.share_refused);
 	return EXIT_OK;
 }

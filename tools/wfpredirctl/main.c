@@ -18,7 +18,7 @@
 
 static const struct ctl_object objects[] = {
 	{ "info", "info [show]", info_run },
-	{ "config", "config set [chain-max N] [inherit on|off]", config_run },
+	{ "config", "config set [chain-max N] [inherit on|off] [flow-share PERCENT]", config_run },
 	{ "service",
 	  "service add NAME [id ID] [ipv4 ADDR:PORT] [ipv6 [ADDR]:PORT]\n"
 	  "              [owner {uid N | user NAME} [cgroup PATH] | owner cgroup PATH]\n"

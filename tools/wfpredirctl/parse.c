@@ -633,12 +633,12 @@ int parse_rule_add(int argc, char **argv, struct wfpredir_rule *rule, struct ser
 int parse_config_set(int argc, char **argv, struct wfpredir_config *cfg, char *err, size_t errlen)
 {
 	static const char cmd[] = "config set";
-	struct kw kws[] = { { "chain-max", false }, { "inherit", false } };
+	struct kw kws[] = { { "chain-max", false }, { "inherit", false }, { "flow-share", false } };
 	int i;
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (!argc)
-		return perr(err, errlen, "nothing to set for %s (chain-max N, inherit on|off)",
+		return perr(err, errlen, "nothing to set for %s (chain-max, inherit, flow-share)",
 			    cmd);
 	for (i = 0; i < argc; i++) {
 		struct kw *k = find_kw(kws, sizeof(kws) / sizeof(kws[0]), argv[i]);
@@ -652,6 +652,10 @@ int parse_config_set(int argc, char **argv, struct wfpredir_config *cfg, char *e
 				      &cfg->chain_max, err, errlen))
 				return -1;
 			cfg->has_chain_max = true;
+		} else if (k == &kws[2]) {
+			if (parse_u32("flow-share", argv[i], 1, 100, &cfg->flow_share, err, errlen))
+				return -1;
+			cfg->has_flow_share = true;
 		} else {
 			if (parse_on_off("inherit", argv[i], &cfg->inherit, err, errlen))
 				return -1;

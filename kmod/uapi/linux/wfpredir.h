@@ -355,7 +355,8 @@ enum wfpredir_attr {
 	WFPREDIR_A_STATS_CHAIN_CAPPED,	/* u64: flows left alone: chain full */
 	WFPREDIR_A_STATS_INHERITED,	/* u64: chains inherited */
 	WFPREDIR_A_STATS_TABLE_FULL,	/* u64: connections refused
-					 * (ECONNREFUSED): flow table full
+					 * (ECONNREFUSED): flow table full and
+					 * nothing could be evicted
 					 */
 	WFPREDIR_A_STATS_NOMEM,		/* u64: connections refused
 					 * (ECONNREFUSED): out of memory
@@ -363,6 +364,26 @@ enum wfpredir_attr {
 	WFPREDIR_A_SERVICE,		/* nested: WFPREDIR_A_SERVICE_* */
 	WFPREDIR_A_RULE,		/* nested: WFPREDIR_A_RULE_* */
 	WFPREDIR_A_FLOW,		/* nested: WFPREDIR_A_FLOW_* */
+	WFPREDIR_A_INFO_HOOK,		/* u8: 1 while the NAT hook is
+					 * registered (and conntrack held) in
+					 * the namespace: from its first
+					 * service, rule or socket given records
+					 * until its last service, rule, flow
+					 * and socket entry are gone
+					 */
+	WFPREDIR_A_CONFIG_FLOW_SHARE,	/* u32: most of the flow table one uid
+					 * may hold, percent of max_flows,
+					 * 1..100, default 50
+					 */
+	WFPREDIR_A_STATS_EVICTED,	/* u64: flows evicted from a full flow
+					 * table (not assured, or never
+					 * confirmed), their conntrack entry
+					 * killed
+					 */
+	WFPREDIR_A_STATS_FLOW_SHARE,	/* u64: connections refused
+					 * (ECONNREFUSED): their uid held its
+					 * share of the flow table
+					 */
 	__WFPREDIR_A_MAX
 };
 
