@@ -7,6 +7,7 @@
 #define _WFPREDIR_FLOWSTORE_H
 
 #include <linux/atomic.h>
+#include <linux/netfilter.h>
 #include <linux/rhashtable.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -19,6 +20,14 @@ struct rhashtable_iter;
 struct wfpredir_flow_key;
 struct wfpredir_records;
 
+/* The original destination a proxy's onward connection goes to. */
+struct wfpredir_dest_key {
+	union nf_inet_addr addr;
+	__be16 port;
+	u8 family;
+	u8 protocol;
+};
+
 /**
  * struct wfpredir_flow - one connection's records and context
  * @node: in &wfpredir_flowstore.table
@@ -29,6 +38,9 @@ struct wfpredir_records;
  * @service_id: the service it was redirected to; 0 if it was not
  * @rule_id: the rule that redirected it; 0 if it was not
  * @claimed: bit 0 is set by the first wfpredir_flow_claim()
+ * @dest: its key in the by-destination index: stored in the flow, because
+ *	rhltable_insert() takes the key at key_offset in the object, and only
+ *	objects whose keys compare equal share one list
  * @context_len: length of @context; 0 if there is none
  * @context: the redirect context
  *
@@ -44,6 +56,7 @@ struct wfpredir_flow {
 	u32 service_id;
 	u32 rule_id;
 	unsigned long claimed;
+	struct wfpredir_dest_key dest;
 	bool in_by_dest;
 	u16 context_len;
 	u8 context[] __aligned(8);
