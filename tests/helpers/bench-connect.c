@@ -18,8 +18,10 @@
  * process stays alive between commands so that the benchmark can change the
  * configuration and measure again with the same file table.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -28,24 +28,31 @@ setup ctl_ns "$nsa" service add pb id 2 ipv4 127.0.0.1:15202 ipv6 "[::1]:15202" 
 proxy_start "$nsa" pb --drop-records -t 127.0.0.1:15202 -t "[::1]:15202" || exit 1
 setup ctl_ns "$nsa" rule add service pb priority 100 proto tcp dport 8080 || exit 1
 
-# onward NS DST N: the N-th oldest (1 = oldest) not-redirected flow to DST,
-# the proxy's onward connections, as one line per record entry:
-# "service uid pid cgroup inherited service_only".
+# snap NS: keep `flow list` of NS in $tmpd/flows.json for what follows.
+snap()
+{
+	flows_json "$1" >"$tmpd/flows.json"
+}
+
+# onward DST N: the N-th oldest (1 = oldest) not-redirected flow to DST in
+# the snapshot, the proxy's onward connections, as one line per record
+# entry: "service uid pid cgroup inherited service_only".
 onward()
 {
-	flows_json "$1" | jq -r --arg d "$2" --argjson n "$3" '
+	jq -r --arg d "$1" --argjson n "$2" '
 		[.[] | select(.dst == $d and (.redirected | not))]
 		| sort_by(-.age_ms) | .[$n - 1] // {records: []}
 		| .records[]
-		| "\(.service) \(.uid) \(.pid) \(.cgroup_id) \(.inherited) \(.service_only // false)"'
+		| "\(.service) \(.uid) \(.pid) \(.cgroup_id) \(.inherited) \(.service_only // false)"' \
+		"$tmpd/flows.json"
 }
 
-# redirected_uids NS DST: the uids in the chains of the clients' flows.
+# redirected_uids DST: the uids in the chains of the clients' flows.
 redirected_uids()
 {
-	flows_json "$1" | jq -r --arg d "$2" '
+	jq -r --arg d "$1" '
 		[.[] | select(.dst == $d and .redirected) | .records[].uid]
-		| sort | map(tostring) | join(" ")'
+		| sort | map(tostring) | join(" ")' "$tmpd/flows.json"
 }
 
 # hold_as UID OUT FAR: a client of UID that makes one round trip through the
@@ -68,16 +75,17 @@ for far in "$B4" "[$B6]"; do
 		cat "$tmpd/c1-$c.out"
 	expect "$c: client 2 reaches the server through the proxy" "ok 1 same=0 other=1" \
 		cat "$tmpd/c2-$c.out"
+	snap "$nsa"
 	expect "$c: the proxy holds both clients' redirected flows" "1000 2000" \
-		redirected_uids "$nsa" "$far:8080"
+		redirected_uids "$far:8080"
 	expect "$c: the onward flow for client 1 (unambiguous) continues its chain" \
-		"2 1000 true false" eval "onward $nsa '$far:8080' 1 | awk '{ print \$1, \$2, \$5, \$6 }'"
+		"2 1000 true false" eval "onward '$far:8080' 1 | awk '{ print \$1, \$2, \$5, \$6 }'"
 	expect "$c: the onward flow made while both were held carries no client's identity" \
-		"2 0 0 0 true true" onward "$nsa" "$far:8080" 2
+		"2 0 0 0 true true" onward "$far:8080" 2
 	expect "$c: and has one entry, as many as the longest candidate chain" 1 \
-		eval "onward $nsa '$far:8080' 2 | wc -l"
+		eval "onward '$far:8080' 2 | wc -l"
 	expect "$c: no onward flow carries client 2's uid" 0 \
-		eval "onward $nsa '$far:8080' 1 | grep -c ' 2000 '"
+		eval "onward '$far:8080' 1 | grep -c ' 2000 '"
 	bg_stop "$h1"
 	bg_stop "$h2"
 done
