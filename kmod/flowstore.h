@@ -31,6 +31,7 @@ struct wfpredir_dest_key {
 /**
  * struct wfpredir_flow - one connection's records and context
  * @node: in &wfpredir_flowstore.table
+ * @by_dest: in &wfpredir_flowstore.by_dest, when @in_by_dest
  * @rcu: frees the flow after readers are done
  * @ct: the connection; the flow holds a reference on it
  * @records: the connection's record chain; owned
@@ -41,6 +42,7 @@ struct wfpredir_dest_key {
  * @dest: its key in the by-destination index: stored in the flow, because
  *	rhltable_insert() takes the key at key_offset in the object, and only
  *	objects whose keys compare equal share one list
+ * @in_by_dest: the flow is in the by-destination index (redirected flows)
  * @context_len: length of @context; 0 if there is none
  * @context: the redirect context
  *
@@ -65,6 +67,7 @@ struct wfpredir_flow {
 /**
  * struct wfpredir_flowstore - the flows of one namespace
  * @table: flows keyed by conntrack pointer
+ * @by_dest: redirected flows by original destination, newest first
  * @count: flows stored or reserved
  * @max: most flows allowed
  * @gc: releases flows whose connection is gone; queued while @count > 0

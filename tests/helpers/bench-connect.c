@@ -106,8 +106,7 @@ static void open_udp(unsigned long n, const char *bind_to)
 	}
 }
 
-static void measure(unsigned long n, const struct sockaddr_storage *to, socklen_t len,
-		    double *t)
+static void measure(unsigned long n, const struct sockaddr_storage *to, socklen_t len, double *t)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	unsigned long i;
