@@ -48,7 +48,8 @@ help:
 	@echo 'make lint       checkpatch --strict and sparse on kmod/, cppcheck on C'
 	@echo 'make deps       install every Debian package the project needs'
 	@echo 'variables: KDIR (kernel build tree, now $(KDIR)), CACHE (now $(CACHE)),'
-	@echo '           KSELFTESTS (names: run only these kselftests in the VM)'
+	@echo '           KSELFTESTS (names: run only these kselftests in the VM),'
+	@echo '           BENCH (names: run only these benchmarks, e.g. inherit_fds)'
 
 deps:
 	@scripts/install-deps
@@ -141,7 +142,7 @@ check-debug:
 bench:
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory all >$(BUILD).log 2>&1 || { cat $(BUILD).log; exit 1; }
-	@tests/vm/run -- tests/bench/rules
+	@tests/vm/run -- tests/bench/run $(BENCH)
 
 demo:
 	@scripts/install-deps

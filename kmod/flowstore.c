@@ -72,56 +72,10 @@ static const struct rhashtable_params wfpredir_flow_params = {
 	.automatic_shrinking = true,
 };
 
-/* The original destination a proxy's onward connection goes to. */
-struct wfpredir_dest_key {
-	union nf_inet_addr addr;
-	__be16 port;
-	u8 family;
-	u8 protocol;
-};
-
-static void wfpredir_dest_key_of(const struct nf_conn *ct,
-				 struct wfpredir_dest_key *key)
-{
-	const struct nf_conntrack_tuple *t =
-		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-
-	memset(key, 0, sizeof(*key));
-	key->addr = t->dst.u3;
-	key->port = t->dst.u.all;
-	key->family = nf_ct_l3num(ct);
-	key->protocol = nf_ct_protonum(ct);
-}
-
-static u32 wfpredir_dest_hash(const void *data, u32 len, u32 seed)
-{
-	return jhash2(data, sizeof(struct wfpredir_dest_key) / sizeof(u32),
-		      seed);
-}
-
-static u32 wfpredir_dest_obj_hash(const void *data, u32 len, u32 seed)
-{
-	struct wfpredir_dest_key key;
-
-	wfpredir_dest_key_of(((const struct wfpredir_flow *)data)->ct, &key);
-	return wfpredir_dest_hash(&key, len, seed);
-}
-
-static int wfpredir_dest_cmp(struct rhashtable_compare_arg *arg,
-			     const void *obj)
-{
-	struct wfpredir_dest_key key;
-
-	wfpredir_dest_key_of(((const struct wfpredir_flow *)obj)->ct, &key);
-	return memcmp(&key, arg->key, sizeof(key));
-}
-
 static const struct rhashtable_params wfpredir_dest_params = {
 	.head_offset = offsetof(struct wfpredir_flow, by_dest),
+	.key_offset = offsetof(struct wfpredir_flow, dest),
 	.key_len = sizeof(struct wfpredir_dest_key),
-	.hashfn = wfpredir_dest_hash,
-	.obj_hashfn = wfpredir_dest_obj_hash,
-	.obj_cmpfn = wfpredir_dest_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -536,15 +490,18 @@ void wfpredir_flow_abandon(struct wfpredir_flowstore *store,
  * found there.
  */
 static void wfpredir_flowstore_index_dest(struct wfpredir_flowstore *store,
-				   struct wfpredir_flow *flow)
+					  struct wfpredir_flow *flow)
 {
-	struct wfpredir_dest_key key;
+	const struct nf_conntrack_tuple *t =
+		&flow->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 
-	/* The flow holds no key to point at: it is computed from its ct. */
-	wfpredir_dest_key_of(flow->ct, &key);
-	flow->in_by_dest = !rhltable_insert_key(&store->by_dest, &key,
-						&flow->by_dest,
-						wfpredir_dest_params);
+	memset(&flow->dest, 0, sizeof(flow->dest));
+	flow->dest.addr = t->dst.u3;
+	flow->dest.port = t->dst.u.all;
+	flow->dest.family = nf_ct_l3num(flow->ct);
+	flow->dest.protocol = nf_ct_protonum(flow->ct);
+	flow->in_by_dest = !rhltable_insert(&store->by_dest, &flow->by_dest,
+					    wfpredir_dest_params);
 }
 
 /**

@@ -8,6 +8,7 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/netfilter.h>
 #include <linux/rhashtable.h>
 #include <linux/spinlock_types.h>
 #include <linux/types.h>
@@ -21,6 +22,14 @@ struct sock;
 struct rhashtable_iter;
 struct wfpredir_flow_key;
 struct wfpredir_records;
+
+/* The original destination a proxy's onward connection goes to. */
+struct wfpredir_dest_key {
+	union nf_inet_addr addr;
+	__be16 port;
+	u8 family;
+	u8 protocol;
+};
 
 /**
  * struct wfpredir_flow_owner - the flows one uid holds in a store
@@ -39,6 +48,7 @@ struct wfpredir_flow_owner {
 /**
  * struct wfpredir_flow - one connection's records and context
  * @node: in &wfpredir_flowstore.table
+ * @by_dest: in &wfpredir_flowstore.by_dest, when @in_by_dest
  * @rcu: frees the flow after readers are done
  * @ct: the connection; the flow holds a reference on it
  * @records: the connection's record chain; owned
@@ -50,6 +60,10 @@ struct wfpredir_flow_owner {
  * @service_id: the service it was redirected to; 0 if it was not
  * @rule_id: the rule that redirected it; 0 if it was not
  * @claimed: bit 0 is set by the first wfpredir_flow_claim()
+ * @dest: its key in the by-destination index: stored in the flow, because
+ *	rhltable_insert() takes the key at key_offset in the object, and only
+ *	objects whose keys compare equal share one list
+ * @in_by_dest: the flow is in the by-destination index (redirected flows)
  * @context_len: length of @context; 0 if there is none
  * @custom_context: @context is the rule's custom bytes, not the default
  *	context (whose identities a reader sees in its own namespaces)
@@ -69,6 +83,7 @@ struct wfpredir_flow {
 	u32 service_id;
 	u32 rule_id;
 	unsigned long claimed;
+	struct wfpredir_dest_key dest;
 	bool in_by_dest;
 	u16 context_len;
 	bool custom_context;
@@ -81,6 +96,7 @@ struct wfpredir_flow {
 /**
  * struct wfpredir_flowstore - the flows of one namespace
  * @table: flows keyed by conntrack pointer
+ * @by_dest: redirected flows by original destination, newest first
  * @owners: &wfpredir_flow_owner keyed by uid
  * @lock: serialises changes to @table, @owners, @unassured and the owners'
  *	counts; taken with BHs off (the packet path stores flows)

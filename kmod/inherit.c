@@ -25,9 +25,11 @@
  *    per accepted connection, as socat and inetd do). A proxy that passes
  *    accepted sockets to another process over a unix socket is not linked:
  *    give its service an owner.
- *  - Exactly one candidate: the chain continues it, entries flagged
- *    WFPREDIR_RECORD_F_INHERITED. Several (a proxy holding flows of two
- *    clients to one destination): nothing says which one this connection
+ *  - Exactly one candidate, or several of one client's flow (the same
+ *    flow id: hops of a loop through this proxy): the chain continues the
+ *    longest, entries flagged WFPREDIR_RECORD_F_INHERITED. Several flows of
+ *    different flow ids (a proxy holding flows of two clients to one
+ *    destination): nothing says which one this connection
  *    serves, so no client's identity is copied: the chain gets one
  *    service-only entry (WFPREDIR_RECORD_F_SERVICE_ONLY) per entry of the
  *    longest candidate, which count toward the cap as the real ones would.
@@ -140,6 +142,15 @@ static bool wfpredir_sender_holds(struct wfpredir_net *wn,
 	return wfpredir_task_holds(sock_net(key->sk), ct);
 }
 
+/* The flow id a chain was issued under: one per client's flow, every hop. */
+static u64 wfpredir_chain_flow_id(const struct wfpredir_records *records)
+{
+	struct wfpredir_records_hdr hdr;
+
+	memcpy(&hdr, records->data, sizeof(hdr));
+	return be64_to_cpu(hdr.flow_id);
+}
+
 /* One service-only entry per entry of @like: who, never copied. */
 static struct wfpredir_records *
 wfpredir_inherit_anonymous(struct wfpredir_net *wn,
@@ -187,6 +198,7 @@ int wfpredir_inherit_find(struct wfpredir_net *wn,
 	struct rhlist_head *pos;
 	struct wfpredir_flow *flow;
 	unsigned int seen = 0, held = 0;
+	bool ambiguous = false;
 
 	memset(found, 0, sizeof(*found));
 	wfpredir_flowstore_for_dest(&wn->flows, key, flow, pos) {
@@ -202,11 +214,15 @@ int wfpredir_inherit_find(struct wfpredir_net *wn,
 			found->self = 0;
 		else
 			found->self = service->id;
+		/* hops of one client's flow (a loop) are one candidate */
+		if (longest && wfpredir_chain_flow_id(flow->records) !=
+			       wfpredir_chain_flow_id(longest))
+			ambiguous = true;
 		if (!longest || wfpredir_records_count(flow->records) >
 				wfpredir_records_count(longest))
 			longest = flow->records;
 	}
-	if (held == 1) {
+	if (held && !ambiguous) {
 		found->records = longest;
 		return 0;
 	}

@@ -22,6 +22,8 @@ static void entry_addr(struct sockaddr_storage *ss, int family, const uint8_t ad
 		       uint16_t port_be)
 {
 	memset(ss, 0, sizeof(*ss));
+	if (!family)
+		return;
 	if (family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 
@@ -62,7 +64,9 @@ int wfpredir_records_decode(const void *buf, size_t len, uint64_t *flow_id,
 		return -EINVAL;
 	for (i = 0; i < hdr.count; i++) {
 		memcpy(&e, p + sizeof(hdr) + i * sizeof(e), sizeof(e));
-		if (e.reserved || (e.family != AF_INET && e.family != AF_INET6))
+		/* A service-only entry names no flow: all but the service is zero. */
+		if (e.reserved || (e.family != AF_INET && e.family != AF_INET6 &&
+				   !(e.family == 0 && e.flags & WFPREDIR_RECORD_F_SERVICE_ONLY)))
 			return -EINVAL;
 	}
 
@@ -142,6 +146,11 @@ int wfpredir_records_format(const void *buf, size_t len, char *out, size_t outle
 		return n;
 	line_add(&l, "flow 0x%llx:", (unsigned long long)flow_id);
 	for (i = 0; i < n; i++) {
+		if (e[i].flags & WFPREDIR_RECORD_F_SERVICE_ONLY) {
+			line_add(&l, "%s svc %u (inherited, service-only)", i ? " |" : "",
+				 e[i].service_id);
+			continue;
+		}
 		line_add(&l, "%s svc %u (rule %u%s) ", i ? " |" : "", e[i].service_id, e[i].rule_id,
 			 e[i].flags & WFPREDIR_RECORD_F_INHERITED ? ", inherited" : "");
 		if (e[i].protocol == IPPROTO_TCP)

@@ -65,12 +65,13 @@ static void flow_print(const struct wfpredir_flow *f, const struct decoded *d)
 	for (int i = 0; i < d->count; i++) {
 		const struct wfpredir_record_info *e = &d->e[i];
 
-		printf("  entry %d service %u rule %u %s %s->%s uid %u pid %u cgroup %llu%s\n",
+		printf("  entry %d service %u rule %u %s %s->%s uid %u pid %u cgroup %llu%s%s\n",
 		       i + 1, e->service_id, e->rule_id, format_proto(e->protocol, p, sizeof(p)),
 		       format_addr_port(&e->orig_src, a, sizeof(a)),
 		       format_addr_port(&e->orig_dst, b, sizeof(b)), e->uid, e->pid,
 		       (unsigned long long)e->cgroup_id,
-		       e->flags & WFPREDIR_RECORD_F_INHERITED ? " inherited" : "");
+		       e->flags & WFPREDIR_RECORD_F_INHERITED ? " inherited" : "",
+		       e->flags & WFPREDIR_RECORD_F_SERVICE_ONLY ? " service-only" : "");
 	}
 	if (d->context == 1) {
 		char comm[sizeof(d->proc.comm)];
@@ -136,6 +137,7 @@ static void flow_json(struct json *j, const struct wfpredir_flow *f, const struc
 		json_uint(j, "cgroup_id", e->cgroup_id);
 		json_uint(j, "timestamp_ns", e->timestamp_ns);
 		json_bool(j, "inherited", e->flags & WFPREDIR_RECORD_F_INHERITED);
+		json_bool(j, "service_only", e->flags & WFPREDIR_RECORD_F_SERVICE_ONLY);
 		json_bool(j, "pid_best_effort", e->flags & WFPREDIR_RECORD_F_PID_BEST_EFFORT);
 		json_close_object(j);
 	}
