@@ -4,10 +4,15 @@
  * enters an alertable wait (SleepEx(), WSAWaitForMultipleEvents()), and the
  * WSATHREADID upcalls a provider uses to name that thread.
  *
+ * The bottom layer of the overlapped model (overlapped.c has the map): it
+ * calls nothing above it. What the layers above need from it they register:
+ * a thread-exit hook (the engine aborts the thread's operations) and their
+ * fork handlers, which apc.c runs in one fixed order around fork().
+ *
  * Each thread that needs one gets a record, made on first use and kept in
- * a pthread key whose destructor runs when the thread exits: it aborts the
- * overlapped operations the thread issued (Windows cancels a thread's I/O
- * when it exits), marks the record dead (routines queued to it from then on
+ * a pthread key whose destructor runs when the thread exits: it runs the
+ * exit hook (the engine aborts the overlapped operations the thread issued,
+ * as Windows cancels a thread's I/O when it exits), marks the record dead (routines queued to it from then on
  * are dropped) and drops the thread's reference. Records are refcounted
  * (the thread, each WPUOpenCurrentThread(), each pending operation) and sit
  * in one list, so that a WSATHREADID can be checked before use.
@@ -49,12 +54,70 @@ static pthread_key_t thread_key;
 static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
 static bool thread_key_ok;
 
-void wfpredir__apc_atfork(bool lock)
+static void (*exit_hook)(const struct wfpredir_thread *t);
+
+void wfpredir__thread_exit_hook(void (*fn)(const struct wfpredir_thread *t))
 {
-	if (lock)
-		pthread_mutex_lock(&threads_lock);
-	else
-		pthread_mutex_unlock(&threads_lock);
+	__atomic_store_n(&exit_hook, fn, __ATOMIC_RELEASE);
+}
+
+/* ------------------------------------------------------------ fork() */
+
+static const struct wfpredir_fork_ops *fork_ops[WFPREDIR_FORK_RANKS];
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+/* The upper layers' locks first (their code may call down, never up),
+ * then threads_lock and every record's lock, which nothing nests inside. */
+static void fork_prepare(void)
+{
+	for (int r = 0; r < WFPREDIR_FORK_RANKS; r++)
+		if (fork_ops[r] && fork_ops[r]->prepare)
+			fork_ops[r]->prepare();
+	pthread_mutex_lock(&threads_lock);
+	for (struct wfpredir_thread *t = threads; t; t = t->next)
+		pthread_mutex_lock(&t->lock);
+}
+
+/* The child's only thread is the one that took the locks: it releases
+ * them, as the parent does. */
+static void fork_release(bool child)
+{
+	for (struct wfpredir_thread *t = threads; t; t = t->next)
+		pthread_mutex_unlock(&t->lock);
+	pthread_mutex_unlock(&threads_lock);
+	for (int r = WFPREDIR_FORK_RANKS - 1; r >= 0; r--) {
+		const struct wfpredir_fork_ops *o = fork_ops[r];
+		void (*fn)(void) = !o ? NULL : child ? o->child : o->parent;
+
+		if (fn)
+			fn();
+	}
+}
+
+static void fork_parent(void)
+{
+	fork_release(false);
+}
+
+static void fork_child(void)
+{
+	fork_release(true);
+}
+
+static void fork_init(void)
+{
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+void wfpredir__atfork_register(enum wfpredir_fork_rank rank, const struct wfpredir_fork_ops *ops)
+{
+	pthread_once(&fork_once, fork_init);
+	fork_ops[rank] = ops;
+}
+
+__attribute__((constructor)) static void apc_fork_init(void)
+{
+	pthread_once(&fork_once, fork_init);
 }
 
 static void apc_list_free(struct apc *a)
@@ -99,9 +162,11 @@ void wfpredir__thread_put(struct wfpredir_thread *t)
 static void thread_exit(void *arg)
 {
 	struct wfpredir_thread *t = arg;
+	void (*hook)(const struct wfpredir_thread *t) = __atomic_load_n(&exit_hook, __ATOMIC_ACQUIRE);
 	struct apc *a;
 
-	wfpredir__overlapped_abort_thread(t);
+	if (hook)
+		hook(t);
 	pthread_mutex_lock(&t->lock);
 	t->dead = true;
 	a = t->head;

@@ -138,6 +138,35 @@ int wfpredir__apc_queue(struct wfpredir_thread *t, LPWSAOVERLAPPED_COMPLETION_RO
 int wfpredir__apc_fd(void);
 bool wfpredir__apc_run(void);
 
+/*
+ * apc.c's registries, how the layers above it get what they need without
+ * apc.c knowing them (Documentation/overlapped.rst, "Who owns what").
+ *
+ * fork(): each layer's locks, taken in prepare (rank order: the upper
+ * layers' first) and released in parent and child (reverse order), so that
+ * the child inherits no lock held by a thread it does not have. The child
+ * handler may instead reset its state. Register from a constructor.
+ */
+enum wfpredir_fork_rank {
+	WFPREDIR_FORK_MSG,     /* msg.c: the per-socket send/receive locks */
+	WFPREDIR_FORK_SOCKETS, /* wsasocket.c: the registry */
+	WFPREDIR_FORK_ENGINE,  /* overlapped.c */
+	WFPREDIR_FORK_EVENTS,  /* event.c */
+	WFPREDIR_FORK_RANKS,   /* apc.c's own locks come last */
+};
+
+struct wfpredir_fork_ops {
+	void (*prepare)(void);
+	void (*parent)(void);
+	void (*child)(void);
+};
+
+void wfpredir__atfork_register(enum wfpredir_fork_rank rank, const struct wfpredir_fork_ops *ops);
+
+/* Called with a thread's record when the thread exits, before the record is
+ * marked dead (the engine aborts what the thread issued). One hook. */
+void wfpredir__thread_exit_hook(void (*fn)(const struct wfpredir_thread *t));
+
 /* Timeouts: a CLOCK_MONOTONIC deadline @ms from now, and the milliseconds
  * left before it for poll() (-1 when @ms is INFINITE). */
 struct timespec;
@@ -198,16 +227,9 @@ int wfpredir__spi_ioctl_ov(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWO
  * -errno. */
 int wfpredir__socket_inherit(int listen_fd, int fd);
 
-/* fork(): take (true) or release (false) the global lock of apc.c,
- * event.c, wsasocket.c; overlapped.c calls them around fork(). */
-void wfpredir__apc_atfork(bool lock);
-void wfpredir__event_atfork(bool lock);
-void wfpredir__socket_atfork(bool lock);
-
-/* Complete every operation pending on @fd with WSA_OPERATION_ABORTED. */
+/* Complete every operation pending on @fd with WSA_OPERATION_ABORTED;
+ * when it returns, the engine no longer touches @fd. */
 void wfpredir__overlapped_abort_fd(int fd);
-/* Likewise for those issued by thread @t (it is exiting). */
-void wfpredir__overlapped_abort_thread(const struct wfpredir_thread *t);
 
 /* msg.c: UDP control messages (section owned by msg.c) */
 
