@@ -54,6 +54,63 @@ static pthread_key_t thread_key;
 static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
 static bool thread_key_ok;
 
+/* ------------------------------------------------------------ gates */
+
+void wfpredir__gate_enter(struct wfpredir_gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	while (g->closed)
+		pthread_cond_wait(&g->cv, &g->mu);
+	g->active++;
+	pthread_mutex_unlock(&g->mu);
+}
+
+void wfpredir__gate_leave(struct wfpredir_gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	if (--g->active == 0 && g->closed)
+		pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* Returns with g->mu held: fork() happens with it held. */
+void wfpredir__gate_close(struct wfpredir_gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->closed = true;
+	while (g->active)
+		pthread_cond_wait(&g->cv, &g->mu);
+}
+
+void wfpredir__gate_open(struct wfpredir_gate *g, bool child)
+{
+	g->closed = false;
+	if (child) {
+		/* Threads of the parent waiting to enter are not here, but
+		 * the condition variable still counts them: a new one. */
+		pthread_cond_init(&g->cv, NULL);
+	} else {
+		pthread_cond_broadcast(&g->cv);
+	}
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* Records' locks are taken inside this gate, so that fork() need not take
+ * each one (one per thread that ever used the library). */
+static struct wfpredir_gate rec_gate = WFPREDIR_GATE_INIT;
+
+static void rec_lock(struct wfpredir_thread *t)
+{
+	wfpredir__gate_enter(&rec_gate);
+	pthread_mutex_lock(&t->lock);
+}
+
+static void rec_unlock(struct wfpredir_thread *t)
+{
+	pthread_mutex_unlock(&t->lock);
+	wfpredir__gate_leave(&rec_gate);
+}
+
 static void (*exit_hook)(const struct wfpredir_thread *t);
 
 void wfpredir__thread_exit_hook(void (*fn)(const struct wfpredir_thread *t))
@@ -67,23 +124,21 @@ static const struct wfpredir_fork_ops *fork_ops[WFPREDIR_FORK_RANKS];
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 
 /* The upper layers' locks first (their code may call down, never up),
- * then threads_lock and every record's lock, which nothing nests inside. */
+ * then threads_lock and the records' gate, which nothing nests inside. */
 static void fork_prepare(void)
 {
 	for (int r = 0; r < WFPREDIR_FORK_RANKS; r++)
 		if (fork_ops[r] && fork_ops[r]->prepare)
 			fork_ops[r]->prepare();
 	pthread_mutex_lock(&threads_lock);
-	for (struct wfpredir_thread *t = threads; t; t = t->next)
-		pthread_mutex_lock(&t->lock);
+	wfpredir__gate_close(&rec_gate);
 }
 
 /* The child's only thread is the one that took the locks: it releases
  * them, as the parent does. */
 static void fork_release(bool child)
 {
-	for (struct wfpredir_thread *t = threads; t; t = t->next)
-		pthread_mutex_unlock(&t->lock);
+	wfpredir__gate_open(&rec_gate, child);
 	pthread_mutex_unlock(&threads_lock);
 	for (int r = WFPREDIR_FORK_RANKS - 1; r >= 0; r--) {
 		const struct wfpredir_fork_ops *o = fork_ops[r];
@@ -167,12 +222,12 @@ static void thread_exit(void *arg)
 
 	if (hook)
 		hook(t);
-	pthread_mutex_lock(&t->lock);
+	rec_lock(t);
 	t->dead = true;
 	a = t->head;
 	t->head = NULL;
 	t->tail = NULL;
-	pthread_mutex_unlock(&t->lock);
+	rec_unlock(t);
 	apc_list_free(a);
 	wfpredir__thread_put(t);
 }
@@ -240,9 +295,9 @@ struct wfpredir_thread *wfpredir__thread_get(const WSATHREADID *id)
 	pthread_mutex_unlock(&threads_lock);
 	if (!t)
 		return NULL;
-	pthread_mutex_lock(&t->lock);
+	rec_lock(t);
 	dead = t->dead;
-	pthread_mutex_unlock(&t->lock);
+	rec_unlock(t);
 	if (dead) {
 		wfpredir__thread_put(t);
 		return NULL;
@@ -275,9 +330,9 @@ int wfpredir__apc_queue(struct wfpredir_thread *t, LPWSAOVERLAPPED_COMPLETION_RO
 	a->err = err;
 	a->bytes = bytes;
 	a->ov = ov;
-	pthread_mutex_lock(&t->lock);
+	rec_lock(t);
 	if (t->dead) {
-		pthread_mutex_unlock(&t->lock);
+		rec_unlock(t);
 		free(a);
 		return 0;
 	}
@@ -289,7 +344,7 @@ int wfpredir__apc_queue(struct wfpredir_thread *t, LPWSAOVERLAPPED_COMPLETION_RO
 	if (write(t->efd, &one, sizeof(one)) < 0) {
 		/* Cannot happen below 2^64 - 1 writes; the queue holds it anyway. */
 	}
-	pthread_mutex_unlock(&t->lock);
+	rec_unlock(t);
 	return 0;
 }
 
@@ -311,19 +366,19 @@ bool wfpredir__apc_run(void)
 	for (;;) {
 		struct apc *a;
 
-		pthread_mutex_lock(&t->lock);
+		rec_lock(t);
 		a = t->head;
 		if (!a) {
 			if (read(t->efd, &v, sizeof(v)) < 0) {
 				/* EAGAIN: already drained */
 			}
-			pthread_mutex_unlock(&t->lock);
+			rec_unlock(t);
 			break;
 		}
 		t->head = a->next;
 		if (!t->head)
 			t->tail = NULL;
-		pthread_mutex_unlock(&t->lock);
+		rec_unlock(t);
 		a->fn(a->err, a->bytes, a->ov, 0);
 		free(a);
 		ran = true;

@@ -16,6 +16,8 @@
 #include <wfpredir.h>
 #pragma GCC visibility pop
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -162,6 +164,28 @@ struct wfpredir_fork_ops {
 };
 
 void wfpredir__atfork_register(enum wfpredir_fork_rank rank, const struct wfpredir_fork_ops *ops);
+
+/*
+ * A fork gate: many short critical sections (each under a lock of its own:
+ * one per socket, per thread record, per hash bucket) enter it; fork()'s
+ * prepare handler closes it, waiting until none is inside, so that those
+ * locks need not be taken one by one (they may be thousands). New entrants
+ * wait while it is closed. Never nested, never held across a blocking call.
+ */
+struct wfpredir_gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned int active;
+	bool closed;
+};
+
+#define WFPREDIR_GATE_INIT { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false }
+
+void wfpredir__gate_enter(struct wfpredir_gate *g);
+void wfpredir__gate_leave(struct wfpredir_gate *g);
+/* fork(): close (prepare) and open again (parent, child). */
+void wfpredir__gate_close(struct wfpredir_gate *g);
+void wfpredir__gate_open(struct wfpredir_gate *g, bool child);
 
 /* Called with a thread's record when the thread exits, before the record is
  * marked dead (the engine aborts what the thread issued). One hook. */

@@ -151,6 +151,10 @@ struct esock {
 #define MAX_EVENTS 64
 
 static pthread_mutex_t eng_lock = PTHREAD_MUTEX_INITIALIZER;
+/* esock->mu is taken only inside this gate, which fork() closes (apc.c),
+ * so that no socket's mutex is held across fork() without fork() taking
+ * each one. */
+static struct wfpredir_gate eng_gate = WFPREDIR_GATE_INIT;
 static pthread_cond_t eng_idle = PTHREAD_COND_INITIALIZER; /* a socket's running fell to 0 */
 static struct esock **eng_fds; /* indexed by descriptor */
 static size_t eng_fds_cap;
@@ -343,11 +347,13 @@ static bool sock_kill(struct esock *sk, struct op **done)
  * descriptor still names it. */
 static void sock_unregister(struct esock *sk)
 {
+	wfpredir__gate_enter(&eng_gate);
 	pthread_mutex_lock(&sk->mu);
 	if (sk->registered)
 		epoll_ctl(eng_epfd, EPOLL_CTL_DEL, sk->fd, NULL);
 	sk->registered = false;
 	pthread_mutex_unlock(&sk->mu);
+	wfpredir__gate_leave(&eng_gate);
 }
 
 /* Worker, without eng_lock, holding a reference: arm @sk for the events its
@@ -368,6 +374,7 @@ static void sock_arm(struct esock *sk)
 		return;
 	e.events = mask | EPOLLONESHOT;
 	e.data.u64 = (uint64_t)sk->serial << 32 | (uint32_t)sk->fd;
+	wfpredir__gate_enter(&eng_gate);
 	pthread_mutex_lock(&sk->mu);
 	/* Dead by now: closesocket() unregistered it, or is about to and waits
 	 * for this mutex; either way the descriptor may not be ours. */
@@ -383,6 +390,7 @@ static void sock_arm(struct esock *sk)
 		sk->registered = true;
 	}
 	pthread_mutex_unlock(&sk->mu);
+	wfpredir__gate_leave(&eng_gate);
 }
 
 static bool same_socket(const struct esock *sk)
@@ -816,32 +824,28 @@ static void abort_thread(const struct wfpredir_thread *t)
  * and wakeup descriptor, when it first needs one. The parent's epoll
  * instance is shared with the child through the inherited descriptor, so
  * the child closes it and never touches it. Every engine lock is held
- * across fork() (apc.c's registry orders the layers), so the child finds
- * none held by a thread it does not have.
+ * across fork() (apc.c's registry orders the layers): eng_lock, and the
+ * gate that keeps every socket's mutex free; so the child finds none held
+ * by a thread it does not have.
  */
 static void eng_prepare(void)
 {
+	wfpredir__gate_close(&eng_gate);
 	pthread_mutex_lock(&eng_lock);
-	for (size_t fd = 0; fd < eng_fds_cap; fd++)
-		if (eng_fds[fd])
-			pthread_mutex_lock(&eng_fds[fd]->mu);
 }
 
 static void eng_parent(void)
 {
-	for (size_t fd = 0; fd < eng_fds_cap; fd++)
-		if (eng_fds[fd])
-			pthread_mutex_unlock(&eng_fds[fd]->mu);
 	pthread_mutex_unlock(&eng_lock);
+	wfpredir__gate_open(&eng_gate, false);
 }
 
 static void eng_child(void)
 {
 	struct op *op, *n;
 
-	/* Only live sockets' mutexes were taken (and are released below):
-	 * those of dead ones may be held by threads that are gone; such an
-	 * entry is only reachable from such a thread, so it is leaked. */
+	/* No socket's mutex is held (the gate); an entry only a vanished
+	 * thread still referenced is leaked. */
 	for (op = eng_all; op; op = n) {
 		n = op->all_next;
 		free(op); /* thread references: those threads do not exist here */
@@ -851,7 +855,6 @@ static void eng_child(void)
 	for (size_t fd = 0; fd < eng_fds_cap; fd++) {
 		if (!eng_fds[fd])
 			continue;
-		pthread_mutex_unlock(&eng_fds[fd]->mu);
 		pthread_mutex_destroy(&eng_fds[fd]->mu);
 		free(eng_fds[fd]);
 	}
@@ -870,6 +873,7 @@ static void eng_child(void)
 		close(eng_wake); /* the parent's worker reads it */
 	eng_wake = -1;
 	pthread_mutex_unlock(&eng_lock);
+	wfpredir__gate_open(&eng_gate, true);
 }
 
 __attribute__((constructor)) static void eng_init(void)
