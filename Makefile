@@ -139,6 +139,16 @@ $(BUILD)/tsan/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TSAN_LIB_OBJ
 
 check: $(BUILD)/tsan/unit-tests
 
+# The overlapped engine's benchmark runs on the host (no module): ratios
+# against a baseline of the same run, never pass/fail; not part of check.
+$(BUILD)/tests/bench-overlapped: tests/bench/overlapped.c $(BUILD)/lib/libwfpredir.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Ilib -o $@ $< $(BUILD)/lib/libwfpredir.a $(NL_LIBS) -pthread
+
+.PHONY: bench-lib
+bench-lib: $(BUILD)/tests/bench-overlapped
+	@tests/bench/overlapped
+
 unit: $(BUILD)/san/unit-tests
 	tests/unit/run $(BUILD)/san/unit-tests
 
