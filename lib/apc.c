@@ -217,7 +217,8 @@ void wfpredir__thread_put(struct wfpredir_thread *t)
 static void thread_exit(void *arg)
 {
 	struct wfpredir_thread *t = arg;
-	void (*hook)(const struct wfpredir_thread *t) = __atomic_load_n(&exit_hook, __ATOMIC_ACQUIRE);
+	void (*hook)(const struct wfpredir_thread *t) =
+		__atomic_load_n(&exit_hook, __ATOMIC_ACQUIRE);
 	struct apc *a;
 
 	if (hook)

@@ -179,7 +179,10 @@ struct wfpredir_gate {
 	bool closed;
 };
 
-#define WFPREDIR_GATE_INIT { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false }
+#define WFPREDIR_GATE_INIT                                                    \
+	{                                                                     \
+		PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false \
+	}
 
 void wfpredir__gate_enter(struct wfpredir_gate *g);
 void wfpredir__gate_leave(struct wfpredir_gate *g);

@@ -402,7 +402,6 @@ static ssize_t send_run(const struct wfpredir_sockopt_ops *ops, int fd, const st
 {
 	const void *records;
 	size_t records_len, ctl_len;
-	pthread_mutex_t *lock;
 	struct msghdr m;
 	bool nonblock;
 	void *ctl;
@@ -423,8 +422,8 @@ static ssize_t send_run(const struct wfpredir_sockopt_ops *ops, int fd, const st
 	nonblock = (flags & MSG_DONTWAIT) || sock_is_nonblocking(fd);
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		pthread_mutex_t *lock = sock_lock(fd);
 
-		lock = sock_lock(fd);
 		if (records) {
 			rc = wfpredir__set_at(ops, fd, sock_level(si), records, records_len);
 			if (rc) {

@@ -130,12 +130,12 @@ struct esock {
 	uint32_t serial; /* with fd, the epoll data: a stale event is ignored */
 	dev_t dev;
 	ino_t ino;
-	int refs; /* the table's, and each user's outside eng_lock */
+	int refs;	/* the table's, and each user's outside eng_lock */
 	struct op *ops; /* waiting (not running) operations */
 	unsigned int running;
-	bool dead;	 /* out of the table: closed, reused or flushed out */
-	bool queued;	 /* in the arm queue */
-	bool backoff;	 /* in the backoff queue: not armed before retry_at */
+	bool dead;    /* out of the table: closed, reused or flushed out */
+	bool queued;  /* in the arm queue */
+	bool backoff; /* in the backoff queue: not armed before retry_at */
 	struct timespec retry_at;
 	pthread_mutex_t mu; /* epoll_ctl() on fd; registered */
 	bool registered;
@@ -156,7 +156,7 @@ static pthread_mutex_t eng_lock = PTHREAD_MUTEX_INITIALIZER;
  * each one. */
 static struct wfpredir_gate eng_gate = WFPREDIR_GATE_INIT;
 static pthread_cond_t eng_idle = PTHREAD_COND_INITIALIZER; /* a socket's running fell to 0 */
-static struct esock **eng_fds; /* indexed by descriptor */
+static struct esock **eng_fds;				   /* indexed by descriptor */
 static size_t eng_fds_cap;
 static size_t eng_nsocks; /* with waiting operations or not */
 static struct op *eng_all;
@@ -405,9 +405,11 @@ static void sock_run(struct esock *sk, uint32_t revents)
 {
 	struct op *run = NULL, *op, *n, *done = NULL;
 	unsigned int count = 0;
-	bool completed = false, again = false, killed = false;
+	bool completed = false, again = false;
 
 	if (!same_socket(sk)) {
+		bool killed;
+
 		/* Closed with close() and maybe reused: not ours to try. */
 		pthread_mutex_lock(&eng_lock);
 		killed = sock_kill(sk, &done);
@@ -533,7 +535,7 @@ static void *worker(void *arg)
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	wfpredir__deadline(&next_sweep, SWEEP_MS);
 	for (;;) {
-		int timeout, n, ms;
+		int timeout, n;
 		struct esock *sk;
 
 		/* Sockets to arm, and those whose backoff is over. */
@@ -563,7 +565,7 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&eng_lock);
 		timeout = eng_all ? wfpredir__ms_left(&next_sweep, SWEEP_MS) : -1;
 		if (backoff_head) {
-			ms = wfpredir__ms_left(&backoff_head->retry_at, BACKOFF_MS);
+			int ms = wfpredir__ms_left(&backoff_head->retry_at, BACKOFF_MS);
 			if (timeout < 0 || ms < timeout)
 				timeout = ms;
 		}
@@ -916,8 +918,8 @@ static ULONG_PTR wait_result(LPWSAOVERLAPPED ov)
 		if (status != STATUS_PENDING || !ov_pending(ov))
 			break;
 		/* Timed: a misaligned structure (EINVAL) still gets its answer. */
-		syscall(SYS_futex, ov_word(ov), FUTEX_WAIT_PRIVATE, (uint32_t)STATUS_PENDING,
-			&tick, NULL, 0);
+		syscall(SYS_futex, ov_word(ov), FUTEX_WAIT_PRIVATE, (uint32_t)STATUS_PENDING, &tick,
+			NULL, 0);
 	}
 	__atomic_sub_fetch(&eng_waiters, 1, __ATOMIC_SEQ_CST);
 	return __atomic_load_n(&ov->Internal, __ATOMIC_ACQUIRE);

@@ -120,9 +120,8 @@ static uint32_t probe_futex;
  */
 static int probe_word_writable(uintptr_t word)
 {
-	long rc = syscall(SYS_futex, &probe_futex, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, 0,
-			  (void *)0, (uint32_t *)word,
-			  FUTEX_OP(FUTEX_OP_ADD, 0, FUTEX_OP_CMP_EQ, 0));
+	long rc = syscall(SYS_futex, &probe_futex, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, 0, (void *)0,
+			  (uint32_t *)word, FUTEX_OP(FUTEX_OP_ADD, 0, FUTEX_OP_CMP_EQ, 0));
 
 	if (rc >= 0)
 		return 0;

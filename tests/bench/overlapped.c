@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 	}
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < (rlim_t)(2 * pending + 64)) {
 		rl.rlim_cur = rl.rlim_max < (rlim_t)(2 * pending + 64) ? rl.rlim_max
-								      : (rlim_t)(2 * pending + 64);
+								       : (rlim_t)(2 * pending + 64);
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	slots = calloc((size_t)pending, sizeof(*slots));

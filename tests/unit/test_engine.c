@@ -65,8 +65,8 @@ static void send_one(int via, const struct sockaddr_in *to)
 static int pend(SOCKET s, WSAOVERLAPPED *ov, char *out, size_t out_len)
 {
 	DWORD ret;
-	int rc = wfpredir__ioctl_ov(&pend_ops, s, SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS, NULL, 0,
-				    out, (DWORD)out_len, &ret, ov, NULL);
+	int rc = wfpredir__ioctl_ov(&pend_ops, s, SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS, NULL,
+				    0, out, (DWORD)out_len, &ret, ov, NULL);
 
 	return rc == SOCKET_ERROR ? WSAGetLastError() : 0;
 }
@@ -250,10 +250,10 @@ static void *churn(void *arg)
 
 		if (!ov)
 			continue;
-		if (wfpredir__spi_ioctl_ov(&fake_sockopt, s,
-					   SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, records,
-					   sizeof(records), NULL, 0, &ret, ov,
-					   CHURN_ROUTINES ? routine : NULL, &c->main_thread, &err) &&
+		if (wfpredir__spi_ioctl_ov(
+			    &fake_sockopt, s, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, records,
+			    sizeof(records), NULL, 0, &ret, ov, CHURN_ROUTINES ? routine : NULL,
+			    &c->main_thread, &err) &&
 		    CHURN_ROUTINES)
 			free(ov);
 		WSASetEvent(ev);
@@ -300,8 +300,8 @@ START_TEST(a_child_forked_while_other_threads_complete_operations_can_use_the_li
 			_exit(0);
 		}
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-			      "child %d: status %#x", i, status);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d: status %#x",
+			      i, status);
 		SleepEx(0, TRUE);
 	}
 	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
@@ -318,9 +318,11 @@ Suite *engine_suite(void)
 	TCase *tc = tcase_create("engine");
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, of_a_thousand_pending_operations_each_completes_with_its_own_socket_only);
+	tcase_add_test(tc,
+		       of_a_thousand_pending_operations_each_completes_with_its_own_socket_only);
 	tcase_add_test(tc, a_wsasendmsg_waiting_for_room_does_not_hold_up_another_sockets_send);
-	tcase_add_test(tc, a_child_forked_while_other_threads_complete_operations_can_use_the_library);
+	tcase_add_test(tc,
+		       a_child_forked_while_other_threads_complete_operations_can_use_the_library);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1024,7 +1024,8 @@ Suite *overlapped_suite(void)
 	tc = tcase_create("race");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, a_thread_polling_the_result_while_the_worker_stores_it_sees_every_completion);
+	tcase_add_test(
+		tc, a_thread_polling_the_result_while_the_worker_stores_it_sees_every_completion);
 	suite_add_tcase(s, tc);
 	return s;
 }
