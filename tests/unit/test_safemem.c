@@ -398,6 +398,9 @@ Suite *safemem_suite(void)
 	Suite *s = suite_create("safemem");
 	TCase *tc = tcase_create("safemem");
 
+	/* The seccomp check forks twice and probes hundreds of pages through
+	 * a pipe: seconds under TSan on a busy host, past Check's default 4. */
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, a_store_writes_the_dword_at_any_alignment);
 	tcase_add_test(tc, a_store_through_null_or_an_unmapped_address_fails_with_efault);
 	tcase_add_test(tc, a_store_into_a_prot_none_page_fails_with_efault);
