@@ -224,8 +224,9 @@ int wfpredir__run_blocking(int fd, int (*try_op)(void *ctx, DWORD *bytes), void 
  * work without blocking: it returns 0, a WSA error, or WFPREDIR__OV_AGAIN,
  * and sets *bytes (also on error: it becomes InternalHigh). It is called once
  * now with @ctx, then, while it says WFPREDIR__OV_AGAIN, by the engine's
- * worker thread (under the engine lock: it must not call the engine) with a
- * copy of the @ctx_size bytes at @ctx each time @s polls @poll_events.
+ * worker thread (with no engine lock held; it must not start or wait for
+ * an operation itself) with a copy of the @ctx_size bytes at @ctx each time
+ * @s polls @poll_events.
  * @thread: where @fn is queued; NULL for the calling thread.
  *
  * Return: 0 (completed now: *@bytes set, the completion signalled or
