@@ -4,10 +4,15 @@
  * enters an alertable wait (SleepEx(), WSAWaitForMultipleEvents()), and the
  * WSATHREADID upcalls a provider uses to name that thread.
  *
+ * The bottom layer of the overlapped model (overlapped.c has the map): it
+ * calls nothing above it. What the layers above need from it they register:
+ * a thread-exit hook (the engine aborts the thread's operations) and their
+ * fork handlers, which apc.c runs in one fixed order around fork().
+ *
  * Each thread that needs one gets a record, made on first use and kept in
- * a pthread key whose destructor runs when the thread exits: it aborts the
- * overlapped operations the thread issued (Windows cancels a thread's I/O
- * when it exits), marks the record dead (routines queued to it from then on
+ * a pthread key whose destructor runs when the thread exits: it runs the
+ * exit hook (the engine aborts the overlapped operations the thread issued,
+ * as Windows cancels a thread's I/O when it exits), marks the record dead (routines queued to it from then on
  * are dropped) and drops the thread's reference. Records are refcounted
  * (the thread, each WPUOpenCurrentThread(), each pending operation) and sit
  * in one list, so that a WSATHREADID can be checked before use.
@@ -49,12 +54,125 @@ static pthread_key_t thread_key;
 static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
 static bool thread_key_ok;
 
-void wfpredir__apc_atfork(bool lock)
+/* ------------------------------------------------------------ gates */
+
+void wfpredir__gate_enter(struct wfpredir_gate *g)
 {
-	if (lock)
-		pthread_mutex_lock(&threads_lock);
-	else
-		pthread_mutex_unlock(&threads_lock);
+	pthread_mutex_lock(&g->mu);
+	while (g->closed)
+		pthread_cond_wait(&g->cv, &g->mu);
+	g->active++;
+	pthread_mutex_unlock(&g->mu);
+}
+
+void wfpredir__gate_leave(struct wfpredir_gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	if (--g->active == 0 && g->closed)
+		pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* Returns with g->mu held: fork() happens with it held. */
+void wfpredir__gate_close(struct wfpredir_gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->closed = true;
+	while (g->active)
+		pthread_cond_wait(&g->cv, &g->mu);
+}
+
+void wfpredir__gate_open(struct wfpredir_gate *g, bool child)
+{
+	g->closed = false;
+	if (child) {
+		/* Threads of the parent waiting to enter are not here, but
+		 * the condition variable still counts them: a new one. */
+		pthread_cond_init(&g->cv, NULL);
+	} else {
+		pthread_cond_broadcast(&g->cv);
+	}
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* Records' locks are taken inside this gate, so that fork() need not take
+ * each one (one per thread that ever used the library). */
+static struct wfpredir_gate rec_gate = WFPREDIR_GATE_INIT;
+
+static void rec_lock(struct wfpredir_thread *t)
+{
+	wfpredir__gate_enter(&rec_gate);
+	pthread_mutex_lock(&t->lock);
+}
+
+static void rec_unlock(struct wfpredir_thread *t)
+{
+	pthread_mutex_unlock(&t->lock);
+	wfpredir__gate_leave(&rec_gate);
+}
+
+static void (*exit_hook)(const struct wfpredir_thread *t);
+
+void wfpredir__thread_exit_hook(void (*fn)(const struct wfpredir_thread *t))
+{
+	__atomic_store_n(&exit_hook, fn, __ATOMIC_RELEASE);
+}
+
+/* ------------------------------------------------------------ fork() */
+
+static const struct wfpredir_fork_ops *fork_ops[WFPREDIR_FORK_RANKS];
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+/* The upper layers' locks first (their code may call down, never up),
+ * then threads_lock and the records' gate, which nothing nests inside. */
+static void fork_prepare(void)
+{
+	for (int r = 0; r < WFPREDIR_FORK_RANKS; r++)
+		if (fork_ops[r] && fork_ops[r]->prepare)
+			fork_ops[r]->prepare();
+	pthread_mutex_lock(&threads_lock);
+	wfpredir__gate_close(&rec_gate);
+}
+
+/* The child's only thread is the one that took the locks: it releases
+ * them, as the parent does. */
+static void fork_release(bool child)
+{
+	wfpredir__gate_open(&rec_gate, child);
+	pthread_mutex_unlock(&threads_lock);
+	for (int r = WFPREDIR_FORK_RANKS - 1; r >= 0; r--) {
+		const struct wfpredir_fork_ops *o = fork_ops[r];
+		void (*fn)(void) = !o ? NULL : child ? o->child : o->parent;
+
+		if (fn)
+			fn();
+	}
+}
+
+static void fork_parent(void)
+{
+	fork_release(false);
+}
+
+static void fork_child(void)
+{
+	fork_release(true);
+}
+
+static void fork_init(void)
+{
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+void wfpredir__atfork_register(enum wfpredir_fork_rank rank, const struct wfpredir_fork_ops *ops)
+{
+	pthread_once(&fork_once, fork_init);
+	fork_ops[rank] = ops;
+}
+
+__attribute__((constructor)) static void apc_fork_init(void)
+{
+	pthread_once(&fork_once, fork_init);
 }
 
 static void apc_list_free(struct apc *a)
@@ -99,15 +217,18 @@ void wfpredir__thread_put(struct wfpredir_thread *t)
 static void thread_exit(void *arg)
 {
 	struct wfpredir_thread *t = arg;
+	void (*hook)(const struct wfpredir_thread *t) =
+		__atomic_load_n(&exit_hook, __ATOMIC_ACQUIRE);
 	struct apc *a;
 
-	wfpredir__overlapped_abort_thread(t);
-	pthread_mutex_lock(&t->lock);
+	if (hook)
+		hook(t);
+	rec_lock(t);
 	t->dead = true;
 	a = t->head;
 	t->head = NULL;
 	t->tail = NULL;
-	pthread_mutex_unlock(&t->lock);
+	rec_unlock(t);
 	apc_list_free(a);
 	wfpredir__thread_put(t);
 }
@@ -175,9 +296,9 @@ struct wfpredir_thread *wfpredir__thread_get(const WSATHREADID *id)
 	pthread_mutex_unlock(&threads_lock);
 	if (!t)
 		return NULL;
-	pthread_mutex_lock(&t->lock);
+	rec_lock(t);
 	dead = t->dead;
-	pthread_mutex_unlock(&t->lock);
+	rec_unlock(t);
 	if (dead) {
 		wfpredir__thread_put(t);
 		return NULL;
@@ -210,9 +331,9 @@ int wfpredir__apc_queue(struct wfpredir_thread *t, LPWSAOVERLAPPED_COMPLETION_RO
 	a->err = err;
 	a->bytes = bytes;
 	a->ov = ov;
-	pthread_mutex_lock(&t->lock);
+	rec_lock(t);
 	if (t->dead) {
-		pthread_mutex_unlock(&t->lock);
+		rec_unlock(t);
 		free(a);
 		return 0;
 	}
@@ -224,7 +345,7 @@ int wfpredir__apc_queue(struct wfpredir_thread *t, LPWSAOVERLAPPED_COMPLETION_RO
 	if (write(t->efd, &one, sizeof(one)) < 0) {
 		/* Cannot happen below 2^64 - 1 writes; the queue holds it anyway. */
 	}
-	pthread_mutex_unlock(&t->lock);
+	rec_unlock(t);
 	return 0;
 }
 
@@ -246,19 +367,19 @@ bool wfpredir__apc_run(void)
 	for (;;) {
 		struct apc *a;
 
-		pthread_mutex_lock(&t->lock);
+		rec_lock(t);
 		a = t->head;
 		if (!a) {
 			if (read(t->efd, &v, sizeof(v)) < 0) {
 				/* EAGAIN: already drained */
 			}
-			pthread_mutex_unlock(&t->lock);
+			rec_unlock(t);
 			break;
 		}
 		t->head = a->next;
 		if (!t->head)
 			t->tail = NULL;
-		pthread_mutex_unlock(&t->lock);
+		rec_unlock(t);
 		a->fn(a->err, a->bytes, a->ov, 0);
 		free(a);
 		ran = true;

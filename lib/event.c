@@ -6,6 +6,10 @@
  * consuming it. Handles are checked against the table of open events, so a
  * stale or made-up handle gives WSA_INVALID_HANDLE rather than a crash; an
  * event is freed when it is closed and no wait holds it any more.
+ *
+ * Layer (overlapped.c has the map): below the engine, which signals and
+ * resets events through wfpredir__event_set()/_reset(); above apc.c, whose
+ * queue an alertable wait runs. It calls nothing else.
  */
 #include "internal.h"
 
@@ -21,6 +25,11 @@
 
 struct wfpredir_event {
 	int efd;
+	/* Bumped (release) before each signal and read (acquire) by a wait
+	 * that finds the event signalled: what the setter wrote before
+	 * WSASetEvent() is visible to the waiter in the C11 model, not only
+	 * through the kernel, so race detectors see the ordering too. */
+	unsigned int seq;
 	int refs; /* under ev_lock: the table's, and each wait's */
 };
 
@@ -28,12 +37,26 @@ static pthread_mutex_t ev_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct wfpredir_event **ev_table;
 static size_t ev_count, ev_cap;
 
-void wfpredir__event_atfork(bool lock)
+static void ev_fork_lock(void)
 {
-	if (lock)
-		pthread_mutex_lock(&ev_lock);
-	else
-		pthread_mutex_unlock(&ev_lock);
+	pthread_mutex_lock(&ev_lock);
+}
+
+static void ev_fork_unlock(void)
+{
+	pthread_mutex_unlock(&ev_lock);
+}
+
+/* Held across fork(), in apc.c's order of the layers. */
+__attribute__((constructor)) static void ev_fork_init(void)
+{
+	static const struct wfpredir_fork_ops ops = {
+		.prepare = ev_fork_lock,
+		.parent = ev_fork_unlock,
+		.child = ev_fork_unlock,
+	};
+
+	wfpredir__atfork_register(WFPREDIR_FORK_EVENTS, &ops);
 }
 
 /* Under ev_lock: the index of @h in the table, or -1. */
@@ -109,6 +132,7 @@ WSAEVENT WSACreateEvent(void)
 		return WSA_INVALID_EVENT;
 	}
 	e->refs = 1;
+	e->seq = 0;
 	pthread_mutex_lock(&ev_lock);
 	if (ev_count == ev_cap) {
 		size_t cap = ev_cap ? ev_cap * 2 : 16;
@@ -153,6 +177,7 @@ static void ev_signal(struct wfpredir_event *e)
 {
 	uint64_t one = 1;
 
+	__atomic_add_fetch(&e->seq, 1, __ATOMIC_RELEASE);
 	if (write(e->efd, &one, sizeof(one)) < 0) {
 		/* EAGAIN only at a counter of 2^64 - 2: signalled anyway. */
 	}
@@ -202,6 +227,8 @@ static DWORD ev_poll_now(struct wfpredir_event **evs, DWORD n, bool *sig)
 		;
 	for (DWORD i = 0; i < n; i++) {
 		sig[i] = pfd[i].revents & POLLIN;
+		if (sig[i])
+			(void)__atomic_load_n(&evs[i]->seq, __ATOMIC_ACQUIRE);
 		count += sig[i];
 	}
 	return count;

@@ -16,6 +16,8 @@
 #include <wfpredir.h>
 #pragma GCC visibility pop
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -138,6 +140,60 @@ int wfpredir__apc_queue(struct wfpredir_thread *t, LPWSAOVERLAPPED_COMPLETION_RO
 int wfpredir__apc_fd(void);
 bool wfpredir__apc_run(void);
 
+/*
+ * apc.c's registries, how the layers above it get what they need without
+ * apc.c knowing them (Documentation/overlapped.rst, "Who owns what").
+ *
+ * fork(): each layer's locks, taken in prepare (rank order: the upper
+ * layers' first) and released in parent and child (reverse order), so that
+ * the child inherits no lock held by a thread it does not have. The child
+ * handler may instead reset its state. Register from a constructor.
+ */
+enum wfpredir_fork_rank {
+	WFPREDIR_FORK_MSG,     /* msg.c: the per-socket send/receive locks */
+	WFPREDIR_FORK_SOCKETS, /* wsasocket.c: the registry */
+	WFPREDIR_FORK_ENGINE,  /* overlapped.c */
+	WFPREDIR_FORK_EVENTS,  /* event.c */
+	WFPREDIR_FORK_RANKS,   /* apc.c's own locks come last */
+};
+
+struct wfpredir_fork_ops {
+	void (*prepare)(void);
+	void (*parent)(void);
+	void (*child)(void);
+};
+
+void wfpredir__atfork_register(enum wfpredir_fork_rank rank, const struct wfpredir_fork_ops *ops);
+
+/*
+ * A fork gate: many short critical sections (each under a lock of its own:
+ * one per socket, per thread record, per hash bucket) enter it; fork()'s
+ * prepare handler closes it, waiting until none is inside, so that those
+ * locks need not be taken one by one (they may be thousands). New entrants
+ * wait while it is closed. Never nested, never held across a blocking call.
+ */
+struct wfpredir_gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned int active;
+	bool closed;
+};
+
+#define WFPREDIR_GATE_INIT                                                    \
+	{                                                                     \
+		PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false \
+	}
+
+void wfpredir__gate_enter(struct wfpredir_gate *g);
+void wfpredir__gate_leave(struct wfpredir_gate *g);
+/* fork(): close (prepare) and open again (parent, child). */
+void wfpredir__gate_close(struct wfpredir_gate *g);
+void wfpredir__gate_open(struct wfpredir_gate *g, bool child);
+
+/* Called with a thread's record when the thread exits, before the record is
+ * marked dead (the engine aborts what the thread issued). One hook. */
+void wfpredir__thread_exit_hook(void (*fn)(const struct wfpredir_thread *t));
+
 /* Timeouts: a CLOCK_MONOTONIC deadline @ms from now, and the milliseconds
  * left before it for poll() (-1 when @ms is INFINITE). */
 struct timespec;
@@ -168,8 +224,9 @@ int wfpredir__run_blocking(int fd, int (*try_op)(void *ctx, DWORD *bytes), void 
  * work without blocking: it returns 0, a WSA error, or WFPREDIR__OV_AGAIN,
  * and sets *bytes (also on error: it becomes InternalHigh). It is called once
  * now with @ctx, then, while it says WFPREDIR__OV_AGAIN, by the engine's
- * worker thread (under the engine lock: it must not call the engine) with a
- * copy of the @ctx_size bytes at @ctx each time @s polls @poll_events.
+ * worker thread (with no engine lock held; it must not start or wait for
+ * an operation itself) with a copy of the @ctx_size bytes at @ctx each time
+ * @s polls @poll_events.
  * @thread: where @fn is queued; NULL for the calling thread.
  *
  * Return: 0 (completed now: *@bytes set, the completion signalled or
@@ -198,16 +255,9 @@ int wfpredir__spi_ioctl_ov(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWO
  * -errno. */
 int wfpredir__socket_inherit(int listen_fd, int fd);
 
-/* fork(): take (true) or release (false) the global lock of apc.c,
- * event.c, wsasocket.c; overlapped.c calls them around fork(). */
-void wfpredir__apc_atfork(bool lock);
-void wfpredir__event_atfork(bool lock);
-void wfpredir__socket_atfork(bool lock);
-
-/* Complete every operation pending on @fd with WSA_OPERATION_ABORTED. */
+/* Complete every operation pending on @fd with WSA_OPERATION_ABORTED;
+ * when it returns, the engine no longer touches @fd. */
 void wfpredir__overlapped_abort_fd(int fd);
-/* Likewise for those issued by thread @t (it is exiting). */
-void wfpredir__overlapped_abort_thread(const struct wfpredir_thread *t);
 
 /* msg.c: UDP control messages (section owned by msg.c) */
 

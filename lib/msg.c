@@ -19,7 +19,11 @@
  * call cannot interleave with another call's on the same socket. The locks
  * are a fixed table of mutexes hashed by descriptor: the one piece of global
  * state, shared by every socket, never freed, needing no registry. A plain
- * recv() by another thread bypasses it (Documentation/udp.rst).
+ * recv() by another thread bypasses it (Documentation/udp.rst). Because
+ * other sockets share each lock, nothing blocks while holding one: the
+ * receive and the send under it never wait (MSG_DONTWAIT); a blocking call
+ * waits for its socket in poll() with the lock dropped, then tries again.
+ * The locks are held across fork() (apc.c's fork registry).
  */
 #include "internal.h"
 
@@ -45,14 +49,51 @@ static void msg_locks_init(void)
 		pthread_mutex_init(&msg_locks[i], NULL);
 }
 
+/* The locks are taken inside a gate that fork() closes (apc.c), so that
+ * none is held across fork() without fork() holding all 64. */
+static struct wfpredir_gate msg_gate = WFPREDIR_GATE_INIT;
+
+static void msg_fork_lock(void)
+{
+	wfpredir__gate_close(&msg_gate);
+}
+
+static void msg_fork_parent(void)
+{
+	wfpredir__gate_open(&msg_gate, false);
+}
+
+static void msg_fork_child(void)
+{
+	wfpredir__gate_open(&msg_gate, true);
+}
+
+__attribute__((constructor)) static void msg_fork_init(void)
+{
+	static const struct wfpredir_fork_ops ops = {
+		.prepare = msg_fork_lock,
+		.parent = msg_fork_parent,
+		.child = msg_fork_child,
+	};
+
+	wfpredir__atfork_register(WFPREDIR_FORK_MSG, &ops);
+}
+
 static pthread_mutex_t *sock_lock(int fd)
 {
 	pthread_mutex_t *m;
 
 	pthread_once(&msg_locks_once, msg_locks_init);
 	m = &msg_locks[(unsigned int)fd % MSG_LOCKS];
+	wfpredir__gate_enter(&msg_gate);
 	pthread_mutex_lock(m);
 	return m;
+}
+
+static void sock_unlock(pthread_mutex_t *m)
+{
+	pthread_mutex_unlock(m);
+	wfpredir__gate_leave(&msg_gate);
 }
 
 struct sock_info {
@@ -238,7 +279,7 @@ static ssize_t recv_locked(const struct wfpredir_sockopt_ops *ops, int fd,
 	pthread_mutex_t *lock = sock_lock(fd);
 	ssize_t n = recv_once(ops, fd, si, mh, flags);
 
-	pthread_mutex_unlock(lock);
+	sock_unlock(lock);
 	return n;
 }
 
@@ -361,8 +402,8 @@ static ssize_t send_run(const struct wfpredir_sockopt_ops *ops, int fd, const st
 {
 	const void *records;
 	size_t records_len, ctl_len;
-	pthread_mutex_t *lock;
 	struct msghdr m;
+	bool nonblock;
 	void *ctl;
 	ssize_t n;
 	int rc;
@@ -378,22 +419,36 @@ static ssize_t send_run(const struct wfpredir_sockopt_ops *ops, int fd, const st
 	m.msg_control = ctl_len ? ctl : NULL;
 	m.msg_controllen = ctl_len;
 
-	lock = sock_lock(fd);
-	if (records) {
-		rc = wfpredir__set_at(ops, fd, sock_level(si), records, records_len);
-		if (rc) {
-			pthread_mutex_unlock(lock);
-			free(ctl);
-			return rc;
+	nonblock = (flags & MSG_DONTWAIT) || sock_is_nonblocking(fd);
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		pthread_mutex_t *lock = sock_lock(fd);
+
+		if (records) {
+			rc = wfpredir__set_at(ops, fd, sock_level(si), records, records_len);
+			if (rc) {
+				sock_unlock(lock);
+				free(ctl);
+				return rc;
+			}
+		}
+		n = sendmsg(fd, &m, flags | MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0)
+			n = -errno;
+		/* A send that created no flow (an existing one, or none) left
+		 * them. */
+		if (records)
+			ops->set(fd, sock_level(si), WFPREDIR_SO_CLEAR_RECORDS, NULL, 0);
+		sock_unlock(lock);
+		if (n != -EAGAIN || nonblock)
+			break;
+		/* A full send buffer: wait for room without the shared lock.
+		 * A signal ends the wait, as for a blocking receive. */
+		if (poll(&pfd, 1, -1) < 0 && errno == EINTR) {
+			n = -EINTR;
+			break;
 		}
 	}
-	n = sendmsg(fd, &m, flags | MSG_NOSIGNAL);
-	if (n < 0)
-		n = -errno;
-	/* A send that created no flow (an existing one, or none) left them. */
-	if (records)
-		ops->set(fd, sock_level(si), WFPREDIR_SO_CLEAR_RECORDS, NULL, 0);
-	pthread_mutex_unlock(lock);
 	free(ctl);
 	return n;
 }

@@ -1,20 +1,32 @@
 // SPDX-License-Identifier: MIT
 /*
- * Fault-safe access to memory the caller of WSAIoctl() handed in.
+ * Fault-safe access to memory the caller of a Winsock entry point handed in.
  *
  * Windows returns WSAEFAULT for a pointer outside the valid user address
- * space; a plain store through one would raise SIGSEGV here. The kernel does
- * the copying instead: process_vm_readv()/process_vm_writev() on our own pid
- * copy between our memory and the caller's and fail with EFAULT (or stop
- * short) at an unmapped or wrongly protected page. They honour page
- * protection (no FOLL_FORCE), and ptrace access to one's own thread group is
- * always granted.
+ * space; a plain access through one would raise SIGSEGV here. The kernel does
+ * the access instead and reports EFAULT.
  *
- * Where a seccomp policy or sandbox refuses those two calls (ENOSYS, EPERM),
- * a pipe does the same job: writev() into it gathers from the caller's
- * memory, readv() out of it scatters into the caller's memory, and each
- * fails with EFAULT rather than faulting. The pipe is created and closed per
- * call, so no state is kept.
+ * Stores and read probes: process_vm_readv()/process_vm_writev() on our own
+ * thread copy between our memory and the caller's and fail with EFAULT (or
+ * stop short) at an unmapped or wrongly protected page. They honour page
+ * protection (no FOLL_FORCE), and ptrace access to one's own thread group is
+ * always granted. Where a seccomp policy or sandbox refuses those two calls
+ * (ENOSYS, EPERM), a pipe does the same job: writev() into it gathers from
+ * the caller's memory, readv() out of it scatters into the caller's memory,
+ * and each fails with EFAULT rather than faulting.
+ *
+ * Write probes never store a byte. Reading a byte and writing it back (two
+ * system calls) loses whatever another thread stored in between: exactly
+ * what happened to a WSAOVERLAPPED whose result the engine's worker stored
+ * while WSAGetOverlappedResult() probed it. Instead, FUTEX_WAKE_OP adds 0 to
+ * one aligned 32-bit word of each page, atomically (a locked RMW in the
+ * kernel, after faulting the page in for writing, and EFAULT when it cannot
+ * be written): no byte changes and no concurrent store is lost, whether it
+ * lands before or after. The word is the aligned one holding the range's
+ * first byte in that page, so it never leaves the page. Its only side effect
+ * is that a thread futex-waiting on that very word may wake spuriously, which
+ * every futex user must tolerate. Where futex() itself is refused (no known
+ * sandbox does: pthreads need it), a write probe is a read probe.
  */
 #include "internal.h"
 
@@ -22,6 +34,8 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -96,10 +110,31 @@ int wfpredir__store_dword(DWORD *dst, DWORD value)
 	return copy_result(caller_copy(true, &ours, &theirs, 1), sizeof(value));
 }
 
+/* FUTEX_WAKE_OP's first futex: a word nobody waits on, so the call wakes
+ * no one there. */
+static uint32_t probe_futex;
+
 /*
- * Touch one byte of every page in [addr, addr + len): read it and, to check
- * for write access, write the same byte back, as Windows' ProbeForWrite
- * touches each page. The caller's bytes are unchanged.
+ * Whether the aligned word at @word can be written: 0, -EFAULT, or 1 when
+ * futex() is refused (the caller then settles for readability).
+ */
+static int probe_word_writable(uintptr_t word)
+{
+	long rc = syscall(SYS_futex, &probe_futex, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, 0, (void *)0,
+			  (uint32_t *)word, FUTEX_OP(FUTEX_OP_ADD, 0, FUTEX_OP_CMP_EQ, 0));
+
+	if (rc >= 0)
+		return 0;
+	if (errno == ENOSYS || errno == EPERM)
+		return 1;
+	return -EFAULT;
+}
+
+/*
+ * Check one byte of every page in [addr, addr + len), as Windows'
+ * ProbeForRead/ProbeForWrite touch each page: readable by copying it out;
+ * writable by the atomic no-op of probe_word_writable(). The caller's
+ * bytes are never stored to.
  */
 static int probe(uintptr_t addr, size_t len, bool write)
 {
@@ -107,6 +142,7 @@ static int probe(uintptr_t addr, size_t len, bool write)
 	uintptr_t last, next;
 	struct iovec ours[PROBE_BATCH], theirs[PROBE_BATCH];
 	unsigned char bytes[PROBE_BATCH];
+	bool need_read = !write;
 
 	if (len == 0)
 		return 0;
@@ -115,9 +151,15 @@ static int probe(uintptr_t addr, size_t len, bool write)
 	last = addr + (len - 1);
 	for (;;) {
 		unsigned long n = 0;
-		int rc;
+		int rc = 0;
 
 		do {
+			if (write && !need_read) {
+				rc = probe_word_writable(addr & ~(uintptr_t)3);
+				if (rc < 0)
+					return rc;
+				need_read = rc > 0;
+			}
 			ours[n].iov_base = &bytes[n];
 			ours[n].iov_len = 1;
 			theirs[n].iov_base = (void *)addr;
@@ -131,9 +173,8 @@ static int probe(uintptr_t addr, size_t len, bool write)
 			addr = next;
 		} while (n < PROBE_BATCH);
 
-		rc = copy_result(caller_copy(false, ours, theirs, n), n);
-		if (rc == 0 && write)
-			rc = copy_result(caller_copy(true, ours, theirs, n), n);
+		if (need_read)
+			rc = copy_result(caller_copy(false, ours, theirs, n), n);
 		if (rc || addr == 0)
 			return rc;
 	}

@@ -3,6 +3,9 @@
  * Winsock basics for ports (<wfpredir/winsock.h>): WSAStartup() and
  * WSACleanup(), WSAConnect() and WSAAccept(), and the errno -> Winsock table
  * of the socket calls.
+ *
+ * Layer (overlapped.c has the map): the top; WSAAccept() calls down into
+ * wsasocket.c's registry, nothing calls up into here.
  */
 #include "internal.h"
 

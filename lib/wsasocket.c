@@ -9,6 +9,9 @@
  * closesocket() and reused for another socket has another inode, so the
  * stale entry is recognised (and dropped) instead of making the new socket
  * overlapped.
+ *
+ * Layer (overlapped.c has the map): above the engine, which it tells to
+ * abort a socket's operations on closesocket(); the engine never calls here.
  */
 #include "internal.h"
 
@@ -32,12 +35,26 @@ static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct reg_entry *reg;
 static size_t reg_cap;
 
-void wfpredir__socket_atfork(bool lock)
+static void reg_fork_lock(void)
 {
-	if (lock)
-		pthread_mutex_lock(&reg_lock);
-	else
-		pthread_mutex_unlock(&reg_lock);
+	pthread_mutex_lock(&reg_lock);
+}
+
+static void reg_fork_unlock(void)
+{
+	pthread_mutex_unlock(&reg_lock);
+}
+
+/* Held across fork(), in apc.c's order of the layers. */
+__attribute__((constructor)) static void reg_fork_init(void)
+{
+	static const struct wfpredir_fork_ops ops = {
+		.prepare = reg_fork_lock,
+		.parent = reg_fork_unlock,
+		.child = reg_fork_unlock,
+	};
+
+	wfpredir__atfork_register(WFPREDIR_FORK_SOCKETS, &ops);
 }
 
 static int socket_id(int fd, struct stat *st)

@@ -13,6 +13,7 @@ Suite *conformance_suite(void); /* test_conformance.c */
 
 Suite *overlapped_suite(void); /* test_overlapped.c */
 Suite *event_suite(void);      /* test_event.c */
+Suite *engine_suite(void);     /* test_engine.c */
 
 int main(void)
 {
@@ -32,6 +33,7 @@ int main(void)
 	srunner_add_suite(sr, conformance_suite());
 	srunner_add_suite(sr, overlapped_suite());
 	srunner_add_suite(sr, event_suite());
+	srunner_add_suite(sr, engine_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

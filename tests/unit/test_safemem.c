@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PAGES 150 /* more than one batch (64) of page probes */
@@ -350,11 +351,56 @@ START_TEST(a_store_works_in_a_worker_after_the_main_thread_exited)
 }
 END_TEST
 
+/*
+ * A write probe must not store: a thread storing into the probed word at the
+ * same time would have its store undone by a read-then-write-back probe.
+ */
+struct concurrent_store {
+	uint32_t word; /* atomic */
+	int stop;      /* atomic */
+	int lost;
+};
+
+static void *store_counting(void *arg)
+{
+	struct concurrent_store *c = arg;
+
+	for (uint32_t i = 1; !__atomic_load_n(&c->stop, __ATOMIC_RELAXED); i++) {
+		__atomic_store_n(&c->word, i, __ATOMIC_RELAXED);
+		for (int spin = 0; spin < 64; spin++)
+			if (__atomic_load_n(&c->word, __ATOMIC_RELAXED) != i)
+				c->lost++;
+	}
+	return NULL;
+}
+
+START_TEST(a_write_probe_never_undoes_a_concurrent_store)
+{
+	struct concurrent_store c = { 0 };
+	struct timespec start, now;
+	pthread_t t;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, store_counting, &c), 0);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		for (int i = 0; i < 100; i++)
+			ck_assert_int_eq(wfpredir__probe_write(&c.word, sizeof(c.word)), 0);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec < 1);
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	ck_assert_msg(c.lost == 0, "the probe undid %d stores", c.lost);
+}
+END_TEST
+
 Suite *safemem_suite(void)
 {
 	Suite *s = suite_create("safemem");
 	TCase *tc = tcase_create("safemem");
 
+	/* The seccomp check forks twice and probes hundreds of pages through
+	 * a pipe: seconds under TSan on a busy host, past Check's default 4. */
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, a_store_writes_the_dword_at_any_alignment);
 	tcase_add_test(tc, a_store_through_null_or_an_unmapped_address_fails_with_efault);
 	tcase_add_test(tc, a_store_into_a_prot_none_page_fails_with_efault);
@@ -368,6 +414,7 @@ Suite *safemem_suite(void)
 	tcase_add_test(tc, probing_a_range_that_wraps_around_the_address_space_fails_with_efault);
 	tcase_add_test(tc, every_check_above_passes_when_seccomp_refuses_process_vm);
 	tcase_add_test(tc, a_store_works_in_a_worker_after_the_main_thread_exited);
+	tcase_add_test(tc, a_write_probe_never_undoes_a_concurrent_store);
 	suite_add_tcase(s, tc);
 	return s;
 }
