@@ -33,8 +33,8 @@
  * so that a later <net/genetlink.h> redefines it without complaint.
  */
 #ifndef WFPREDIR_HAVE_GENL_ALIAS_IN_LINUX_GENETLINK
-#define MODULE_ALIAS_GENL_FAMILY(family)\
- MODULE_ALIAS_NET_PF_PROTO_NAME(PF_NETLINK, NETLINK_GENERIC, "-family-" family)
+#define MODULE_ALIAS_GENL_FAMILY(family) \
+	MODULE_ALIAS_NET_PF_PROTO_NAME(PF_NETLINK, NETLINK_GENERIC, "-family-" family)
 #endif
 
 #endif /* _WFPREDIR_COMPAT_H */
