@@ -2,10 +2,16 @@
 #
 # wfpredir top-level build. `make help` lists the targets.
 
-# Kernel build tree: the running kernel's when it has one, else the newest
-# installed Debian linux-headers-*-amd64 (this host's own kernel has none).
+# Kernel build tree for `make module`: the running kernel's when it has one,
+# else the newest installed Debian linux-headers-*-amd64 by version (this
+# host's own kernel has none).
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-	  $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+	  $(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V)))
+# The kernels `make check` tests: the newest installed of each supported
+# line (6.1, 6.12), by release (uname -r), e.g. "6.1.0-57-amd64 6.12.118+deb12-amd64".
+KVERS ?= $(shell tests/vm/kernels)
+# What a build tree is built for: its release, as uname -r will say it.
+krelease = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(1)/include/generated/utsrelease.h 2>/dev/null)
 
 BUILD ?= build
 CACHE ?= $(or $(WFPREDIR_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/wfpredir)
@@ -34,20 +40,23 @@ TOOL_NAMES := wfpredirctl wfpredir-proxy wfpsampler-proxy
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 
-.PHONY: all module module-debug lib tools test-helpers unit deps check check-debug \
+.PHONY: all module modules-kvers module-debug lib tools test-helpers unit deps check check-debug \
 	demo bench lint clean help
 
 all: module lib tools test-helpers
 
 help:
-	@echo 'make            build wfpredir.ko, libwfpredir and the tools'
+	@echo 'make            build wfpredir.ko (for KDIR), libwfpredir and the tools'
 	@echo 'make demo       boot the test VM and show what wfpredir does'
-	@echo 'make check      unit tests on the host, then the kselftests in the VM'
+	@echo 'make check      unit tests on the host, then the kselftests in the VM on'
+	@echo '                each kernel of KVERS'
 	@echo 'make check-debug  the kselftests on a KASAN/lockdep/kmemleak kernel'
 	@echo 'make bench      benchmarks in the VM, as ratios against a baseline'
 	@echo 'make lint       checkpatch --strict and sparse on kmod/, cppcheck on C'
 	@echo 'make deps       install every Debian package the project needs'
-	@echo 'variables: KDIR (kernel build tree, now $(KDIR)), CACHE (now $(CACHE)),'
+	@echo 'variables: KDIR (kernel build tree, now $(KDIR)),'
+	@echo '           KVERS (kernel releases make check tests, now $(KVERS)),'
+	@echo '           CACHE (now $(CACHE)),'
 	@echo '           KSELFTESTS (names: run only these kselftests in the VM),'
 	@echo '           BENCH (names: run only these benchmarks, e.g. inherit_fds)'
 
@@ -56,18 +65,32 @@ deps:
 
 # ---------------------------------------------------------------- module
 # WFPREDIR_DEBUG=1 builds the in-module self-tests, which run at load time.
+# Each kernel gets its own copy of the module sources, $(BUILD)/kmod-RELEASE
+# (kbuild writes objects and the compat probes' header beside the sources,
+# and one tree cannot hold two kernels' objects); tests/vm/run looks there.
+# The copy keeps the sources' times, so a rebuild is incremental.
+define build-module
+	rm -rf $(1)/kmod/compat/probes
+	mkdir -p $(1) && cp -rpu --parents Kbuild kmod tests/modules $(1)/
+	$(MAKE) -C $(2) M=$(CURDIR)/$(1) W=1 WFPREDIR_DEBUG=$(3) modules
+endef
+
 module:
 	@test -n "$(KDIR)" || { echo 'no kernel build tree: run make deps, or set KDIR' >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 WFPREDIR_DEBUG=$(WFPREDIR_DEBUG) modules
+	@test -n "$(call krelease,$(KDIR))" || { echo '$(KDIR) is not a kernel build tree' >&2; exit 1; }
+	$(call build-module,$(BUILD)/kmod-$(call krelease,$(KDIR)),$(KDIR),$(WFPREDIR_DEBUG))
 
-# The debug kernel gets its own copy of the module sources: kbuild writes
-# objects beside the sources, and one tree cannot hold two kernels' objects.
+# The module and test modules for every kernel of KVERS.
+modules-kvers:
+	@test -n "$(KVERS)" || { echo 'no kernel with headers and image installed: run make deps' >&2; exit 1; }
+	@set -e; for v in $(KVERS); do \
+		$(MAKE) --no-print-directory module KDIR=/lib/modules/$$v/build \
+			WFPREDIR_DEBUG=$(WFPREDIR_DEBUG); \
+	done
+
 module-debug:
 	@tests/vm/build-debug-kernel
-	rm -rf $(BUILD)/kmod-debug && mkdir -p $(BUILD)/kmod-debug
-	cp -r --parents Kbuild kmod tests/modules $(BUILD)/kmod-debug/
-	$(MAKE) -C $$(tests/vm/build-debug-kernel --print-dir) M=$(CURDIR)/$(BUILD)/kmod-debug \
-		W=1 WFPREDIR_DEBUG=1 modules
+	$(call build-module,$(BUILD)/kmod-debug,$$(tests/vm/build-debug-kernel --print-dir),1)
 
 # ---------------------------------------------------------------- library
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
@@ -138,8 +161,6 @@ $(BUILD)/tsan/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TSAN_LIB_OBJ
 	$(CC) $(BASE_CFLAGS) $(TSAN_CFLAGS) -Ilib -o $@ $(UNIT_SRCS) $(TSAN_LIB_OBJS) \
 		$(CHECK_LIBS) $(NL_LIBS) -pthread
 
-check: $(BUILD)/tsan/unit-tests
-
 # The overlapped engine's benchmark runs on the host (no module): ratios
 # against a baseline of the same run, never pass/fail; not part of check.
 $(BUILD)/tests/bench-overlapped: tests/bench/overlapped.c $(BUILD)/lib/libwfpredir.a
@@ -153,11 +174,13 @@ bench-lib: $(BUILD)/tests/bench-overlapped
 unit: $(BUILD)/san/unit-tests
 	tests/unit/run $(BUILD)/san/unit-tests
 
+# The unit tests once, the kselftests on each kernel of KVERS.
 check:
 	@scripts/install-deps
-	@$(MAKE) --no-print-directory WFPREDIR_DEBUG=1 all $(BUILD)/san/unit-tests >$(BUILD).log 2>&1 \
+	@$(MAKE) --no-print-directory WFPREDIR_DEBUG=1 lib tools test-helpers modules-kvers \
+		$(BUILD)/san/unit-tests $(BUILD)/tsan/unit-tests >$(BUILD).log 2>&1 \
 		|| { cat $(BUILD).log; exit 1; }
-	@tests/check $(KSELFTESTS)
+	@tests/check $(addprefix --kernel ,$(KVERS)) $(KSELFTESTS)
 
 check-debug:
 	@scripts/install-deps
@@ -170,12 +193,12 @@ check-debug:
 bench:
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory all >$(BUILD).log 2>&1 || { cat $(BUILD).log; exit 1; }
-	@tests/vm/run -- tests/bench/run $(BENCH)
+	@tests/vm/run --kernel $(call krelease,$(KDIR)) -- tests/bench/run $(BENCH)
 
 demo:
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory all >$(BUILD).log 2>&1 || { cat $(BUILD).log; exit 1; }
-	@tests/vm/run -- tools/demo
+	@tests/vm/run --kernel $(call krelease,$(KDIR)) -- tools/demo
 
 lint:
 	@scripts/install-deps
@@ -186,5 +209,4 @@ print-%:
 	@echo '$($*)'
 
 clean:
-	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1
 	rm -rf $(BUILD) $(BUILD).log $(BUILD)-debug.log
