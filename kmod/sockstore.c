@@ -5,8 +5,8 @@
  * closed or clears them.
  *
  * The engine does not take the records at the socket's first packet: that
- * packet may still be dropped after the hook (a filter rule, a route or
- * neighbour failure, a lost conntrack clash), and the retransmission, a new
+ * packet may still be dropped after the hook, before conntrack confirms its
+ * flow (a filter rule, a failed route lookup), and the retransmission, a new
  * conntrack entry, would find the socket empty and be redirected as if no
  * proxy had sent it, back to the proxy's own service. So each new flow of
  * the socket gets the same records (wfpredir_sockstore_use()), and the entry

@@ -49,7 +49,7 @@ clashes()
 	done
 	echo $n
 }
-rounds=$(per_kernel 400 100)
+rounds=$(per_kernel 250 100)
 # chains DST: the distinct chains of the flows to DST that were not
 # redirected, comma-separated
 chains() { flow_chain "$nsa" "$1" final | sort -u | paste -sd,; }
