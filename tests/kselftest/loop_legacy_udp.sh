@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The chain cap bounds a UDP loop through a legacy proxy. UDP gives a
+# proxy no original destination, so a legacy UDP proxy relays each client
+# to a fixed upstream: here the client's own destination, port 7000, which
+# the rules take again. Beta (priority 200, unowned) is such a proxy, behind
+# alpha (priority 100, a wfpredir-proxy that hands records on): socat
+# UDP-LISTEN with fork (a child per client, holding a socket connected to
+# it), legacy-proxy (a thread per client) and legacy-proxy -P 3 (three
+# workers with SO_REUSEPORT sockets). Inheritance links each records-less
+# onward flow to the one the proxy received, so a datagram goes alpha, beta,
+# alpha... to the cap: chain_max redirects, chain_capped once, and its
+# answer comes back; v4 and v6.
+#
+#   ns a-SFX: clients, alpha, beta, the rules
+#   ns b-SFX: the echo server on port 7000
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+skip_unless_vm
+need "$ctl" "$proxy_bin" "$legacy_proxy" ip jq ss python3 socat setpriv
+
+redir_init
+trap loop_cleanup EXIT
+nsa=a-$sfx
+nsb=b-$sfx
+loop_topo "$nsa" "$nsb" "$@" || exit 1
+cap=$(info_get "$nsa" chain_max)
+capd=1
+# loop_owner_udp.sh runs this with beta owned: one pass, two redirects
+if [ $# -gt 0 ]; then
+	cap=2
+	capd=0
+fi
+
+# beta_socat: socat as beta, v4 and v6; max-children keeps a loop that
+# went wrong from taking every descriptor
+grp_run "$tmpd/socat4.out" ip netns exec "$nsa" "${loop_as_owner[@]}" socat \
+	UDP4-LISTEN:15002,bind=127.0.0.1,reuseaddr,fork,max-children=40 "UDP4:$B4:$loop_port"
+grp_run "$tmpd/socat6.out" ip netns exec "$nsa" "${loop_as_owner[@]}" socat \
+	"UDP6-LISTEN:15002,bind=[::1],reuseaddr,fork,ipv6only=1,max-children=40" \
+	"UDP6:[$B6]:$loop_port"
+wait_port "$nsa" udp 15002 || exit 1
+for far in "$B4" "[$B6]"; do
+	loop_case "socat, $far" "$nsa" udp "$far" "$cap" "$capd"
+done
+for p in "${grp_list[@]}"; do kill -- -"$p" 2>/dev/null; done
+sleep 0.5
+
+for mode in "" "-P 3"; do
+	# shellcheck disable=SC2086 # $mode is zero or two words
+	legacy_start "$nsa" "$tmpd/beta4.out" "${loop_as_owner[@]}" "$legacy_proxy" $mode \
+		-n 40 -u 127.0.0.1:15002 -U "$B4:$loop_port" || exit 1
+	beta4=$legacy_pid
+	# shellcheck disable=SC2086
+	legacy_start "$nsa" "$tmpd/beta6.out" "${loop_as_owner[@]}" "$legacy_proxy" $mode \
+		-n 40 -u "[::1]:15002" -U "[$B6]:$loop_port" || exit 1
+	for far in "$B4" "[$B6]"; do
+		loop_case "legacy-proxy ${mode:-threads}, $far" "$nsa" udp "$far" "$cap" "$capd"
+	done
+	bg_stop "$legacy_pid"
+	bg_stop "$beta4"
+done
+exit $ret
