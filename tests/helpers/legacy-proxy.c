@@ -11,6 +11,7 @@
  *
  *   legacy-proxy [MODE] [-d MS] [-n MAX] -t ADDR:PORT...
  *   legacy-proxy [-P N] [-d MS] [-n MAX] -u ADDR:PORT... -U UPSTREAM
+ *   legacy-proxy --client half|close|rst|udp ADDR:PORT
  *
  *   MODE (TCP):
  *   --threads     (default) one process: it accepts, and a thread per
@@ -31,6 +32,13 @@
  *   -n MAX        take at most MAX connections or UDP clients per accepting
  *                 process, then close what arrives: a test's loop can never
  *                 take every descriptor, however it goes wrong
+ *   --client      the clients the loop tests send through such proxies: one
+ *                 connection that sends "x\n", then: half, shuts its side
+ *                 down and prints the answer once the connection ends;
+ *                 close, closes at once and prints "sent"; rst, waits for
+ *                 the answer and resets (SO_LINGER 0) with its side still
+ *                 open, printing the answer; udp, one datagram, prints the
+ *                 answer. "noreply" when none came within 20 s.
  *
  * Both directions are relayed; an end of stream is passed on as
  * shutdown(SHUT_WR), a reset as a reset (SO_LINGER 0). UDP clients are
@@ -586,11 +594,56 @@ static __attribute__((noreturn)) void pass_fd(const int *lfds, const char *argv0
 	}
 }
 
+/* --client: one connection (or datagram) shaped as @how; 0 when it ran. */
+static int client(const char *how, const char *addr)
+{
+	struct timeval tv = { .tv_sec = 20 };
+	struct sockaddr_storage dst;
+	socklen_t len = parse_addr(addr, &dst);
+	bool dgram = !strcmp(how, "udp");
+	char buf[512];
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	fd = socket(dst.ss_family, dgram ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&dst, len) || send(fd, "x\n", 2, 0) != 2) {
+		printf("%s\n", errno_name(errno));
+		return 1;
+	}
+	if (!strcmp(how, "close")) {
+		close(fd);
+		printf("sent\n");
+		return 0;
+	}
+	if (!strcmp(how, "half"))
+		shutdown(fd, SHUT_WR);
+	/* half: until the end of the stream; else one answer */
+	do {
+		n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+		if (n > 0)
+			got += (size_t)n;
+	} while (n > 0 && got < sizeof(buf) - 1 && !strcmp(how, "half"));
+	while (got && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
+		got--;
+	buf[got] = '\0';
+	if (!strcmp(how, "rst"))
+		reset_close(fd);
+	else
+		close(fd);
+	printf("%s\n", got ? buf : "noreply");
+	return 0;
+}
+
 static __attribute__((noreturn)) void usage(void)
 {
 	die("usage: legacy-proxy [--threads|--fork|--prefork N|--pass-fd] [-d MS] [-n MAX] "
 	    "-t ADDR:PORT...\n"
-	    "       legacy-proxy [-P N] [-d MS] [-n MAX] -u ADDR:PORT... -U ADDR:PORT");
+	    "       legacy-proxy [-P N] [-d MS] [-n MAX] -u ADDR:PORT... -U ADDR:PORT\n"
+	    "       legacy-proxy --client half|close|rst|udp ADDR:PORT");
 }
 
 static int number(const char *s)
@@ -613,7 +666,12 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = argv[i + 1];
 
-		if (!strcmp(a, "--worker") && i + 2 < argc) {
+		if (!strcmp(a, "--client") && argc == i + 3) {
+			if (strcmp(v, "half") && strcmp(v, "close") && strcmp(v, "rst") &&
+			    strcmp(v, "udp"))
+				usage();
+			return client(v, argv[i + 2]);
+		} else if (!strcmp(a, "--worker") && i + 2 < argc) {
 			int fd = number(argv[i + 1]);
 			pid_t acceptor = number(argv[i + 2]);
 
