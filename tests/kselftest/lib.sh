@@ -773,7 +773,7 @@ loop_owner_uid=4242
 
 # "${loop_as_owner[@]}" CMD...: CMD as $loop_owner_uid (a program, for ip
 # netns exec).
-loop_as_owner=(setpriv --reuid=$loop_owner_uid --regid=$loop_owner_uid --clear-groups)
+loop_as_owner=(setpriv "--reuid=$loop_owner_uid" "--regid=$loop_owner_uid" --clear-groups)
 
 # loop_legacy_matrix owned|unowned MODE...: loop_legacy_*.sh and
 # loop_owner_*.sh, beta run by legacy-proxy MODE as $loop_owner_uid, TCP.
