@@ -791,10 +791,10 @@ loop_legacy_matrix()
 	local owner=()
 	shift
 
-	cases="0 half $B4|0 close [$B6]|300 half [$B6]|300 close $B4"
+	cases="0 half $B4|0 close [$B6]|300 half [$B6]"
 	if [ "$kind" = owned ]; then
 		owner=(owner uid "$loop_owner_uid")
-		cases="0 half $B4|0 close [$B6]|0 rst $B4|300 half [$B6]|300 rst [$B6]|300 close $B4"
+		cases="0 half $B4|0 rst [$B6]|300 close [$B6]|300 rst $B4"
 		capd=0
 	fi
 	loop_topo "$nsa" "$nsb" "${owner[@]}" || return
