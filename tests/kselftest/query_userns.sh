@@ -12,7 +12,7 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
-need "$ctl" "$hop" "$flowpeer" ip unshare setpriv
+need "$ctl" "$hop" "$flowpeer" ip unshare setpriv python3
 
 redir_init
 work=$tmpd/work
@@ -56,14 +56,21 @@ SH
 unshare --user --net --pid --fork bash "$tmpd/inner.sh" "$work" "$ctl" "$hop" "$flowpeer" \
 	>"$tmpd/inner.out" 2>&1 &
 inner_pid=$!
-sleep 0.5
+for ((i = 0; i < 100; i++)); do
+	[ "$(readlink "/proc/$inner_pid/ns/user")" != "$(readlink /proc/self/ns/user)" ] && break
+	sleep 0.1
+done
 # root inside is root outside (so that it may use what this test built);
-# everyone else is shifted by 100000
-if ! printf '0 0 1\n1 100001 65535\n' >"/proc/$inner_pid/uid_map" ||
-	! printf '0 0 1\n1 100001 65535\n' >"/proc/$inner_pid/gid_map"; then
-	echo "SKIP: cannot write the id maps of a new user namespace"
-	exit "$ksft_skip"
-fi
+# everyone else is shifted by 100000. One write() per map, as the kernel
+# wants it.
+map='0 0 1\n1 100001 65535\n'
+for m in uid_map gid_map; do
+	if ! python3 -c 'import sys; open(sys.argv[1], "w").write(sys.argv[2].replace("\\n", "\n"))' \
+		"/proc/$inner_pid/$m" "$map"; then
+		echo "SKIP: cannot write the id maps of a new user namespace"
+		exit "$ksft_skip"
+	fi
+done
 touch "$work/go"
 for ((i = 0; i < 300; i++)); do
 	kill -0 "$inner_pid" 2>/dev/null || break
