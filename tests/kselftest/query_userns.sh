@@ -36,9 +36,9 @@ ip link set lo up
 "$ctl" rule add service first proto tcp dport 8080
 "$ctl" rule add service second proto tcp dport 9090
 set +e
-"$hop" -l 127.0.0.1:15008 -T 10 >"$work/hop2.out" 2>&1 &
+"$hop" -l 127.0.0.1:15008 -T 90 >"$work/hop2.out" 2>&1 &
 h2=$!
-"$hop" -l 127.0.0.1:15007 -T 10 -c 127.0.0.9:9090 >"$work/hop1.out" 2>&1 &
+"$hop" -l 127.0.0.1:15007 -T 90 -c 127.0.0.9:9090 >"$work/hop1.out" 2>&1 &
 h1=$!
 for i in $(seq 100); do
 	grep -q '^listening' "$work/hop1.out" "$work/hop2.out" 2>/dev/null &&
@@ -46,7 +46,7 @@ for i in $(seq 100); do
 	sleep 0.1
 done
 setpriv --reuid=1000 --regid=1000 --clear-groups \
-	"$flowpeer" connect -T 10 127.0.0.9:8080 >"$work/client.out" 2>&1 &
+	"$flowpeer" connect -T 60 127.0.0.9:8080 >"$work/client.out" 2>&1 &
 cpid=$!
 echo "client_pid=$cpid" >"$work/client.pid"
 wait "$cpid" "$h1" "$h2"
@@ -72,7 +72,7 @@ for m in uid_map gid_map; do
 	fi
 done
 touch "$work/go"
-for ((i = 0; i < 300; i++)); do
+for ((i = 0; i < 1500; i++)); do
 	kill -0 "$inner_pid" 2>/dev/null || break
 	sleep 0.1
 done
