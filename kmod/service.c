@@ -257,6 +257,8 @@ static bool wfpredir_service_name_ok(const char *name)
 static int wfpredir_service_check(const struct wfpredir_service_spec *spec,
 				  struct netlink_ext_ack *extack)
 {
+	const struct nlattr *cg_attr;
+
 	if (!spec->name || !wfpredir_service_name_ok(spec->name)) {
 		NL_SET_ERR_MSG_ATTR(extack,
 				    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_NAME),
@@ -299,18 +301,17 @@ static int wfpredir_service_check(const struct wfpredir_service_spec *spec,
 			return -EINVAL;
 		}
 	}
+	cg_attr = wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_OWNER_CGROUP);
 	if (spec->owner_cgroup) {
 #ifdef CONFIG_SOCK_CGROUP_DATA
 		if (strnlen(spec->owner_cgroup, WFPREDIR_CGROUP_PATH_MAX) >=
 		    WFPREDIR_CGROUP_PATH_MAX) {
-			NL_SET_ERR_MSG_ATTR(extack,
-					    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_OWNER_CGROUP),
+			NL_SET_ERR_MSG_ATTR(extack, cg_attr,
 					    "cgroup path too long");
 			return -EINVAL;
 		}
 #else
-		NL_SET_ERR_MSG_ATTR(extack,
-				    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_OWNER_CGROUP),
+		NL_SET_ERR_MSG_ATTR(extack, cg_attr,
 				    "kernel without socket cgroup data");
 		return -EOPNOTSUPP;
 #endif
@@ -411,6 +412,7 @@ int wfpredir_service_create(struct wfpredir_net *wn,
 			    const struct wfpredir_service_spec *spec,
 			    u32 *id, struct netlink_ext_ack *extack)
 {
+	const int cg_type = WFPREDIR_A_SERVICE_OWNER_CGROUP;
 	struct wfpredir_services *services = &wn->services;
 	struct wfpredir_service *service;
 	union nf_inet_addr addr = {};
@@ -482,7 +484,7 @@ int wfpredir_service_create(struct wfpredir_net *wn,
 			ret = PTR_ERR(service->owner.cgroup);
 			service->owner.cgroup = NULL;
 			NL_SET_ERR_MSG_ATTR(extack,
-					    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_OWNER_CGROUP),
+					    wfpredir_spec_attr(spec, cg_type),
 					    "no such cgroup v2 directory");
 			goto err_free;
 		}

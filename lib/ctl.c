@@ -370,7 +370,8 @@ static const struct nla_policy service_policy[WFPREDIR_A_SERVICE_MAX + 1] = {
 	[WFPREDIR_A_SERVICE_SKIPPED] = POL_U64,
 	[WFPREDIR_A_SERVICE_RULES] = POL_U32,
 	[WFPREDIR_A_SERVICE_OWNER_UID] = POL_U32,
-	[WFPREDIR_A_SERVICE_OWNER_CGROUP] = { .type = NLA_STRING, .maxlen = WFPREDIR_CGROUP_PATH_MAX },
+	[WFPREDIR_A_SERVICE_OWNER_CGROUP] = { .type = NLA_STRING,
+					      .maxlen = WFPREDIR_CGROUP_PATH_MAX },
 };
 
 static const struct nla_policy rule_policy[WFPREDIR_A_RULE_MAX + 1] = {

@@ -12,7 +12,7 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
-need "$ctl" "$hop" "$flowpeer" ip unshare setpriv
+need "$ctl" "$hop" "$flowpeer" ip unshare setpriv python3
 
 redir_init
 work=$tmpd/work
@@ -36,9 +36,9 @@ ip link set lo up
 "$ctl" rule add service first proto tcp dport 8080
 "$ctl" rule add service second proto tcp dport 9090
 set +e
-"$hop" -l 127.0.0.1:15008 -T 10 >"$work/hop2.out" 2>&1 &
+"$hop" -l 127.0.0.1:15008 -T 90 >"$work/hop2.out" 2>&1 &
 h2=$!
-"$hop" -l 127.0.0.1:15007 -T 10 -c 127.0.0.9:9090 >"$work/hop1.out" 2>&1 &
+"$hop" -l 127.0.0.1:15007 -T 90 -c 127.0.0.9:9090 >"$work/hop1.out" 2>&1 &
 h1=$!
 for i in $(seq 100); do
 	grep -q '^listening' "$work/hop1.out" "$work/hop2.out" 2>/dev/null &&
@@ -46,7 +46,7 @@ for i in $(seq 100); do
 	sleep 0.1
 done
 setpriv --reuid=1000 --regid=1000 --clear-groups \
-	"$flowpeer" connect -T 10 127.0.0.9:8080 >"$work/client.out" 2>&1 &
+	"$flowpeer" connect -T 60 127.0.0.9:8080 >"$work/client.out" 2>&1 &
 cpid=$!
 echo "client_pid=$cpid" >"$work/client.pid"
 wait "$cpid" "$h1" "$h2"
@@ -56,16 +56,23 @@ SH
 unshare --user --net --pid --fork bash "$tmpd/inner.sh" "$work" "$ctl" "$hop" "$flowpeer" \
 	>"$tmpd/inner.out" 2>&1 &
 inner_pid=$!
-sleep 0.5
+for ((i = 0; i < 100; i++)); do
+	[ "$(readlink "/proc/$inner_pid/ns/user")" != "$(readlink /proc/self/ns/user)" ] && break
+	sleep 0.1
+done
 # root inside is root outside (so that it may use what this test built);
-# everyone else is shifted by 100000
-if ! printf '0 0 1\n1 100001 65535\n' >"/proc/$inner_pid/uid_map" ||
-	! printf '0 0 1\n1 100001 65535\n' >"/proc/$inner_pid/gid_map"; then
-	echo "SKIP: cannot write the id maps of a new user namespace"
-	exit "$ksft_skip"
-fi
+# everyone else is shifted by 100000. One write() per map, as the kernel
+# wants it.
+map='0 0 1\n1 100001 65535\n'
+for m in uid_map gid_map; do
+	if ! python3 -c 'import sys; open(sys.argv[1], "w").write(sys.argv[2].replace("\\n", "\n"))' \
+		"/proc/$inner_pid/$m" "$map"; then
+		echo "SKIP: cannot write the id maps of a new user namespace"
+		exit "$ksft_skip"
+	fi
+done
 touch "$work/go"
-for ((i = 0; i < 300; i++)); do
+for ((i = 0; i < 1500; i++)); do
 	kill -0 "$inner_pid" 2>/dev/null || break
 	sleep 0.1
 done

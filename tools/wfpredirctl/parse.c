@@ -421,8 +421,7 @@ static int parse_owner(int argc, char **argv, int *i, struct wfpredir_service *s
 		if (strcmp(k, "uid") && !user && strcmp(k, "cgroup"))
 			break;
 		if (*i + 2 >= argc)
-			return perr(err, errlen, "missing value after \"owner %s\" for %s", k,
-				    cmd);
+			return perr(err, errlen, "missing value after \"owner %s\" for %s", k, cmd);
 		*i += 2;
 		if (!strcmp(k, "cgroup")) {
 			if (svc->has_owner_cgroup)
@@ -434,11 +433,11 @@ static int parse_owner(int argc, char **argv, int *i, struct wfpredir_service *s
 			continue;
 		}
 		if (svc->has_owner_uid)
-			return perr(err, errlen, "\"owner uid\" or \"owner user\" given twice to %s",
-				    cmd);
+			return perr(err, errlen,
+				    "\"owner uid\" or \"owner user\" given twice to %s", cmd);
 		if (!user) {
-			if (parse_u32("owner uid", argv[*i], 0, PARSE_UID_MAX, &svc->owner_uid,
-				      err, errlen))
+			if (parse_u32("owner uid", argv[*i], 0, PARSE_UID_MAX, &svc->owner_uid, err,
+				      errlen))
 				return -1;
 		} else {
 			pw = getpwnam(argv[*i]);
@@ -450,17 +449,19 @@ static int parse_owner(int argc, char **argv, int *i, struct wfpredir_service *s
 		svc->has_owner_uid = true;
 	}
 	if (*i + 1 == first)
-		return perr(err, errlen,
-			    "missing owner for %s (owner uid N, owner user NAME, owner cgroup PATH)",
-			    cmd);
+		return perr(
+			err, errlen,
+			"missing owner for %s (owner uid N, owner user NAME, owner cgroup PATH)",
+			cmd);
 	return 0;
 }
 
 int parse_service_add(int argc, char **argv, struct wfpredir_service *svc, char *err, size_t errlen)
 {
 	static const char cmd[] = "service add";
-	struct kw kws[] = { { "id", false }, { "ipv4", false }, { "ipv6", false },
-			    { "owner", false } };
+	struct kw kws[] = {
+		{ "id", false }, { "ipv4", false }, { "ipv6", false }, { "owner", false }
+	};
 	struct sockaddr_storage ss;
 	int i;
 

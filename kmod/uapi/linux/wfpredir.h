@@ -414,11 +414,11 @@ enum wfpredir_service_attr {
 					 * caller's user namespace) receive and
 					 * query the service's flows
 					 */
-	WFPREDIR_A_SERVICE_OWNER_CGROUP,	/* string: cgroup v2 path, as under
-					 * /sys/fs/cgroup: only sockets of that
-					 * cgroup or its descendants; with
-					 * OWNER_UID, both must hold
-					 */
+	/*
+	 * string: cgroup v2 path, as under /sys/fs/cgroup: only sockets of
+	 * that cgroup or its descendants; with OWNER_UID, both must hold
+	 */
+	WFPREDIR_A_SERVICE_OWNER_CGROUP,
 	__WFPREDIR_A_SERVICE_MAX
 };
 
