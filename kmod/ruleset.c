@@ -919,7 +919,7 @@ int wfpredir_ruleset_init(struct wfpredir_ruleset *rules, unsigned int max)
 {
 	int ret;
 
-	rules->tuples = kzalloc(sizeof(*rules->tuples), GFP_KERNEL);
+	rules->tuples = kzalloc(sizeof(*rules->tuples), GFP_KERNEL_ACCOUNT);
 	if (!rules->tuples)
 		return -ENOMEM;
 	ret = rhashtable_init(&rules->buckets, &wfpredir_bucket_params);

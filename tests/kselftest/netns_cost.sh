@@ -7,14 +7,14 @@
 # in each round, and the difference, which is what wfpredir adds to a
 # namespace.
 #
-# Threshold: 1 KiB per namespace. wfpredir's own share is one pointer in the
+# Threshold: 4 KiB per namespace. wfpredir's own share is one pointer in the
 # namespace's generic array (a kmalloc-8 object); before it was allocated on
 # first use, every namespace got the whole state (kmalloc-2k), four hash
 # tables of 64 buckets (4 x kmalloc-1k) and the rule index (kmalloc-4k),
-# about 10 KiB. A namespace costs tens of KiB of slab by itself, and the
-# measurement's noise per namespace (per-CPU caches, deferred frees) stays
-# well below 1 KiB at 1000 namespaces, so the bound tells the two designs
-# apart.
+# about 10 KiB. A namespace costs about 210 KiB of slab by itself in the
+# test VM, and the measurement's noise per namespace (per-CPU caches,
+# deferred frees) was 1.6 KiB at 1000 namespaces (loaded 210550 B, not
+# loaded 212148 B), so 4 KiB tells the two designs apart.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
@@ -83,6 +83,6 @@ extra=$(printf '%s\n' "${results[@]}" | awk '
 	$1 == "loaded" { l += $2; nl++ } $1 == "unloaded" { u += $2; nu++ }
 	END { printf "%d\n", l / nl - u / nu }')
 echo "# wfpredir adds $extra bytes of slab per namespace that never uses it"
-expect "wfpredir adds at most 1 KiB of slab to a namespace that never uses it" yes \
-	is_gt 1024 "$extra"
+expect "wfpredir adds at most 4 KiB of slab to a namespace that never uses it" yes \
+	is_gt 4096 "$extra"
 exit $ret
