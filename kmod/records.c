@@ -185,6 +185,26 @@ u32 wfpredir_view_pid(const struct wfpredir_view *view, u32 nr)
 #define WFPREDIR_ENTRY_UID	offsetof(struct wfpredir_record_entry, uid)
 #define WFPREDIR_ENTRY_PID	offsetof(struct wfpredir_record_entry, pid)
 
+/* Rewrite the uid and pid of every entry of a checked blob, in place. */
+static void wfpredir_records_map_ids(u8 *p, const struct wfpredir_view *view,
+				     u32 (*uid)(const struct wfpredir_view *, u32),
+				     u32 (*pid)(const struct wfpredir_view *, u32))
+{
+	unsigned int i, count = p[offsetof(struct wfpredir_records_hdr, count)];
+	__be32 v;
+
+	for (i = 0; i < count; i++) {
+		u8 *e = p + WFPREDIR_HDR_LEN + i * WFPREDIR_ENTRY_LEN;
+
+		memcpy(&v, e + WFPREDIR_ENTRY_UID, sizeof(v));
+		v = cpu_to_be32(uid(view, be32_to_cpu(v)));
+		memcpy(e + WFPREDIR_ENTRY_UID, &v, sizeof(v));
+		memcpy(&v, e + WFPREDIR_ENTRY_PID, sizeof(v));
+		v = cpu_to_be32(pid(view, be32_to_cpu(v)));
+		memcpy(e + WFPREDIR_ENTRY_PID, &v, sizeof(v));
+	}
+}
+
 /**
  * wfpredir_records_to_view - turn a blob into a reader's view
  * @wn: the namespace whose key sealed the blob
@@ -202,21 +222,9 @@ void wfpredir_records_to_view(const struct wfpredir_net *wn, void *buf,
 			      size_t len, const struct wfpredir_view *view)
 {
 	u8 key[BLAKE2S_KEY_SIZE];
-	unsigned int i, count;
 	u8 *p = buf;
-	__be32 v;
 
-	count = p[offsetof(struct wfpredir_records_hdr, count)];
-	for (i = 0; i < count; i++) {
-		u8 *e = p + WFPREDIR_HDR_LEN + i * WFPREDIR_ENTRY_LEN;
-
-		memcpy(&v, e + WFPREDIR_ENTRY_UID, sizeof(v));
-		v = cpu_to_be32(wfpredir_view_uid(view, be32_to_cpu(v)));
-		memcpy(e + WFPREDIR_ENTRY_UID, &v, sizeof(v));
-		memcpy(&v, e + WFPREDIR_ENTRY_PID, sizeof(v));
-		v = cpu_to_be32(wfpredir_view_pid(view, be32_to_cpu(v)));
-		memcpy(e + WFPREDIR_ENTRY_PID, &v, sizeof(v));
-	}
+	wfpredir_records_map_ids(p, view, wfpredir_view_uid, wfpredir_view_pid);
 	len -= WFPREDIR_RECORDS_TAG_LEN;
 	wfpredir_view_key(wn, view, key);
 	wfpredir_records_tag_with(key, p, len, p + len);
@@ -266,9 +274,7 @@ int wfpredir_records_from_view(const struct wfpredir_net *wn, void *buf,
 			       size_t len, const struct wfpredir_view *view)
 {
 	u8 key[BLAKE2S_KEY_SIZE];
-	unsigned int i, count;
 	u8 *p = buf;
-	__be32 v;
 	int ret;
 
 	wfpredir_view_key(wn, view, key);
@@ -278,17 +284,8 @@ int wfpredir_records_from_view(const struct wfpredir_net *wn, void *buf,
 	if (ret)
 		return ret;
 
-	count = p[offsetof(struct wfpredir_records_hdr, count)];
-	for (i = 0; i < count; i++) {
-		u8 *e = p + WFPREDIR_HDR_LEN + i * WFPREDIR_ENTRY_LEN;
-
-		memcpy(&v, e + WFPREDIR_ENTRY_UID, sizeof(v));
-		v = cpu_to_be32(wfpredir_view_uid_back(view, be32_to_cpu(v)));
-		memcpy(e + WFPREDIR_ENTRY_UID, &v, sizeof(v));
-		memcpy(&v, e + WFPREDIR_ENTRY_PID, sizeof(v));
-		v = cpu_to_be32(wfpredir_view_pid_back(view, be32_to_cpu(v)));
-		memcpy(e + WFPREDIR_ENTRY_PID, &v, sizeof(v));
-	}
+	wfpredir_records_map_ids(p, view, wfpredir_view_uid_back,
+				 wfpredir_view_pid_back);
 	len -= WFPREDIR_RECORDS_TAG_LEN;
 	wfpredir_records_tag(wn, p, len, p + len);
 	return 0;
