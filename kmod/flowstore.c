@@ -421,7 +421,9 @@ struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
 	spin_lock_bh(&store->lock);
 	owner = rhashtable_lookup_fast(&store->owners, &uid,
 				       wfpredir_owner_params);
-	if (owner && owner->count >= wfpredir_owner_max(store)) {
+	/* A share of 100 % is no share: a full table is then just full. */
+	if (owner && READ_ONCE(store->share) < 100 &&
+	    owner->count >= wfpredir_owner_max(store)) {
 		err = -EDQUOT;
 		goto out;
 	}

@@ -43,12 +43,24 @@ wait_port "$nsa" udp 15002 || exit 1
 loop_case "socat, $B4" "$nsa" udp "$B4" "$cap" "$capd"
 for p in "${grp_list[@]}"; do kill -- -"$p" 2>/dev/null; done
 sleep 0.5
+# fresh_flows: forget the previous case's flows. A UDP proxy answering from
+# one unbound-peer socket cannot tell its clients apart, so inheritance sees
+# every recent flow to the same destination at its service as one it holds;
+# with several flow ids it copies the longest chain's length (service-only
+# entries), and a previous case's capped chain would cap this one early.
+fresh_flows()
+{
+	ip netns exec "$nsa" conntrack -F >/dev/null 2>&1
+	wait_value "the previous case's flows are gone" 0 10 info_get "$nsa" flows
+}
+fresh_flows
 
 # one family each: the VM is too slow for every product
 legacy_start "$nsa" "$tmpd/beta6.out" "${loop_as_owner[@]}" "$legacy_proxy" -n 40 \
 	-u "[::1]:15002" -U "[$B6]:$loop_port" || exit 1
 loop_case "legacy-proxy, threads, [$B6]" "$nsa" udp "[$B6]" "$cap" "$capd"
 bg_stop "$legacy_pid"
+fresh_flows
 legacy_start "$nsa" "$tmpd/beta4.out" "${loop_as_owner[@]}" "$legacy_proxy" -P 3 -n 40 \
 	-u 127.0.0.1:15002 -U "$B4:$loop_port" || exit 1
 loop_case "legacy-proxy -P 3, $B4" "$nsa" udp "$B4" "$cap" "$capd"
