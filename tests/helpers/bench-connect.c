@@ -82,12 +82,12 @@ static void open_udp(unsigned long n, const char *bind_to)
 	struct sockaddr_storage local, peer;
 	socklen_t len = 0;
 	unsigned long i;
-	int fd, one = 1;
+	int one = 1;
 
 	if (bind_to)
 		len = parse_addr(bind_to, &local);
 	for (i = 0; i < n; i++) {
-		fd = socket(bind_to ? local.ss_family : AF_INET, SOCK_DGRAM, 0);
+		int fd = socket(bind_to ? local.ss_family : AF_INET, SOCK_DGRAM, 0);
 		if (fd < 0) {
 			perror("bench-connect: socket");
 			exit(1);
@@ -110,11 +110,10 @@ static void measure(unsigned long n, const struct sockaddr_storage *to, socklen_
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	unsigned long i;
-	double start;
-	int fd;
 
 	for (i = 0; i < n; i++) {
-		fd = socket(to->ss_family, SOCK_STREAM, 0);
+		double start;
+		int fd = socket(to->ss_family, SOCK_STREAM, 0);
 		if (fd < 0) {
 			perror("bench-connect: socket");
 			exit(1);

@@ -753,18 +753,19 @@ legacy_start()
 loop_case()
 {
 	local c=$1 ns=$2 how=$3 far=$4 want=$5 capd=$6
-	local before after arrived kind=conn reply="echo x"
+	local -a counts0 counts1
+	local arrived kind=conn reply="echo x"
 
 	[ "$how" = udp ] && kind=udp
 	[ "$how" = close ] && reply=sent
-	read -ra before < <(loop_counters "$ns")
+	read -ra counts0 < <(loop_counters "$ns")
 	arrived=$(loop_arrived $kind)
 	expect "$c: the client's exchange completes" "$reply" loop_client "$ns" "$how" "$far"
 	wait_value "$c: it reached the server, once" $((arrived + 1)) 15 loop_arrived $kind
-	read -ra after < <(loop_counters "$ns")
-	echo "# $c: redirects ${before[0]} -> ${after[0]}, chain_capped ${before[1]} -> ${after[1]}"
-	expect "$c: $want redirects" "$want" echo $((after[0] - before[0]))
-	expect "$c: chain_capped +$capd" "$capd" echo $((after[1] - before[1]))
+	read -ra counts1 < <(loop_counters "$ns")
+	echo "# $c: redirects ${counts0[0]} -> ${counts1[0]}, chain_capped ${counts0[1]} -> ${counts1[1]}"
+	expect "$c: $want redirects" "$want" echo $((counts1[0] - counts0[0]))
+	expect "$c: chain_capped +$capd" "$capd" echo $((counts1[1] - counts0[1]))
 }
 
 # loop_owner_uid: the uid beta's proxy runs as, and owner of beta, in the
