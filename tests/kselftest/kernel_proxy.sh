@@ -47,17 +47,18 @@ chains() { flow_chain "$1" "$2" "$3" | sort | paste -sd, | sed 's/,/, /g'; }
 # 700 bytes that are not all alike, so that a lost or reordered chunk shows
 msg=$(for i in $(seq 1 70); do printf '%09d-' "$i"; done)
 go() { ip netns exec "$nsa" "$flowpeer" connect -T 10 -m "$msg" "$@"; }
-# hops NS DST: the distinct chains of DST's redirected hops, looked at while
-# one connection is held open: a closed connection's flows are released (an
-# earlier one's may linger until the next collection, with the same chains).
-hops()
+# held NS DST WHICH: the distinct chains of DST's flows (flow_chain WHICH),
+# looked at while one connection is held open: a closed connection's flows
+# are released (an earlier one's may linger until the next collection, with
+# the same chains).
+held()
 {
-	local out=$tmpd/hops.out pid
+	local out=$tmpd/held.out pid
 
 	bg_run "$out" ip netns exec "$1" "$flowpeer" hold -n 1 -T 20 "$2"
 	pid=$!
 	wait_for "$out" '^ok\|^failed' 30
-	flow_chain "$1" "$2" redirected | sort -u | paste -sd, | sed 's/,/, /g'
+	flow_chain "$1" "$2" "$3" | sort -u | paste -sd, | sed 's/,/, /g'
 	bg_stop "$pid"
 }
 
@@ -71,17 +72,17 @@ for f in 4 6; do
 	expect "$c: kproxy relayed them upstream" yes is_gt "$(field bytes_up)" $((up + 699))
 	expect "$c: and the answer downstream" yes is_gt "$(field bytes_down)" $((down + 699))
 	expect "$c: the last hop carries [wfpredir-proxy, kproxy]" "1 2" \
-		flow_chain "$nsa" "$far:8080" final
+		held "$nsa" "$far:8080" final
 	expect "$c: the redirected hops carry [1] and [1, 2], each service once" "1, 1 2" \
-		hops "$nsa" "$far:8080"
+		held "$nsa" "$far:8080" redirected
 	expect "$c: kproxy read both entries with the synchronous query" 2 field last_entries
 
 	expect "$c: client -> kproxy -> wfpredir-proxy -> server: 700 bytes echoed intact" \
 		"server src=other" go "$far:8081"
 	expect "$c: the last hop carries [kproxy, wfpredir-proxy]" "2 1" \
-		flow_chain "$nsa" "$far:8081" final
+		held "$nsa" "$far:8081" final
 	expect "$c: the redirected hops carry [2] and [2, 1], each service once" "2, 2 1" \
-		hops "$nsa" "$far:8081"
+		held "$nsa" "$far:8081" redirected
 
 	out=$tmpd/storm-$f.out
 	ip netns exec "$nsa" "$flowpeer" storm -n 20 -c 5 -T 20 "$far:8081" >"$out" 2>&1
