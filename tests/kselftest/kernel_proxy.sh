@@ -41,9 +41,6 @@ setup ctl_ns "$nsa" rule add service kp priority 200 proto tcp dport 8080 || exi
 setup ctl_ns "$nsa" rule add service kp priority 100 proto tcp dport 8081 || exit 1
 setup ctl_ns "$nsa" rule add service px priority 200 proto tcp dport 8081 || exit 1
 
-# chains NS DST WHICH: every chain of DST's flows, sorted, comma-separated
-chains() { flow_chain "$1" "$2" "$3" | sort | paste -sd, | sed 's/,/, /g'; }
-
 # 700 bytes that are not all alike, so that a lost or reordered chunk shows
 msg=$(for i in $(seq 1 70); do printf '%09d-' "$i"; done)
 go() { ip netns exec "$nsa" "$flowpeer" connect -T 10 -m "$msg" "$@"; }
