@@ -130,8 +130,7 @@ static bool wfpredir_task_holds(struct net *net, const struct nf_conn *ct)
 	return held;
 }
 
-static bool wfpredir_sender_holds(struct wfpredir_net *wn,
-				  const struct wfpredir_flow_key *key,
+static bool wfpredir_sender_holds(const struct wfpredir_flow_key *key,
 				  const struct nf_conn *ct,
 				  const struct wfpredir_service *service)
 {
@@ -208,7 +207,7 @@ int wfpredir_inherit_find(struct wfpredir_net *wn,
 			continue;
 		service = wfpredir_service_lookup(wn, flow->service_id);
 		if (!service ||
-		    !wfpredir_sender_holds(wn, key, flow->ct, service))
+		    !wfpredir_sender_holds(key, flow->ct, service))
 			continue;
 		if (held++ && found->self != service->id)
 			found->self = 0;
