@@ -13,6 +13,10 @@ KVERS ?= $(shell tests/vm/kernels)
 # What a build tree is built for: its release, as uname -r will say it.
 krelease = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(1)/include/generated/utsrelease.h 2>/dev/null)
 
+# The one place the version is written: VERSION, read by this Makefile for
+# userspace and by kmod/Kbuild for the module (DKMS builds without this file).
+VERSION_STRING := $(shell cat VERSION)
+
 BUILD ?= build
 CACHE ?= $(or $(WFPREDIR_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/wfpredir)
 export WFPREDIR_CACHE := $(CACHE)
@@ -25,7 +29,7 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wformat=2
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Ikmod/uapi -Ilib/include $(NL_CFLAGS)
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DWFPREDIR_VERSION='"$(VERSION_STRING)"' $(WARN) -Ikmod/uapi -Ilib/include $(NL_CFLAGS)
 CFLAGS ?= -O2 -g
 SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
@@ -71,7 +75,7 @@ deps:
 # The copy keeps the sources' times, so a rebuild is incremental.
 define build-module
 	rm -rf $(1)/kmod/compat/probes
-	mkdir -p $(1) && cp -rpu --parents Kbuild kmod tests/modules $(1)/
+	mkdir -p $(1) && cp -rpu --parents Kbuild VERSION kmod tests/modules $(1)/
 	$(MAKE) -C $(2) M=$(CURDIR)/$(1) W=1 WFPREDIR_DEBUG=$(3) modules
 endef
 

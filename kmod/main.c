@@ -11,7 +11,6 @@
 #include "records.h"
 #include "sockopt.h"
 #include "sockstore.h"
-#include "version.h"
 
 #include <linux/genetlink.h>
 #include <linux/init.h>

@@ -25,7 +25,6 @@
 #include "ruleset.h"
 #include "service.h"
 #include "sockstore.h"
-#include "version.h"
 
 #include <linux/jiffies.h>
 #include <linux/mutex.h>

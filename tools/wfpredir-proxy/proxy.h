@@ -27,10 +27,6 @@
 
 #include <wfpredir.h>
 
-#ifndef WFPREDIR_VERSION
-#define WFPREDIR_VERSION "0.1.0"
-#endif
-
 /* Exit statuses (also in the man page). */
 enum {
 	EXIT_OK = 0,	 /* clean shutdown on SIGINT or SIGTERM */

@@ -12,10 +12,6 @@
 
 #include "wfpredirctl.h"
 
-#ifndef WFPREDIR_VERSION
-#define WFPREDIR_VERSION "0.1.0"
-#endif
-
 static const struct ctl_object objects[] = {
 	{ "info", "info [show]", info_run },
 	{ "config", "config set [chain-max N] [inherit on|off] [flow-share PERCENT]", config_run },
