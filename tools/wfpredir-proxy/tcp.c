@@ -99,6 +99,7 @@ static void conn_close(struct conn *c, bool abort, const char *why)
 	c->next = px->dead_conns;
 	px->dead_conns = c;
 	px->active--;
+	px->tcp_active--;
 }
 
 /* Register what the endpoint waits for now. Return: 0 or -errno. */
@@ -404,6 +405,7 @@ static void conn_new(struct listener *ls, int fd, const struct addr *peer)
 		c->next->prev = c;
 	px->conns = c;
 	px->active++;
+	px->tcp_active++;
 	conn_start(c);
 }
 
@@ -472,8 +474,8 @@ void tcp_reap(struct proxy *px)
 	}
 }
 
-void tcp_close_all(struct proxy *px)
+void tcp_close_all(struct proxy *px, const char *why)
 {
 	while (px->conns)
-		conn_close(px->conns, false, "shutdown");
+		conn_close(px->conns, false, why);
 }
