@@ -178,17 +178,18 @@ static int listener_open(struct proxy *px, struct listener *ls, const struct lis
 
 static void listener_close(struct proxy *px, struct listener *ls, bool say)
 {
-	char a[ADDR_STRLEN];
-
 	if (ls->fd < 0)
 		return;
 	ep_del(px, ls->fd);
 	close(ls->fd);
 	ls->fd = -1;
-	if (say)
+	if (say) {
+		char a[ADDR_STRLEN];
+
 		log_msg(&px->log, LVL_NOTICE, "stopped listening on %s %s",
 			ls->proto == IPPROTO_TCP ? "tcp" : "udp",
 			addr_format(&ls->addr, a, sizeof(a)));
+	}
 }
 
 static void listeners_close(struct proxy *px, bool say)

@@ -151,9 +151,9 @@ static int parse_options(int argc, char **argv, struct config *cli, const char *
 /* The configuration: defaults, the -c file, the command line. */
 static int configure(struct proxy *px)
 {
-	char err[600];
-
 	if (px->config_path) {
+		char err[600];
+
 		if (config_load(&px->cfg, px->config_path, err, sizeof(err)))
 			return config_error(err, false);
 	} else {
