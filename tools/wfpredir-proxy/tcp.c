@@ -293,8 +293,11 @@ static void conn_connect(struct conn *c, const struct redirect_info *ri, const c
 	} else if (ri->records) {
 		err = redirect_set_records(fd, ri);
 		if (err) {
-			/* Going on without them could loop the flow back here. */
-			log_msg(&px->log, LVL_WARN,
+			/*
+			 * Going on without them could loop the flow back here.
+			 * An error: this proxy's fault (a missing CAP_NET_ADMIN).
+			 */
+			log_msg(&px->log, LVL_ERROR,
 				"%s WSAIoctl(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS): %s; closing",
 				c->tag, redirect_error_name(err, e, sizeof(e)));
 			conn_close(c, true, "records not accepted");

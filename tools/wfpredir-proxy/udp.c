@@ -205,7 +205,8 @@ static int flow_upstream_socket(struct udp_flow *f, const struct redirect_info *
 	} else if (ri->records) {
 		err = redirect_set_records(fd, ri);
 		if (err) {
-			log_msg(&px->log, LVL_WARN,
+			/* This proxy's fault (a missing CAP_NET_ADMIN), not the peer's. */
+			log_msg(&px->log, LVL_ERROR,
 				"%s WSAIoctl(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS): %s; dropping "
 				"the flow",
 				f->tag, redirect_error_name(err, e, sizeof(e)));
