@@ -109,7 +109,7 @@ printf '%s\n' "name px" "tcp 127.0.0.1:15001" "tcp 127.0.0.1:15002" "verbose 1" 
 	"drain-timeout 20" "require-records" >"$tmpd/px.conf"
 kill -HUP "$dpid"
 wait_value "SIGHUP: the new listener opens" yes 10 listening 15002
-expect "SIGHUP: RELOADING=1, then READY=1 again" "READY=1 RELOADING=1 READY=1 " notified d1
+wait_value "SIGHUP: RELOADING=1, then READY=1 again" "READY=1 RELOADING=1 READY=1 " 5 notified d1
 client 127.0.0.1:15002 >/dev/null 2>&1
 wait_for "$tmpd/d1.err" "(--require-records)" 5 >/dev/null
 expect "SIGHUP: require-records now refuses an unredirected connection" \
@@ -137,8 +137,8 @@ holder=$!
 wait_for "$tmpd/d1.err" "tcp#4 connected to" 10 >/dev/null
 kill -TERM "$dpid"
 wait_value "SIGTERM: the listener closes at once" no 2 listening 15001
-expect "SIGTERM: STOPPING=1" "READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 STOPPING=1 " \
-	notified d1
+wait_value "SIGTERM: STOPPING=1" "READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 STOPPING=1 " \
+	5 notified d1
 wait "$holder"
 expect "SIGTERM: the open connection still relays after it" "server" cat "$tmpd/late.out"
 expect "SIGTERM: the reply is the late message's" 1 grep -c "msg=late" "$tmpd/late.out"
