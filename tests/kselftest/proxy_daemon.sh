@@ -83,6 +83,20 @@ listening()
 	fi
 }
 
+# logline NAME PATTERN: the first line of NAME's log with PATTERN, its
+# connection numbers as tcp#N (the notify receiver's own connect at READY=1
+# counts too).
+logline()
+{
+	grep -m1 -- "$2" "$tmpd/$1.err" | sed -E 's/tcp#[0-9]+/tcp#N/'
+}
+
+# relayed NAME: how many connections NAME has relayed to the server.
+relayed()
+{
+	grep -c "connected to $B4:8080" "$tmpd/$1.err"
+}
+
 # client ARGS...: flowpeer connect in ns a.
 client()
 {
@@ -99,10 +113,11 @@ expect "with CAP_NET_ADMIN alone" 0000000000001000 \
 	awk '/^CapEff:/ { print $2 }' "/proc/$dpid/status"
 expect "a redirected connection goes through it" "server src=other" client -m hello "$B4:8080"
 wait_for "$tmpd/d1.err" "records handed on" 5 >/dev/null
-expect "with CAP_NET_ADMIN alone it hands the records on" "<6>px: tcp#1 connecting to $B4:8080 (from redirect context), records handed on" \
-	grep -m1 "tcp#1 connecting" "$tmpd/d1.err"
-expect "journald: notices are <5>, without a time stamp" "<5>px: listening on tcp 127.0.0.1:15001" \
-	grep -m1 "listening on" "$tmpd/d1.err"
+expect "with CAP_NET_ADMIN alone it hands the records on" \
+	"<6>px: tcp#N connecting to $B4:8080 (from redirect context), records handed on" \
+	logline d1 "connecting to $B4:8080"
+expect "journald: notices are <5>, without a time stamp" \
+	"<5>px: listening on tcp 127.0.0.1:15001" logline d1 "listening on"
 
 # A changed file: a new listener, and require-records for new flows.
 printf '%s\n' "name px" "tcp 127.0.0.1:15001" "tcp 127.0.0.1:15002" "verbose 1" \
@@ -113,7 +128,7 @@ wait_value "SIGHUP: RELOADING=1, then READY=1 again" "READY=1 RELOADING=1 READY=
 client 127.0.0.1:15002 >/dev/null 2>&1
 wait_for "$tmpd/d1.err" "(--require-records)" 5 >/dev/null
 expect "SIGHUP: require-records now refuses an unredirected connection" \
-	"<5>px: tcp#2 from 127.0.0.1" grep -m1 -o "<5>px: tcp#2 from 127.0.0.1" "$tmpd/d1.err"
+	"<5>px: tcp#N from 127.0.0.1" eval "logline d1 '(--require-records)' | cut -d: -f1-2"
 
 # A broken file: an error (<3>, file:line), the old configuration stays.
 printf '%s\n' "name px" "tcp 127.0.0.1:15001" "connect-timeout 0" >"$tmpd/px.conf"
@@ -134,7 +149,7 @@ expect "journald: every line carries a priority" 0 \
 (sleep 3; printf 'late\n'; sleep 1) |
 	ip netns exec "$nsa" socat -t 5 -T 10 - TCP4:"$B4:8080" >"$tmpd/late.out" 2>&1 &
 holder=$!
-wait_for "$tmpd/d1.err" "tcp#4 connected to" 10 >/dev/null
+wait_value "the late connection is relayed" 3 10 relayed d1
 kill -TERM "$dpid"
 wait_value "SIGTERM: the listener closes at once" no 2 listening 15001
 wait_value "SIGTERM: STOPPING=1" "READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 STOPPING=1 " \
@@ -155,7 +170,7 @@ daemon_start d2 --drain-timeout 1 || exit 1
 (sleep 8; printf 'never\n') |
 	ip netns exec "$nsa" socat -t 9 -T 10 - TCP4:"$B4:8080" >"$tmpd/never.out" 2>&1 &
 holder=$!
-wait_for "$tmpd/d2.err" "tcp#1 connected to" 10 >/dev/null
+wait_value "the never-ending connection is relayed" 1 10 relayed d2
 t0=$SECONDS
 kill -TERM "$dpid"
 rc=0
