@@ -180,7 +180,7 @@ expect "drain-timeout 1: exit 0" 0 echo "$rc"
 expect "drain-timeout 1: within 3 s ($took s)" yes eval '[ $took -le 3 ] && echo yes'
 expect "drain-timeout 1: what is left is closed, logged" \
 	"<5>px: drain-timeout 1 s reached: closing 1 TCP connections and 0 UDP flows" \
-	grep -m1 "drain-timeout 1 s" "$tmpd/d2.err"
+	grep -m1 "drain-timeout 1 s reached" "$tmpd/d2.err"
 wait "$holder"
 expect "drain-timeout 1: the connection got no answer" 0 grep -c "msg=never" "$tmpd/never.out"
 exit $ret
