@@ -97,14 +97,21 @@ relayed()
 	grep -c "connected to $B4:8080" "$tmpd/$1.err"
 }
 
+# conf LINE...: $tmpd/px.conf, readable by the proxy's user.
+conf()
+{
+	printf '%s\n' "$@" >"$tmpd/px.conf"
+	chmod 644 "$tmpd/px.conf"
+}
+
 # client ARGS...: flowpeer connect in ns a.
 client()
 {
 	ip netns exec "$nsa" "$flowpeer" connect -T 5 "$@"
 }
 
-printf '%s\n' "# px: the test's proxy" "name px" "tcp 127.0.0.1:15001" "verbose 1" \
-	"drain-timeout 20" >"$tmpd/px.conf"
+conf "# px: the test's proxy" "name px" "tcp 127.0.0.1:15001" "verbose 1" \
+	"drain-timeout 20"
 daemon_start d1 || exit 1
 expect "READY=1 came once the listener accepted" "connect ok" grep -x "connect ok" "$tmpd/d1.notify"
 expect "it runs as uid $uid" "$uid" awk '/^Uid:/ { print $2 }' "/proc/$dpid/status"
@@ -120,8 +127,8 @@ expect "journald: notices are <5>, without a time stamp" \
 	"<5>px: listening on tcp 127.0.0.1:15001" logline d1 "listening on"
 
 # A changed file: a new listener, and require-records for new flows.
-printf '%s\n' "name px" "tcp 127.0.0.1:15001" "tcp 127.0.0.1:15002" "verbose 1" \
-	"drain-timeout 20" "require-records" >"$tmpd/px.conf"
+conf "name px" "tcp 127.0.0.1:15001" "tcp 127.0.0.1:15002" "verbose 1" \
+	"drain-timeout 20" "require-records"
 kill -HUP "$dpid"
 wait_value "SIGHUP: the new listener opens" yes 10 listening 15002
 wait_value "SIGHUP: RELOADING=1, then READY=1 again" "READY=1 RELOADING=1 READY=1 " 5 notified d1
@@ -131,7 +138,7 @@ expect "SIGHUP: require-records now refuses an unredirected connection" \
 	"<5>px: tcp#N from 127.0.0.1" eval "logline d1 '(--require-records)' | cut -d: -f1-2"
 
 # A broken file: an error (<3>, file:line), the old configuration stays.
-printf '%s\n' "name px" "tcp 127.0.0.1:15001" "connect-timeout 0" >"$tmpd/px.conf"
+conf "name px" "tcp 127.0.0.1:15001" "connect-timeout 0"
 kill -HUP "$dpid"
 wait_for "$tmpd/d1.err" "^<3>" 5 >/dev/null
 expect "SIGHUP, broken file: an error naming file:line" \
@@ -165,7 +172,7 @@ expect "SIGTERM: drained, logged as a notice" "<5>px: drained: every connection 
 
 # The drain has a limit: the command line's --drain-timeout 1 wins over
 # the file, and a connection that outlives it is closed.
-printf '%s\n' "name px" "tcp 127.0.0.1:15001" "drain-timeout 20" "verbose 1" >"$tmpd/px.conf"
+conf "name px" "tcp 127.0.0.1:15001" "drain-timeout 20" "verbose 1"
 daemon_start d2 --drain-timeout 1 || exit 1
 (sleep 8; printf 'never\n') |
 	ip netns exec "$nsa" socat -t 9 -T 10 - TCP4:"$B4:8080" >"$tmpd/never.out" 2>&1 &

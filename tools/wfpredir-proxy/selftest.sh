@@ -402,6 +402,16 @@ check "-c: the file's listener and --to serve" [ "$out" = from-file ]
 check "-c: the command line wins (max-conns 9), the file sets the rest" eval \
 	'logged cf "max-conns 9, connect-timeout 3 s" && logged cf " accept 127.0.0.1:"'
 
+# The example the packages ship parses and starts (its listeners replaced,
+# the command line's winning).
+pex=$(port 26)
+if start ex -c "$top/etc/proxy/example.conf" -t 127.0.0.1:"$pex"; then
+	check "etc/proxy/example.conf starts a proxy" eval \
+		'logged ex "listening on tcp 127.0.0.1:$pex" && ! logged ex "15001" && stop ex'
+else
+	not_ok "etc/proxy/example.conf starts a proxy" "$(cat "$tmp/ex.stderr")"
+fi
+
 # SIGHUP reads the file again: a listener is added, --to changes for new
 # connections, the command line still wins.
 printf '%s\n' "tcp 127.0.0.1:$pcf" "tcp 127.0.0.1:$pcf2" "to 127.0.0.1:$wcport" \
