@@ -337,7 +337,7 @@ static int listeners_apply(struct proxy *px, const struct config *cfg)
 
 	for (i = 0; i < cfg->n_listen; i++) {
 		for (j = 0; j < PROXY_LISTENER_SLOTS; j++)
-			if (px->listeners[j].fd >= 0 && !opened[j] &&
+			if (px->listeners[j].fd >= 0 && !opened[j] && !keep[j] &&
 			    spec_equal(&px->listeners[j].spec, &cfg->listen[i]))
 				break;
 		if (j < PROXY_LISTENER_SLOTS) {
