@@ -596,6 +596,18 @@ check "second SIGTERM: exit 0 at once (took $took s, drain-timeout 10)" eval \
 	'[ $rc -eq 0 ] && [ $took -le 2 ] && logged st "Terminated again: closing 1 TCP"'
 wait "$holder"
 
+# UDP has no end: while draining, a flow silent for a second is finished.
+pud=$(port 27)
+start ud -v -u 127.0.0.1:"$pud" --to 127.0.0.1:"$echo4" || bail
+out=$( (printf 'drain\n'; sleep 0.3) | socat -t 1 - UDP4:127.0.0.1:"$pud")
+t0=$SECONDS
+stop ud
+rc=$?
+took=$((SECONDS - t0))
+check "SIGTERM, a silent UDP flow: finished after a second, exit 0 ($took s)" eval \
+	'[ "$out" = drain ] && [ $rc -eq 0 ] && [ $took -le 4 ] &&
+	 logged ud "0 TCP connections and 1 UDP flows may finish" && logged ud "drained"'
+
 for name in wc dl mc rr nd cr ct ui cf; do
 	stop "$name" || not_ok "$name: exit status on SIGTERM"
 done
