@@ -523,6 +523,37 @@ else
 	skip "sd_notify" "no python3"
 fi
 
+# The order, exactly: the proxy's own system calls, traced. READY=1 goes out
+# after the last listen(), and STOPPING=1 before the listeners close.
+if command -v strace >/dev/null; then
+	: >"$tmp/strace.notify"
+	setsid python3 "$top/tools/wfpredir-proxy/notify-recv.py" "$tmp/strace.sock" 127.0.0.1 \
+		"$nport" >"$tmp/strace.notify" 2>&1 </dev/null &
+	bg_pids+=($!)
+	for ((i = 0; i < 200; i++)); do grep -q bound "$tmp/strace.notify" && break; sleep 0.05; done
+	NOTIFY_SOCKET=$tmp/strace.sock strace -o "$tmp/strace.out" -e trace=listen,sendto,close \
+		"$proxy" -t 127.0.0.1:"$nport" -t 127.0.0.1:"$(port 28)" --pidfile "$tmp/strace.pid" \
+		2>/dev/null &
+	spid=$!
+	bg_pids+=("$spid")
+	for ((i = 0; i < 200; i++)); do grep -q "^connect" "$tmp/strace.notify" && break; sleep 0.05; done
+	kill -TERM "$(cat "$tmp/strace.pid")"
+	wait "$spid"
+	last_listen=$(grep -n '^listen(' "$tmp/strace.out" | tail -n 1 | cut -d: -f1)
+	ready=$(grep -n 'sendto(.*"READY=1' "$tmp/strace.out" | cut -d: -f1)
+	stopping=$(grep -n 'sendto(.*"STOPPING=1' "$tmp/strace.out" | cut -d: -f1)
+	# The first listener's descriptor, and the first close() of it after.
+	lfd=$(grep -m1 '^listen(' "$tmp/strace.out" | sed -E 's/^listen\(([0-9]+),.*/\1/')
+	lclose=$(awk -v fd="close($lfd)" -v after="$last_listen" \
+		'NR > after && index($0, fd) == 1 { print NR; exit }' "$tmp/strace.out")
+	check "strace: READY=1 after the last listen() (lines $last_listen, $ready)" \
+		eval '[ -n "$ready" ] && [ -n "$last_listen" ] && [ "$ready" -gt "$last_listen" ]'
+	check "strace: STOPPING=1 before the listener closes (lines $stopping, $lclose)" \
+		eval '[ -n "$stopping" ] && [ -n "$lclose" ] && [ "$stopping" -lt "$lclose" ]'
+else
+	skip "strace: READY=1 after the last listen()" "no strace"
+fi
+
 # The unit: systemd-analyze verify, with ExecStart pointed at this build
 # (verify wants the program installed).
 unit=$top/systemd/wfpredir-proxy@.service
