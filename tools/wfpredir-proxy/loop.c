@@ -7,6 +7,11 @@
  * points to freed memory. A tick twice a second enforces connect timeouts
  * and UDP idle timeouts and resumes listeners paused for lack of
  * descriptors.
+ *
+ * The first SIGTERM or SIGINT closes the listeners and lets what is open
+ * drain for up to --drain-timeout; a second one ends it at once. SIGHUP
+ * reloads the -c file: everything but the pidfile changes at run time,
+ * listeners included, and established connections stay.
  */
 #include <errno.h>
 #include <signal.h>
@@ -27,6 +32,8 @@
 /* Descriptors: a TCP connection has two sockets and two pipes. */
 #define FDS_PER_CONN 6
 #define FDS_SPARE 64
+
+static void signal_event(struct handler *h, uint32_t events);
 
 int64_t now_ms(void)
 {
@@ -58,8 +65,9 @@ void ep_del(struct proxy *px, int fd)
 /* Whether a is one of the proxy's own listening addresses (loop guard). */
 bool proxy_is_own_address(const struct proxy *px, int proto, const struct addr *a)
 {
-	for (size_t i = 0; i < px->n_listeners; i++)
-		if (px->listeners[i].proto == proto && addr_equal(&px->listeners[i].addr, a))
+	for (size_t i = 0; i < PROXY_LISTENER_SLOTS; i++)
+		if (px->listeners[i].fd >= 0 && px->listeners[i].proto == proto &&
+		    addr_equal(&px->listeners[i].addr, a))
 			return true;
 	return false;
 }
@@ -105,27 +113,13 @@ static void listener_event(struct handler *h, uint32_t events)
 	struct listener *ls = container_of(h, struct listener, h);
 
 	(void)events;
+	/* Closed by a signal handled earlier in the same batch. */
+	if (ls->fd < 0)
+		return;
 	if (ls->proto == IPPROTO_TCP)
 		tcp_accept(ls);
 	else
 		udp_readable(ls);
-}
-
-static void signal_event(struct handler *h, uint32_t events)
-{
-	struct proxy *px = container_of(h, struct proxy, sig_h);
-	struct signalfd_siginfo si;
-
-	(void)events;
-	while (read(px->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			log_reopen(&px->log);
-		} else if (!px->stopping) {
-			log_msg(&px->log, LVL_NOTICE, "%s: shutting down",
-				strsignal((int)si.ssi_signo));
-			px->stopping = true;
-		}
-	}
 }
 
 static int listener_open(struct proxy *px, struct listener *ls, const struct listen_spec *spec)
@@ -139,6 +133,9 @@ static int listener_open(struct proxy *px, struct listener *ls, const struct lis
 	ls->px = px;
 	ls->proto = spec->proto;
 	ls->h.fn = listener_event;
+	ls->spec = *spec;
+	ls->id = ++px->next_listener_id;
+	ls->paused = false;
 	ls->addr = spec->addr;
 	addr_format(&spec->addr, a, sizeof(a));
 	ls->fd = socket(spec->addr.ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -146,6 +143,7 @@ static int listener_open(struct proxy *px, struct listener *ls, const struct lis
 		log_msg(&px->log, LVL_ERROR, "%s %s: socket: %s", pname, a, strerror(errno));
 		return -1;
 	}
+	/* From here a failure leaves ls->fd for listener_close() to close. */
 	if (setsockopt(ls->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    (spec->addr.ss.ss_family == AF_INET6 &&
 	     setsockopt(ls->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)) {
@@ -178,6 +176,28 @@ static int listener_open(struct proxy *px, struct listener *ls, const struct lis
 	return 0;
 }
 
+static void listener_close(struct proxy *px, struct listener *ls, bool say)
+{
+	if (ls->fd < 0)
+		return;
+	ep_del(px, ls->fd);
+	close(ls->fd);
+	ls->fd = -1;
+	if (say) {
+		char a[ADDR_STRLEN];
+
+		log_msg(&px->log, LVL_NOTICE, "stopped listening on %s %s",
+			ls->proto == IPPROTO_TCP ? "tcp" : "udp",
+			addr_format(&ls->addr, a, sizeof(a)));
+	}
+}
+
+static void listeners_close(struct proxy *px, bool say)
+{
+	for (size_t i = 0; i < PROXY_LISTENER_SLOTS; i++)
+		listener_close(px, &px->listeners[i], say);
+}
+
 /* Enough descriptors for --max-conns, as far as the hard limit allows. */
 static void raise_nofile(struct proxy *px)
 {
@@ -201,7 +221,7 @@ int proxy_open(struct proxy *px)
 	sigset_t set;
 
 	px->epfd = px->sigfd = -1;
-	for (size_t i = 0; i < PROXY_MAX_LISTENERS; i++)
+	for (size_t i = 0; i < PROXY_LISTENER_SLOTS; i++)
 		px->listeners[i].fd = -1;
 	px->now_ms = now_ms();
 	raise_nofile(px);
@@ -233,11 +253,9 @@ int proxy_open(struct proxy *px)
 		log_msg(&px->log, LVL_ERROR, "epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
-	for (size_t i = 0; i < px->cfg.n_listen; i++) {
-		px->n_listeners = i + 1;
+	for (size_t i = 0; i < px->cfg.n_listen; i++)
 		if (listener_open(px, &px->listeners[i], &px->cfg.listen[i]))
 			return -1;
-	}
 	return 0;
 }
 
@@ -245,11 +263,208 @@ static void tick(struct proxy *px)
 {
 	tcp_sweep(px);
 	udp_sweep(px);
-	for (size_t i = 0; i < px->n_listeners; i++) {
+	for (size_t i = 0; i < PROXY_LISTENER_SLOTS; i++) {
 		struct listener *ls = &px->listeners[i];
 
-		if (ls->paused && ep_mod(px, ls->fd, EPOLLIN, &ls->h) == 0)
+		if (ls->fd >= 0 && ls->paused && ep_mod(px, ls->fd, EPOLLIN, &ls->h) == 0)
 			ls->paused = false;
+	}
+	if (px->active != px->status_active)
+		proxy_status(px);
+}
+
+/* The service manager's one-line status: what is open now. */
+void proxy_status(struct proxy *px)
+{
+	unsigned int udp = px->active - px->tcp_active;
+
+	px->status_active = px->active;
+	if (px->draining)
+		notify_send(&px->notify, "STATUS=Draining: %u TCP connections, %u UDP flows left",
+			    px->tcp_active, udp);
+	else
+		notify_send(&px->notify, "STATUS=%u TCP connections, %u UDP flows", px->tcp_active,
+			    udp);
+}
+
+/* The first SIGTERM or SIGINT: stop accepting, let what is open finish. */
+static void drain_start(struct proxy *px, int sig)
+{
+	px->draining = true;
+	px->drain_deadline_ms = px->now_ms + (int64_t)px->cfg.drain_timeout * 1000;
+	notify_send(&px->notify, "STOPPING=1");
+	listeners_close(px, false);
+	log_msg(&px->log, LVL_NOTICE,
+		"%s: shutting down: no longer listening; %u TCP connections and %u UDP flows "
+		"may finish within %u s (drain-timeout)",
+		strsignal(sig), px->tcp_active, px->active - px->tcp_active, px->cfg.drain_timeout);
+	proxy_status(px);
+}
+
+/* Leave the loop once nothing is left or the drain timeout has passed. */
+static void drain_check(struct proxy *px)
+{
+	if (px->active == 0) {
+		log_msg(&px->log, LVL_NOTICE, "drained: every connection has finished");
+		px->stopping = true;
+	} else if (px->now_ms >= px->drain_deadline_ms) {
+		log_msg(&px->log, LVL_NOTICE,
+			"drain-timeout %u s reached: closing %u TCP connections and %u UDP flows",
+			px->cfg.drain_timeout, px->tcp_active, px->active - px->tcp_active);
+		tcp_close_all(px, "drain timeout");
+		udp_close_all(px, "drain timeout");
+		px->stopping = true;
+	}
+}
+
+/* Whether two listener specs are the same listener (port 0 included). */
+static bool spec_equal(const struct listen_spec *a, const struct listen_spec *b)
+{
+	return a->proto == b->proto && addr_equal(&a->addr, &b->addr);
+}
+
+/*
+ * Bring the listeners to what cfg asks: keep those that stay, open the new
+ * ones first, then close those no longer asked for. When a new one cannot
+ * be opened, those just opened are closed again and nothing changes.
+ * Return: 0 or -1.
+ */
+static int listeners_apply(struct proxy *px, const struct config *cfg)
+{
+	bool keep[PROXY_LISTENER_SLOTS] = { false };
+	bool opened[PROXY_LISTENER_SLOTS] = { false };
+	size_t i, j, slot = 0;
+
+	for (i = 0; i < cfg->n_listen; i++) {
+		for (j = 0; j < PROXY_LISTENER_SLOTS; j++)
+			if (px->listeners[j].fd >= 0 && !opened[j] && !keep[j] &&
+			    spec_equal(&px->listeners[j].spec, &cfg->listen[i]))
+				break;
+		if (j < PROXY_LISTENER_SLOTS) {
+			keep[j] = true;
+			continue;
+		}
+		while (slot < PROXY_LISTENER_SLOTS && px->listeners[slot].fd >= 0)
+			slot++;
+		/* Cannot happen: twice the listeners one configuration may have. */
+		if (slot == PROXY_LISTENER_SLOTS)
+			goto undo;
+		opened[slot] = true;
+		if (listener_open(px, &px->listeners[slot], &cfg->listen[i]))
+			goto undo;
+	}
+	for (j = 0; j < PROXY_LISTENER_SLOTS; j++)
+		if (!keep[j] && !opened[j])
+			listener_close(px, &px->listeners[j], true);
+	return 0;
+undo:
+	for (j = 0; j < PROXY_LISTENER_SLOTS; j++)
+		if (opened[j])
+			listener_close(px, &px->listeners[j], false);
+	return -1;
+}
+
+/* Log one setting a reload changed. */
+static void reload_changed(struct proxy *px, const char *opt, unsigned int from, unsigned int to)
+{
+	if (from != to)
+		log_msg(&px->log, LVL_NOTICE, "reload: %s %u -> %u", opt, from, to);
+}
+
+/*
+ * SIGHUP with -c: read the file again and apply it, the command line's
+ * options still winning. A file with an error, or a listener that cannot
+ * be opened, leaves the running configuration as it was.
+ */
+static void proxy_reload(struct proxy *px)
+{
+	struct config *cfg = malloc(sizeof(*cfg));
+	char err[600];
+
+	notify_send(&px->notify, "RELOADING=1\nMONOTONIC_USEC=%lld", (long long)now_ms() * 1000);
+	if (!cfg) {
+		log_msg(&px->log, LVL_ERROR, "reload: malloc: %s", strerror(ENOMEM));
+		goto out;
+	}
+	if (config_load(cfg, px->config_path, err, sizeof(err))) {
+		log_msg(&px->log, LVL_ERROR, "reload: %s; keeping the running configuration", err);
+		goto out;
+	}
+	config_merge(cfg, &px->cli);
+	if (!cfg->n_listen) {
+		log_msg(&px->log, LVL_ERROR,
+			"reload: %s: nothing to listen on (no tcp or udp); keeping the running "
+			"configuration",
+			px->config_path);
+		goto out;
+	}
+	if (listeners_apply(px, cfg)) {
+		log_msg(&px->log, LVL_ERROR,
+			"reload: %s: a listener could not be opened; keeping the running "
+			"configuration",
+			px->config_path);
+		goto out;
+	}
+	if (strcmp(cfg->pidfile, px->cfg.pidfile)) {
+		log_msg(&px->log, LVL_WARN,
+			"reload: pidfile '%s' -> '%s' takes effect only at a restart",
+			px->cfg.pidfile, cfg->pidfile);
+		memcpy(cfg->pidfile, px->cfg.pidfile, sizeof(cfg->pidfile));
+	}
+	reload_changed(px, "max-conns", px->cfg.max_conns, cfg->max_conns);
+	reload_changed(px, "udp-idle", px->cfg.udp_idle, cfg->udp_idle);
+	reload_changed(px, "connect-timeout", px->cfg.connect_timeout, cfg->connect_timeout);
+	reload_changed(px, "drain-timeout", px->cfg.drain_timeout, cfg->drain_timeout);
+	reload_changed(px, "verbose", (unsigned int)px->cfg.verbose, (unsigned int)cfg->verbose);
+	reload_changed(px, "drop-records", px->cfg.drop_records, cfg->drop_records);
+	reload_changed(px, "require-records", px->cfg.require_records, cfg->require_records);
+	if (px->cfg.have_to != cfg->have_to ||
+	    (cfg->have_to && !addr_equal(&px->cfg.to, &cfg->to))) {
+		char a[ADDR_STRLEN] = "none", b[ADDR_STRLEN] = "none";
+
+		if (px->cfg.have_to)
+			addr_format(&px->cfg.to, a, sizeof(a));
+		if (cfg->have_to)
+			addr_format(&cfg->to, b, sizeof(b));
+		log_msg(&px->log, LVL_NOTICE, "reload: to %s -> %s", a, b);
+	}
+	if (strcmp(px->cfg.name, cfg->name))
+		log_msg(&px->log, LVL_NOTICE, "reload: name %s -> %s", px->cfg.name, cfg->name);
+	px->cfg = *cfg;
+	/* px->log points into px->cfg, which now holds the new strings. */
+	px->log.verbose = px->cfg.verbose;
+	px->log.path = px->cfg.log_path[0] ? px->cfg.log_path : NULL;
+	raise_nofile(px);
+	log_msg(&px->log, LVL_NOTICE, "reloaded %s", px->config_path);
+out:
+	free(cfg);
+	/* Also what logrotate's postrotate asks for. */
+	log_reopen(&px->log);
+	notify_send(&px->notify, "READY=1");
+	proxy_status(px);
+}
+
+static void signal_event(struct handler *h, uint32_t events)
+{
+	struct proxy *px = container_of(h, struct proxy, sig_h);
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(px->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			if (px->config_path && !px->draining)
+				proxy_reload(px);
+			else
+				log_reopen(&px->log);
+		} else if (!px->draining) {
+			drain_start(px, (int)si.ssi_signo);
+		} else if (!px->stopping) {
+			log_msg(&px->log, LVL_NOTICE,
+				"%s again: closing %u TCP connections and %u UDP flows now",
+				strsignal((int)si.ssi_signo), px->tcp_active,
+				px->active - px->tcp_active);
+			px->stopping = true;
+		}
 	}
 }
 
@@ -285,6 +500,11 @@ int proxy_run(struct proxy *px)
 			udp_reap(px);
 			next_tick = px->now_ms + LOOP_TICK_MS;
 		}
+		if (px->draining && !px->stopping) {
+			drain_check(px);
+			tcp_reap(px);
+			udp_reap(px);
+		}
 	}
 	return EXIT_OK;
 }
@@ -292,13 +512,9 @@ int proxy_run(struct proxy *px)
 /* Stops accepting first, then closes every connection and flow. */
 void proxy_close(struct proxy *px)
 {
-	for (size_t i = 0; i < px->n_listeners; i++) {
-		if (px->listeners[i].fd >= 0)
-			close(px->listeners[i].fd);
-		px->listeners[i].fd = -1;
-	}
-	tcp_close_all(px);
-	udp_close_all(px);
+	listeners_close(px, false);
+	tcp_close_all(px, "shutdown");
+	udp_close_all(px, "shutdown");
 	tcp_reap(px);
 	udp_reap(px);
 	if (px->sigfd >= 0)

@@ -17,26 +17,21 @@
 
 #include "proxy.h"
 
-#define PROG "wfpredir-proxy"
-
 enum {
-	OPT_DROP_RECORDS = 256,
-	OPT_REQUIRE_RECORDS,
-	OPT_PIDFILE,
-	OPT_MAX_CONNS,
-	OPT_UDP_IDLE,
-	OPT_CONNECT_TIMEOUT,
-	OPT_TO,
-	OPT_VERSION,
+	LOPT_BASE = 256, /* getopt codes of long-only options: LOPT_BASE + enum config_opt */
+	LOPT_CONFIG = LOPT_BASE + OPT_COUNT,
 };
 
 static void usage(FILE *out)
 {
-	fputs("Usage: " PROG " [OPTIONS] (-t ADDR:PORT | -u ADDR:PORT)...\n"
+	fputs("Usage: " PROG " [OPTIONS] (-t ADDR:PORT | -u ADDR:PORT | -c FILE)...\n"
 	      "A transparent proxy for wfpredir redirect services: hands the redirect\n"
 	      "records of each flow on to the connection it opens to the original\n"
 	      "destination.\n"
 	      "\n"
+	      "  -c, --config FILE          read options from FILE, one \"OPTION VALUE\" a line\n"
+	      "                             (long names, no dashes); the command line wins;\n"
+	      "                             SIGHUP reads it again\n"
 	      "  -t, --tcp ADDR:PORT        listen for TCP (repeatable; IPv6 as [::1]:15001)\n"
 	      "  -u, --udp ADDR:PORT        listen for UDP (repeatable)\n"
 	      "  -n, --name NAME            name used in log lines (default " PROG ")\n"
@@ -51,150 +46,125 @@ static void usage(FILE *out)
 	      "      --max-conns N          TCP connections and UDP flows at once (1024)\n"
 	      "      --udp-idle SECS        close UDP flows silent this long (60)\n"
 	      "      --connect-timeout SECS give up connecting upstream after (10)\n"
+	      "      --drain-timeout SECS   on SIGTERM, wait this long for open connections\n"
+	      "                             to finish (10; 0: close them at once)\n"
 	      "  -h, --help                 print this help\n"
-	      "      --version              print the version\n",
+	      "  -V, --version              print the version\n",
 	      out);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Print "PROG: MESSAGE" and a pointer to --help. Return: EXIT_USAGE. */
-static int usage_error(const char *fmt, ...)
+/*
+ * Print "PROG: MESSAGE", an error to journald, and, for the command line,
+ * a pointer to --help. Return: EXIT_USAGE.
+ */
+static int config_error(const char *msg, bool hint)
 {
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry '" PROG " --help'.\n", stderr);
+	fprintf(stderr, "%s" PROG ": %s\n%s", log_stderr_is_journal() ? "<3>" : "", msg,
+		hint ? "Try '" PROG " --help'.\n" : "");
 	return EXIT_USAGE;
 }
 
-static int parse_uint(const char *opt, const char *arg, unsigned int min, unsigned int max,
-		      unsigned int *out)
+static int usage_error(const char *msg)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (arg[0] < '0' || arg[0] > '9' || *end || errno || v < min || v > max) {
-		return usage_error("%s: '%s' is not a number from %u to %u", opt, arg, min, max);
-	}
-	*out = (unsigned int)v;
-	return 0;
+	return config_error(msg, true);
 }
 
-static int add_listener(struct config *cfg, const char *opt, int proto, const char *arg)
-{
-	struct listen_spec *ls;
-
-	if (cfg->n_listen == PROXY_MAX_LISTENERS) {
-		return usage_error("%s %s: at most %d listeners", opt, arg, PROXY_MAX_LISTENERS);
-	}
-	ls = &cfg->listen[cfg->n_listen];
-	if (addr_parse(arg, &ls->addr))
-		return usage_error("%s: bad address '%s': want ADDR:PORT or [ADDR6]:PORT", opt,
-				   arg);
-	ls->proto = proto;
-	for (size_t i = 0; i < cfg->n_listen; i++)
-		if (cfg->listen[i].proto == proto && addr_port(&ls->addr) &&
-		    addr_equal(&cfg->listen[i].addr, &ls->addr))
-			return usage_error("%s: '%s' is given twice", opt, arg);
-	cfg->n_listen++;
-	return 0;
-}
-
-/* Return: -1 to run, or the exit status (help, version, usage error). */
-static int parse_options(int argc, char **argv, struct config *cfg)
+/*
+ * The command line into cli (only what it gives: cli->set) and the -c
+ * path. Return: -1 to run, or the exit status (help, version, usage error).
+ */
+static int parse_options(int argc, char **argv, struct config *cli, const char **config_path)
 {
 	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
 		{ "tcp", required_argument, NULL, 't' },
 		{ "udp", required_argument, NULL, 'u' },
 		{ "name", required_argument, NULL, 'n' },
-		{ "drop-records", no_argument, NULL, OPT_DROP_RECORDS },
-		{ "require-records", no_argument, NULL, OPT_REQUIRE_RECORDS },
+		{ "drop-records", no_argument, NULL, LOPT_BASE + OPT_DROP_RECORDS },
+		{ "require-records", no_argument, NULL, LOPT_BASE + OPT_REQUIRE_RECORDS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "log", required_argument, NULL, 'l' },
-		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
-		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
-		{ "udp-idle", required_argument, NULL, OPT_UDP_IDLE },
-		{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
-		{ "to", required_argument, NULL, OPT_TO },
+		{ "pidfile", required_argument, NULL, LOPT_BASE + OPT_PIDFILE },
+		{ "max-conns", required_argument, NULL, LOPT_BASE + OPT_MAX_CONNS },
+		{ "udp-idle", required_argument, NULL, LOPT_BASE + OPT_UDP_IDLE },
+		{ "connect-timeout", required_argument, NULL, LOPT_BASE + OPT_CONNECT_TIMEOUT },
+		{ "drain-timeout", required_argument, NULL, LOPT_BASE + OPT_DRAIN_TIMEOUT },
+		{ "to", required_argument, NULL, LOPT_BASE + OPT_TO },
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt, r = 0;
+	char err[600];
+	int opt;
 
-	cfg->name = PROG;
-	cfg->max_conns = 1024;
-	cfg->udp_idle = 60;
-	cfg->connect_timeout = 10;
-	while ((opt = getopt_long(argc, argv, "t:u:n:vl:h", longopts, NULL)) != -1) {
+	config_defaults(cli);
+	*config_path = NULL;
+	while ((opt = getopt_long(argc, argv, "c:t:u:n:vl:hV", longopts, NULL)) != -1) {
+		int id;
+
 		switch (opt) {
+		case 'c':
+			*config_path = optarg;
+			continue;
 		case 't':
-			r = add_listener(cfg, "--tcp", IPPROTO_TCP, optarg);
+			id = OPT_TCP;
 			break;
 		case 'u':
-			r = add_listener(cfg, "--udp", IPPROTO_UDP, optarg);
+			id = OPT_UDP;
 			break;
 		case 'n':
-			if (!optarg[0] || strlen(optarg) > 64 || strpbrk(optarg, " \t\r\n"))
-				r = usage_error("--name: '%s' is not a name (1 to 64 characters, "
-						"no spaces)",
-						optarg);
-			cfg->name = optarg;
-			break;
-		case OPT_DROP_RECORDS:
-			cfg->drop_records = true;
-			break;
-		case OPT_REQUIRE_RECORDS:
-			cfg->require_records = true;
+			id = OPT_NAME;
 			break;
 		case 'v':
-			cfg->verbose++;
+			id = OPT_VERBOSE;
 			break;
 		case 'l':
-			cfg->log_path = optarg;
-			break;
-		case OPT_PIDFILE:
-			cfg->pidfile = optarg;
-			break;
-		case OPT_MAX_CONNS:
-			r = parse_uint("--max-conns", optarg, 1, 1000000, &cfg->max_conns);
-			break;
-		case OPT_UDP_IDLE:
-			r = parse_uint("--udp-idle", optarg, 1, 86400, &cfg->udp_idle);
-			break;
-		case OPT_CONNECT_TIMEOUT:
-			r = parse_uint("--connect-timeout", optarg, 1, 3600, &cfg->connect_timeout);
-			break;
-		case OPT_TO:
-			if (addr_parse(optarg, &cfg->to) || !addr_port(&cfg->to))
-				r = usage_error("--to: bad address '%s': want ADDR:PORT or "
-						"[ADDR6]:PORT, port not 0",
-						optarg);
-			cfg->have_to = true;
+			id = OPT_LOG;
 			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
-		case OPT_VERSION:
+		case 'V':
 			printf(PROG " %s\n", WFPREDIR_VERSION);
 			return EXIT_OK;
-		default: /* getopt_long has named the option */
+		default:
+			if (opt >= LOPT_BASE && opt < LOPT_BASE + OPT_COUNT) {
+				id = opt - LOPT_BASE;
+				break;
+			}
+			/* getopt_long has named the option */
 			fprintf(stderr, "Try '" PROG " --help'.\n");
 			return EXIT_USAGE;
 		}
-		if (r)
-			return r;
+		if (config_set(cli, (enum config_opt)id,
+			       config_opt_has_value((enum config_opt)id) ? optarg : NULL, "--", err,
+			       sizeof(err)))
+			return usage_error(err);
 	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (!cfg->n_listen)
-		return usage_error("nothing to listen on: give --tcp or --udp");
+	if (optind < argc) {
+		snprintf(err, sizeof(err), "unexpected argument '%s'", argv[optind]);
+		return usage_error(err);
+	}
+	return -1;
+}
+
+/* The configuration: defaults, the -c file, the command line. */
+static int configure(struct proxy *px)
+{
+	if (px->config_path) {
+		char err[600];
+
+		if (config_load(&px->cfg, px->config_path, err, sizeof(err)))
+			return config_error(err, false);
+	} else {
+		config_defaults(&px->cfg);
+	}
+	config_merge(&px->cfg, &px->cli);
+	if (!px->cfg.n_listen)
+		return usage_error(px->config_path
+					   ? "nothing to listen on: give tcp or udp in the file, "
+					     "or --tcp or --udp"
+					   : "nothing to listen on: give --tcp or --udp");
 	return -1;
 }
 
@@ -222,44 +192,66 @@ static int write_pidfile(struct proxy *px)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = SIG_IGN };
-	struct proxy px;
+	struct proxy *px;
+	char err[300];
 	int status;
 
-	memset(&px, 0, sizeof(px));
-	status = parse_options(argc, argv, &px.cfg);
-	if (status >= 0)
-		return status;
-
-	px.log = (struct log){
-		.fd = -1,
-		.path = px.cfg.log_path,
-		.name = px.cfg.name,
-		.verbose = px.cfg.verbose,
-	};
-	if (log_open(&px.log)) {
-		fprintf(stderr, PROG ": --log %s: open: %s\n", px.cfg.log_path, strerror(errno));
+	/* Some 30 KiB of configurations: not for the stack. */
+	px = calloc(1, sizeof(*px));
+	if (!px) {
+		fprintf(stderr, PROG ": %s\n", strerror(ENOMEM));
 		return EXIT_FAILED;
+	}
+	status = parse_options(argc, argv, &px->cli, &px->config_path);
+	if (status < 0)
+		status = configure(px);
+	if (status >= 0)
+		goto out_free;
+
+	px->log = (struct log){
+		.fd = -1,
+		.path = px->cfg.log_path[0] ? px->cfg.log_path : NULL,
+		.name = px->cfg.name,
+		.verbose = px->cfg.verbose,
+	};
+	if (log_open(&px->log)) {
+		fprintf(stderr, "%s" PROG ": log %s: open: %s\n",
+			log_stderr_is_journal() ? "<3>" : "", px->cfg.log_path, strerror(errno));
+		status = EXIT_FAILED;
+		goto out_free;
 	}
 	/* Writes to a closed peer fail with EPIPE instead. */
 	sigaction(SIGPIPE, &sa, NULL);
 
-	if (proxy_open(&px) || (px.cfg.pidfile && write_pidfile(&px))) {
-		proxy_close(&px);
-		log_msg(&px.log, LVL_ERROR, "not started");
-		log_close(&px.log);
-		return EXIT_FAILED;
+	if (notify_open(&px->notify, err, sizeof(err)))
+		log_msg(&px->log, LVL_WARN, "%s; not notifying the service manager", err);
+	if (proxy_open(px) || (px->cfg.pidfile[0] && write_pidfile(px))) {
+		proxy_close(px);
+		log_msg(&px->log, LVL_ERROR, "not started");
+		status = EXIT_FAILED;
+		goto out;
 	}
-	log_msg(&px.log, LVL_NOTICE,
-		"started, version %s: max-conns %u, connect-timeout %u s, udp-idle %u s%s%s",
-		WFPREDIR_VERSION, px.cfg.max_conns, px.cfg.connect_timeout, px.cfg.udp_idle,
-		px.cfg.drop_records ? ", dropping records" : "",
-		px.cfg.require_records ? ", requiring records" : "");
+	log_msg(&px->log, LVL_NOTICE,
+		"started, version %s%s%s: max-conns %u, connect-timeout %u s, udp-idle %u s, "
+		"drain-timeout %u s%s%s",
+		WFPREDIR_VERSION, px->config_path ? ", config " : "",
+		px->config_path ? px->config_path : "", px->cfg.max_conns, px->cfg.connect_timeout,
+		px->cfg.udp_idle, px->cfg.drain_timeout,
+		px->cfg.drop_records ? ", dropping records" : "",
+		px->cfg.require_records ? ", requiring records" : "");
+	/* Every listener is bound and listening: clients may come. */
+	notify_send(&px->notify, "READY=1\nMAINPID=%ld", (long)getpid());
+	proxy_status(px);
 
-	status = proxy_run(&px);
-	proxy_close(&px);
-	if (px.cfg.pidfile)
-		unlink(px.cfg.pidfile);
-	log_msg(&px.log, LVL_NOTICE, "stopped");
-	log_close(&px.log);
+	status = proxy_run(px);
+	proxy_close(px);
+	if (px->cfg.pidfile[0])
+		unlink(px->cfg.pidfile);
+	log_msg(&px->log, LVL_NOTICE, "stopped");
+out:
+	notify_close(&px->notify);
+	log_close(&px->log);
+out_free:
+	free(px);
 	return status;
 }

@@ -3,10 +3,14 @@
  * wfpredir-proxy: a transparent TCP/UDP proxy that hands wfpredir redirect
  * records on. Shared between the files, each of which has one job:
  *
- *	main.c		options, signals, pidfile, startup and shutdown
- *	log.c		log lines, log file reopening, rate limiting
+ *	main.c		command line, pidfile, startup and shutdown
+ *	config.c	options: one table for the command line and the -c file
+ *	log.c		log lines (journald priorities), log file reopening,
+ *			rate limiting
+ *	notify.c	the systemd notification protocol (sd_notify)
  *	addr.c		ADDR:PORT parsing and printing
- *	loop.c		the epoll loop, listeners, timers, reaping
+ *	loop.c		the epoll loop, listeners, timers, reaping, signals:
+ *			drain on SIGTERM, reload on SIGHUP
  *	redirect.c	the WSAIoctl side: records, context, original destination
  *	relay.c		the splice relay of one TCP connection
  *	tcp.c		TCP connections: accept, connect, relay, close
@@ -19,6 +23,7 @@
 #ifndef WFPREDIR_PROXY_H
 #define WFPREDIR_PROXY_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,10 +36,18 @@
 enum {
 	EXIT_OK = 0,	 /* clean shutdown on SIGINT or SIGTERM */
 	EXIT_FAILED = 1, /* runtime failure */
-	EXIT_USAGE = 2,	 /* bad command line */
+	EXIT_USAGE = 2,	 /* bad command line or configuration file */
 };
 
+#define PROG "wfpredir-proxy"
+
+/* Listeners one configuration may ask for. */
 #define PROXY_MAX_LISTENERS 32
+/*
+ * Listener slots: a reload opens the new configuration's listeners before
+ * it closes the old ones, so that a failure leaves the old set whole.
+ */
+#define PROXY_LISTENER_SLOTS (2 * PROXY_MAX_LISTENERS)
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
@@ -71,8 +84,10 @@ struct log {
 	const char *path; /* NULL: stderr */
 	const char *name;
 	int verbose;
+	bool journal; /* stderr is read by journald: "<N>" prefixes, no time */
 };
 
+bool log_stderr_is_journal(void);
 int log_open(struct log *log);
 int log_reopen(struct log *log);
 void log_close(struct log *log);
@@ -88,19 +103,39 @@ struct ratelimit {
 
 bool ratelimit_ok(struct ratelimit *rl, int64_t now_ms, unsigned long *suppressed);
 
-/* ------------------------------------------------------------ config */
+/* -------------------------------------------------------------- config.c */
 
 struct listen_spec {
 	struct addr addr;
 	int proto; /* IPPROTO_TCP or IPPROTO_UDP */
 };
 
+/* The options, in the order of the usage text; a bit each in config.set. */
+enum config_opt {
+	OPT_TCP,
+	OPT_UDP,
+	OPT_NAME,
+	OPT_DROP_RECORDS,
+	OPT_REQUIRE_RECORDS,
+	OPT_TO,
+	OPT_VERBOSE,
+	OPT_LOG,
+	OPT_PIDFILE,
+	OPT_MAX_CONNS,
+	OPT_UDP_IDLE,
+	OPT_CONNECT_TIMEOUT,
+	OPT_DRAIN_TIMEOUT,
+	OPT_COUNT,
+};
+
+#define CONFIG_NAME_MAX 64
+
 struct config {
 	struct listen_spec listen[PROXY_MAX_LISTENERS];
 	size_t n_listen;
-	const char *name;
-	const char *log_path;
-	const char *pidfile;
+	char name[CONFIG_NAME_MAX + 1];
+	char log_path[PATH_MAX]; /* "": stderr */
+	char pidfile[PATH_MAX];	 /* "": none */
 	bool drop_records;
 	bool require_records;
 	bool have_to;
@@ -109,7 +144,30 @@ struct config {
 	unsigned int max_conns;
 	unsigned int udp_idle;	      /* seconds */
 	unsigned int connect_timeout; /* seconds */
+	unsigned int drain_timeout;   /* seconds; 0: close at once */
+	uint32_t set;		      /* options given: 1 << enum config_opt */
 };
+
+const char *config_opt_name(enum config_opt opt);
+int config_opt_lookup(const char *name);
+bool config_opt_has_value(enum config_opt opt);
+void config_defaults(struct config *cfg);
+int config_set(struct config *cfg, enum config_opt opt, const char *value, const char *dashes,
+	       char *err, size_t errlen);
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+void config_merge(struct config *cfg, const struct config *over);
+
+/* ---------------------------------------------------------------- notify.c */
+
+struct notify {
+	int fd; /* -1: not run by a service manager */
+	struct sockaddr_storage addr;
+	socklen_t len;
+};
+
+int notify_open(struct notify *n, char *err, size_t errlen);
+int notify_send(struct notify *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void notify_close(struct notify *n);
 
 /* ---------------------------------------------------------------- loop.c */
 
@@ -123,10 +181,12 @@ struct handler {
 struct listener {
 	struct handler h;
 	struct proxy *px;
-	int fd;
+	int fd; /* -1: a free slot */
 	int proto;
-	struct addr addr; /* as bound (the port filled in) */
-	bool paused;	  /* out of descriptors: resumed on the next tick */
+	uint64_t id;		 /* unique for the process: UDP flows name theirs */
+	struct listen_spec spec; /* as configured */
+	struct addr addr;	 /* as bound (the port filled in) */
+	bool paused;		 /* out of descriptors: resumed on the next tick */
 };
 
 struct conn;
@@ -134,16 +194,23 @@ struct udp_flow;
 
 struct proxy {
 	struct config cfg;
+	struct config cli;	 /* the command line's options: they win at reload */
+	const char *config_path; /* -c FILE, or NULL */
 	struct log log;
+	struct notify notify;
 	int epfd;
 	int sigfd;
-	bool stopping;
+	bool draining; /* SIGTERM: listeners closed, waiting for the rest */
+	bool stopping; /* leave the loop */
+	int64_t drain_deadline_ms;
 	struct handler sig_h;
-	struct listener listeners[PROXY_MAX_LISTENERS];
-	size_t n_listeners;
+	struct listener listeners[PROXY_LISTENER_SLOTS];
+	uint64_t next_listener_id;
 	int64_t now_ms; /* CLOCK_MONOTONIC, refreshed each loop turn */
 	uint64_t next_id;
-	unsigned int active; /* TCP connections and UDP flows */
+	unsigned int active;	    /* TCP connections and UDP flows */
+	unsigned int tcp_active;    /* of which TCP connections */
+	unsigned int status_active; /* active when STATUS= was last sent */
 	struct conn *conns;
 	struct conn *dead_conns;
 	struct udp_flow *flows;
@@ -156,6 +223,7 @@ struct proxy {
 int64_t now_ms(void);
 int proxy_open(struct proxy *px);
 int proxy_run(struct proxy *px);
+void proxy_status(struct proxy *px);
 void proxy_close(struct proxy *px);
 int ep_add(struct proxy *px, int fd, uint32_t events, struct handler *h);
 int ep_mod(struct proxy *px, int fd, uint32_t events, struct handler *h);
@@ -220,7 +288,7 @@ bool relay_finished(const struct relay *r);
 void tcp_accept(struct listener *ls);
 void tcp_sweep(struct proxy *px);
 void tcp_reap(struct proxy *px);
-void tcp_close_all(struct proxy *px);
+void tcp_close_all(struct proxy *px, const char *why);
 
 /* ----------------------------------------------------------------- udp.c */
 
@@ -230,6 +298,6 @@ int udp_listener_setup(struct listener *ls);
 void udp_readable(struct listener *ls);
 void udp_sweep(struct proxy *px);
 void udp_reap(struct proxy *px);
-void udp_close_all(struct proxy *px);
+void udp_close_all(struct proxy *px, const char *why);
 
 #endif /* WFPREDIR_PROXY_H */

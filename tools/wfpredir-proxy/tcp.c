@@ -99,6 +99,7 @@ static void conn_close(struct conn *c, bool abort, const char *why)
 	c->next = px->dead_conns;
 	px->dead_conns = c;
 	px->active--;
+	px->tcp_active--;
 }
 
 /* Register what the endpoint waits for now. Return: 0 or -errno. */
@@ -292,8 +293,11 @@ static void conn_connect(struct conn *c, const struct redirect_info *ri, const c
 	} else if (ri->records) {
 		err = redirect_set_records(fd, ri);
 		if (err) {
-			/* Going on without them could loop the flow back here. */
-			log_msg(&px->log, LVL_WARN,
+			/*
+			 * Going on without them could loop the flow back here.
+			 * An error: this proxy's fault (a missing CAP_NET_ADMIN).
+			 */
+			log_msg(&px->log, LVL_ERROR,
 				"%s WSAIoctl(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS): %s; closing",
 				c->tag, redirect_error_name(err, e, sizeof(e)));
 			conn_close(c, true, "records not accepted");
@@ -404,6 +408,7 @@ static void conn_new(struct listener *ls, int fd, const struct addr *peer)
 		c->next->prev = c;
 	px->conns = c;
 	px->active++;
+	px->tcp_active++;
 	conn_start(c);
 }
 
@@ -472,8 +477,8 @@ void tcp_reap(struct proxy *px)
 	}
 }
 
-void tcp_close_all(struct proxy *px)
+void tcp_close_all(struct proxy *px, const char *why)
 {
 	while (px->conns)
-		conn_close(px->conns, false, "shutdown");
+		conn_close(px->conns, false, why);
 }

@@ -29,8 +29,8 @@ struct udp_flow {
 	struct proxy *px;
 	struct udp_flow *prev;
 	struct udp_flow *next;
-	char tag[32]; /* "udp#ID" */
-	const struct listener *ls;
+	char tag[32];	/* "udp#ID" */
+	uint64_t ls_id; /* the listener's: its slot may serve another after a reload */
 	struct handler client_h;
 	struct handler upstream_h;
 	int client_fd;	 /* bound to the local address, connected to the peer */
@@ -205,7 +205,8 @@ static int flow_upstream_socket(struct udp_flow *f, const struct redirect_info *
 	} else if (ri->records) {
 		err = redirect_set_records(fd, ri);
 		if (err) {
-			log_msg(&px->log, LVL_WARN,
+			/* This proxy's fault (a missing CAP_NET_ADMIN), not the peer's. */
+			log_msg(&px->log, LVL_ERROR,
 				"%s WSAIoctl(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS): %s; dropping "
 				"the flow",
 				f->tag, redirect_error_name(err, e, sizeof(e)));
@@ -277,7 +278,7 @@ static void flow_new(struct listener *ls, const struct addr *peer, const struct 
 	}
 	f->px = px;
 	snprintf(f->tag, sizeof(f->tag), "udp#%llu", (unsigned long long)++px->next_id);
-	f->ls = ls;
+	f->ls_id = ls->id;
 	f->client_h.fn = client_event;
 	f->upstream_h.fn = upstream_event;
 	f->client_fd = f->upstream_fd = -1;
@@ -301,7 +302,7 @@ static struct udp_flow *flow_find(struct proxy *px, const struct listener *ls,
 				  const struct addr *peer)
 {
 	for (struct udp_flow *f = px->flows; f; f = f->next)
-		if (f->ls == ls && addr_equal(&f->peer, peer))
+		if (f->ls_id == ls->id && addr_equal(&f->peer, peer))
 			return f;
 	return NULL;
 }
@@ -379,11 +380,19 @@ void udp_readable(struct listener *ls)
 	}
 }
 
-/* Idle timeouts. */
+/*
+ * Idle timeouts. UDP has no end of its own: while draining, a flow silent
+ * for a second counts as finished (an exchange in flight has had its
+ * answer), so that a reply still arrives but the drain does not wait out
+ * --udp-idle for every flow.
+ */
 void udp_sweep(struct proxy *px)
 {
-	const int64_t idle_ms = (int64_t)px->cfg.udp_idle * 1000;
+	int64_t idle_ms = (int64_t)px->cfg.udp_idle * 1000;
 	struct udp_flow *f = px->flows;
+
+	if (px->draining && idle_ms > 1000)
+		idle_ms = 1000;
 
 	while (f) {
 		struct udp_flow *next = f->next;
@@ -404,8 +413,8 @@ void udp_reap(struct proxy *px)
 	}
 }
 
-void udp_close_all(struct proxy *px)
+void udp_close_all(struct proxy *px, const char *why)
 {
 	while (px->flows)
-		flow_close(px->flows, "shutdown");
+		flow_close(px->flows, why);
 }
