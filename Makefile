@@ -401,6 +401,20 @@ uninstall-module:
 	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)/wfpredir.ko*
 	@[ -n "$(INSTALL_MOD_PATH)" ] || $(DEPMOD) -a $(KRELEASE)
 
+# ---------------------------------------------------------------- DKMS
+# The module's sources as DKMS builds them, in $(DESTDIR)$(DKMSSRCDIR):
+# only what the module build reads (the top-level Kbuild, VERSION, kmod/)
+# and dkms.conf with its version. The kernel-side self-tests come along
+# (kmod/selftest/), built only with WFPREDIR_DEBUG=1.
+DKMSSRCDIR ?= /usr/src/wfpredir-$(VERSION_STRING)
+DKMS_FILES := Kbuild VERSION $(shell git ls-files kmod 2>/dev/null || find kmod -type f \
+	! -name '*.o' ! -name '*.ko' ! -name '.*' ! -name '*.mod*' ! -name probed.h)
+
+dkms-source:
+	$(INSTALL) -d $(DESTDIR)$(DKMSSRCDIR)
+	tar -cf - $(DKMS_FILES) | tar -xf - -C $(DESTDIR)$(DKMSSRCDIR) --no-same-owner
+	sed 's/#MODULE_VERSION#/$(VERSION_STRING)/' dkms.conf >$(DESTDIR)$(DKMSSRCDIR)/dkms.conf
+
 # For scripts: `make -s print-KDIR` prints the value the Makefile settled on.
 print-%:
 	@echo '$($*)'
