@@ -370,10 +370,15 @@ endif
 # module; Debian's headers have no System.map, so it runs no depmod: this
 # does, unless the module goes into a staging tree (DESTDIR or
 # INSTALL_MOD_PATH), whose owner runs depmod for the target (a package's
-# postinst, DKMS).
+# postinst, DKMS). The module keeps its directory in the tree:
+# updates/kmod/wfpredir.ko (compressed as the kernel's own modules are).
+# Debian's headers carry no signing key: the module is signed only when
+# the build tree has one (certs/signing_key.pem); Secure Boot otherwise
+# needs DKMS's MOK key (Documentation/install.rst).
 install-module: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD)/kmod-$(KRELEASE) \
 		INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		$(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=) \
 		modules_install
 	@[ -n "$(INSTALL_MOD_PATH)" ] || $(DEPMOD) -a $(KRELEASE)
 
@@ -398,7 +403,8 @@ uninstall-user:
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/wfpredir/conf.d $(DESTDIR)$(SYSCONFDIR)/wfpredir 2>/dev/null
 
 uninstall-module:
-	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)/wfpredir.ko*
+	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)/kmod/wfpredir.ko*
+	-rmdir $(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)/kmod 2>/dev/null
 	@[ -n "$(INSTALL_MOD_PATH)" ] || $(DEPMOD) -a $(KRELEASE)
 
 # ---------------------------------------------------------------- DKMS
@@ -414,6 +420,22 @@ dkms-source:
 	$(INSTALL) -d $(DESTDIR)$(DKMSSRCDIR)
 	tar -cf - $(DKMS_FILES) | tar -xf - -C $(DESTDIR)$(DKMSSRCDIR) --no-same-owner
 	sed 's/#MODULE_VERSION#/$(VERSION_STRING)/' dkms.conf >$(DESTDIR)$(DKMSSRCDIR)/dkms.conf
+
+# ---------------------------------------------------------------- packages
+# The Debian packages, built from a copy of the tree (the files git knows
+# or would add) in $(BUILD)/deb/wfpredir-VERSION, so that the build and its
+# clean never touch this tree; the .debs, .buildinfo and .changes land in
+# $(BUILD)/deb/, and lintian checks them.
+DEB_DIR := $(BUILD)/deb
+LINTIAN ?= lintian
+
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/wfpredir-$(VERSION_STRING)
+	{ git ls-files -co --exclude-standard 2>/dev/null || find . -path ./$(BUILD) -prune -o \
+		-type f -print; } | tar -cf - --no-recursion -T - | \
+		tar -xf - -C $(DEB_DIR)/wfpredir-$(VERSION_STRING)
+	cd $(DEB_DIR)/wfpredir-$(VERSION_STRING) && dpkg-buildpackage -us -uc -b
+	$(LINTIAN) --fail-on error $(DEB_DIR)/*.changes
 
 # For scripts: `make -s print-KDIR` prints the value the Makefile settled on.
 print-%:
