@@ -351,6 +351,9 @@ ifneq ($(SYSUSERS),)
 	$(INSTALL) -d $(DESTDIR)$(SYSUSERSDIR)
 	for f in $(SYSUSERS); do $(INSTALL) -m 0644 $$f \
 		$(DESTDIR)$(SYSUSERSDIR)/$$(basename $$f .sysusers).conf; done
+	@# On the host itself, the users now, as a package's postinst would.
+	[ -n "$(DESTDIR)" ] || ! command -v systemd-sysusers >/dev/null || \
+		systemd-sysusers $(patsubst systemd/%.sysusers,$(SYSUSERSDIR)/%.conf,$(SYSUSERS))
 endif
 ifneq ($(COMPLETION),)
 	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
@@ -413,8 +416,9 @@ uninstall-module:
 # and dkms.conf with its version. The kernel-side self-tests come along
 # (kmod/selftest/), built only with WFPREDIR_DEBUG=1.
 DKMSSRCDIR ?= /usr/src/wfpredir-$(VERSION_STRING)
-DKMS_FILES := Kbuild VERSION $(shell git ls-files kmod 2>/dev/null || find kmod -type f \
-	! -name '*.o' ! -name '*.ko' ! -name '.*' ! -name '*.mod*' ! -name probed.h)
+DKMS_FILES = Kbuild VERSION $(shell find kmod -type f ! -name '*.o' ! -name '*.ko' \
+	! -name '.*' ! -name '*.mod' ! -name '*.mod.c' ! -name modules.order \
+	! -name Module.symvers ! -name probed.h | LC_ALL=C sort)
 
 dkms-source:
 	$(INSTALL) -d $(DESTDIR)$(DKMSSRCDIR)
