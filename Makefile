@@ -3,10 +3,19 @@
 # wfpredir top-level build. `make help` lists the targets.
 
 # Kernel build tree for `make module`: the running kernel's when it has one,
-# else the newest installed Debian linux-headers-*-amd64 by version (this
-# host's own kernel has none).
-KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-	  $(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V)))
+# else the newest installed Debian headers by version (sort -V) of the
+# running kernel's flavour (6.1.0-57-cloud-amd64 is "cloud-amd64"), else of
+# the plain amd64 flavour; a -cloud-amd64 or -rt-amd64 tree never wins over
+# an -amd64 one for a kernel that is not of that flavour itself.
+KHEADERS ?= /usr/src
+flavour-sed := sed -E 's/^[0-9][0-9.]*(\+[^-]*)?-([0-9]+-)?//'
+kflavour = $(shell echo '$(1)' | $(flavour-sed))
+newest-headers = $(lastword $(shell for m in $(KHEADERS)/linux-headers-*/Makefile; do \
+	d=$${m%/Makefile}; r=$${d##*/linux-headers-}; \
+	[ "$$(echo "$$r" | $(flavour-sed))" = '$(1)' ] && echo "$$d"; \
+	done | sort -V))
+KDIR ?= $(firstword $(patsubst %/Makefile,%,$(wildcard /lib/modules/$(shell uname -r)/build/Makefile)) \
+	$(call newest-headers,$(call kflavour,$(shell uname -r))) $(call newest-headers,amd64))
 # The kernels `make check` tests: the newest installed of each supported
 # line (6.1, 6.12), by release (uname -r), e.g. "6.1.0-57-amd64 6.12.118+deb12-amd64".
 KVERS ?= $(shell tests/vm/kernels)
@@ -27,22 +36,40 @@ NL_CFLAGS = $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS = $(shell $(PKG_CONFIG) --libs libnl-genl-3.0 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+# -Werror is for make check and CI (WERROR=1), never forced on a packager
+# whose compiler may warn about something new.
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wformat=2
+WERROR ?= 0
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+# The public header includes the UAPI as <linux/wfpredir.h>, found in
+# kmod/uapi here and in $(includedir)/wfpredir/uapi once installed (the
+# pkg-config Cflags), never in linux-libc-dev's /usr/include/linux.
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DWFPREDIR_VERSION='"$(VERSION_STRING)"' $(WARN) -Ikmod/uapi -Ilib/include $(NL_CFLAGS)
+# What packagers set (dpkg-buildflags: FORTIFY in CPPFLAGS, the stack
+# protector in CFLAGS, relro and bindnow in LDFLAGS) goes in after ours.
 CFLAGS ?= -O2 -g
+CPPFLAGS ?=
+LDFLAGS ?=
 SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_HDRS := $(wildcard lib/*.h lib/include/*.h lib/include/wfpredir/*.h kmod/uapi/linux/*.h)
+# SONAME libwfpredir.so.0; the real name carries the release,
+# libwfpredir.so.0.2.0 for 0.2.0.
 LIB_SOVER := 0
+LIB_SONAME := libwfpredir.so.$(LIB_SOVER)
+LIB_REALNAME := $(LIB_SONAME).$(subst $(eval) ,.,$(wordlist 2,3,$(subst ., ,$(VERSION_STRING))))
 
 # Each program under tools/ is one directory or one .c file; each helper
 # under tests/helpers/ is one .c file linked against the library.
 TOOL_NAMES := wfpredirctl wfpredir-proxy wfpsampler-proxy
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+
 
 .PHONY: all module modules-kvers module-debug lib tools test-helpers unit deps check check-debug \
 	demo bench lint clean help
@@ -58,9 +85,16 @@ help:
 	@echo 'make bench      benchmarks in the VM, as ratios against a baseline'
 	@echo 'make lint       checkpatch --strict and sparse on kmod/, cppcheck on C'
 	@echo 'make deps       install every Debian package the project needs'
+	@echo 'make install    install the module (modules_install, depmod), library,'
+	@echo '                tools, units, man pages; install-user: all but the module;'
+	@echo '                uninstall (Documentation/install.rst)'
+	@echo 'make deb        the Debian packages, into $(BUILD)/deb/ (lintian-checked)'
+	@echo 'make dkms-source  stage /usr/src/wfpredir-VERSION for DKMS'
 	@echo 'variables: KDIR (kernel build tree, now $(KDIR)),'
 	@echo '           KVERS (kernel releases make check tests, now $(KVERS)),'
 	@echo '           CACHE (now $(CACHE)),'
+	@echo '           DESTDIR, PREFIX (now $(PREFIX)), LIBDIR, SBINDIR, ...; WERROR=1,'
+	@echo '           CFLAGS, CPPFLAGS, LDFLAGS (after -Wall -Wextra),'
 	@echo '           KSELFTESTS (names: run only these kselftests in the VM),'
 	@echo '           BENCH (names: run only these benchmarks, e.g. inherit_fds)'
 
@@ -104,13 +138,14 @@ lib: $(BUILD)/lib/libwfpredir.so $(BUILD)/lib/libwfpredir.a
 
 $(BUILD)/lib/%.o: lib/%.c $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(BUILD)/lib/libwfpredir.so: $(LIB_OBJS) lib/libwfpredir.map
-	$(CC) -shared -Wl,-soname,libwfpredir.so.$(LIB_SOVER) \
-		-Wl,--version-script=lib/libwfpredir.map -o $@.$(LIB_SOVER) $(LIB_OBJS) \
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) \
+		-Wl,--version-script=lib/libwfpredir.map -o $(@D)/$(LIB_REALNAME) $(LIB_OBJS) \
 		$(NL_LIBS) -pthread
-	ln -sf libwfpredir.so.$(LIB_SOVER) $@
+	ln -sf $(LIB_REALNAME) $(@D)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $@
 
 $(BUILD)/lib/libwfpredir.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -123,8 +158,8 @@ tools: $(addprefix $(BUILD)/tools/,$(TOOL_NAMES))
 $(BUILD)/tools/%: $$(sort $$(wildcard tools/%/*.c)) $$(wildcard tools/%/*.h) \
 		$(BUILD)/lib/libwfpredir.a
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/lib/libwfpredir.a \
-		$(NL_LIBS) -pthread
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) \
+		$(BUILD)/lib/libwfpredir.a $(NL_LIBS) -pthread
 
 test-helpers: $(TEST_HELPERS)
 
@@ -133,8 +168,8 @@ HELPER_COMMON := $(wildcard tests/helpers/common/*.c)
 $(BUILD)/tests/%: tests/helpers/%.c $(HELPER_COMMON) $(wildcard tests/helpers/common/*.h) \
 		$(BUILD)/lib/libwfpredir.a
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(HELPER_COMMON) $(BUILD)/lib/libwfpredir.a \
-		$(NL_LIBS) -pthread
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(HELPER_COMMON) \
+		$(BUILD)/lib/libwfpredir.a $(NL_LIBS) -pthread
 
 # ---------------------------------------------------------------- tests
 $(BUILD)/san/lib/%.o: lib/%.c $(LIB_HDRS)
@@ -181,14 +216,14 @@ unit: $(BUILD)/san/unit-tests
 # The unit tests once, the kselftests on each kernel of KVERS.
 check:
 	@scripts/install-deps
-	@$(MAKE) --no-print-directory WFPREDIR_DEBUG=1 lib tools test-helpers modules-kvers \
+	@$(MAKE) --no-print-directory WFPREDIR_DEBUG=1 WERROR=1 lib tools test-helpers modules-kvers \
 		$(BUILD)/san/unit-tests $(BUILD)/tsan/unit-tests >$(BUILD).log 2>&1 \
 		|| { cat $(BUILD).log; exit 1; }
 	@tests/check $(addprefix --kernel ,$(KVERS)) $(KSELFTESTS)
 
 check-debug:
 	@scripts/install-deps
-	@$(MAKE) --no-print-directory all module-debug >$(BUILD)-debug.log 2>&1 \
+	@$(MAKE) --no-print-directory WERROR=1 all module-debug >$(BUILD)-debug.log 2>&1 \
 		|| { tail -n 100 $(BUILD)-debug.log; exit 1; }
 	@tests/check --kernel debug $(KSELFTESTS)
 
@@ -208,9 +243,218 @@ lint:
 	@scripts/install-deps
 	@scripts/lint
 
+# ---------------------------------------------------------------- install
+# GNU-style directories, each overridable: make install PREFIX=/usr
+# LIBDIR=/usr/lib/x86_64-linux-gnu DESTDIR=/tmp/stage. The configuration
+# lives in /etc, not $(PREFIX)/etc, whatever the prefix, as for
+# wireguard-tools: the unit and the tools name /etc/wfpredir.
+PREFIX ?= /usr/local
+EXEC_PREFIX ?= $(PREFIX)
+BINDIR ?= $(EXEC_PREFIX)/bin
+SBINDIR ?= $(EXEC_PREFIX)/sbin
+LIBDIR ?= $(EXEC_PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATAROOTDIR ?= $(PREFIX)/share
+MANDIR ?= $(DATAROOTDIR)/man
+DOCDIR ?= $(DATAROOTDIR)/doc/wfpredir
+SYSCONFDIR ?= /etc
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SYSTEMDUNITDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+SYSUSERSDIR ?= $(or $(shell $(PKG_CONFIG) --variable=sysusersdir systemd 2>/dev/null),/usr/lib/sysusers.d)
+BASHCOMPDIR ?= $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null),$(DATAROOTDIR)/bash-completion/completions)
+# The module goes where the kernel's modules_install puts it, under
+# INSTALL_MOD_PATH (DESTDIR unless set), in updates/ so that it wins over
+# an in-tree module of the same name, as DKMS does.
+INSTALL_MOD_PATH ?= $(DESTDIR)
+INSTALL_MOD_DIR ?= updates
+DEPMOD ?= /sbin/depmod
+INSTALL ?= install
+
+# What the pieces of other branches add, once there: installed when present.
+UNITS := $(wildcard systemd/*.service)
+SYSUSERS := $(wildcard systemd/*.sysusers)
+COMPLETION := $(wildcard tools/wfpredirctl/completion.bash)
+CONFIG := $(wildcard etc/wfpredir.conf)
+PROXY_CONFIGS := $(wildcard etc/proxy/*.conf)
+MAN8 := $(wildcard Documentation/*.8)
+MAN5 := $(wildcard Documentation/*.5)
+MAN3 := $(wildcard Documentation/man3/*.3)
+PUBLIC_HDRS := lib/include/wfpredir.h $(wildcard lib/include/wfpredir/*.h)
+INSTALL_TOOLS := wfpredirctl wfpredir-proxy
+KRELEASE = $(call krelease,$(KDIR))
+
+.PHONY: install install-user install-lib install-tools install-data install-module \
+	uninstall uninstall-user uninstall-module dkms-source deb
+
+install: install-user install-module
+install-user: install-lib install-tools install-data
+
+# The man pages say the version of the tree they are installed from; a
+# page that links to another (.so) is left as it is.
+$(BUILD)/man/%: Documentation/%
+	@mkdir -p $(@D)
+	sed -E '/^\.TH /s/"wfpredir [^"]*"/"wfpredir $(VERSION_STRING)"/' $< >$@
+
+# The UAPI header as the kernel's headers_install ships one: no kernel-only
+# annotations, no _UAPI prefix on the include guard.
+$(BUILD)/uapi/linux/wfpredir.h: kmod/uapi/linux/wfpredir.h
+	@mkdir -p $(@D)
+	sed -E -e 's/([[:space:](])(__user|__force|__iomem)[[:space:]]/\1/g' \
+		-e 's/__attribute_const__([[:space:]]|$$)/\1/g' \
+		-e 's@^#include <linux/compiler(|_types).h>@@' \
+		-e 's/(^|[^a-zA-Z0-9])__packed([^a-zA-Z0-9_]|$$)/\1__attribute__((packed))\2/g' \
+		-e 's@#(ifndef|define|endif[[:space:]]*/[*])[[:space:]]*_UAPI@#\1 @' $< >$@
+
+$(BUILD)/libwfpredir.pc: FORCE
+	@mkdir -p $(@D)
+	printf '%s\n' 'prefix=$(PREFIX)' 'exec_prefix=$(EXEC_PREFIX)' \
+		'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+		'Name: libwfpredir' \
+		'Description: Windows WFP connection-redirect records and their Winsock calls on Linux' \
+		'Version: $(VERSION_STRING)' \
+		'Requires.private: libnl-genl-3.0' \
+		'Libs: -L$${libdir} -lwfpredir' 'Libs.private: -pthread' \
+		'Cflags: -I$${includedir} -I$${includedir}/wfpredir/uapi' >$@
+
+# The units name /usr/sbin and /etc; a make install elsewhere gets its own.
+$(BUILD)/systemd/%: systemd/% FORCE
+	@mkdir -p $(@D)
+	sed -e 's|/usr/sbin/|$(SBINDIR)/|g' -e 's|/etc/wfpredir|$(SYSCONFDIR)/wfpredir|g' $< >$@
+
+install-lib: lib $(BUILD)/libwfpredir.pc $(BUILD)/uapi/linux/wfpredir.h \
+		$(patsubst Documentation/%,$(BUILD)/man/%,$(MAN3))
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/wfpredir/uapi/linux
+	$(INSTALL) -m 0644 $(BUILD)/lib/$(LIB_REALNAME) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(LIB_REALNAME) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libwfpredir.so
+	$(INSTALL) -m 0644 $(BUILD)/lib/libwfpredir.a $(DESTDIR)$(LIBDIR)/
+	$(INSTALL) -m 0644 $(BUILD)/libwfpredir.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	$(INSTALL) -m 0644 lib/include/wfpredir.h $(DESTDIR)$(INCLUDEDIR)/
+	$(INSTALL) -m 0644 $(filter-out lib/include/wfpredir.h,$(PUBLIC_HDRS)) \
+		$(DESTDIR)$(INCLUDEDIR)/wfpredir/
+	$(INSTALL) -m 0644 $(BUILD)/uapi/linux/wfpredir.h \
+		$(DESTDIR)$(INCLUDEDIR)/wfpredir/uapi/linux/
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man3
+	$(INSTALL) -m 0644 $(patsubst Documentation/%,$(BUILD)/man/%,$(MAN3)) $(DESTDIR)$(MANDIR)/man3/
+
+install-tools: $(addprefix $(BUILD)/tools/,$(INSTALL_TOOLS))
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR)
+	$(INSTALL) -m 0755 $^ $(DESTDIR)$(SBINDIR)/
+
+install-data: $(patsubst Documentation/%,$(BUILD)/man/%,$(MAN8) $(MAN5)) \
+		$(patsubst systemd/%,$(BUILD)/systemd/%,$(UNITS))
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/wfpredir/conf.d
+	$(INSTALL) -m 0644 $(patsubst Documentation/%,$(BUILD)/man/%,$(MAN8)) $(DESTDIR)$(MANDIR)/man8/
+ifneq ($(MAN5),)
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man5
+	$(INSTALL) -m 0644 $(patsubst Documentation/%,$(BUILD)/man/%,$(MAN5)) $(DESTDIR)$(MANDIR)/man5/
+endif
+ifneq ($(UNITS),)
+	$(INSTALL) -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	$(INSTALL) -m 0644 $(patsubst systemd/%,$(BUILD)/systemd/%,$(UNITS)) $(DESTDIR)$(SYSTEMDUNITDIR)/
+endif
+ifneq ($(SYSUSERS),)
+	$(INSTALL) -d $(DESTDIR)$(SYSUSERSDIR)
+	for f in $(SYSUSERS); do $(INSTALL) -m 0644 $$f \
+		$(DESTDIR)$(SYSUSERSDIR)/$$(basename $$f .sysusers).conf; done
+	@# On the host itself, the users now, as a package's postinst would.
+	[ -n "$(DESTDIR)" ] || ! command -v systemd-sysusers >/dev/null || \
+		systemd-sysusers $(patsubst systemd/%.sysusers,$(SYSUSERSDIR)/%.conf,$(SYSUSERS))
+endif
+ifneq ($(COMPLETION),)
+	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/wfpredirctl
+endif
+ifneq ($(CONFIG),)
+	@# An administrator's configuration is never overwritten.
+	test -e $(DESTDIR)$(SYSCONFDIR)/wfpredir/wfpredir.conf || \
+		$(INSTALL) -m 0644 $(CONFIG) $(DESTDIR)$(SYSCONFDIR)/wfpredir/wfpredir.conf
+endif
+ifneq ($(PROXY_CONFIGS),)
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/examples/proxy
+	$(INSTALL) -m 0644 $(PROXY_CONFIGS) $(DESTDIR)$(DOCDIR)/examples/proxy/
+endif
+
+# modules_install of the kernel's build system, as for any out-of-tree
+# module; Debian's headers have no System.map, so it runs no depmod: this
+# does, unless the module goes into a staging tree (DESTDIR or
+# INSTALL_MOD_PATH), whose owner runs depmod for the target (a package's
+# postinst, DKMS). The module keeps its directory in the tree:
+# updates/kmod/wfpredir.ko (compressed as the kernel's own modules are).
+# Debian's headers carry no signing key: the module is signed only when
+# the build tree has one (certs/signing_key.pem); Secure Boot otherwise
+# needs DKMS's MOK key (Documentation/install.rst).
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD)/kmod-$(KRELEASE) \
+		INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		$(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=) \
+		modules_install
+	@[ -n "$(INSTALL_MOD_PATH)" ] || $(DEPMOD) -a $(KRELEASE)
+
+uninstall: uninstall-user uninstall-module
+
+uninstall-user:
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,$(LIB_REALNAME) $(LIB_SONAME) libwfpredir.so libwfpredir.a)
+	rm -f $(DESTDIR)$(PKGCONFIGDIR)/libwfpredir.pc $(DESTDIR)$(INCLUDEDIR)/wfpredir.h
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/wfpredir
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(INSTALL_TOOLS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3)))
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
+	rm -f $(addprefix $(DESTDIR)$(SYSUSERSDIR)/,$(patsubst %.sysusers,%.conf,$(notdir $(SYSUSERS))))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/wfpredirctl
+	rm -rf $(DESTDIR)$(DOCDIR)/examples/proxy
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@# The configuration goes only if it is still the one installed.
+	if [ -n "$(CONFIG)" ] && cmp -s $(CONFIG) $(DESTDIR)$(SYSCONFDIR)/wfpredir/wfpredir.conf; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/wfpredir/wfpredir.conf; fi
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/wfpredir/conf.d $(DESTDIR)$(SYSCONFDIR)/wfpredir 2>/dev/null
+
+uninstall-module:
+	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)/kmod/wfpredir.ko*
+	-rmdir $(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)/kmod 2>/dev/null
+	@[ -n "$(INSTALL_MOD_PATH)" ] || $(DEPMOD) -a $(KRELEASE)
+
+# ---------------------------------------------------------------- DKMS
+# The module's sources as DKMS builds them, in $(DESTDIR)$(DKMSSRCDIR):
+# only what the module build reads (the top-level Kbuild, VERSION, kmod/)
+# and dkms.conf with its version. The kernel-side self-tests come along
+# (kmod/selftest/), built only with WFPREDIR_DEBUG=1.
+DKMSSRCDIR ?= /usr/src/wfpredir-$(VERSION_STRING)
+DKMS_FILES = Kbuild VERSION $(shell find kmod -type f ! -name '*.o' ! -name '*.ko' \
+	! -name '.*' ! -name '*.mod' ! -name '*.mod.c' ! -name modules.order \
+	! -name Module.symvers ! -name probed.h | LC_ALL=C sort)
+
+dkms-source:
+	$(INSTALL) -d $(DESTDIR)$(DKMSSRCDIR)
+	tar -cf - $(DKMS_FILES) | tar -xf - -C $(DESTDIR)$(DKMSSRCDIR) --no-same-owner
+	sed 's/#MODULE_VERSION#/$(VERSION_STRING)/' dkms.conf >$(DESTDIR)$(DKMSSRCDIR)/dkms.conf
+
+# ---------------------------------------------------------------- packages
+# The Debian packages, built from a copy of the tree (the files git knows
+# or would add) in $(BUILD)/deb/wfpredir-VERSION, so that the build and its
+# clean never touch this tree; the .debs, .buildinfo and .changes land in
+# $(BUILD)/deb/, and lintian checks them.
+DEB_DIR := $(BUILD)/deb
+LINTIAN ?= lintian
+
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/wfpredir-$(VERSION_STRING)
+	{ git ls-files -co --exclude-standard 2>/dev/null || find . -path ./$(BUILD) -prune -o \
+		-type f -print; } | tar -cf - --no-recursion -T - | \
+		tar -xf - -C $(DEB_DIR)/wfpredir-$(VERSION_STRING)
+	cd $(DEB_DIR)/wfpredir-$(VERSION_STRING) && dpkg-buildpackage -us -uc -b
+	$(LINTIAN) --fail-on error $(DEB_DIR)/*.changes
+
 # For scripts: `make -s print-KDIR` prints the value the Makefile settled on.
 print-%:
 	@echo '$($*)'
 
 clean:
 	rm -rf $(BUILD) $(BUILD).log $(BUILD)-debug.log
+
+# Rebuilt every time: what they say depends on variables, not on files.
+.PHONY: FORCE
+FORCE:
