@@ -794,7 +794,7 @@ int wfpredir_ctl_list_flows(struct wfpredir_ctl *ctl, struct wfpredir_flow **out
  */
 
 /* What an event tells; the NEW_ and DEL_ ones carry the object. */
-enum wfpredir_event_type {
+enum wfpredir_monitor_event_type {
 	WFPREDIR_EVENT_NEW_SERVICE = 1, /* service */
 	WFPREDIR_EVENT_DEL_SERVICE,	/* service */
 	WFPREDIR_EVENT_FLUSH_SERVICES,
@@ -818,7 +818,7 @@ struct wfpredir_event_flow {
 };
 
 struct wfpredir_monitor_event {
-	enum wfpredir_event_type type;
+	enum wfpredir_monitor_event_type type;
 	union {
 		struct wfpredir_service service;
 		struct wfpredir_rule rule;
