@@ -274,6 +274,14 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < N_OBJECTS; k++)
 		names[k] = objects[k].name;
 	names[N_OBJECTS] = "help";
+	for (i = 0; i <= (int)N_OBJECTS; i++)
+		if (!strncmp(argv[optind], names[i], strlen(argv[optind])))
+			break;
+	if (i > (int)N_OBJECTS || !*argv[optind]) {
+		fprintf(stderr, "wfpredirctl: unknown object '%s'; see 'wfpredirctl help'\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
 	i = match_word("object", argv[optind], names, N_OBJECTS + 1);
 	if (i < 0)
 		return EXIT_USAGE;
