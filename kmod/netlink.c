@@ -523,8 +523,8 @@ static int wfpredir_genl_flush_services(struct sk_buff *skb,
 
 /* @user_ns: the dumping socket's, in which the owner uid is told. */
 int wfpredir_fill_service(struct sk_buff *skb,
-				 const struct wfpredir_service *service,
-				 struct user_namespace *user_ns)
+			  const struct wfpredir_service *service,
+			  struct user_namespace *user_ns)
 {
 	const struct wfpredir_service_addr *a4 = &service->addr4;
 	const struct wfpredir_service_addr *a6 = &service->addr6;

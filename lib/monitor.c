@@ -94,8 +94,7 @@ struct wfpredir_monitor *wfpredir_monitor_open(int *err)
 		goto fail;
 	}
 	/* Best effort: the default buffer works too, losing more under floods. */
-	(void)setsockopt(nl_socket_get_fd(mon->sk), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-			 sizeof(rcvbuf));
+	(void)setsockopt(nl_socket_get_fd(mon->sk), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (err)
 		*err = 0;
 	return mon;
@@ -245,7 +244,7 @@ int wfpredir_monitor_read(struct wfpredir_monitor *mon, wfpredir_monitor_fn fn, 
 	struct wfpredir_monitor_event lost = { .type = WFPREDIR_EVENT_LOST };
 	struct nlmsghdr *nlh;
 	ssize_t n;
-	int rem, rc;
+	int rem;
 
 	if (!mon || !fn)
 		return -EINVAL;
@@ -258,7 +257,8 @@ int wfpredir_monitor_read(struct wfpredir_monitor *mon, wfpredir_monitor_fn fn, 
 	}
 	rem = (int)n;
 	for (nlh = (struct nlmsghdr *)mon->buf; nlmsg_ok(nlh, rem); nlh = nlmsg_next(nlh, &rem)) {
-		rc = deliver(mon, nlh, fn, arg);
+		int rc = deliver(mon, nlh, fn, arg);
+
 		if (rc)
 			return rc;
 	}

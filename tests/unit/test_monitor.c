@@ -67,10 +67,10 @@ static struct nl_msg *flow_event(uint8_t event, uint8_t reason, bool with_rule, 
 	struct nl_msg *msg = event_msg(WFPREDIR_CMD_FLOW_EVENT);
 	struct nlattr *nest = nla_nest_start(msg, WFPREDIR_A_FLOW);
 
-#define PUT(type, call)                                                                    \
-	do {                                                                               \
-		if (skip != (type))                                                        \
-			ck_assert_int_eq(call, 0);                                         \
+#define PUT(type, call)                            \
+	do {                                       \
+		if (skip != (type))                \
+			ck_assert_int_eq(call, 0); \
 	} while (0)
 	PUT(WFPREDIR_A_FLOW_FAMILY, nla_put_u8(msg, WFPREDIR_A_FLOW_FAMILY, AF_INET));
 	PUT(WFPREDIR_A_FLOW_PROTOCOL, nla_put_u8(msg, WFPREDIR_A_FLOW_PROTOCOL, IPPROTO_TCP));
@@ -227,9 +227,9 @@ END_TEST
 
 /* Every attribute a redirect event must carry. */
 static const int redirect_required[] = {
-	WFPREDIR_A_FLOW_FAMILY,	     WFPREDIR_A_FLOW_PROTOCOL,	  WFPREDIR_A_FLOW_ORIG_SADDR,
-	WFPREDIR_A_FLOW_ORIG_SPORT,  WFPREDIR_A_FLOW_ORIG_DADDR,  WFPREDIR_A_FLOW_ORIG_DPORT,
-	WFPREDIR_A_FLOW_EVENT,	     WFPREDIR_A_FLOW_UID,	  WFPREDIR_A_FLOW_REDIR_DADDR,
+	WFPREDIR_A_FLOW_FAMILY,	     WFPREDIR_A_FLOW_PROTOCOL,	 WFPREDIR_A_FLOW_ORIG_SADDR,
+	WFPREDIR_A_FLOW_ORIG_SPORT,  WFPREDIR_A_FLOW_ORIG_DADDR, WFPREDIR_A_FLOW_ORIG_DPORT,
+	WFPREDIR_A_FLOW_EVENT,	     WFPREDIR_A_FLOW_UID,	 WFPREDIR_A_FLOW_REDIR_DADDR,
 	WFPREDIR_A_FLOW_REDIR_DPORT,
 };
 
@@ -254,8 +254,7 @@ START_TEST(a_refusal_without_a_reason_or_a_redirect_with_one_fails_with_EPROTO)
 
 	ck_assert_int_eq(wfpredir__monitor_parse(msg, &ev), -EPROTO);
 	nlmsg_free(msg);
-	msg = flow_event(WFPREDIR_FLOW_EVENT_REDIRECT, WFPREDIR_FLOW_REASON_NOMEM, true,
-			 SKIP_NONE);
+	msg = flow_event(WFPREDIR_FLOW_EVENT_REDIRECT, WFPREDIR_FLOW_REASON_NOMEM, true, SKIP_NONE);
 	ck_assert_int_eq(wfpredir__monitor_parse(msg, &ev), -EPROTO);
 	nlmsg_free(msg);
 }
@@ -263,8 +262,7 @@ END_TEST
 
 START_TEST(an_event_attribute_of_the_wrong_size_fails_with_EPROTO)
 {
-	struct nl_msg *msg = flow_event(WFPREDIR_FLOW_EVENT_REDIRECT, 0, true,
-					WFPREDIR_A_FLOW_UID);
+	struct nl_msg *msg = flow_event(WFPREDIR_FLOW_EVENT_REDIRECT, 0, true, WFPREDIR_A_FLOW_UID);
 	struct nlattr *nest = nlmsg_find_attr(nlmsg_hdr(msg), GENL_HDRLEN, WFPREDIR_A_FLOW);
 	struct wfpredir_monitor_event ev;
 
@@ -334,11 +332,12 @@ Suite *monitor_suite(void)
 	tcase_add_test(tc, a_refusal_gives_its_reason_and_the_rule_that_chose_the_flow);
 	tcase_add_test(tc, a_flow_left_alone_is_skipped_with_its_reason);
 	tcase_add_loop_test(
-		tc, a_redirect_event_missing_any_attribute_fails_with_EPROTO_and_leaves_out_alone, 0,
-		sizeof(redirect_required) / sizeof(redirect_required[0]));
+		tc, a_redirect_event_missing_any_attribute_fails_with_EPROTO_and_leaves_out_alone,
+		0, sizeof(redirect_required) / sizeof(redirect_required[0]));
 	tcase_add_test(tc, a_refusal_without_a_reason_or_a_redirect_with_one_fails_with_EPROTO);
 	tcase_add_test(tc, an_event_attribute_of_the_wrong_size_fails_with_EPROTO);
-	tcase_add_test(tc, commands_that_are_no_events_and_newer_flow_events_are_skipped_with_ENOENT);
+	tcase_add_test(tc,
+		       commands_that_are_no_events_and_newer_flow_events_are_skipped_with_ENOENT);
 	tcase_add_test(tc, a_service_event_without_its_name_fails_with_EPROTO);
 	tcase_add_test(tc, the_monitor_api_refuses_null_arguments);
 	tcase_add_test(tc, opening_a_monitor_fails_with_EOPNOTSUPP_when_the_module_is_absent);

@@ -188,7 +188,6 @@ struct flow_out {
 static int parse_dst(const char *s, struct flow_filter *fl)
 {
 	char buf[INET6_ADDRSTRLEN + 16], *addr = buf, *port = NULL, *end;
-	unsigned long p;
 
 	if (strlen(s) >= sizeof(buf))
 		return -1;
@@ -213,10 +212,11 @@ static int parse_dst(const char *s, struct flow_filter *fl)
 	else
 		return -1;
 	if (port) {
+		unsigned long p;
+
 		errno = 0;
 		p = strtoul(port, &end, 10);
-		if (errno || !*port || *end || !isdigit((unsigned char)*port) || p < 1 ||
-		    p > 65535)
+		if (errno || !*port || *end || !isdigit((unsigned char)*port) || p < 1 || p > 65535)
 			return -1;
 		fl->dst_port = (uint16_t)p;
 	}
@@ -256,11 +256,11 @@ static int parse_filter(int argc, char **argv, struct flow_filter *fl)
 {
 	static const char *const words[] = { "service", "rule", "proto", "dst" };
 	char err[PARSE_ERR_MAX];
-	int i, w;
 
 	memset(fl, 0, sizeof(*fl));
-	for (i = 0; i < argc; i++) {
-		w = match_word("flow list: filter", argv[i], words, sizeof(words) / sizeof(words[0]));
+	for (int i = 0; i < argc; i++) {
+		int w = match_word("flow list: filter", argv[i], words,
+				   sizeof(words) / sizeof(words[0]));
 		if (w < 0)
 			return EXIT_USAGE;
 		if (i + 1 >= argc)

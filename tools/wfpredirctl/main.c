@@ -48,8 +48,7 @@ static const struct ctl_object objects[] = {
 	  "  rule list | show\n"
 	  "  rule flush",
 	  rule_run, rule_cmds },
-	{ "flow",
-	  "flow list | show [service NAME|ID] [rule ID] [proto tcp|udp] [dst ADDR[:PORT]]",
+	{ "flow", "flow list | show [service NAME|ID] [rule ID] [proto tcp|udp] [dst ADDR[:PORT]]",
 	  flow_run, flow_cmds },
 	{ "monitor", "monitor [all | service | rule | flow | redirect | refused]...", monitor_run,
 	  monitor_cmds },
@@ -94,7 +93,10 @@ int match_word(const char *what, const char *arg, const char *const *words, size
 	for (size_t i = 0, shown = 0; i < n; i++) {
 		if (count && strncmp(arg, words[i], len))
 			continue;
-		fprintf(stderr, "%s%s", shown++ ? ", " : count ? "could be " : "expected ",
+		fprintf(stderr, "%s%s",
+			shown++ ? ", "
+			: count ? "could be "
+				: "expected ",
 			words[i]);
 	}
 	fputs(")\n", stderr);
@@ -139,9 +141,9 @@ static int enter_netns(const char *name)
 static int run_object(const struct ctl_object *obj, const struct ctl_opts *opts, int argc,
 		      char **argv)
 {
-	int i;
-
 	if (argc > 0) {
+		int i;
+
 		/* Only the listed words; others go to the object as written. */
 		for (i = 0; obj->commands[i]; i++)
 			if (!strncmp(argv[0], obj->commands[i], strlen(argv[0])))
@@ -233,17 +235,14 @@ void print_hex(FILE *out, const void *buf, size_t len)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "json", no_argument, NULL, 'j' },	   { "pretty", no_argument, NULL, 'p' },
+		{ "netns", required_argument, NULL, 'n' }, { "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },	   { NULL, 0, NULL, 0 },
 	};
 	const char *names[N_OBJECTS + 1];
 	struct ctl_opts opts = { 0 };
 	const char *netns = NULL;
-	int opt, i, status;
+	int opt, i;
 
 	while ((opt = getopt_long(argc, argv, "+jpn:Vh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -290,7 +289,8 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (netns) {
-		status = enter_netns(netns);
+		int status = enter_netns(netns);
+
 		if (status)
 			return status;
 	}

@@ -21,11 +21,12 @@ enum {
 	SHOW_ALL = SHOW_SERVICE | SHOW_RULE | SHOW_REDIRECT | SHOW_REFUSED,
 };
 
-static const char *const filter_words[] = { "all", "service", "rule", "flow", "redirect",
-					    "refused" };
-static const unsigned int filter_bits[] = { SHOW_ALL,	   SHOW_SERVICE,  SHOW_RULE,
-					    SHOW_REDIRECT | SHOW_REFUSED, SHOW_REDIRECT,
-					    SHOW_REFUSED };
+static const char *const filter_words[] = {
+	"all", "service", "rule", "flow", "redirect", "refused"
+};
+static const unsigned int filter_bits[] = { SHOW_ALL,	   SHOW_SERVICE,
+					    SHOW_RULE,	   SHOW_REDIRECT | SHOW_REFUSED,
+					    SHOW_REDIRECT, SHOW_REFUSED };
 
 /* Service names by id, so that rules and flows can name theirs. */
 struct name_cache {
@@ -143,7 +144,7 @@ static void print_service_ref(const struct monitor *m, uint32_t id)
 
 static void print_rule(const struct monitor *m, const char *tag, const struct wfpredir_rule *r)
 {
-	char a[ADDR_STR_MAX], p[16];
+	char p[16];
 
 	printf("[%s] rule %u", tag, r->id);
 	print_service_ref(m, r->service_id);
@@ -152,8 +153,11 @@ static void print_rule(const struct monitor *m, const char *tag, const struct wf
 		printf(" family %s", format_family(r->family, p, sizeof(p)));
 	if (r->protocol)
 		printf(" proto %s", format_proto(r->protocol, p, sizeof(p)));
-	if (r->has_daddr)
+	if (r->has_daddr) {
+		char a[ADDR_STR_MAX];
+
 		printf(" to %s", format_prefix(r->family, r->daddr, r->prefix, a, sizeof(a)));
+	}
 	if (r->has_dport)
 		printf(r->dport_min == r->dport_max ? " dport %u" : " dport %u-%u", r->dport_min,
 		       r->dport_max);
@@ -166,7 +170,8 @@ static void print_rule(const struct monitor *m, const char *tag, const struct wf
 	putchar('\n');
 }
 
-static void print_flow(const struct monitor *m, const char *tag, const struct wfpredir_event_flow *e)
+static void print_flow(const struct monitor *m, const char *tag,
+		       const struct wfpredir_event_flow *e)
 {
 	const struct wfpredir_flow *f = &e->flow;
 	char a[ADDR_STR_MAX], b[ADDR_STR_MAX], p[16];
@@ -210,8 +215,8 @@ static void json_service(struct json *j, const struct wfpredir_service *s)
 
 static void json_rule(const struct monitor *m, struct json *j, const struct wfpredir_rule *r)
 {
-	char a[ADDR_STR_MAX], p[16];
 	const char *name = cache_name(&m->names, r->service_id);
+	char p[16];
 
 	json_uint(j, "id", r->id);
 	json_uint(j, "service", r->service_id);
@@ -222,8 +227,11 @@ static void json_rule(const struct monitor *m, struct json *j, const struct wfpr
 		json_string(j, "family", format_family(r->family, p, sizeof(p)));
 	if (r->protocol)
 		json_string(j, "protocol", format_proto(r->protocol, p, sizeof(p)));
-	if (r->has_daddr)
+	if (r->has_daddr) {
+		char a[ADDR_STR_MAX];
+
 		json_string(j, "to", format_prefix(r->family, r->daddr, r->prefix, a, sizeof(a)));
+	}
 	if (r->has_dport) {
 		json_uint(j, "dport_min", r->dport_min);
 		json_uint(j, "dport_max", r->dport_max);
@@ -242,7 +250,6 @@ static void json_flow(const struct monitor *m, struct json *j, const struct wfpr
 {
 	const struct wfpredir_flow *f = &e->flow;
 	char a[ADDR_STR_MAX], p[16];
-	const char *name;
 
 	json_string(j, "family", format_family(f->family, p, sizeof(p)));
 	json_string(j, "protocol", format_proto(f->protocol, p, sizeof(p)));
@@ -251,8 +258,9 @@ static void json_flow(const struct monitor *m, struct json *j, const struct wfpr
 	if (f->redirected)
 		json_string(j, "redirect_to", format_addr_port(&f->redir_dst, a, sizeof(a)));
 	if (f->service_id) {
+		const char *name = cache_name(&m->names, f->service_id);
+
 		json_uint(j, "service", f->service_id);
-		name = cache_name(&m->names, f->service_id);
 		if (name)
 			json_string(j, "service_name", name);
 		json_uint(j, "rule", f->rule_id);
@@ -289,8 +297,8 @@ static void event_words(enum wfpredir_monitor_event_type t, const char **tag, co
 	*bit = w[t].bit;
 }
 
-static void event_json(struct monitor *m, const struct wfpredir_monitor_event *ev,
-		       const char *tag, const char *object)
+static void event_json(struct monitor *m, const struct wfpredir_monitor_event *ev, const char *tag,
+		       const char *object)
 {
 	char event[16];
 	struct json j;
@@ -324,8 +332,7 @@ static void event_json(struct monitor *m, const struct wfpredir_monitor_event *e
 	json_finish(&j);
 }
 
-static void event_text(struct monitor *m, const struct wfpredir_monitor_event *ev,
-		       const char *tag)
+static void event_text(struct monitor *m, const struct wfpredir_monitor_event *ev, const char *tag)
 {
 	switch (ev->type) {
 	case WFPREDIR_EVENT_NEW_SERVICE:
