@@ -5,6 +5,8 @@
  * and conntrack -E print theirs. Runs until SIGINT or SIGTERM.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -403,7 +405,9 @@ int monitor_run(const struct ctl_opts *opts, int argc, char **argv)
 	struct monitor m = { .opts = opts };
 	struct wfpredir_monitor *mon;
 	struct wfpredir_ctl *ctl;
+	sigset_t block, unblocked;
 	struct sigaction sa;
+	struct pollfd pfd;
 	int i, rc, err, status = EXIT_OK;
 
 	for (i = 0; i < argc; i++) {
@@ -427,15 +431,28 @@ int monitor_run(const struct ctl_opts *opts, int argc, char **argv)
 		wfpredir_ctl_close(ctl);
 	}
 
+	/*
+	 * The signals are blocked but while waiting in ppoll(), so that one
+	 * coming between the check of the flag and the wait still ends it.
+	 */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: the read returns -EINTR and the loop sees the flag. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &unblocked);
+	pfd.fd = wfpredir_monitor_fd(mon);
+	pfd.events = POLLIN;
+	fcntl(pfd.fd, F_SETFL, fcntl(pfd.fd, F_GETFL) | O_NONBLOCK);
 
 	while (!stop) {
-		rc = wfpredir_monitor_read(mon, on_event, &m);
+		if (ppoll(&pfd, 1, NULL, &unblocked) < 0)
+			rc = -errno;
+		else
+			rc = wfpredir_monitor_read(mon, on_event, &m);
 		if (rc == -EINTR || rc == -EAGAIN)
 			continue;
 		if (rc) {
