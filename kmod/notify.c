@@ -33,7 +33,10 @@
 const struct genl_multicast_group wfpredir_notify_mcgrps[1] = {
 	[WFPREDIR_NOTIFY_GROUP] = {
 		.name = WFPREDIR_GENL_MCGRP_EVENTS,
+#if WFPREDIR_EVENTS
+		/* Registered only where the core checks this (compat.h). */
 		.flags = GENL_MCAST_CAP_NET_ADMIN,
+#endif
 	},
 };
 

@@ -52,7 +52,6 @@
 #define WFPREDIR_EVENTS 1
 #else
 #define WFPREDIR_EVENTS 0
-#define GENL_MCAST_CAP_NET_ADMIN 0
 #endif
 
 #endif /* _WFPREDIR_COMPAT_H */
