@@ -27,10 +27,12 @@ extern const struct genl_multicast_group wfpredir_notify_mcgrps[1];
  * @net: the namespace
  *
  * One read of the group's listener bitmap: the packet path builds no event
- * while nobody listens.
+ * while nobody listens. The bitmap is netlink's, for all namespaces: while
+ * another namespace listens, events of @net are built and then reach no one.
  *
  * Context: any.
- * Return: true if a socket of @net has joined the events group.
+ * Return: true if a socket, of @net or another namespace, has joined the
+ * events group.
  */
 static inline bool wfpredir_notify_listening(struct net *net)
 {
