@@ -36,6 +36,7 @@
 #include "hook.h"
 #include "inherit.h"
 #include "netns.h"
+#include "notify.h"
 #include "owner.h"
 #include "records.h"
 #include "ruleset.h"
@@ -167,10 +168,20 @@ static void wfpredir_fill_context(u8 *out, const struct nf_conn *ct,
  * Refuse a connection that would lose its records. The error reaches the
  * sender: TCP's connect() reports only ECONNREFUSED from its first packet
  * (with any other error it would retransmit the SYN, hanging), so that is
- * the error for both protocols.
+ * the error for both protocols. @rule: the one that had chosen the flow,
+ * or NULL; @uid: the sending socket's, for the event.
  */
-static unsigned int wfpredir_refuse(struct wfpredir_net *wn, int err)
+static unsigned int wfpredir_refuse(struct wfpredir_net *wn,
+				    const struct nf_conn *ct,
+				    const struct wfpredir_rule *rule,
+				    kuid_t uid, int err)
 {
+	u8 reason = err == -ENOSPC ? WFPREDIR_FLOW_REASON_TABLE_FULL :
+		    err == -EDQUOT ? WFPREDIR_FLOW_REASON_FLOW_SHARE :
+		    WFPREDIR_FLOW_REASON_NOMEM;
+
+	wfpredir_notify_flow(wn->net, ct, WFPREDIR_FLOW_EVENT_REFUSED, reason,
+			     rule, uid);
 	if (err == -ENOSPC) {
 		atomic64_inc(&wn->stats.table_full);
 		net_warn_ratelimited("flow table full of assured connections (max_flows=%u), refusing a connection that carries records\n",
@@ -201,13 +212,13 @@ static unsigned int wfpredir_attach(struct wfpredir_net *wn,
 				   GFP_ATOMIC | __GFP_ACCOUNT);
 	if (IS_ERR(flow)) {
 		wfpredir_records_free(records);
-		return wfpredir_refuse(wn, PTR_ERR(flow));
+		return wfpredir_refuse(wn, ct, NULL, uid, PTR_ERR(flow));
 	}
 	flow->records = records;
 	err = wfpredir_flowstore_insert(&wn->flows, flow, ct);
 	if (err) {
 		wfpredir_flow_abandon(&wn->flows, flow);
-		return wfpredir_refuse(wn, err);
+		return wfpredir_refuse(wn, ct, NULL, uid, err);
 	}
 	return NF_ACCEPT;
 }
@@ -226,17 +237,17 @@ static unsigned int wfpredir_redirect(struct wfpredir_net *wn,
 	};
 	struct wfpredir_record_entry entry;
 	struct wfpredir_origin origin;
+	kuid_t uid = sock_net_uid(state->net, key->sk);
 	struct wfpredir_flow *flow;
 	unsigned int verdict;
 	int err;
 
-	flow = wfpredir_flow_alloc(&wn->flows,
-				   sock_net_uid(state->net, key->sk),
+	flow = wfpredir_flow_alloc(&wn->flows, uid,
 				   rule->context_len ?:
 				   WFPREDIR_CONTEXT_DEFAULT_LEN,
 				   GFP_ATOMIC | __GFP_ACCOUNT);
 	if (IS_ERR(flow))
-		return wfpredir_refuse(wn, PTR_ERR(flow));
+		return wfpredir_refuse(wn, ct, rule, uid, PTR_ERR(flow));
 
 	wfpredir_origin_get(&origin, state->net, key->sk);
 	wfpredir_fill_entry(&entry, ct, &origin, rule);
@@ -247,7 +258,7 @@ static unsigned int wfpredir_redirect(struct wfpredir_net *wn,
 		err = PTR_ERR(flow->records);
 		flow->records = NULL;
 		wfpredir_flow_abandon(&wn->flows, flow);
-		return wfpredir_refuse(wn, err);
+		return wfpredir_refuse(wn, ct, rule, uid, err);
 	}
 	wfpredir_fill_context(flow->context, ct, &origin, rule);
 	flow->service_id = rule->service->id;
@@ -267,9 +278,11 @@ static unsigned int wfpredir_redirect(struct wfpredir_net *wn,
 	err = wfpredir_flowstore_insert(&wn->flows, flow, ct);
 	if (err) {
 		wfpredir_flow_abandon(&wn->flows, flow);
-		return wfpredir_refuse(wn, err);
+		return wfpredir_refuse(wn, ct, rule, uid, err);
 	}
 
+	wfpredir_notify_flow(state->net, ct, WFPREDIR_FLOW_EVENT_REDIRECT, 0,
+			     rule, uid);
 	wfpredir_rule_matched(rule);
 	atomic64_inc(&rule->service->redirects);
 	atomic64_inc(&wn->stats.redirects);
@@ -351,6 +364,7 @@ static unsigned int wfpredir_decide(struct wfpredir_net *wn,
 				    struct wfpredir_chain *chain)
 {
 	u32 exclude[WFPREDIR_RECORDS_MAX_ENTRIES];
+	kuid_t uid = sock_net_uid(state->net, key->sk);
 	const struct wfpredir_rule *rule = NULL;
 	struct wfpredir_records *records;
 	unsigned int n_exclude, count;
@@ -358,13 +372,18 @@ static unsigned int wfpredir_decide(struct wfpredir_net *wn,
 	if (!chain->records) {
 		rule = wfpredir_decide_bare(wn, key, chain);
 		if (IS_ERR(rule))
-			return wfpredir_refuse(wn, PTR_ERR(rule));
+			return wfpredir_refuse(wn, ct, NULL, uid,
+					       PTR_ERR(rule));
 	}
 
 	count = chain->records ? wfpredir_records_count(chain->records) : 0;
 	if (count >= READ_ONCE(wn->chain_max)) {
 		atomic64_inc(&wn->stats.chain_capped);
 		wfpredir_log_capped(key, count);
+		wfpredir_notify_flow(state->net, ct,
+				     WFPREDIR_FLOW_EVENT_SKIPPED,
+				     WFPREDIR_FLOW_REASON_CHAIN_CAPPED, NULL,
+				     uid);
 		rule = NULL;
 	} else if (chain->records && !chain->flags) {
 		n_exclude = wfpredir_chain_exclude(chain, exclude);
@@ -380,9 +399,8 @@ static unsigned int wfpredir_decide(struct wfpredir_net *wn,
 	records = wfpredir_records_append(wn, chain->records, chain->flags, NULL,
 					  GFP_ATOMIC | __GFP_ACCOUNT);
 	if (IS_ERR(records))
-		return wfpredir_refuse(wn, PTR_ERR(records));
-	return wfpredir_attach(wn, ct, sock_net_uid(state->net, key->sk),
-			       records);
+		return wfpredir_refuse(wn, ct, NULL, uid, PTR_ERR(records));
+	return wfpredir_attach(wn, ct, uid, records);
 }
 
 static unsigned int wfpredir_nat_fn(void *priv, struct sk_buff *skb,

@@ -21,6 +21,7 @@
 #include "hook.h"
 #include "netlink.h"
 #include "netns.h"
+#include "notify.h"
 #include "records.h"
 #include "ruleset.h"
 #include "service.h"
@@ -33,8 +34,6 @@
 #include <net/genetlink.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netlink.h>
-
-static struct genl_family wfpredir_genl_family;
 
 /* A required nested attribute is missing: say which, in words and for tools. */
 static bool wfpredir_missing(struct netlink_ext_ack *extack,
@@ -363,7 +362,7 @@ static int wfpredir_genl_new_service(struct sk_buff *skb,
 	char name[WFPREDIR_SERVICE_NAME_MAX];
 	struct wfpredir_service_spec spec;
 	char *cgroup = NULL;
-	u32 id;
+	u32 id = 0;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, WFPREDIR_A_SERVICE)) {
@@ -429,6 +428,7 @@ static int wfpredir_genl_new_service(struct sk_buff *skb,
 	mutex_lock(&wn->config_lock);
 	ret = wfpredir_genl_hook_enable(net, extack) ?:
 	      wfpredir_service_create(wn, &spec, &id, extack);
+	wfpredir_notify_new_service(wn, id, ret);
 	mutex_unlock(&wn->config_lock);
 	if (ret)
 		wfpredir_net_maybe_idle(wn);
@@ -446,6 +446,7 @@ static int wfpredir_genl_del_service(struct sk_buff *skb,
 	struct nlattr *nest = info->attrs[WFPREDIR_A_SERVICE];
 	char name[WFPREDIR_SERVICE_NAME_MAX];
 	struct wfpredir_service *service;
+	struct sk_buff *event;
 	struct nlattr *bad;
 	int ret;
 
@@ -489,7 +490,11 @@ static int wfpredir_genl_del_service(struct sk_buff *skb,
 		service = wfpredir_service_find_by_name(wn, name);
 	}
 	if (service) {
+		event = wfpredir_notify_service_msg(genl_info_net(info),
+						    WFPREDIR_CMD_DEL_SERVICE,
+						    service);
 		ret = wfpredir_service_delete(wn, service, extack);
+		wfpredir_notify_send(genl_info_net(info), event, ret);
 	} else {
 		NL_SET_ERR_MSG_ATTR(extack, bad, "no such service");
 		ret = -ENOENT;
@@ -509,15 +514,17 @@ static int wfpredir_genl_flush_services(struct sk_buff *skb,
 		return 0;
 	mutex_lock(&wn->config_lock);
 	ret = wfpredir_services_flush(wn, info->extack);
+	wfpredir_notify_flush(genl_info_net(info), WFPREDIR_CMD_FLUSH_SERVICES,
+			      ret);
 	mutex_unlock(&wn->config_lock);
 	wfpredir_net_maybe_idle(wn);
 	return ret;
 }
 
 /* @user_ns: the dumping socket's, in which the owner uid is told. */
-static int wfpredir_fill_service(struct sk_buff *skb,
-				 const struct wfpredir_service *service,
-				 struct user_namespace *user_ns)
+int wfpredir_fill_service(struct sk_buff *skb,
+			  const struct wfpredir_service *service,
+			  struct user_namespace *user_ns)
 {
 	const struct wfpredir_service_addr *a4 = &service->addr4;
 	const struct wfpredir_service_addr *a6 = &service->addr6;
@@ -671,7 +678,7 @@ static int wfpredir_genl_new_rule(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *nest = info->attrs[WFPREDIR_A_RULE];
 	struct wfpredir_rule_spec spec;
 	char *cgroup = NULL;
-	u32 id;
+	u32 id = 0;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, WFPREDIR_A_RULE)) {
@@ -697,6 +704,7 @@ static int wfpredir_genl_new_rule(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&wn->config_lock);
 	ret = wfpredir_genl_hook_enable(net, extack) ?:
 	      wfpredir_rule_create(wn, &spec, &id, extack);
+	wfpredir_notify_new_rule(wn, id, ret);
 	mutex_unlock(&wn->config_lock);
 	if (ret)
 		wfpredir_net_maybe_idle(wn);
@@ -711,6 +719,7 @@ static int wfpredir_genl_del_rule(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[ARRAY_SIZE(wfpredir_rule_ref_policy)];
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr *nest = info->attrs[WFPREDIR_A_RULE];
+	struct sk_buff *event;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, WFPREDIR_A_RULE)) {
@@ -727,9 +736,12 @@ static int wfpredir_genl_del_rule(struct sk_buff *skb, struct genl_info *info)
 
 	if (wn) {
 		mutex_lock(&wn->config_lock);
+		event = wfpredir_notify_rule_msg(wn, WFPREDIR_CMD_DEL_RULE,
+						 nla_get_u32(tb[WFPREDIR_A_RULE_ID]));
 		ret = wfpredir_rule_delete(wn,
 					   nla_get_u32(tb[WFPREDIR_A_RULE_ID]),
 					   extack);
+		wfpredir_notify_send(wn->net, event, ret);
 		mutex_unlock(&wn->config_lock);
 		wfpredir_net_maybe_idle(wn);
 	} else {
@@ -749,6 +761,7 @@ static int wfpredir_genl_flush_rules(struct sk_buff *skb,
 		return 0;
 	mutex_lock(&wn->config_lock);
 	wfpredir_rules_flush(wn);
+	wfpredir_notify_flush(wn->net, WFPREDIR_CMD_FLUSH_RULES, 0);
 	mutex_unlock(&wn->config_lock);
 	wfpredir_net_maybe_idle(wn);
 	return 0;
@@ -758,8 +771,7 @@ static int wfpredir_genl_flush_rules(struct sk_buff *skb,
  * Only what was given, so that the CLI prints the rule as it was written;
  * libwfpredir fills in the defaults of what is absent.
  */
-static int wfpredir_fill_rule(struct sk_buff *skb,
-			      const struct wfpredir_rule *rule)
+int wfpredir_fill_rule(struct sk_buff *skb, const struct wfpredir_rule *rule)
 {
 	struct wfpredir_rule_spec spec;
 	struct nlattr *nest;
@@ -1046,12 +1058,15 @@ static const struct genl_ops wfpredir_genl_ops[] = {
 	},
 };
 
-static struct genl_family wfpredir_genl_family __ro_after_init = {
+struct genl_family wfpredir_genl_family __ro_after_init = {
 	.name = WFPREDIR_GENL_NAME,
 	.version = WFPREDIR_GENL_VERSION,
 	.module = THIS_MODULE,
 	.ops = wfpredir_genl_ops,
 	.n_ops = ARRAY_SIZE(wfpredir_genl_ops),
+	/* None on a kernel that cannot restrict who joins (compat.h). */
+	.mcgrps = wfpredir_notify_mcgrps,
+	.n_mcgrps = WFPREDIR_EVENTS,
 	/*
 	 * Strict validation from the first command on: unknown attributes,
 	 * trailing bytes and reserved header bits are all refused.

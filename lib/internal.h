@@ -112,6 +112,10 @@ int wfpredir__ctl_put_rule(struct nl_msg *msg, const struct wfpredir_rule *rule)
  * 1, or 0 when it has none. nlh->nlmsg_len must not exceed the buffer. */
 int wfpredir__ctl_extack(const struct nlmsghdr *nlh, char *buf, size_t len);
 
+/* monitor.c: one event message into out: 0; -ENOENT for a command that is
+ * no event (skipped); -EPROTO for a malformed one. */
+int wfpredir__monitor_parse(struct nl_msg *msg, struct wfpredir_monitor_event *out);
+
 /* overlapped.c: the overlapped engine (section owned by the overlapped engine) */
 
 /* wsasocket.c: the registry of overlapped sockets, keyed by descriptor and

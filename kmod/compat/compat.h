@@ -12,6 +12,7 @@
  *
  * Shims and their call sites (check new code against this list):
  *   MODULE_ALIAS_GENL_FAMILY()   main.c
+ *   WFPREDIR_EVENTS              notify.c, netlink.c (the family's groups)
  *
  * Checked and identical on 6.1 and 6.12, so no shim: cgroup->ancestors[]
  * (ancestor_ids[] went in 6.0), cgroup_get_from_path(), nf_sockopt_ops
@@ -35,6 +36,22 @@
 #ifndef WFPREDIR_HAVE_GENL_ALIAS_IN_LINUX_GENETLINK
 #define MODULE_ALIAS_GENL_FAMILY(family) \
 	MODULE_ALIAS_NET_PF_PROTO_NAME(PF_NETLINK, NETLINK_GENERIC, "-family-" family)
+#endif
+
+/*
+ * The events group names other users' connections, so joining it must need
+ * CAP_NET_ADMIN over the namespace. The core checks that at bind for a group
+ * flagged GENL_MCAST_CAP_NET_ADMIN: commit 4d54cc32112d ("genetlink: add
+ * CAP_NET_ADMIN test for multicast bind", 6.7), backported to 6.1.68. A
+ * kernel without it gives a family no bind callback to check in either
+ * (6.1's struct genl_family has none; .bind came back in 6.8), so there the
+ * module offers no group at all: WFPREDIR_EVENTS is 0, listeners fail to
+ * resolve the group, and the notify calls do nothing.
+ */
+#ifdef WFPREDIR_HAVE_GENL_MCAST_CAP
+#define WFPREDIR_EVENTS 1
+#else
+#define WFPREDIR_EVENTS 0
 #endif
 
 #endif /* _WFPREDIR_COMPAT_H */

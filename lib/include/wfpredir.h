@@ -783,6 +783,105 @@ int wfpredir_ctl_walk_flows(struct wfpredir_ctl *ctl, wfpredir_flow_fn fn, void 
  */
 int wfpredir_ctl_list_flows(struct wfpredir_ctl *ctl, struct wfpredir_flow **out, size_t *count);
 
+/* ------------------------------------------------------------ monitor */
+/* (section: events; lib/monitor.c) */
+
+/*
+ * What changes in the caller's network namespace, as it happens: the
+ * module's events group (uapi/linux/wfpredir.h, "Events"), the way ip
+ * monitor and conntrack -E read theirs. Listening needs CAP_NET_ADMIN over
+ * the namespace, since the events name other users' connections.
+ */
+
+/* What an event tells; the NEW_ and DEL_ ones carry the object. */
+enum wfpredir_monitor_event_type {
+	WFPREDIR_EVENT_NEW_SERVICE = 1, /* service */
+	WFPREDIR_EVENT_DEL_SERVICE,	/* service */
+	WFPREDIR_EVENT_FLUSH_SERVICES,
+	WFPREDIR_EVENT_NEW_RULE, /* rule */
+	WFPREDIR_EVENT_DEL_RULE, /* rule */
+	WFPREDIR_EVENT_FLUSH_RULES,
+	WFPREDIR_EVENT_REDIRECT, /* flow: redirected */
+	WFPREDIR_EVENT_REFUSED,	 /* flow: refused (ECONNREFUSED), reason */
+	WFPREDIR_EVENT_SKIPPED,	 /* flow: left alone, reason */
+	WFPREDIR_EVENT_LOST,	 /* events were dropped before this point */
+};
+
+/* A flow event: the flow (records and context are never set) and who sent it. */
+struct wfpredir_event_flow {
+	struct wfpredir_flow flow; /* redirected: the service and rule;
+				    * service_id and rule_id may also be set
+				    * for a refused flow a rule had chosen */
+	uint8_t reason;		   /* WFPREDIR_FLOW_REASON_*, 0 for a redirect */
+	uint32_t uid;		   /* the sender's, in the namespace owner's
+				    * user namespace */
+};
+
+struct wfpredir_monitor_event {
+	enum wfpredir_monitor_event_type type;
+	union {
+		struct wfpredir_service service;
+		struct wfpredir_rule rule;
+		struct wfpredir_event_flow flow;
+	};
+};
+
+struct wfpredir_monitor;
+
+/**
+ * wfpredir_monitor_open() - join the module's events group.
+ * @err: optional; set to 0 or the negative errno of the failure: -EOPNOTSUPP
+ *	when the module is not loaded, -EPROTONOSUPPORT when it offers no
+ *	events (a kernel that cannot restrict who listens), -EPERM without
+ *	CAP_NET_ADMIN over the namespace.
+ *
+ * Return: a handle for wfpredir_monitor_read(), or NULL.
+ */
+struct wfpredir_monitor *wfpredir_monitor_open(int *err);
+
+/**
+ * wfpredir_monitor_fd() - the handle's socket, to poll() for input.
+ * @mon: from wfpredir_monitor_open()
+ *
+ * It may be made non-blocking; wfpredir_monitor_read() then returns -EAGAIN
+ * when nothing is there.
+ *
+ * Return: the file descriptor, or -EINVAL for a NULL handle.
+ */
+int wfpredir_monitor_fd(const struct wfpredir_monitor *mon);
+
+/**
+ * typedef wfpredir_monitor_fn - called by wfpredir_monitor_read() per event.
+ * @ev: the event, valid during the call
+ * @arg: the argument given to wfpredir_monitor_read()
+ *
+ * Return: 0 to go on; anything else stops the read, which returns it.
+ */
+typedef int (*wfpredir_monitor_fn)(const struct wfpredir_monitor_event *ev, void *arg);
+
+/**
+ * wfpredir_monitor_read() - read the events that arrived, calling @fn.
+ * @mon: from wfpredir_monitor_open()
+ * @fn: called for each event, in order
+ * @arg: passed to @fn
+ *
+ * Waits for events if the socket blocks. When the kernel had to drop events
+ * (the socket's buffer was full, or memory short), @fn first gets one
+ * WFPREDIR_EVENT_LOST. Messages the library does not understand (a newer
+ * module's) are skipped.
+ *
+ * Return: 0; what @fn returned if not 0; -EAGAIN (non-blocking, nothing
+ * there); -EINTR (a signal came); -EINVAL for NULL arguments; or the errno
+ * of the read.
+ */
+int wfpredir_monitor_read(struct wfpredir_monitor *mon, wfpredir_monitor_fn fn, void *arg);
+
+/**
+ * wfpredir_monitor_close() - leave the group and free the handle.
+ * @mon: from wfpredir_monitor_open(), or NULL
+ */
+void wfpredir_monitor_close(struct wfpredir_monitor *mon);
+
 /* ------------------------------------------- overlapped I/O and events */
 /* (section: overlapped engine; lib/overlapped.c, lib/event.c, lib/wsasocket.c) */
 

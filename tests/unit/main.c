@@ -15,6 +15,8 @@ Suite *overlapped_suite(void); /* test_overlapped.c */
 Suite *event_suite(void);      /* test_event.c */
 Suite *engine_suite(void);     /* test_engine.c */
 
+Suite *monitor_suite(void); /* test_monitor.c */
+
 int main(void)
 {
 	SRunner *sr = srunner_create(header_suite());
@@ -34,6 +36,7 @@ int main(void)
 	srunner_add_suite(sr, overlapped_suite());
 	srunner_add_suite(sr, event_suite());
 	srunner_add_suite(sr, engine_suite());
+	srunner_add_suite(sr, monitor_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

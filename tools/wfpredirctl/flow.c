@@ -2,9 +2,12 @@
 /*
  * wfpredirctl flow: the connections that hold records, with their chains.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse.h"
@@ -161,16 +164,147 @@ static void flow_json(struct json *j, const struct wfpredir_flow *f, const struc
 	json_close_object(j);
 }
 
+/* flow list's filters; each one given must match. */
+struct flow_filter {
+	const char *service_name; /* resolved to service_id before the dump */
+	bool has_service;
+	uint32_t service_id;
+	bool has_rule;
+	uint32_t rule_id;
+	uint8_t protocol; /* 0: any */
+	bool has_dst;
+	int dst_family;
+	uint8_t dst_addr[16];
+	uint16_t dst_port; /* host order; 0: any */
+};
+
 struct flow_out {
 	const struct ctl_opts *opts;
+	const struct flow_filter *filter;
 	struct json j;
 };
+
+/* ADDR, ADDR:PORT, [ADDR6] or [ADDR6]:PORT. */
+static int parse_dst(const char *s, struct flow_filter *fl)
+{
+	char buf[INET6_ADDRSTRLEN + 16], *addr = buf, *port = NULL, *end;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	if (buf[0] == '[') {
+		end = strchr(buf, ']');
+		if (!end || (end[1] && end[1] != ':'))
+			return -1;
+		*end = '\0';
+		addr = buf + 1;
+		if (end[1])
+			port = end + 2;
+	} else if (strchr(buf, ':') == strrchr(buf, ':') && strchr(buf, ':')) {
+		/* One colon: IPv4 with a port (an IPv6 address has two or more). */
+		port = strchr(buf, ':');
+		*port++ = '\0';
+	}
+	if (inet_pton(AF_INET, addr, fl->dst_addr) == 1)
+		fl->dst_family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, fl->dst_addr) == 1)
+		fl->dst_family = AF_INET6;
+	else
+		return -1;
+	if (port) {
+		unsigned long p;
+
+		errno = 0;
+		p = strtoul(port, &end, 10);
+		if (errno || !*port || *end || !isdigit((unsigned char)*port) || p < 1 || p > 65535)
+			return -1;
+		fl->dst_port = (uint16_t)p;
+	}
+	fl->has_dst = true;
+	return 0;
+}
+
+static bool dst_matches(const struct flow_filter *fl, const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family != fl->dst_family)
+		return false;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		return !memcmp(&sin->sin_addr, fl->dst_addr, 4) &&
+		       (!fl->dst_port || ntohs(sin->sin_port) == fl->dst_port);
+	}
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+	return !memcmp(&sin6->sin6_addr, fl->dst_addr, 16) &&
+	       (!fl->dst_port || ntohs(sin6->sin6_port) == fl->dst_port);
+}
+
+/* dst: the original destination, as the connection was opened. */
+static bool flow_matches(const struct flow_filter *fl, const struct wfpredir_flow *f)
+{
+	if (fl->has_service && (!f->redirected || f->service_id != fl->service_id))
+		return false;
+	if (fl->has_rule && (!f->redirected || f->rule_id != fl->rule_id))
+		return false;
+	if (fl->protocol && f->protocol != fl->protocol)
+		return false;
+	return !fl->has_dst || dst_matches(fl, &f->orig_dst);
+}
+
+static int parse_filter(int argc, char **argv, struct flow_filter *fl)
+{
+	static const char *const words[] = { "service", "rule", "proto", "dst" };
+	char err[PARSE_ERR_MAX];
+
+	memset(fl, 0, sizeof(*fl));
+	for (int i = 0; i < argc; i++) {
+		int w = match_word("flow list: filter", argv[i], words,
+				   sizeof(words) / sizeof(words[0]));
+		if (w < 0)
+			return EXIT_USAGE;
+		if (i + 1 >= argc)
+			return usage_error("flow list: %s needs a value", words[w]);
+		i++;
+		switch (w) {
+		case 0:
+			fl->has_service = true;
+			/* All digits: an id; else a name, looked up later. */
+			if (parse_u32("service", argv[i], 1, UINT32_MAX, &fl->service_id, err,
+				      sizeof(err))) {
+				if (parse_service_name(argv[i], err, sizeof(err)))
+					return usage_error("flow list: %s", err);
+				fl->service_name = argv[i];
+			}
+			break;
+		case 1:
+			fl->has_rule = true;
+			if (parse_u32("rule", argv[i], 1, UINT32_MAX, &fl->rule_id, err,
+				      sizeof(err)))
+				return usage_error("flow list: %s", err);
+			break;
+		case 2:
+			if (parse_proto("proto", argv[i], &fl->protocol, err, sizeof(err)))
+				return usage_error("flow list: %s", err);
+			break;
+		default:
+			if (parse_dst(argv[i], fl))
+				return usage_error("flow list: invalid dst \"%s\" (expected ADDR, "
+						   "ADDR:PORT or [ADDR6]:PORT)",
+						   argv[i]);
+			break;
+		}
+	}
+	return EXIT_OK;
+}
 
 static int flow_one(const struct wfpredir_flow *f, void *arg)
 {
 	struct flow_out *o = arg;
 	struct decoded d;
 
+	if (!flow_matches(o->filter, f))
+		return 0;
 	decode(f, &d);
 	if (o->opts->json)
 		flow_json(&o->j, f, &d);
@@ -181,15 +315,34 @@ static int flow_one(const struct wfpredir_flow *f, void *arg)
 
 static int flow_list(const struct ctl_opts *opts, int argc, char **argv)
 {
-	struct flow_out o = { .opts = opts };
+	struct flow_filter filter;
+	struct flow_out o = { .opts = opts, .filter = &filter };
+	struct wfpredir_service svc;
 	struct wfpredir_ctl *ctl;
 	int rc, status;
 
-	if (argc > 0)
-		return usage_error("flow list: unexpected argument \"%s\"", argv[0]);
+	status = parse_filter(argc, argv, &filter);
+	if (status)
+		return status;
 	ctl = ctl_connect(&status);
 	if (!ctl)
 		return status;
+	if (filter.service_name) {
+		rc = wfpredir_ctl_find_service(ctl, filter.service_name, &svc);
+		if (rc == -ENOENT) {
+			fprintf(stderr, "wfpredirctl: flow list: no service named \"%s\"\n",
+				filter.service_name);
+			status = EXIT_FAILED;
+		} else if (rc) {
+			status = ctl_failed(ctl, rc, "cannot look up service %s",
+					    filter.service_name);
+		}
+		if (rc) {
+			wfpredir_ctl_close(ctl);
+			return status;
+		}
+		filter.service_id = svc.id;
+	}
 	if (opts->json) {
 		json_init(&o.j, stdout);
 		json_open_array(&o.j, NULL);
@@ -210,6 +363,7 @@ int flow_run(const struct ctl_opts *opts, int argc, char **argv)
 {
 	if (argc < 1)
 		return flow_list(opts, 0, argv);
+
 	if (!strcmp(argv[0], "list") || !strcmp(argv[0], "show"))
 		return flow_list(opts, argc - 1, argv + 1);
 	return unknown_command("flow", argv[0], "flow list");

@@ -6,11 +6,24 @@
 
 #include "wfpredirctl.h"
 
+bool json_pretty;
+
 void json_init(struct json *j, FILE *out)
 {
 	j->out = out;
 	j->depth = 0;
+	j->pretty = json_pretty;
 	j->first[0] = true;
+}
+
+/* Pretty: a new line, indented two spaces per level. */
+static void json_newline(struct json *j)
+{
+	if (!j->pretty)
+		return;
+	fputc('\n', j->out);
+	for (int i = 0; i < j->depth; i++)
+		fputs("  ", j->out);
 }
 
 static void json_quoted(struct json *j, const char *s)
@@ -32,10 +45,12 @@ static void json_key(struct json *j, const char *key)
 {
 	if (!j->first[j->depth])
 		fputc(',', j->out);
+	if (j->depth)
+		json_newline(j);
 	j->first[j->depth] = false;
 	if (key) {
 		json_quoted(j, key);
-		fputc(':', j->out);
+		fputs(j->pretty ? ": " : ":", j->out);
 	}
 }
 
@@ -50,9 +65,13 @@ static void json_open(struct json *j, const char *key, int c)
 
 static void json_close(struct json *j, int c)
 {
-	fputc(c, j->out);
+	bool empty = j->first[j->depth];
+
 	if (j->depth > 0)
 		j->depth--;
+	if (!empty)
+		json_newline(j);
+	fputc(c, j->out);
 }
 
 void json_open_object(struct json *j, const char *key)

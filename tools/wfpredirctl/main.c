@@ -2,26 +2,44 @@
 /*
  * wfpredirctl: administer wfpredir, in the iproute2 and wg style:
  *
- *	wfpredirctl [-j] OBJECT [COMMAND [ARGS...]]
+ *	wfpredirctl [-j [-p]] [-n NETNS] OBJECT [COMMAND [ARGS...]]
+ *
+ * Objects and their commands may be abbreviated to any unambiguous prefix.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wfpredirctl.h"
 
+/*
+ * Each object's commands, for abbreviations and "OBJECT help"; a command
+ * not listed goes to the object as written. NULL-terminated.
+ */
+static const char *const info_cmds[] = { "show", "help", NULL };
+static const char *const config_cmds[] = { "set", "help", NULL };
+static const char *const service_cmds[] = { "add", "del", "list", "show", "flush", "help", NULL };
+static const char *const rule_cmds[] = { "add", "del", "list", "show", "flush", "help", NULL };
+static const char *const flow_cmds[] = { "list", "show", "help", NULL };
+static const char *const monitor_cmds[] = { "help", NULL };
+
 static const struct ctl_object objects[] = {
-	{ "info", "info [show]", info_run },
-	{ "config", "config set [chain-max N] [inherit on|off] [flow-share PERCENT]", config_run },
+	{ "info", "info [show]", info_run, info_cmds },
+	{ "config", "config set [chain-max N] [inherit on|off] [flow-share PERCENT]", config_run,
+	  config_cmds },
 	{ "service",
 	  "service add NAME [id ID] [ipv4 ADDR:PORT] [ipv6 [ADDR]:PORT]\n"
 	  "              [owner {uid N | user NAME} [cgroup PATH] | owner cgroup PATH]\n"
 	  "  service del NAME | id ID\n"
 	  "  service list | show [NAME]\n"
 	  "  service flush",
-	  service_run },
+	  service_run, service_cmds },
 	{ "rule",
 	  "rule add service NAME|ID [id ID] [priority N] [family ipv4|ipv6]\n"
 	  "           [proto tcp|udp] [to PREFIX] [dport N[-M]] [uid N[-M]]\n"
@@ -29,24 +47,123 @@ static const struct ctl_object objects[] = {
 	  "  rule del ID\n"
 	  "  rule list | show\n"
 	  "  rule flush",
-	  rule_run },
-	{ "flow", "flow list | show", flow_run },
+	  rule_run, rule_cmds },
+	{ "flow", "flow list | show [service NAME|ID] [rule ID] [proto tcp|udp] [dst ADDR[:PORT]]",
+	  flow_run, flow_cmds },
+	{ "monitor", "monitor [all | service | rule | flow | redirect | refused]...", monitor_run,
+	  monitor_cmds },
 };
+
+#define N_OBJECTS (sizeof(objects) / sizeof(objects[0]))
 
 static void usage(FILE *out)
 {
-	fputs("Usage: wfpredirctl [-j] [-V] OBJECT [COMMAND [ARGS...]]\n"
-	      "Objects and commands:\n",
+	fputs("Usage: wfpredirctl [OPTIONS] OBJECT [COMMAND [ARGS...]]\n"
+	      "       wfpredirctl [OBJECT] help\n"
+	      "Objects and commands (any unambiguous prefix will do):\n",
 	      out);
-	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+	for (size_t i = 0; i < N_OBJECTS; i++)
 		fprintf(out, "  %s\n", objects[i].usage);
 	fputs("Options:\n"
-	      "  -j, --json     print JSON\n"
-	      "  -V, --version  print the version of wfpredirctl\n"
-	      "  -h, --help     print this help\n",
+	      "  -j, --json          print JSON\n"
+	      "  -p, --pretty        with -j, indent the JSON\n"
+	      "  -n, --netns NETNS   act in network namespace NETNS (/run/netns/NETNS)\n"
+	      "  -V, --version       print the version of wfpredirctl\n"
+	      "  -h, --help          print this help\n",
 	      out);
 }
 
+int match_word(const char *what, const char *arg, const char *const *words, size_t n)
+{
+	size_t len = strlen(arg);
+	int found = -1, count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(arg, words[i]))
+			return (int)i;
+		if (len && !strncmp(arg, words[i], len)) {
+			found = (int)i;
+			count++;
+		}
+	}
+	if (count == 1)
+		return found;
+	fprintf(stderr, "wfpredirctl: %s \"%s\" is %s (", what, arg,
+		count ? "ambiguous" : "unknown");
+	for (size_t i = 0, shown = 0; i < n; i++) {
+		if (count && strncmp(arg, words[i], len))
+			continue;
+		fprintf(stderr, "%s%s",
+			shown++ ? ", "
+			: count ? "could be "
+				: "expected ",
+			words[i]);
+	}
+	fputs(")\n", stderr);
+	return -1;
+}
+
+static size_t count_words(const char *const *words)
+{
+	size_t n = 0;
+
+	while (words[n])
+		n++;
+	return n;
+}
+
+/* As ip -n: the process moves, so every socket it opens is NETNS's. */
+static int enter_netns(const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return usage_error("invalid network namespace name \"%s\"", name);
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "wfpredirctl: cannot open network namespace \"%s\": %s\n", name,
+			strerror(errno));
+		return EXIT_FAILED;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		fprintf(stderr, "wfpredirctl: cannot enter network namespace \"%s\": %s\n", name,
+			strerror(errno));
+		close(fd);
+		return EXIT_FAILED;
+	}
+	close(fd);
+	return EXIT_OK;
+}
+
+/* "OBJECT help", "OBJECT" + an abbreviated command: run it. */
+static int run_object(const struct ctl_object *obj, const struct ctl_opts *opts, int argc,
+		      char **argv)
+{
+	if (argc > 0) {
+		int i;
+
+		/* Only the listed words; others go to the object as written. */
+		for (i = 0; obj->commands[i]; i++)
+			if (!strncmp(argv[0], obj->commands[i], strlen(argv[0])))
+				break;
+		if (obj->commands[i] && *argv[0]) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "%s command", obj->name);
+			i = match_word(what, argv[0], obj->commands, count_words(obj->commands));
+			if (i < 0)
+				return EXIT_USAGE;
+			if (!strcmp(obj->commands[i], "help")) {
+				printf("Usage: wfpredirctl [OPTIONS] %s\n", obj->usage);
+				return EXIT_OK;
+			}
+			argv[0] = (char *)obj->commands[i];
+		}
+	}
+	return obj->run(opts, argc, argv);
+}
 int usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -118,18 +235,25 @@ void print_hex(FILE *out, const void *buf, size_t len)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "json", no_argument, NULL, 'j' },	   { "pretty", no_argument, NULL, 'p' },
+		{ "netns", required_argument, NULL, 'n' }, { "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },	   { NULL, 0, NULL, 0 },
 	};
+	const char *names[N_OBJECTS + 1];
 	struct ctl_opts opts = { 0 };
-	int opt;
+	const char *netns = NULL;
+	int opt, i;
 
-	while ((opt = getopt_long(argc, argv, "+jVh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jpn:Vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			opts.json = true;
+			break;
+		case 'p':
+			json_pretty = true;
+			break;
+		case 'n':
+			netns = optarg;
 			break;
 		case 'V':
 			printf("wfpredirctl %s\n", WFPREDIR_VERSION);
@@ -146,14 +270,29 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[optind], "help")) {
+	for (size_t k = 0; k < N_OBJECTS; k++)
+		names[k] = objects[k].name;
+	names[N_OBJECTS] = "help";
+	for (i = 0; i <= (int)N_OBJECTS; i++)
+		if (!strncmp(argv[optind], names[i], strlen(argv[optind])))
+			break;
+	if (i > (int)N_OBJECTS || !*argv[optind]) {
+		fprintf(stderr, "wfpredirctl: unknown object '%s'; see 'wfpredirctl help'\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	i = match_word("object", argv[optind], names, N_OBJECTS + 1);
+	if (i < 0)
+		return EXIT_USAGE;
+	if (i == (int)N_OBJECTS) {
 		usage(stdout);
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
-		if (!strcmp(argv[optind], objects[i].name))
-			return objects[i].run(&opts, argc - optind - 1, argv + optind + 1);
+	if (netns) {
+		int status = enter_netns(netns);
+
+		if (status)
+			return status;
 	}
-	fprintf(stderr, "wfpredirctl: unknown object '%s'; see 'wfpredirctl help'\n", argv[optind]);
-	return EXIT_USAGE;
+	return run_object(&objects[i], &opts, argc - optind - 1, argv + optind + 1);
 }

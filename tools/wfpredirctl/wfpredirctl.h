@@ -22,11 +22,20 @@ struct ctl_opts {
 	bool json;
 };
 
+/*
+ * Abbreviations, as iproute2 takes them: @arg names the word of @words
+ * (n of them) it is a prefix of, if only one (an exact match always wins).
+ * Returns its index; else prints "wfpredirctl: WHAT ARG is unknown /
+ * ambiguous (CANDIDATES)" and returns -1.
+ */
+int match_word(const char *what, const char *arg, const char *const *words, size_t n);
+
 /* An OBJECT: its commands take the arguments after OBJECT COMMAND. */
 struct ctl_object {
 	const char *name;
 	const char *usage;
 	int (*run)(const struct ctl_opts *opts, int argc, char **argv);
+	const char *const *commands; /* for abbreviations; NULL-terminated */
 };
 
 int info_run(const struct ctl_opts *opts, int argc, char **argv);
@@ -34,6 +43,7 @@ int config_run(const struct ctl_opts *opts, int argc, char **argv);
 int service_run(const struct ctl_opts *opts, int argc, char **argv);
 int rule_run(const struct ctl_opts *opts, int argc, char **argv);
 int flow_run(const struct ctl_opts *opts, int argc, char **argv);
+int monitor_run(const struct ctl_opts *opts, int argc, char **argv);
 
 /*
  * JSON output: objects and arrays of strings, numbers and booleans, nested
@@ -44,8 +54,12 @@ int flow_run(const struct ctl_opts *opts, int argc, char **argv);
 struct json {
 	FILE *out;
 	int depth;
+	bool pretty;
 	bool first[JSON_DEPTH + 1];
 };
+
+/* -p: every document is indented, one value per line. */
+extern bool json_pretty;
 
 void json_init(struct json *j, FILE *out);
 void json_open_object(struct json *j, const char *key);

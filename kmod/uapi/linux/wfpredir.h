@@ -302,6 +302,8 @@ struct wfpredir_context_process {
  * GET_RULE		dump; reply per rule: WFPREDIR_A_RULE
  * FLUSH_RULES		no attributes
  * GET_FLOW		dump; reply per flow: WFPREDIR_A_FLOW
+ * FLOW_EVENT		never a request: the events group's flow events
+ *			(below)
  */
 enum wfpredir_cmd {
 	WFPREDIR_CMD_UNSPEC,
@@ -316,6 +318,7 @@ enum wfpredir_cmd {
 	WFPREDIR_CMD_GET_RULE,
 	WFPREDIR_CMD_FLUSH_RULES,
 	WFPREDIR_CMD_GET_FLOW,
+	WFPREDIR_CMD_FLOW_EVENT,
 	__WFPREDIR_CMD_MAX
 };
 
@@ -488,9 +491,72 @@ enum wfpredir_flow_attr {
 	WFPREDIR_A_FLOW_CONTEXT,	/* binary: the context, if any */
 	WFPREDIR_A_FLOW_AGE_MS,		/* u64: since the flow was seen */
 	WFPREDIR_A_FLOW_PAD,
+	WFPREDIR_A_FLOW_EVENT,		/* u8, events only:
+					 * WFPREDIR_FLOW_EVENT_*
+					 */
+	WFPREDIR_A_FLOW_REASON,		/* u8, events only: why a flow was
+					 * refused or left alone:
+					 * WFPREDIR_FLOW_REASON_*
+					 */
+	WFPREDIR_A_FLOW_UID,		/* u32, events only: the sending
+					 * socket's uid, in the namespace
+					 * owner's user namespace
+					 */
 	__WFPREDIR_A_FLOW_MAX
 };
 
 #define WFPREDIR_A_FLOW_MAX (__WFPREDIR_A_FLOW_MAX - 1)
+
+/*
+ * Events
+ * ------
+ *
+ * The multicast group WFPREDIR_GENL_MCGRP_EVENTS of the family tells what
+ * changes in the listener's network namespace, as it happens (ip monitor,
+ * conntrack -E). Joining it needs CAP_NET_ADMIN over the namespace (the
+ * events name other users' connections): -EPERM otherwise. A kernel older
+ * than the multicast group permission check (GENL_MCAST_CAP_NET_ADMIN)
+ * offers no group, and resolving it fails.
+ *
+ * Configuration changes carry the command that made them and the object as
+ * its dump does:
+ *
+ *   NEW_SERVICE, DEL_SERVICE	WFPREDIR_A_SERVICE
+ *   NEW_RULE, DEL_RULE		WFPREDIR_A_RULE
+ *   FLUSH_SERVICES, FLUSH_RULES	no attributes
+ *
+ * Flows: command WFPREDIR_CMD_FLOW_EVENT, with WFPREDIR_A_FLOW holding
+ * FAMILY, PROTOCOL, ORIG_*, EVENT, UID and, for a redirect, REDIR_DADDR,
+ * REDIR_DPORT, SERVICE and RULE (SERVICE and RULE also for a refused flow
+ * that a rule had chosen), for a refusal or a flow left alone, REASON.
+ * They are sent from the packet path, only while someone listens, and
+ * dropped when a listener's receive buffer is full: its next read fails
+ * with ENOBUFS, which tells it events were lost.
+ */
+#define WFPREDIR_GENL_MCGRP_EVENTS	"events"
+
+enum wfpredir_flow_event {
+	WFPREDIR_FLOW_EVENT_UNSPEC,
+	WFPREDIR_FLOW_EVENT_REDIRECT,	/* redirected to a service */
+	WFPREDIR_FLOW_EVENT_REFUSED,	/* dropped, the sender gets
+					 * ECONNREFUSED (it would have lost
+					 * its records)
+					 */
+	WFPREDIR_FLOW_EVENT_SKIPPED,	/* left alone: not redirected */
+	__WFPREDIR_FLOW_EVENT_MAX
+};
+
+enum wfpredir_flow_reason {
+	WFPREDIR_FLOW_REASON_UNSPEC,
+	WFPREDIR_FLOW_REASON_TABLE_FULL,	/* refused: flow table full */
+	WFPREDIR_FLOW_REASON_FLOW_SHARE,	/* refused: the uid holds its
+						 * share of the flow table
+						 */
+	WFPREDIR_FLOW_REASON_NOMEM,		/* refused: out of memory */
+	WFPREDIR_FLOW_REASON_CHAIN_CAPPED,	/* skipped: the chain holds
+						 * chain_max entries
+						 */
+	__WFPREDIR_FLOW_REASON_MAX
+};
 
 #endif /* _UAPI_LINUX_WFPREDIR_H */
