@@ -156,6 +156,7 @@ static const struct nla_policy wfpredir_apply_policy[] = {
 		.type = NLA_STRING,
 		.len = WFPREDIR_TABLE_NAME_MAX - 1,
 	},
+	[WFPREDIR_A_CHECK] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy wfpredir_del_rule_policy[] = {
@@ -1135,7 +1136,7 @@ static int wfpredir_apply_one(struct wfpredir_tx *tx, struct sk_buff *skb,
 		       wfpredir_rules_tx_add(tx->wn, &tx->rules, &rspec, &id,
 					     extack);
 	default:
-		/* CONFIG_*: applied after the commit. */
+		/* CONFIG_*: applied after the commit; CHECK. */
 		return 0;
 	}
 unnamed:
@@ -1185,6 +1186,7 @@ static void wfpredir_apply_config(struct wfpredir_net *wn,
 
 static int wfpredir_genl_apply(struct sk_buff *skb, struct genl_info *info)
 {
+	bool check = nla_get_flag(info->attrs[WFPREDIR_A_CHECK]);
 	struct net *net = genl_info_net(info);
 	struct wfpredir_parsed p = {};
 	struct wfpredir_net *wn;
@@ -1198,13 +1200,14 @@ static int wfpredir_genl_apply(struct sk_buff *skb, struct genl_info *info)
 	ret = wfpredir_genl_hook_enable(net, info->extack);
 	if (!ret) {
 		wfpredir_tx_begin(wn, &tx);
-		ret = wfpredir_apply_all(&tx, skb, info, &p);
-		if (ret)
+		ret = wfpredir_apply_all(&tx, skb, info, &p) ?:
+		      wfpredir_tx_check(&tx, info->extack);
+		if (ret || check)
 			wfpredir_tx_abort(&tx);
 		else
 			ret = wfpredir_tx_commit(&tx, info->extack);
 	}
-	if (!ret)
+	if (!ret && !check)
 		wfpredir_apply_config(wn, info->attrs);
 	mutex_unlock(&wn->config_lock);
 	wfpredir_net_maybe_idle(wn);

@@ -151,9 +151,16 @@ int wfpredir_tx_replace_service(struct wfpredir_tx *tx,
 	return 0;
 }
 
-/* A deleted service must have lost all its rules to the transaction. */
-static int wfpredir_tx_check_services(struct wfpredir_tx *tx,
-				      struct netlink_ext_ack *extack)
+/**
+ * wfpredir_tx_check - whether the prepared transaction may commit
+ * @tx: the transaction
+ * @extack: where to say what is wrong; may be NULL
+ *
+ * A service it deletes must have lost all its rules to it.
+ *
+ * Return: 0, or -EBUSY.
+ */
+int wfpredir_tx_check(struct wfpredir_tx *tx, struct netlink_ext_ack *extack)
 {
 	struct wfpredir_service *service;
 	unsigned long id;
@@ -184,7 +191,7 @@ int wfpredir_tx_commit(struct wfpredir_tx *tx, struct netlink_ext_ack *extack)
 	unsigned long id;
 	int ret;
 
-	ret = wfpredir_tx_check_services(tx, extack);
+	ret = wfpredir_tx_check(tx, extack);
 	if (ret) {
 		wfpredir_tx_abort(tx);
 		return ret;

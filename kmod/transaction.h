@@ -32,6 +32,7 @@ int wfpredir_tx_replace_service(struct wfpredir_tx *tx,
 				const struct wfpredir_service_spec *spec,
 				struct wfpredir_service **new,
 				struct netlink_ext_ack *extack);
+int wfpredir_tx_check(struct wfpredir_tx *tx, struct netlink_ext_ack *extack);
 int wfpredir_tx_commit(struct wfpredir_tx *tx, struct netlink_ext_ack *extack);
 void wfpredir_tx_abort(struct wfpredir_tx *tx);
 

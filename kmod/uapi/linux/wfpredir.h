@@ -405,6 +405,9 @@ enum wfpredir_attr {
 					 * share of the flow table
 					 */
 	WFPREDIR_A_TABLE,		/* string: a table (FLUSH_*, APPLY) */
+	WFPREDIR_A_CHECK,		/* flag: APPLY prepares and checks the
+					 * transaction, then drops it
+					 */
 	__WFPREDIR_A_MAX
 };
 
