@@ -19,29 +19,38 @@ static const struct ctl_object objects[] = {
 	  "service add NAME [id ID] [ipv4 ADDR:PORT] [ipv6 [ADDR]:PORT]\n"
 	  "              [owner {uid N | user NAME} [cgroup PATH] | owner cgroup PATH]\n"
 	  "  service del NAME | id ID\n"
-	  "  service list | show [NAME]\n"
-	  "  service flush",
+	  "              [table TABLE]\n"
+	  "  service replace ... (as add: replace the service of that name)\n"
+	  "  service del NAME | id ID [table TABLE]\n"
+	  "  service list | show [NAME] [table TABLE]\n"
+	  "  service flush [table TABLE]",
 	  service_run },
 	{ "rule",
 	  "rule add service NAME|ID [id ID] [priority N] [family ipv4|ipv6]\n"
 	  "           [proto tcp|udp] [to PREFIX] [dport N[-M]] [uid N[-M]]\n"
-	  "           [cgroup PATH] [context HEX|@FILE]\n"
+	  "           [cgroup PATH] [context HEX|@FILE] [table TABLE]\n"
+	  "  rule replace id ID ... (as add: replace the rule of that id)\n"
 	  "  rule del ID\n"
-	  "  rule list | show\n"
-	  "  rule flush",
+	  "  rule list | show [table TABLE]\n"
+	  "  rule flush [table TABLE]",
 	  rule_run },
 	{ "flow", "flow list | show", flow_run },
+	{ "save", "save", save_run },
 };
 
 static void usage(FILE *out)
 {
-	fputs("Usage: wfpredirctl [-j] [-V] OBJECT [COMMAND [ARGS...]]\n"
+	fputs("Usage: wfpredirctl [-j] [-e] [-V] OBJECT [COMMAND [ARGS...]]\n"
+	      "       wfpredirctl -f FILE [-c]\n"
 	      "Objects and commands:\n",
 	      out);
 	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
 		fprintf(out, "  %s\n", objects[i].usage);
 	fputs("Options:\n"
 	      "  -j, --json     print JSON\n"
+	      "  -e, --echo     print what add or replace made (its id above all)\n"
+	      "  -f, --file F   apply file F (- for stdin) as one transaction\n"
+	      "  -c, --check    with -f: check the file, apply nothing\n"
 	      "  -V, --version  print the version of wfpredirctl\n"
 	      "  -h, --help     print this help\n",
 	      out);
@@ -119,17 +128,31 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "echo", no_argument, NULL, 'e' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "check", no_argument, NULL, 'c' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl_opts opts = { 0 };
+	const char *file = NULL;
+	bool check = false;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "+jVh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jef:cVh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			opts.json = true;
+			break;
+		case 'e':
+			opts.echo = true;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'c':
+			check = true;
 			break;
 		case 'V':
 			printf("wfpredirctl %s\n", WFPREDIR_VERSION);
@@ -142,6 +165,13 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (file) {
+		if (optind < argc)
+			return usage_error("-f takes no command (unexpected \"%s\")", argv[optind]);
+		return file_run(&opts, file, check);
+	}
+	if (check)
+		return usage_error("-c checks a file: give it with -f FILE");
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
