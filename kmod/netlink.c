@@ -1083,26 +1083,53 @@ static int wfpredir_genl_dump_rules(struct sk_buff *skb,
 
 /* -------------------------------------------------------------- apply */
 
-/* Whether @table is among the APPLY's WFPREDIR_A_TABLE attributes. */
-static bool wfpredir_apply_names(const struct nlmsghdr *nlh, const char *table)
-{
-	char buf[WFPREDIR_TABLE_NAME_MAX];
-	const struct nlattr *attr;
-	int rem;
+/* Most tables one APPLY replaces: one per vendor. */
+#define WFPREDIR_APPLY_TABLES_MAX 64
 
-	nlmsg_for_each_attr(attr, nlh, GENL_HDRLEN, rem)
-		if (nla_type(attr) == WFPREDIR_A_TABLE &&
-		    !wfpredir_nla_str(attr, buf, sizeof(buf), NULL) &&
-		    !strcmp(buf, table))
+/* An APPLY's state: the tables it replaces, the strings of one object. */
+struct wfpredir_apply {
+	struct wfpredir_parsed p;
+	unsigned int n_tables;
+	char tables[WFPREDIR_APPLY_TABLES_MAX][WFPREDIR_TABLE_NAME_MAX];
+};
+
+/* Whether @table is one the APPLY replaces. */
+static bool wfpredir_apply_names(const struct wfpredir_apply *a,
+				 const char *table)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->n_tables; i++)
+		if (!strcmp(a->tables[i], table))
 			return true;
 	return false;
+}
+
+static int wfpredir_apply_table(struct wfpredir_tx *tx,
+				struct wfpredir_apply *a, struct nlattr *attr,
+				struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	ret = wfpredir_nla_table(attr, a->p.table, extack);
+	if (ret || wfpredir_apply_names(a, a->p.table))
+		return ret;
+	if (a->n_tables == WFPREDIR_APPLY_TABLES_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "too many tables in one transaction (at most 64)");
+		return -E2BIG;
+	}
+	strscpy(a->tables[a->n_tables++], a->p.table, WFPREDIR_TABLE_NAME_MAX);
+	wfpredir_tx_replace_table(tx, a->p.table);
+	return 0;
 }
 
 /* One object of an APPLY: a table to replace, a service or a rule. */
 static int wfpredir_apply_one(struct wfpredir_tx *tx, struct sk_buff *skb,
 			      struct genl_info *info, struct nlattr *attr,
-			      struct wfpredir_parsed *p)
+			      struct wfpredir_apply *a)
 {
+	struct wfpredir_parsed *p = &a->p;
 	struct nlattr *stb[ARRAY_SIZE(wfpredir_service_new_policy)];
 	struct nlattr *rtb[ARRAY_SIZE(wfpredir_rule_new_policy)];
 	struct netlink_ext_ack *extack = info->extack;
@@ -1114,15 +1141,12 @@ static int wfpredir_apply_one(struct wfpredir_tx *tx, struct sk_buff *skb,
 
 	switch (nla_type(attr)) {
 	case WFPREDIR_A_TABLE:
-		ret = wfpredir_nla_table(attr, p->table, extack);
-		if (!ret)
-			wfpredir_tx_replace_table(tx, p->table);
-		return ret;
+		return wfpredir_apply_table(tx, a, attr, extack);
 	case WFPREDIR_A_SERVICE:
 		ret = wfpredir_service_parse(skb, attr, stb, &sspec, p, extack);
 		if (ret)
 			return ret;
-		if (!wfpredir_apply_names(info->nlhdr, p->table))
+		if (!wfpredir_apply_names(a, p->table))
 			goto unnamed;
 		service = wfpredir_tx_service(tx, &sspec, extack);
 		return PTR_ERR_OR_ZERO(service);
@@ -1130,7 +1154,7 @@ static int wfpredir_apply_one(struct wfpredir_tx *tx, struct sk_buff *skb,
 		ret = wfpredir_rule_parse(attr, rtb, &rspec, p, extack);
 		if (ret)
 			return ret;
-		if (!wfpredir_apply_names(info->nlhdr, p->table))
+		if (!wfpredir_apply_names(a, p->table))
 			goto unnamed;
 		return wfpredir_rule_resolve(tx->wn, &rspec, p, extack) ?:
 		       wfpredir_rules_tx_add(tx->wn, &tx->rules, &rspec, &id,
@@ -1147,7 +1171,7 @@ unnamed:
 
 /* Tables first, whatever their place: the objects are their new content. */
 static int wfpredir_apply_all(struct wfpredir_tx *tx, struct sk_buff *skb,
-			      struct genl_info *info, struct wfpredir_parsed *p)
+			      struct genl_info *info, struct wfpredir_apply *a)
 {
 	const struct nlmsghdr *nlh = info->nlhdr;
 	struct nlattr *attr;
@@ -1157,7 +1181,7 @@ static int wfpredir_apply_all(struct wfpredir_tx *tx, struct sk_buff *skb,
 		nlmsg_for_each_attr(attr, nlh, GENL_HDRLEN, rem) {
 			if ((nla_type(attr) == WFPREDIR_A_TABLE) != !pass)
 				continue;
-			ret = wfpredir_apply_one(tx, skb, info, attr, p);
+			ret = wfpredir_apply_one(tx, skb, info, attr, a);
 			if (ret) {
 				/* The CLI maps the object to its line. */
 				if (info->extack && !info->extack->bad_attr)
@@ -1188,19 +1212,25 @@ static int wfpredir_genl_apply(struct sk_buff *skb, struct genl_info *info)
 {
 	bool check = nla_get_flag(info->attrs[WFPREDIR_A_CHECK]);
 	struct net *net = genl_info_net(info);
-	struct wfpredir_parsed p = {};
+	struct wfpredir_apply *a;
 	struct wfpredir_net *wn;
 	struct wfpredir_tx tx;
 	int ret;
 
+	/* Too large for the stack. */
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
 	wn = wfpredir_net_activate(net);
-	if (IS_ERR(wn))
+	if (IS_ERR(wn)) {
+		kfree(a);
 		return PTR_ERR(wn);
+	}
 	mutex_lock(&wn->config_lock);
 	ret = wfpredir_genl_hook_enable(net, info->extack);
 	if (!ret) {
 		wfpredir_tx_begin(wn, &tx);
-		ret = wfpredir_apply_all(&tx, skb, info, &p) ?:
+		ret = wfpredir_apply_all(&tx, skb, info, a) ?:
 		      wfpredir_tx_check(&tx, info->extack);
 		if (ret || check)
 			wfpredir_tx_abort(&tx);
@@ -1211,7 +1241,8 @@ static int wfpredir_genl_apply(struct sk_buff *skb, struct genl_info *info)
 		wfpredir_apply_config(wn, info->attrs);
 	mutex_unlock(&wn->config_lock);
 	wfpredir_net_maybe_idle(wn);
-	kfree(p.cgroup);
+	kfree(a->p.cgroup);
+	kfree(a);
 	return ret;
 }
 
