@@ -1302,14 +1302,13 @@ int wfpredir_ctl_add_rule2(struct wfpredir_ctl *ctl, const char *table, const ch
 		return -EINVAL;
 	ctl_begin(ctl);
 	msg = ctl_msg(ctl, WFPREDIR_CMD_NEW_RULE, add_flags(flags, out));
-	return ctl_add(ctl, msg,
-		       msg ? wfpredir__ctl_put_rule2(msg, table, service_name, rule) : 0, &e);
+	return ctl_add(ctl, msg, msg ? wfpredir__ctl_put_rule2(msg, table, service_name, rule) : 0,
+		       &e);
 }
 
 int wfpredir_ctl_del_service2(struct wfpredir_ctl *ctl, const char *table, uint32_t id,
 			      const char *name)
 {
-	struct nlattr *nest;
 	struct nl_msg *msg;
 	int rc = 0;
 
@@ -1318,7 +1317,8 @@ int wfpredir_ctl_del_service2(struct wfpredir_ctl *ctl, const char *table, uint3
 	ctl_begin(ctl);
 	msg = ctl_msg(ctl, WFPREDIR_CMD_DEL_SERVICE, 0);
 	if (msg) {
-		nest = nla_nest_start(msg, WFPREDIR_A_SERVICE);
+		struct nlattr *nest = nla_nest_start(msg, WFPREDIR_A_SERVICE);
+
 		if (!nest || (id && nla_put_u32(msg, WFPREDIR_A_SERVICE_ID, id)) ||
 		    (name && *name && nla_put_string(msg, WFPREDIR_A_SERVICE_NAME, name)) ||
 		    (table && nla_put_string(msg, WFPREDIR_A_SERVICE_TABLE, table)))
@@ -1405,8 +1405,8 @@ int wfpredir_ctl_walk_services2(struct wfpredir_ctl *ctl, const char *table,
 	return dump(ctl, WFPREDIR_CMD_GET_SERVICE, service_table_msg, &w);
 }
 
-int wfpredir_ctl_walk_rules2(struct wfpredir_ctl *ctl, const char *table,
-			     wfpredir_rule_table_fn fn, void *arg)
+int wfpredir_ctl_walk_rules2(struct wfpredir_ctl *ctl, const char *table, wfpredir_rule_table_fn fn,
+			     void *arg)
 {
 	struct table_walk w = { .table = table, .rfn = fn, .arg = arg };
 

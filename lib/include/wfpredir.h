@@ -902,8 +902,8 @@ int wfpredir_ctl_walk_services2(struct wfpredir_ctl *ctl, const char *table,
  *
  * Return: as wfpredir_ctl_walk_services().
  */
-int wfpredir_ctl_walk_rules2(struct wfpredir_ctl *ctl, const char *table,
-			     wfpredir_rule_table_fn fn, void *arg);
+int wfpredir_ctl_walk_rules2(struct wfpredir_ctl *ctl, const char *table, wfpredir_rule_table_fn fn,
+			     void *arg);
 
 /* ------------------------------------------------------- transactions */
 

@@ -14,19 +14,19 @@
 #include <unistd.h>
 
 /* A scratch directory for include tests; removed by rm -rf at the end. */
-static char dir[64];
+static char scratch[64];
 
 static void mkscratch(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/wfpredir-conf-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(scratch, sizeof(scratch), "/tmp/wfpredir-conf-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(scratch));
 }
 
 static void rmscratch(void)
 {
 	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch);
 	ck_assert_int_eq(system(cmd), 0);
 }
 
@@ -35,7 +35,7 @@ static void put(const char *rel, const char *text)
 	char path[256];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	snprintf(path, sizeof(path), "%s/%s", scratch, rel);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
 	fputs(text, f);
@@ -96,7 +96,8 @@ START_TEST(errors_name_the_file_and_line)
 		{ "\n\nrule del 4\n", "e.conf:3: unknown command \"rule del\"" },
 		{ "table a b\n", "e.conf:1: expected \"table NAME\"" },
 		{ "table a/b\n", "e.conf:1: invalid table name \"a/b\"" },
-		{ "service add p ipv4 127.0.0.1:1 table\n", "e.conf:1: missing value after \"table\"" },
+		{ "service add p ipv4 127.0.0.1:1 table\n",
+		  "e.conf:1: missing value after \"table\"" },
 		{ "include\n", "e.conf:1: expected \"include GLOB\"" },
 		{ "include does-not-exist.conf\n", "e.conf:1: cannot include" },
 		{ "frobnicate\n", "e.conf:1: unknown command \"frobnicate\"" },
@@ -123,14 +124,14 @@ START_TEST(includes_are_relative_sorted_and_may_match_nothing)
 	struct conf c;
 
 	mkscratch();
-	snprintf(path, sizeof(path), "%s/conf.d", dir);
+	snprintf(path, sizeof(path), "%s/conf.d", scratch);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
 	put("main.conf", "config set inherit off\ninclude conf.d/*.conf\ninclude none.d/*.conf\n");
 	/* written out of order: the include reads them sorted */
 	put("conf.d/20-b.conf", "table b\nservice add pb ipv4 127.0.0.1:2\n");
 	put("conf.d/10-a.conf", "table a\nservice add pa ipv4 127.0.0.1:1\n");
 	put("conf.d/ignored.txt", "this is not read\n");
-	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	snprintf(path, sizeof(path), "%s/main.conf", scratch);
 	conf_init(&c);
 	ck_assert_msg(!conf_load(&c, path, err, sizeof(err)), "%s", err);
 	ck_assert_uint_eq(c.n, 3);
@@ -155,13 +156,13 @@ START_TEST(an_include_loop_is_refused_at_the_including_line)
 	mkscratch();
 	put("a.conf", "include b.conf\n");
 	put("b.conf", "\ninclude a.conf\n");
-	snprintf(path, sizeof(path), "%s/a.conf", dir);
+	snprintf(path, sizeof(path), "%s/a.conf", scratch);
 	conf_init(&c);
 	ck_assert_int_eq(conf_load(&c, path, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "b.conf:2: include loop"), "%s", err);
 	conf_free(&c);
 	put("self.conf", "include ./self.conf\n");
-	snprintf(path, sizeof(path), "%s/self.conf", dir);
+	snprintf(path, sizeof(path), "%s/self.conf", scratch);
 	conf_init(&c);
 	ck_assert_int_eq(conf_load(&c, path, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "self.conf:1: include loop"), "%s", err);

@@ -90,8 +90,9 @@ int file_run(const struct ctl_opts *opts, const char *path, bool check)
 	ctl = wfpredir_ctl_open(&rc);
 	if (!ctl && check && rc == -EOPNOTSUPP) {
 		/* Syntax checked; the kernel's checks need the module. */
-		fprintf(stderr, "wfpredirctl: %s: syntax OK; wfpredir.ko is not loaded, so the "
-				"kernel's checks were not run\n",
+		fprintf(stderr,
+			"wfpredirctl: %s: syntax OK; wfpredir.ko is not loaded, so the "
+			"kernel's checks were not run\n",
 			path);
 		status = EXIT_OK;
 		goto out;

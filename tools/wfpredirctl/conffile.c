@@ -148,10 +148,9 @@ static int conf_line(struct conf *c, char *line, char *table, const char *dir,
 			    w[0], n > 1 ? " " : "", n > 1 ? w[1] : "");
 	n -= 2;
 	/* "table NAME" in the command itself wins over the table line. */
-	has = strcmp(w[0], "config") ?
-		      extract_table(&n, w + 2, !strcmp(w[0], "service") ? 1 : 0, own, perrbuf,
-				    sizeof(perrbuf)) :
-		      0;
+	has = strcmp(w[0], "config") ? extract_table(&n, w + 2, !strcmp(w[0], "service") ? 1 : 0,
+						     own, perrbuf, sizeof(perrbuf))
+				     : 0;
 	if (has < 0)
 		return cerr(err, errlen, at, "%s", perrbuf);
 	o = conf_push(c);

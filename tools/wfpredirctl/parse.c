@@ -720,9 +720,10 @@ const char *format_proto(int proto, char *buf, size_t len)
 int parse_table_name(const char *s, char *err, size_t errlen)
 {
 	if (!wfpredir_table_name_valid(s))
-		return perr(err, errlen,
-			    "invalid table name \"%s\" (expected 1-%d characters of A-Z a-z 0-9 _ . -)",
-			    s, WFPREDIR_TABLE_NAME_MAX - 1);
+		return perr(
+			err, errlen,
+			"invalid table name \"%s\" (expected 1-%d characters of A-Z a-z 0-9 _ . -)",
+			s, WFPREDIR_TABLE_NAME_MAX - 1);
 	return 0;
 }
 
