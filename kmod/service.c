@@ -303,9 +303,9 @@ static void wfpredir_service_unclaim(struct wfpredir_net *wn,
 		holder = wfpredir_service_addr_holder(wn, as[i]->family,
 						      &as[i]->addr,
 						      as[i]->port);
+		/* Still unhashed: removing @new leaves the holder's node. */
 		if (holder && holder->tx_successor == new)
 			holder->tx_successor = NULL;
-		as[i]->unhashed = false;
 	}
 }
 
