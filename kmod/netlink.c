@@ -127,6 +127,7 @@ static const struct nla_policy wfpredir_rule_ref_policy[] = {
 
 static const struct nla_policy wfpredir_new_service_policy[] = {
 	[WFPREDIR_A_SERVICE] = NLA_POLICY_NESTED(wfpredir_service_new_policy),
+	[WFPREDIR_A_REPLACE] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy wfpredir_del_service_policy[] = {
@@ -135,6 +136,7 @@ static const struct nla_policy wfpredir_del_service_policy[] = {
 
 static const struct nla_policy wfpredir_new_rule_policy[] = {
 	[WFPREDIR_A_RULE] = NLA_POLICY_NESTED(wfpredir_rule_new_policy),
+	[WFPREDIR_A_REPLACE] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy wfpredir_flush_policy[] = {
@@ -557,7 +559,7 @@ static int wfpredir_echo(struct sk_buff *skb, struct genl_info *info, u8 cmd,
 	return genlmsg_reply(msg, info);
 }
 
-/* NLM_F_REPLACE: the service of the same table and name, in one step. */
+/* WFPREDIR_A_REPLACE: the service of the same table and name, in one step. */
 static struct wfpredir_service *
 wfpredir_service_replace(struct wfpredir_net *wn,
 			 const struct wfpredir_service_spec *spec,
@@ -609,7 +611,7 @@ static int wfpredir_genl_new_service(struct sk_buff *skb,
 	mutex_lock(&wn->config_lock);
 	ret = wfpredir_genl_hook_enable(net, extack);
 	if (!ret) {
-		service = info->nlhdr->nlmsg_flags & NLM_F_REPLACE ?
+		service = nla_get_flag(info->attrs[WFPREDIR_A_REPLACE]) ?
 			  wfpredir_service_replace(wn, &spec, extack) :
 			  wfpredir_service_new(wn, &spec, extack);
 		ret = PTR_ERR_OR_ZERO(service);
@@ -885,7 +887,7 @@ static int wfpredir_rule_resolve(struct wfpredir_net *wn,
 	return 0;
 }
 
-/* NLM_F_REPLACE: the rule of the same id, in one step. */
+/* WFPREDIR_A_REPLACE: the rule of the same id, in one step. */
 static int wfpredir_rule_replace(struct wfpredir_net *wn,
 				 const struct wfpredir_rule_spec *spec,
 				 u32 *id, struct netlink_ext_ack *extack)
@@ -934,7 +936,7 @@ static int wfpredir_genl_new_rule(struct sk_buff *skb, struct genl_info *info)
 	ret = wfpredir_genl_hook_enable(net, extack) ?:
 	      wfpredir_rule_resolve(wn, &spec, &p, extack);
 	if (!ret)
-		ret = info->nlhdr->nlmsg_flags & NLM_F_REPLACE ?
+		ret = nla_get_flag(info->attrs[WFPREDIR_A_REPLACE]) ?
 		      wfpredir_rule_replace(wn, &spec, &id, extack) :
 		      wfpredir_rule_create(wn, &spec, &id, extack);
 	if (!ret)

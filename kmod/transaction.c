@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Transactions: a configuration file applied as one step (APPLY), or one
- * object replaced in place (NLM_F_REPLACE).
+ * object replaced in place (WFPREDIR_A_REPLACE).
  *
  * Everything happens under the namespace's config_lock, in one command, so
  * no other change interleaves. Rules use nftables' generation mask (see

@@ -1272,9 +1272,18 @@ static int ctl_add(struct wfpredir_ctl *ctl, struct nl_msg *msg, int put_rc, str
 	return rc;
 }
 
-static int add_flags(unsigned int flags, const void *out)
+static int add_flags(const void *out)
 {
-	return (flags & WFPREDIR_CTL_REPLACE ? NLM_F_REPLACE : 0) | (out ? NLM_F_ECHO : 0);
+	return out ? NLM_F_ECHO : 0;
+}
+
+/* WFPREDIR_CTL_REPLACE is an attribute: strict generic netlink refuses
+ * NLM_F_REPLACE. */
+static int put_replace(struct nl_msg *msg, unsigned int flags)
+{
+	if ((flags & WFPREDIR_CTL_REPLACE) && nla_put_flag(msg, WFPREDIR_A_REPLACE))
+		return -EMSGSIZE;
+	return 0;
 }
 
 int wfpredir_ctl_add_service2(struct wfpredir_ctl *ctl, const char *table,
@@ -1283,12 +1292,17 @@ int wfpredir_ctl_add_service2(struct wfpredir_ctl *ctl, const char *table,
 {
 	struct echo e = { .svc = out };
 	struct nl_msg *msg;
+	int rc = 0;
 
 	if (!ctl || !svc || (flags & ~WFPREDIR_CTL_REPLACE))
 		return -EINVAL;
 	ctl_begin(ctl);
-	msg = ctl_msg(ctl, WFPREDIR_CMD_NEW_SERVICE, add_flags(flags, out));
-	return ctl_add(ctl, msg, msg ? wfpredir__ctl_put_service2(msg, table, svc) : 0, &e);
+	msg = ctl_msg(ctl, WFPREDIR_CMD_NEW_SERVICE, add_flags(out));
+	if (msg)
+		rc = wfpredir__ctl_put_service2(msg, table, svc);
+	if (msg && !rc)
+		rc = put_replace(msg, flags);
+	return ctl_add(ctl, msg, rc, &e);
 }
 
 int wfpredir_ctl_add_rule2(struct wfpredir_ctl *ctl, const char *table, const char *service_name,
@@ -1297,13 +1311,17 @@ int wfpredir_ctl_add_rule2(struct wfpredir_ctl *ctl, const char *table, const ch
 {
 	struct echo e = { .rule = out };
 	struct nl_msg *msg;
+	int rc = 0;
 
 	if (!ctl || !rule || (flags & ~WFPREDIR_CTL_REPLACE))
 		return -EINVAL;
 	ctl_begin(ctl);
-	msg = ctl_msg(ctl, WFPREDIR_CMD_NEW_RULE, add_flags(flags, out));
-	return ctl_add(ctl, msg, msg ? wfpredir__ctl_put_rule2(msg, table, service_name, rule) : 0,
-		       &e);
+	msg = ctl_msg(ctl, WFPREDIR_CMD_NEW_RULE, add_flags(out));
+	if (msg)
+		rc = wfpredir__ctl_put_rule2(msg, table, service_name, rule);
+	if (msg && !rc)
+		rc = put_replace(msg, flags);
+	return ctl_add(ctl, msg, rc, &e);
 }
 
 int wfpredir_ctl_del_service2(struct wfpredir_ctl *ctl, const char *table, uint32_t id,

@@ -22,7 +22,7 @@ enum {
 struct ctl_opts {
 	bool json;
 	bool echo;    /* -e: print what add created, as a listing line */
-	bool replace; /* "replace": NLM_F_REPLACE */
+	bool replace; /* "replace": WFPREDIR_CTL_REPLACE */
 };
 
 /* An OBJECT: its commands take the arguments after OBJECT COMMAND. */

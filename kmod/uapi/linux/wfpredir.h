@@ -316,9 +316,9 @@ struct wfpredir_context_process {
  * WFPREDIR_A_RULE_TABLE; "default" when absent), a name of 1 to 31 bytes of
  * [A-Za-z0-9_.-]. Service names are unique per table. FLUSH_SERVICES and
  * FLUSH_RULES take an optional WFPREDIR_A_TABLE: that table only. NEW_SERVICE
- * and NEW_RULE with NLM_F_REPLACE replace the service of the same table and
- * name, or the rule of the same id, in one step; with NLM_F_ECHO they answer
- * with the object created, as a dump would show it.
+ * and NEW_RULE with the WFPREDIR_A_REPLACE flag replace the service of the
+ * same table and name, or the rule of the same id, in one step; with
+ * NLM_F_ECHO they answer with the object created, as a dump would show it.
  */
 enum wfpredir_cmd {
 	WFPREDIR_CMD_UNSPEC,
@@ -407,6 +407,11 @@ enum wfpredir_attr {
 	WFPREDIR_A_TABLE,		/* string: a table (FLUSH_*, APPLY) */
 	WFPREDIR_A_CHECK,		/* flag: APPLY prepares and checks the
 					 * transaction, then drops it
+					 */
+	WFPREDIR_A_REPLACE,		/* flag: NEW_SERVICE, NEW_RULE replace
+					 * the object of the same table and
+					 * name, or id (NLM_F_REPLACE is
+					 * refused by strict generic netlink)
 					 */
 	__WFPREDIR_A_MAX
 };
