@@ -182,7 +182,8 @@ $(BUILD)/san/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(SAN_LIB_OBJS)
 		$(CHECK_LIBS) $(NL_LIBS) -pthread
 
 # The unit tests include the CLI's parsers.
-$(BUILD)/san/unit-tests: tools/wfpredirctl/parse.c tools/wfpredirctl/parse.h
+$(BUILD)/san/unit-tests: tools/wfpredirctl/parse.c tools/wfpredirctl/parse.h \
+		tools/wfpredirctl/conffile.c tools/wfpredirctl/conffile.h
 
 # The same unit tests under ThreadSanitizer (it cannot share a binary with
 # ASan): the library is multithreaded (the overlapped worker, APC queues,
@@ -195,7 +196,8 @@ $(BUILD)/tsan/lib/%.o: lib/%.c $(LIB_HDRS)
 	$(CC) $(BASE_CFLAGS) $(TSAN_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tsan/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TSAN_LIB_OBJS) \
-		tools/wfpredirctl/parse.c tools/wfpredirctl/parse.h
+		tools/wfpredirctl/parse.c tools/wfpredirctl/parse.h \
+		tools/wfpredirctl/conffile.c tools/wfpredirctl/conffile.h
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(TSAN_CFLAGS) -Ilib -o $@ $(UNIT_SRCS) $(TSAN_LIB_OBJS) \
 		$(CHECK_LIBS) $(NL_LIBS) -pthread

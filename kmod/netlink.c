@@ -26,6 +26,7 @@
 #include "ruleset.h"
 #include "service.h"
 #include "sockstore.h"
+#include "transaction.h"
 
 #include <linux/jiffies.h>
 #include <linux/mutex.h>
@@ -73,6 +74,10 @@ static const struct nla_policy wfpredir_service_new_policy[] = {
 		.type = NLA_STRING,
 		.len = WFPREDIR_CGROUP_PATH_MAX - 1,
 	},
+	[WFPREDIR_A_SERVICE_TABLE] = {
+		.type = NLA_STRING,
+		.len = WFPREDIR_TABLE_NAME_MAX - 1,
+	},
 };
 
 static const struct nla_policy wfpredir_service_ref_policy[] = {
@@ -80,6 +85,10 @@ static const struct nla_policy wfpredir_service_ref_policy[] = {
 	[WFPREDIR_A_SERVICE_NAME] = {
 		.type = NLA_STRING,
 		.len = WFPREDIR_SERVICE_NAME_MAX - 1,
+	},
+	[WFPREDIR_A_SERVICE_TABLE] = {
+		.type = NLA_STRING,
+		.len = WFPREDIR_TABLE_NAME_MAX - 1,
 	},
 };
 
@@ -101,6 +110,14 @@ static const struct nla_policy wfpredir_rule_new_policy[] = {
 	},
 	[WFPREDIR_A_RULE_CONTEXT] =
 		NLA_POLICY_RANGE(NLA_BINARY, 1, WFPREDIR_CONTEXT_MAX_CUSTOM_LEN),
+	[WFPREDIR_A_RULE_TABLE] = {
+		.type = NLA_STRING,
+		.len = WFPREDIR_TABLE_NAME_MAX - 1,
+	},
+	[WFPREDIR_A_RULE_SERVICE_NAME] = {
+		.type = NLA_STRING,
+		.len = WFPREDIR_SERVICE_NAME_MAX - 1,
+	},
 };
 
 static const struct nla_policy wfpredir_rule_ref_policy[] = {
@@ -109,6 +126,7 @@ static const struct nla_policy wfpredir_rule_ref_policy[] = {
 
 static const struct nla_policy wfpredir_new_service_policy[] = {
 	[WFPREDIR_A_SERVICE] = NLA_POLICY_NESTED(wfpredir_service_new_policy),
+	[WFPREDIR_A_REPLACE] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy wfpredir_del_service_policy[] = {
@@ -117,6 +135,29 @@ static const struct nla_policy wfpredir_del_service_policy[] = {
 
 static const struct nla_policy wfpredir_new_rule_policy[] = {
 	[WFPREDIR_A_RULE] = NLA_POLICY_NESTED(wfpredir_rule_new_policy),
+	[WFPREDIR_A_REPLACE] = { .type = NLA_FLAG },
+};
+
+static const struct nla_policy wfpredir_flush_policy[] = {
+	[WFPREDIR_A_TABLE] = {
+		.type = NLA_STRING,
+		.len = WFPREDIR_TABLE_NAME_MAX - 1,
+	},
+};
+
+/* Attributes repeat: each is one object of the transaction. */
+static const struct nla_policy wfpredir_apply_policy[] = {
+	[WFPREDIR_A_CONFIG_CHAIN_MAX] =
+		NLA_POLICY_RANGE(NLA_U32, 1, WFPREDIR_RECORDS_MAX_ENTRIES),
+	[WFPREDIR_A_CONFIG_INHERIT] = NLA_POLICY_MAX(NLA_U8, 1),
+	[WFPREDIR_A_CONFIG_FLOW_SHARE] = NLA_POLICY_RANGE(NLA_U32, 1, 100),
+	[WFPREDIR_A_SERVICE] = NLA_POLICY_NESTED(wfpredir_service_new_policy),
+	[WFPREDIR_A_RULE] = NLA_POLICY_NESTED(wfpredir_rule_new_policy),
+	[WFPREDIR_A_TABLE] = {
+		.type = NLA_STRING,
+		.len = WFPREDIR_TABLE_NAME_MAX - 1,
+	},
+	[WFPREDIR_A_CHECK] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy wfpredir_del_rule_policy[] = {
@@ -309,6 +350,9 @@ err:
 	return -EMSGSIZE;
 }
 
+static void wfpredir_apply_config(struct wfpredir_net *wn,
+				  struct nlattr **attrs);
+
 static int wfpredir_genl_set_config(struct sk_buff *skb,
 				    struct genl_info *info)
 {
@@ -319,15 +363,7 @@ static int wfpredir_genl_set_config(struct sk_buff *skb,
 		return PTR_ERR(wn);
 	/* The policy has checked the ranges. */
 	mutex_lock(&wn->config_lock);
-	if (attrs[WFPREDIR_A_CONFIG_CHAIN_MAX])
-		WRITE_ONCE(wn->chain_max,
-			   nla_get_u32(attrs[WFPREDIR_A_CONFIG_CHAIN_MAX]));
-	if (attrs[WFPREDIR_A_CONFIG_INHERIT])
-		WRITE_ONCE(wn->inherit,
-			   !!nla_get_u8(attrs[WFPREDIR_A_CONFIG_INHERIT]));
-	if (attrs[WFPREDIR_A_CONFIG_FLOW_SHARE])
-		wfpredir_flowstore_set_share(&wn->flows,
-					     nla_get_u32(attrs[WFPREDIR_A_CONFIG_FLOW_SHARE]));
+	wfpredir_apply_config(wn, attrs);
 	mutex_unlock(&wn->config_lock);
 	return 0;
 }
@@ -351,174 +387,98 @@ static int wfpredir_service_pair(struct nlattr **tb, int addr, int port,
 	return 0;
 }
 
-static int wfpredir_genl_new_service(struct sk_buff *skb,
-				     struct genl_info *info)
+/*
+ * A table name attribute, or the default table when it is absent; @buf
+ * holds WFPREDIR_TABLE_NAME_MAX bytes.
+ */
+static int wfpredir_nla_table(const struct nlattr *attr, char *buf,
+			      struct netlink_ext_ack *extack)
 {
-	struct net *net = genl_info_net(info);
-	struct wfpredir_net *wn;
-	struct nlattr *tb[ARRAY_SIZE(wfpredir_service_new_policy)];
-	struct netlink_ext_ack *extack = info->extack;
-	struct nlattr *nest = info->attrs[WFPREDIR_A_SERVICE];
-	char name[WFPREDIR_SERVICE_NAME_MAX];
-	struct wfpredir_service_spec spec;
-	char *cgroup = NULL;
-	u32 id = 0;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, WFPREDIR_A_SERVICE)) {
-		NL_SET_ERR_MSG(extack, "missing WFPREDIR_A_SERVICE");
-		return -EINVAL;
+	if (!attr) {
+		strscpy(buf, WFPREDIR_TABLE_DEFAULT, WFPREDIR_TABLE_NAME_MAX);
+		return 0;
 	}
-	ret = nla_parse_nested(tb, ARRAY_SIZE(tb) - 1, nest,
-			       wfpredir_service_new_policy, extack);
+	ret = wfpredir_nla_str(attr, buf, WFPREDIR_TABLE_NAME_MAX, extack);
+	if (!ret && !wfpredir_table_name_ok(buf)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "table name must be 1 to 31 characters of A-Z a-z 0-9 _ . -");
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+/* The strings a parsed service or rule points to: freed by the caller. */
+struct wfpredir_parsed {
+	char name[WFPREDIR_SERVICE_NAME_MAX];
+	char table[WFPREDIR_TABLE_NAME_MAX];
+	char *cgroup;
+};
+
+/* A NEW_SERVICE nest into @spec; @tb, @p hold what it points to. */
+static int wfpredir_service_parse(struct sk_buff *skb, struct nlattr *nest,
+				  struct nlattr **tb,
+				  struct wfpredir_service_spec *spec,
+				  struct wfpredir_parsed *p,
+				  struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	ret = nla_parse_nested(tb, ARRAY_SIZE(wfpredir_service_new_policy) - 1,
+			       nest, wfpredir_service_new_policy, extack);
 	if (ret)
 		return ret;
 	if (wfpredir_missing(extack, nest, tb, WFPREDIR_A_SERVICE_NAME,
 			     "missing WFPREDIR_A_SERVICE_NAME"))
 		return -EINVAL;
-	ret = wfpredir_nla_str(tb[WFPREDIR_A_SERVICE_NAME], name, sizeof(name),
-			       extack);
-	if (ret)
-		return ret;
-	ret = wfpredir_service_pair(tb, WFPREDIR_A_SERVICE_ADDR4,
+	ret = wfpredir_nla_str(tb[WFPREDIR_A_SERVICE_NAME], p->name,
+			       sizeof(p->name), extack) ?:
+	      wfpredir_nla_table(tb[WFPREDIR_A_SERVICE_TABLE], p->table,
+				 extack) ?:
+	      wfpredir_service_pair(tb, WFPREDIR_A_SERVICE_ADDR4,
 				    WFPREDIR_A_SERVICE_PORT4, extack) ?:
 	      wfpredir_service_pair(tb, WFPREDIR_A_SERVICE_ADDR6,
 				    WFPREDIR_A_SERVICE_PORT6, extack);
 	if (ret)
 		return ret;
 
-	memset(&spec, 0, sizeof(spec));
-	spec.tb = tb;
-	spec.name = name;
+	memset(spec, 0, sizeof(*spec));
+	spec->tb = tb;
+	spec->name = p->name;
+	spec->table = p->table;
 	if (tb[WFPREDIR_A_SERVICE_ID])
-		spec.id = nla_get_u32(tb[WFPREDIR_A_SERVICE_ID]);
+		spec->id = nla_get_u32(tb[WFPREDIR_A_SERVICE_ID]);
 	if (tb[WFPREDIR_A_SERVICE_ADDR4]) {
-		spec.family4 = AF_INET;
-		spec.addr4 = nla_get_in_addr(tb[WFPREDIR_A_SERVICE_ADDR4]);
-		spec.port4 = htons(nla_get_u16(tb[WFPREDIR_A_SERVICE_PORT4]));
+		spec->family4 = AF_INET;
+		spec->addr4 = nla_get_in_addr(tb[WFPREDIR_A_SERVICE_ADDR4]);
+		spec->port4 = htons(nla_get_u16(tb[WFPREDIR_A_SERVICE_PORT4]));
 	}
 	if (tb[WFPREDIR_A_SERVICE_ADDR6]) {
-		spec.family6 = AF_INET6;
-		spec.addr6 = nla_get_in6_addr(tb[WFPREDIR_A_SERVICE_ADDR6]);
-		spec.port6 = htons(nla_get_u16(tb[WFPREDIR_A_SERVICE_PORT6]));
+		spec->family6 = AF_INET6;
+		spec->addr6 = nla_get_in6_addr(tb[WFPREDIR_A_SERVICE_ADDR6]);
+		spec->port6 = htons(nla_get_u16(tb[WFPREDIR_A_SERVICE_PORT6]));
 	}
 	/* As SO_PEERCRED and file ownership: in the sender's user namespace. */
 	if (tb[WFPREDIR_A_SERVICE_OWNER_UID]) {
-		spec.has_owner_uid = true;
-		spec.owner_uid = make_kuid(sk_user_ns(NETLINK_CB(skb).sk),
-					   nla_get_u32(tb[WFPREDIR_A_SERVICE_OWNER_UID]));
+		spec->has_owner_uid = true;
+		spec->owner_uid = make_kuid(sk_user_ns(NETLINK_CB(skb).sk),
+					    nla_get_u32(tb[WFPREDIR_A_SERVICE_OWNER_UID]));
 	}
 	if (tb[WFPREDIR_A_SERVICE_OWNER_CGROUP]) {
 		/* Too large for the stack. */
-		cgroup = kmalloc(WFPREDIR_CGROUP_PATH_MAX, GFP_KERNEL);
-		if (!cgroup)
+		if (!p->cgroup)
+			p->cgroup = kmalloc(WFPREDIR_CGROUP_PATH_MAX, GFP_KERNEL);
+		if (!p->cgroup)
 			return -ENOMEM;
 		ret = wfpredir_nla_str(tb[WFPREDIR_A_SERVICE_OWNER_CGROUP],
-				       cgroup, WFPREDIR_CGROUP_PATH_MAX, extack);
-		if (ret)
-			goto out;
-		spec.owner_cgroup = cgroup;
-	}
-
-	wn = wfpredir_net_activate(net);
-	if (IS_ERR(wn)) {
-		ret = PTR_ERR(wn);
-		goto out;
-	}
-	mutex_lock(&wn->config_lock);
-	ret = wfpredir_genl_hook_enable(net, extack) ?:
-	      wfpredir_service_create(wn, &spec, &id, extack);
-	wfpredir_notify_new_service(wn, id, ret);
-	mutex_unlock(&wn->config_lock);
-	if (ret)
-		wfpredir_net_maybe_idle(wn);
-out:
-	kfree(cgroup);
-	return ret;
-}
-
-static int wfpredir_genl_del_service(struct sk_buff *skb,
-				     struct genl_info *info)
-{
-	struct wfpredir_net *wn = wfpredir_net_active(genl_info_net(info));
-	struct nlattr *tb[ARRAY_SIZE(wfpredir_service_ref_policy)];
-	struct netlink_ext_ack *extack = info->extack;
-	struct nlattr *nest = info->attrs[WFPREDIR_A_SERVICE];
-	char name[WFPREDIR_SERVICE_NAME_MAX];
-	struct wfpredir_service *service;
-	struct sk_buff *event;
-	struct nlattr *bad;
-	int ret;
-
-	if (GENL_REQ_ATTR_CHECK(info, WFPREDIR_A_SERVICE)) {
-		NL_SET_ERR_MSG(extack, "missing WFPREDIR_A_SERVICE");
-		return -EINVAL;
-	}
-	ret = nla_parse_nested(tb, ARRAY_SIZE(tb) - 1, nest,
-			       wfpredir_service_ref_policy, extack);
-	if (ret)
-		return ret;
-	if (!tb[WFPREDIR_A_SERVICE_ID] &&
-	    wfpredir_missing(extack, nest, tb, WFPREDIR_A_SERVICE_NAME,
-			     "missing WFPREDIR_A_SERVICE_ID or _NAME"))
-		return -EINVAL;
-	if (tb[WFPREDIR_A_SERVICE_NAME]) {
-		ret = wfpredir_nla_str(tb[WFPREDIR_A_SERVICE_NAME], name,
-				       sizeof(name), extack);
+				       p->cgroup, WFPREDIR_CGROUP_PATH_MAX,
+				       extack);
 		if (ret)
 			return ret;
+		spec->owner_cgroup = p->cgroup;
 	}
-
-	if (!wn) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[WFPREDIR_A_SERVICE_ID] ?:
-				    tb[WFPREDIR_A_SERVICE_NAME],
-				    "no such service");
-		return -ENOENT;
-	}
-	mutex_lock(&wn->config_lock);
-	if (tb[WFPREDIR_A_SERVICE_ID]) {
-		bad = tb[WFPREDIR_A_SERVICE_ID];
-		service = wfpredir_service_lookup(wn, nla_get_u32(bad));
-		/* Both given: they must name the same service. */
-		if (service && tb[WFPREDIR_A_SERVICE_NAME] &&
-		    strcmp(service->name, name)) {
-			bad = tb[WFPREDIR_A_SERVICE_NAME];
-			service = NULL;
-		}
-	} else {
-		bad = tb[WFPREDIR_A_SERVICE_NAME];
-		service = wfpredir_service_find_by_name(wn, name);
-	}
-	if (service) {
-		event = wfpredir_notify_service_msg(genl_info_net(info),
-						    WFPREDIR_CMD_DEL_SERVICE,
-						    service);
-		ret = wfpredir_service_delete(wn, service, extack);
-		wfpredir_notify_send(genl_info_net(info), event, ret);
-	} else {
-		NL_SET_ERR_MSG_ATTR(extack, bad, "no such service");
-		ret = -ENOENT;
-	}
-	mutex_unlock(&wn->config_lock);
-	wfpredir_net_maybe_idle(wn);
-	return ret;
-}
-
-static int wfpredir_genl_flush_services(struct sk_buff *skb,
-					struct genl_info *info)
-{
-	struct wfpredir_net *wn = wfpredir_net_active(genl_info_net(info));
-	int ret;
-
-	if (!wn)
-		return 0;
-	mutex_lock(&wn->config_lock);
-	ret = wfpredir_services_flush(wn, info->extack);
-	wfpredir_notify_flush(genl_info_net(info), WFPREDIR_CMD_FLUSH_SERVICES,
-			      ret);
-	mutex_unlock(&wn->config_lock);
-	wfpredir_net_maybe_idle(wn);
-	return ret;
+	return 0;
 }
 
 /* @user_ns: the dumping socket's, in which the owner uid is told. */
@@ -535,6 +495,7 @@ int wfpredir_fill_service(struct sk_buff *skb,
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, WFPREDIR_A_SERVICE_ID, service->id) ||
 	    nla_put_string(skb, WFPREDIR_A_SERVICE_NAME, service->name) ||
+	    nla_put_string(skb, WFPREDIR_A_SERVICE_TABLE, service->table) ||
 	    (a4->family &&
 	     (nla_put_in_addr(skb, WFPREDIR_A_SERVICE_ADDR4, a4->addr.ip) ||
 	      nla_put_u16(skb, WFPREDIR_A_SERVICE_PORT4, ntohs(a4->port)))) ||
@@ -559,6 +520,216 @@ int wfpredir_fill_service(struct sk_buff *skb,
 	}
 	nla_nest_end(skb, nest);
 	return 0;
+}
+
+/*
+ * NLM_F_ECHO: answer with the object as a dump shows it, so that the
+ * caller learns the id it got. Under the config lock: the object lives.
+ */
+static int wfpredir_echo(struct sk_buff *skb, struct genl_info *info, u8 cmd,
+			 const struct wfpredir_service *service,
+			 const struct wfpredir_rule *rule)
+{
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	if (!(info->nlhdr->nlmsg_flags & NLM_F_ECHO))
+		return 0;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &wfpredir_genl_family, 0, cmd);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	ret = service ? wfpredir_fill_service(msg, service,
+					      sk_user_ns(NETLINK_CB(skb).sk)) :
+			wfpredir_fill_rule(msg, rule);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* WFPREDIR_A_REPLACE: the service of the same table and name, in one step. */
+static struct wfpredir_service *
+wfpredir_service_replace(struct wfpredir_net *wn,
+			 const struct wfpredir_service_spec *spec,
+			 struct netlink_ext_ack *extack)
+{
+	struct wfpredir_service *old, *new;
+	struct wfpredir_tx tx;
+	int ret;
+
+	old = wfpredir_service_find_by_name(wn, spec->table, spec->name);
+	if (!old)
+		return wfpredir_service_new(wn, spec, extack);
+	wfpredir_tx_begin(wn, &tx);
+	ret = wfpredir_tx_replace_service(&tx, old, spec, &new, extack);
+	if (ret) {
+		wfpredir_tx_abort(&tx);
+		return ERR_PTR(ret);
+	}
+	ret = wfpredir_tx_commit(&tx, extack);
+	return ret ? ERR_PTR(ret) : new;
+}
+
+static int wfpredir_genl_new_service(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct nlattr *tb[ARRAY_SIZE(wfpredir_service_new_policy)];
+	struct netlink_ext_ack *extack = info->extack;
+	struct wfpredir_service *service = NULL;
+	struct wfpredir_service_spec spec;
+	struct wfpredir_parsed p = {};
+	struct wfpredir_net *wn;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, WFPREDIR_A_SERVICE)) {
+		NL_SET_ERR_MSG(extack, "missing WFPREDIR_A_SERVICE");
+		return -EINVAL;
+	}
+	ret = wfpredir_service_parse(skb, info->attrs[WFPREDIR_A_SERVICE], tb,
+				     &spec, &p, extack);
+	if (ret)
+		goto out;
+
+	wn = wfpredir_net_activate(net);
+	if (IS_ERR(wn)) {
+		ret = PTR_ERR(wn);
+		goto out;
+	}
+	mutex_lock(&wn->config_lock);
+	ret = wfpredir_genl_hook_enable(net, extack);
+	if (!ret) {
+		service = nla_get_flag(info->attrs[WFPREDIR_A_REPLACE]) ?
+			  wfpredir_service_replace(wn, &spec, extack) :
+			  wfpredir_service_new(wn, &spec, extack);
+		ret = PTR_ERR_OR_ZERO(service);
+	}
+	if (!ret) {
+		wfpredir_notify_new_service(wn, service->id, 0);
+		ret = wfpredir_echo(skb, info, WFPREDIR_CMD_NEW_SERVICE, service,
+				    NULL);
+	}
+	mutex_unlock(&wn->config_lock);
+	if (ret)
+		wfpredir_net_maybe_idle(wn);
+out:
+	kfree(p.cgroup);
+	return ret;
+}
+
+static int wfpredir_genl_del_service(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	struct wfpredir_net *wn = wfpredir_net_active(genl_info_net(info));
+	struct nlattr *tb[ARRAY_SIZE(wfpredir_service_ref_policy)];
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest = info->attrs[WFPREDIR_A_SERVICE];
+	char name[WFPREDIR_SERVICE_NAME_MAX];
+	char table[WFPREDIR_TABLE_NAME_MAX];
+	struct wfpredir_service *service;
+	struct sk_buff *event;
+	struct nlattr *bad;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, WFPREDIR_A_SERVICE)) {
+		NL_SET_ERR_MSG(extack, "missing WFPREDIR_A_SERVICE");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, ARRAY_SIZE(tb) - 1, nest,
+			       wfpredir_service_ref_policy, extack);
+	if (ret)
+		return ret;
+	if (!tb[WFPREDIR_A_SERVICE_ID] &&
+	    wfpredir_missing(extack, nest, tb, WFPREDIR_A_SERVICE_NAME,
+			     "missing WFPREDIR_A_SERVICE_ID or _NAME"))
+		return -EINVAL;
+	ret = wfpredir_nla_table(tb[WFPREDIR_A_SERVICE_TABLE], table, extack);
+	if (ret)
+		return ret;
+	if (tb[WFPREDIR_A_SERVICE_NAME]) {
+		ret = wfpredir_nla_str(tb[WFPREDIR_A_SERVICE_NAME], name,
+				       sizeof(name), extack);
+		if (ret)
+			return ret;
+	}
+
+	if (!wn) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[WFPREDIR_A_SERVICE_ID] ?:
+				    tb[WFPREDIR_A_SERVICE_NAME],
+				    "no such service");
+		return -ENOENT;
+	}
+	mutex_lock(&wn->config_lock);
+	if (tb[WFPREDIR_A_SERVICE_ID]) {
+		bad = tb[WFPREDIR_A_SERVICE_ID];
+		service = wfpredir_service_lookup(wn, nla_get_u32(bad));
+		/* Both given: they must name the same service. */
+		if (service && tb[WFPREDIR_A_SERVICE_NAME] &&
+		    (strcmp(service->name, name) ||
+		     strcmp(service->table, table))) {
+			bad = tb[WFPREDIR_A_SERVICE_NAME];
+			service = NULL;
+		}
+	} else {
+		bad = tb[WFPREDIR_A_SERVICE_NAME];
+		service = wfpredir_service_find_by_name(wn, table, name);
+	}
+	if (service) {
+		event = wfpredir_notify_service_msg(wn->net,
+						    WFPREDIR_CMD_DEL_SERVICE,
+						    service);
+		ret = wfpredir_service_delete(wn, service, extack);
+		wfpredir_notify_send(wn->net, event, ret);
+	} else {
+		NL_SET_ERR_MSG_ATTR(extack, bad, "no such service");
+		ret = -ENOENT;
+	}
+	mutex_unlock(&wn->config_lock);
+	wfpredir_net_maybe_idle(wn);
+	return ret;
+}
+
+/* The table of a FLUSH_*: NULL for all; @buf holds the name. */
+static int wfpredir_flush_table(struct genl_info *info, char *buf,
+				const char **table)
+{
+	struct nlattr *attr = info->attrs[WFPREDIR_A_TABLE];
+	int ret;
+
+	*table = NULL;
+	if (!attr)
+		return 0;
+	ret = wfpredir_nla_table(attr, buf, info->extack);
+	if (!ret)
+		*table = buf;
+	return ret;
+}
+
+static int wfpredir_genl_flush_services(struct sk_buff *skb,
+					struct genl_info *info)
+{
+	struct wfpredir_net *wn = wfpredir_net_active(genl_info_net(info));
+	char buf[WFPREDIR_TABLE_NAME_MAX];
+	const char *table;
+	int ret;
+
+	ret = wfpredir_flush_table(info, buf, &table);
+	if (ret || !wn)
+		return ret;
+	mutex_lock(&wn->config_lock);
+	ret = wfpredir_services_flush(wn, table, info->extack);
+	wfpredir_notify_flush(wn->net, WFPREDIR_CMD_FLUSH_SERVICES, ret);
+	mutex_unlock(&wn->config_lock);
+	wfpredir_net_maybe_idle(wn);
+	return ret;
 }
 
 /* cb->args[0]: the next id to dump. */
@@ -605,8 +776,8 @@ static int wfpredir_rule_spec_from_attrs(struct nlattr **tb,
 	struct nlattr *attr;
 	size_t alen;
 
-	wfpredir_rule_spec_init(spec,
-				nla_get_u32(tb[WFPREDIR_A_RULE_SERVICE]));
+	wfpredir_rule_spec_init(spec, tb[WFPREDIR_A_RULE_SERVICE] ?
+				nla_get_u32(tb[WFPREDIR_A_RULE_SERVICE]) : 0);
 	spec->tb = tb;
 	if (tb[WFPREDIR_A_RULE_ID])
 		spec->id = nla_get_u32(tb[WFPREDIR_A_RULE_ID]);
@@ -659,7 +830,8 @@ static int wfpredir_rule_spec_from_attrs(struct nlattr **tb,
 	attr = tb[WFPREDIR_A_RULE_CGROUP];
 	if (attr) {
 		/* Too large for the stack; freed by the caller. */
-		*cgroup = kmalloc(WFPREDIR_CGROUP_PATH_MAX, GFP_KERNEL);
+		if (!*cgroup)
+			*cgroup = kmalloc(WFPREDIR_CGROUP_PATH_MAX, GFP_KERNEL);
 		if (!*cgroup)
 			return -ENOMEM;
 		spec->cgroup = *cgroup;
@@ -669,30 +841,93 @@ static int wfpredir_rule_spec_from_attrs(struct nlattr **tb,
 	return 0;
 }
 
+/* A NEW_RULE nest into @spec; SERVICE_NAME is left in @p->name. */
+static int wfpredir_rule_parse(struct nlattr *nest, struct nlattr **tb,
+			       struct wfpredir_rule_spec *spec,
+			       struct wfpredir_parsed *p,
+			       struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	ret = nla_parse_nested(tb, ARRAY_SIZE(wfpredir_rule_new_policy) - 1,
+			       nest, wfpredir_rule_new_policy, extack);
+	if (ret)
+		return ret;
+	if (!tb[WFPREDIR_A_RULE_SERVICE] &&
+	    wfpredir_missing(extack, nest, tb, WFPREDIR_A_RULE_SERVICE_NAME,
+			     "missing WFPREDIR_A_RULE_SERVICE or _SERVICE_NAME"))
+		return -EINVAL;
+	p->name[0] = '\0';
+	ret = wfpredir_nla_table(tb[WFPREDIR_A_RULE_TABLE], p->table, extack);
+	if (!ret && tb[WFPREDIR_A_RULE_SERVICE_NAME])
+		ret = wfpredir_nla_str(tb[WFPREDIR_A_RULE_SERVICE_NAME],
+				       p->name, sizeof(p->name), extack);
+	if (ret)
+		return ret;
+	ret = wfpredir_rule_spec_from_attrs(tb, spec, &p->cgroup, extack);
+	spec->table = p->table;
+	return ret;
+}
+
+/* The service a rule names by name, in the rule's table; under the lock. */
+static int wfpredir_rule_resolve(struct wfpredir_net *wn,
+				 struct wfpredir_rule_spec *spec,
+				 const struct wfpredir_parsed *p,
+				 struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr = spec->tb[WFPREDIR_A_RULE_SERVICE_NAME];
+	struct wfpredir_service *service;
+
+	if (!attr)
+		return 0;
+	service = wfpredir_service_find_by_name(wn, p->table, p->name);
+	if (!service ||
+	    (spec->service_id && spec->service_id != service->id)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "no service of this name in the rule's table");
+		return -ENOENT;
+	}
+	spec->service_id = service->id;
+	return 0;
+}
+
+/* WFPREDIR_A_REPLACE: the rule of the same id, in one step. */
+static int wfpredir_rule_replace(struct wfpredir_net *wn,
+				 const struct wfpredir_rule_spec *spec,
+				 u32 *id, struct netlink_ext_ack *extack)
+{
+	struct wfpredir_tx tx;
+	int ret;
+
+	if (!spec->id || !wfpredir_rule_by_id(wn, spec->id))
+		return wfpredir_rule_create(wn, spec, id, extack);
+	wfpredir_tx_begin(wn, &tx);
+	ret = wfpredir_rules_tx_doom_id(wn, &tx.rules, spec->id) ?:
+	      wfpredir_rules_tx_add(wn, &tx.rules, spec, id, extack);
+	if (ret) {
+		wfpredir_tx_abort(&tx);
+		return ret;
+	}
+	return wfpredir_tx_commit(&tx, extack);
+}
+
 static int wfpredir_genl_new_rule(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
 	struct wfpredir_net *wn;
 	struct nlattr *tb[ARRAY_SIZE(wfpredir_rule_new_policy)];
 	struct netlink_ext_ack *extack = info->extack;
-	struct nlattr *nest = info->attrs[WFPREDIR_A_RULE];
 	struct wfpredir_rule_spec spec;
-	char *cgroup = NULL;
-	u32 id = 0;
+	struct wfpredir_parsed p = {};
+	u32 id;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, WFPREDIR_A_RULE)) {
 		NL_SET_ERR_MSG(extack, "missing WFPREDIR_A_RULE");
 		return -EINVAL;
 	}
-	ret = nla_parse_nested(tb, ARRAY_SIZE(tb) - 1, nest,
-			       wfpredir_rule_new_policy, extack);
-	if (ret)
-		return ret;
-	if (wfpredir_missing(extack, nest, tb, WFPREDIR_A_RULE_SERVICE,
-			     "missing WFPREDIR_A_RULE_SERVICE"))
-		return -EINVAL;
-	ret = wfpredir_rule_spec_from_attrs(tb, &spec, &cgroup, extack);
+	ret = wfpredir_rule_parse(info->attrs[WFPREDIR_A_RULE], tb, &spec, &p,
+				  extack);
 	if (ret)
 		goto out;
 
@@ -703,13 +938,21 @@ static int wfpredir_genl_new_rule(struct sk_buff *skb, struct genl_info *info)
 	}
 	mutex_lock(&wn->config_lock);
 	ret = wfpredir_genl_hook_enable(net, extack) ?:
-	      wfpredir_rule_create(wn, &spec, &id, extack);
-	wfpredir_notify_new_rule(wn, id, ret);
+	      wfpredir_rule_resolve(wn, &spec, &p, extack);
+	if (!ret)
+		ret = nla_get_flag(info->attrs[WFPREDIR_A_REPLACE]) ?
+		      wfpredir_rule_replace(wn, &spec, &id, extack) :
+		      wfpredir_rule_create(wn, &spec, &id, extack);
+	if (!ret) {
+		wfpredir_notify_new_rule(wn, id, 0);
+		ret = wfpredir_echo(skb, info, WFPREDIR_CMD_NEW_RULE, NULL,
+				    wfpredir_rule_by_id(wn, id));
+	}
 	mutex_unlock(&wn->config_lock);
 	if (ret)
 		wfpredir_net_maybe_idle(wn);
 out:
-	kfree(cgroup);
+	kfree(p.cgroup);
 	return ret;
 }
 
@@ -756,11 +999,15 @@ static int wfpredir_genl_flush_rules(struct sk_buff *skb,
 				     struct genl_info *info)
 {
 	struct wfpredir_net *wn = wfpredir_net_active(genl_info_net(info));
+	char buf[WFPREDIR_TABLE_NAME_MAX];
+	const char *table;
+	int ret;
 
-	if (!wn)
-		return 0;
+	ret = wfpredir_flush_table(info, buf, &table);
+	if (ret || !wn)
+		return ret;
 	mutex_lock(&wn->config_lock);
-	wfpredir_rules_flush(wn);
+	wfpredir_rules_flush(wn, table);
 	wfpredir_notify_flush(wn->net, WFPREDIR_CMD_FLUSH_RULES, 0);
 	mutex_unlock(&wn->config_lock);
 	wfpredir_net_maybe_idle(wn);
@@ -783,6 +1030,7 @@ int wfpredir_fill_rule(struct sk_buff *skb, const struct wfpredir_rule *rule)
 	if (nla_put_u32(skb, WFPREDIR_A_RULE_ID, spec.id) ||
 	    nla_put_u32(skb, WFPREDIR_A_RULE_PRIORITY, spec.priority) ||
 	    nla_put_u32(skb, WFPREDIR_A_RULE_SERVICE, spec.service_id) ||
+	    nla_put_string(skb, WFPREDIR_A_RULE_TABLE, spec.table) ||
 	    (spec.family &&
 	     nla_put_u8(skb, WFPREDIR_A_RULE_FAMILY, spec.family)) ||
 	    (spec.protocol &&
@@ -843,6 +1091,171 @@ static int wfpredir_genl_dump_rules(struct sk_buff *skb,
 	rcu_read_unlock();
 	cb->args[0] = id;
 	return wfpredir_dump_ret(skb, ret);
+}
+
+/* -------------------------------------------------------------- apply */
+
+/* Most tables one APPLY replaces: one per vendor. */
+#define WFPREDIR_APPLY_TABLES_MAX 64
+
+/* An APPLY's state: the tables it replaces, the strings of one object. */
+struct wfpredir_apply {
+	struct wfpredir_parsed p;
+	unsigned int n_tables;
+	char tables[WFPREDIR_APPLY_TABLES_MAX][WFPREDIR_TABLE_NAME_MAX];
+};
+
+/* Whether @table is one the APPLY replaces. */
+static bool wfpredir_apply_names(const struct wfpredir_apply *a,
+				 const char *table)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->n_tables; i++)
+		if (!strcmp(a->tables[i], table))
+			return true;
+	return false;
+}
+
+static int wfpredir_apply_table(struct wfpredir_tx *tx,
+				struct wfpredir_apply *a, struct nlattr *attr,
+				struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	ret = wfpredir_nla_table(attr, a->p.table, extack);
+	if (ret || wfpredir_apply_names(a, a->p.table))
+		return ret;
+	if (a->n_tables == WFPREDIR_APPLY_TABLES_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "too many tables in one transaction (at most 64)");
+		return -E2BIG;
+	}
+	strscpy(a->tables[a->n_tables++], a->p.table, WFPREDIR_TABLE_NAME_MAX);
+	wfpredir_tx_replace_table(tx, a->p.table);
+	return 0;
+}
+
+/* One object of an APPLY: a table to replace, a service or a rule. */
+static int wfpredir_apply_one(struct wfpredir_tx *tx, struct sk_buff *skb,
+			      struct genl_info *info, struct nlattr *attr,
+			      struct wfpredir_apply *a)
+{
+	struct wfpredir_parsed *p = &a->p;
+	struct nlattr *stb[ARRAY_SIZE(wfpredir_service_new_policy)];
+	struct nlattr *rtb[ARRAY_SIZE(wfpredir_rule_new_policy)];
+	struct netlink_ext_ack *extack = info->extack;
+	struct wfpredir_service_spec sspec;
+	struct wfpredir_rule_spec rspec;
+	struct wfpredir_service *service;
+	u32 id;
+	int ret;
+
+	switch (nla_type(attr)) {
+	case WFPREDIR_A_TABLE:
+		return wfpredir_apply_table(tx, a, attr, extack);
+	case WFPREDIR_A_SERVICE:
+		ret = wfpredir_service_parse(skb, attr, stb, &sspec, p, extack);
+		if (ret)
+			return ret;
+		if (!wfpredir_apply_names(a, p->table))
+			goto unnamed;
+		service = wfpredir_tx_service(tx, &sspec, extack);
+		return PTR_ERR_OR_ZERO(service);
+	case WFPREDIR_A_RULE:
+		ret = wfpredir_rule_parse(attr, rtb, &rspec, p, extack);
+		if (ret)
+			return ret;
+		if (!wfpredir_apply_names(a, p->table))
+			goto unnamed;
+		return wfpredir_rule_resolve(tx->wn, &rspec, p, extack) ?:
+		       wfpredir_rules_tx_add(tx->wn, &tx->rules, &rspec, &id,
+					     extack);
+	default:
+		/* CONFIG_*: applied after the commit; CHECK. */
+		return 0;
+	}
+unnamed:
+	NL_SET_ERR_MSG_ATTR(extack, attr,
+			    "the object's table is not one the transaction replaces");
+	return -EINVAL;
+}
+
+/* Tables first, whatever their place: the objects are their new content. */
+static int wfpredir_apply_all(struct wfpredir_tx *tx, struct sk_buff *skb,
+			      struct genl_info *info, struct wfpredir_apply *a)
+{
+	const struct nlmsghdr *nlh = info->nlhdr;
+	struct nlattr *attr;
+	int pass, rem, ret;
+
+	for (pass = 0; pass < 2; pass++) {
+		nlmsg_for_each_attr(attr, nlh, GENL_HDRLEN, rem) {
+			if ((nla_type(attr) == WFPREDIR_A_TABLE) != !pass)
+				continue;
+			ret = wfpredir_apply_one(tx, skb, info, attr, a);
+			if (ret) {
+				/* The CLI maps the object to its line. */
+				if (info->extack && !info->extack->bad_attr)
+					info->extack->bad_attr = attr;
+				return ret;
+			}
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+static void wfpredir_apply_config(struct wfpredir_net *wn,
+				  struct nlattr **attrs)
+{
+	if (attrs[WFPREDIR_A_CONFIG_CHAIN_MAX])
+		WRITE_ONCE(wn->chain_max,
+			   nla_get_u32(attrs[WFPREDIR_A_CONFIG_CHAIN_MAX]));
+	if (attrs[WFPREDIR_A_CONFIG_INHERIT])
+		WRITE_ONCE(wn->inherit,
+			   !!nla_get_u8(attrs[WFPREDIR_A_CONFIG_INHERIT]));
+	if (attrs[WFPREDIR_A_CONFIG_FLOW_SHARE])
+		wfpredir_flowstore_set_share(&wn->flows,
+					     nla_get_u32(attrs[WFPREDIR_A_CONFIG_FLOW_SHARE]));
+}
+
+static int wfpredir_genl_apply(struct sk_buff *skb, struct genl_info *info)
+{
+	bool check = nla_get_flag(info->attrs[WFPREDIR_A_CHECK]);
+	struct net *net = genl_info_net(info);
+	struct wfpredir_apply *a;
+	struct wfpredir_net *wn;
+	struct wfpredir_tx tx;
+	int ret;
+
+	/* Too large for the stack. */
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	wn = wfpredir_net_activate(net);
+	if (IS_ERR(wn)) {
+		kfree(a);
+		return PTR_ERR(wn);
+	}
+	mutex_lock(&wn->config_lock);
+	ret = wfpredir_genl_hook_enable(net, info->extack);
+	if (!ret) {
+		wfpredir_tx_begin(wn, &tx);
+		ret = wfpredir_apply_all(&tx, skb, info, a) ?:
+		      wfpredir_tx_check(&tx, info->extack);
+		if (ret || check)
+			wfpredir_tx_abort(&tx);
+		else
+			ret = wfpredir_tx_commit(&tx, info->extack);
+	}
+	if (!ret && !check)
+		wfpredir_apply_config(wn, info->attrs);
+	mutex_unlock(&wn->config_lock);
+	wfpredir_net_maybe_idle(wn);
+	kfree(a->p.cgroup);
+	kfree(a);
+	return ret;
 }
 
 /* --------------------------------------------------------------- flows */
@@ -1019,6 +1432,8 @@ static const struct genl_ops wfpredir_genl_ops[] = {
 	{
 		.cmd = WFPREDIR_CMD_FLUSH_SERVICES,
 		.doit = wfpredir_genl_flush_services,
+		.policy = wfpredir_flush_policy,
+		.maxattr = ARRAY_SIZE(wfpredir_flush_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -1043,6 +1458,15 @@ static const struct genl_ops wfpredir_genl_ops[] = {
 	{
 		.cmd = WFPREDIR_CMD_FLUSH_RULES,
 		.doit = wfpredir_genl_flush_rules,
+		.policy = wfpredir_flush_policy,
+		.maxattr = ARRAY_SIZE(wfpredir_flush_policy) - 1,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = WFPREDIR_CMD_APPLY,
+		.doit = wfpredir_genl_apply,
+		.policy = wfpredir_apply_policy,
+		.maxattr = ARRAY_SIZE(wfpredir_apply_policy) - 1,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{

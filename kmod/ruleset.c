@@ -124,6 +124,12 @@ struct wfpredir_bucket {
  * @has_daddr: a destination was given (dumps tell it from family-only)
  * @daddr: the destination, masked to @prefix
  * @cgroup_path: the cgroup path as given, in @data; NULL with @cgrp
+ * @table: its table
+ * @genmask: bit g set: inactive in generation g (a transaction's rules
+ *	before its commit, and those it deletes after); read locklessly
+ * @tx_node: in a transaction's list while it is prepared
+ * @tx_slot_taken: a rule the transaction deletes, whose id a rule it
+ *	creates takes over at commit
  * @rcu: frees the rule after readers are done
  * @data: the context bytes, then the cgroup path
  */
@@ -145,6 +151,10 @@ struct wfpredir_rule_entry {
 	bool has_daddr;
 	union nf_inet_addr daddr;
 	const char *cgroup_path;
+	char table[WFPREDIR_TABLE_NAME_MAX];
+	u8 genmask;
+	bool tx_slot_taken;
+	struct list_head tx_node;
 	struct rcu_head rcu;
 	u8 data[];
 };
@@ -167,6 +177,8 @@ static const struct rhashtable_params wfpredir_bucket_params = {
  *	that service
  * @uid: the socket's uid in its namespace's owner's user namespace
  * @uid_known: @uid has been computed
+ * @genbit: the bit of the generation the lookup sees, read once so that it
+ *	sees a transaction's rules all or not at all
  */
 struct wfpredir_lookup {
 	const struct wfpredir_flow_key *key;
@@ -177,6 +189,7 @@ struct wfpredir_lookup {
 	const struct wfpredir_rule_entry *skipped[WFPREDIR_RECORDS_MAX_ENTRIES];
 	u32 uid;
 	bool uid_known;
+	u8 genbit;
 };
 
 static inline struct wfpredir_rule_entry *
@@ -295,6 +308,8 @@ static void wfpredir_probe(struct wfpredir_ruleset *rules,
 		/* Sorted: nothing further on can beat the best. */
 		if (lk->best && r->rank > lk->best->rank)
 			return;
+		if (READ_ONCE(r->genmask) & lk->genbit)
+			continue;
 		if (r->rank <= lk->after || !wfpredir_rule_match(r, lk))
 			continue;
 		i = wfpredir_lookup_excluded(lk, r->rule.service->id);
@@ -363,6 +378,7 @@ wfpredir_ruleset_lookup(struct wfpredir_net *wn,
 		.exclude = exclude,
 		.n_exclude = min_t(unsigned int, n_exclude,
 				   WFPREDIR_RECORDS_MAX_ENTRIES),
+		.genbit = 1U << READ_ONCE(rules->gencursor),
 	};
 	unsigned int i;
 
@@ -414,6 +430,11 @@ wfpredir_spec_attr(const struct wfpredir_rule_spec *spec, int type)
 static int wfpredir_rule_check(const struct wfpredir_rule_spec *spec,
 			       struct netlink_ext_ack *extack)
 {
+	if (!spec->table || !wfpredir_table_name_ok(spec->table)) {
+		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_TABLE,
+				  "table name must be 1 to 31 characters of A-Z a-z 0-9 _ . -");
+		return -EINVAL;
+	}
 	if (spec->family != AF_UNSPEC && spec->family != AF_INET &&
 	    spec->family != AF_INET6) {
 		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_FAMILY,
@@ -606,6 +627,127 @@ static void wfpredir_service_rank_add(struct wfpredir_service *service,
 	wfpredir_service_rank_update(service);
 }
 
+/*
+ * A rule for @spec, not linked anywhere and without an id yet; ERR_PTR on
+ * a malformed rule, a missing service or cgroup.
+ */
+static struct wfpredir_rule_entry *
+wfpredir_rule_alloc(struct wfpredir_net *wn,
+		    const struct wfpredir_rule_spec *spec,
+		    struct netlink_ext_ack *extack)
+{
+	size_t path_len = spec->cgroup ? strlen(spec->cgroup) + 1 : 0;
+	struct wfpredir_service *service;
+	struct wfpredir_rule_entry *r;
+	int ret;
+
+	ret = wfpredir_rule_check(spec, extack);
+	if (ret)
+		return ERR_PTR(ret);
+	service = wfpredir_service_lookup(wn, spec->service_id);
+	if (!service || service->tx_doomed) {
+		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_SERVICE,
+				  "no service with this id");
+		return ERR_PTR(-ENOENT);
+	}
+	/* Services never change, so such a rule could never match. */
+	if (spec->family && !wfpredir_service_addr_of(service, spec->family)) {
+		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_FAMILY,
+				  "the service has no listen address of this family");
+		return ERR_PTR(-EINVAL);
+	}
+
+	r = kzalloc(struct_size(r, data, spec->context_len + path_len),
+		    GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	if (spec->cgroup) {
+		r->cgrp = cgroup_get_from_path(spec->cgroup);
+		if (IS_ERR(r->cgrp)) {
+			ret = PTR_ERR(r->cgrp);
+			r->cgrp = NULL;
+			WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_CGROUP,
+					  "no such cgroup v2 directory");
+			wfpredir_rule_free(r);
+			return ERR_PTR(ret);
+		}
+		memcpy(r->data + spec->context_len, spec->cgroup, path_len);
+		r->cgroup_path = (const char *)r->data + spec->context_len;
+	}
+	if (spec->context_len) {
+		memcpy(r->data, spec->context, spec->context_len);
+		r->rule.context = r->data;
+		r->rule.context_len = spec->context_len;
+	}
+	strscpy(r->table, spec->table, sizeof(r->table));
+	r->rule.priority = spec->priority;
+	r->rule.service = service;
+	atomic64_set(&r->rule.matches, 0);
+	r->protocol = spec->protocol;
+	r->dport_min = spec->dport_min;
+	r->dport_max = spec->dport_max;
+	r->has_uid = spec->has_uid;
+	r->uid_min = spec->uid_min;
+	r->uid_max = spec->uid_max;
+	r->family = spec->family;
+	r->has_daddr = spec->has_daddr;
+	r->prefix = spec->has_daddr ? spec->prefix : 0;
+	wfpredir_mask_addr(&r->daddr, &spec->daddr, r->family, r->prefix);
+	INIT_LIST_HEAD(&r->tx_node);
+	return r;
+}
+
+/* Put @r (its id set) in the classifier; it is seen unless its genmask says. */
+static int wfpredir_rule_link(struct wfpredir_ruleset *rules,
+			      struct wfpredir_rule_entry *r)
+{
+	struct wfpredir_bucket_key bkey;
+	struct wfpredir_bucket *b;
+
+	memset(&bkey, 0, sizeof(bkey));
+	bkey.family = r->family;
+	bkey.prefix = r->prefix;
+	bkey.addr = r->daddr;
+	if (r->dport_min == r->dport_max) {
+		bkey.exact = 1;
+		bkey.port = htons(r->dport_min);
+	}
+	r->rank = (u64)r->rule.priority << 32 | r->rule.id;
+	b = wfpredir_bucket_get(rules, &bkey);
+	if (IS_ERR(b))
+		return PTR_ERR(b);
+	wfpredir_bucket_add(b, r);
+	wfpredir_tuple_get(rules->tuples, &bkey);
+	return 0;
+}
+
+/* Take @r out of the classifier; readers may still see it until RCU. */
+static void wfpredir_rule_unlink(struct wfpredir_ruleset *rules,
+				 struct wfpredir_rule_entry *r)
+{
+	struct wfpredir_bucket *b = r->bucket;
+
+	list_del_rcu(&r->node);
+	wfpredir_tuple_put(rules->tuples, &b->key);
+	if (list_empty(&b->rules)) {
+		rhashtable_remove_fast(&rules->buckets, &b->node,
+				       wfpredir_bucket_params);
+		kfree_rcu(b, rcu);
+	}
+}
+
+static bool wfpredir_rules_full(struct wfpredir_ruleset *rules,
+				unsigned int freed,
+				struct netlink_ext_ack *extack)
+{
+	if (rules->count - freed < rules->max)
+		return false;
+	/* NL_SET_ERR_MSG() takes literals only. */
+	if (extack)
+		extack->_msg = rules->full_msg;
+	return true;
+}
+
 /**
  * wfpredir_rule_create - create a rule
  * @wn: the namespace's state
@@ -624,98 +766,28 @@ int wfpredir_rule_create(struct wfpredir_net *wn,
 			 struct netlink_ext_ack *extack)
 {
 	struct wfpredir_ruleset *rules = &wn->rules;
-	size_t path_len = spec->cgroup ? strlen(spec->cgroup) + 1 : 0;
-	struct wfpredir_bucket_key bkey;
-	struct wfpredir_service *service;
 	struct wfpredir_rule_entry *r;
-	struct wfpredir_bucket *b;
 	int ret;
 
 	lockdep_assert_held(&wn->config_lock);
 
-	ret = wfpredir_rule_check(spec, extack);
-	if (ret)
-		return ret;
-	if (rules->count >= rules->max) {
-		/* NL_SET_ERR_MSG() takes literals only. */
-		if (extack)
-			extack->_msg = rules->full_msg;
+	if (wfpredir_rules_full(rules, 0, extack))
 		return -ENOSPC;
-	}
-	service = wfpredir_service_lookup(wn, spec->service_id);
-	if (!service) {
-		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_SERVICE,
-				  "no service with this id");
-		return -ENOENT;
-	}
-	/* Services never change, so such a rule could never match. */
-	if (spec->family && !wfpredir_service_addr_of(service, spec->family)) {
-		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_FAMILY,
-				  "the service has no listen address of this family");
-		return -EINVAL;
-	}
-
-	r = kzalloc(struct_size(r, data, spec->context_len + path_len),
-		    GFP_KERNEL_ACCOUNT);
-	if (!r)
-		return -ENOMEM;
-	if (spec->cgroup) {
-		r->cgrp = cgroup_get_from_path(spec->cgroup);
-		if (IS_ERR(r->cgrp)) {
-			ret = PTR_ERR(r->cgrp);
-			r->cgrp = NULL;
-			WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_CGROUP,
-					  "no such cgroup v2 directory");
-			goto err_free;
-		}
-		memcpy(r->data + spec->context_len, spec->cgroup, path_len);
-		r->cgroup_path = (const char *)r->data + spec->context_len;
-	}
-	if (spec->context_len) {
-		memcpy(r->data, spec->context, spec->context_len);
-		r->rule.context = r->data;
-		r->rule.context_len = spec->context_len;
-	}
-	r->rule.priority = spec->priority;
-	r->rule.service = service;
-	atomic64_set(&r->rule.matches, 0);
-	r->protocol = spec->protocol;
-	r->dport_min = spec->dport_min;
-	r->dport_max = spec->dport_max;
-	r->has_uid = spec->has_uid;
-	r->uid_min = spec->uid_min;
-	r->uid_max = spec->uid_max;
-	r->family = spec->family;
-	r->has_daddr = spec->has_daddr;
-	r->prefix = spec->has_daddr ? spec->prefix : 0;
-	wfpredir_mask_addr(&r->daddr, &spec->daddr, r->family, r->prefix);
-
-	memset(&bkey, 0, sizeof(bkey));
-	bkey.family = r->family;
-	bkey.prefix = r->prefix;
-	bkey.addr = r->daddr;
-	if (r->dport_min == r->dport_max) {
-		bkey.exact = 1;
-		bkey.port = htons(r->dport_min);
-	}
-
+	r = wfpredir_rule_alloc(wn, spec, extack);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
 	ret = wfpredir_rule_reserve_id(rules, spec, &r->rule.id, extack);
 	if (ret)
 		goto err_free;
-	r->rank = (u64)r->rule.priority << 32 | r->rule.id;
-	b = wfpredir_bucket_get(rules, &bkey);
-	if (IS_ERR(b)) {
-		ret = PTR_ERR(b);
+	ret = wfpredir_rule_link(rules, r);
+	if (ret)
 		goto err_release;
-	}
 
 	/* Nothing fails from here on. */
-	wfpredir_bucket_add(b, r);
-	wfpredir_tuple_get(rules->tuples, &bkey);
 	/* Replaces the reserved slot: allocates nothing, cannot fail. */
 	xa_store(&rules->by_id, r->rule.id, r, GFP_KERNEL_ACCOUNT);
-	service->rules++;
-	wfpredir_service_rank_add(service, r);
+	r->rule.service->rules++;
+	wfpredir_service_rank_add(r->rule.service, r);
 	WRITE_ONCE(rules->count, rules->count + 1);
 	rules->gen++;
 	*id = r->rule.id;
@@ -732,16 +804,10 @@ err_free:
 static void wfpredir_rule_remove(struct wfpredir_ruleset *rules,
 				 struct wfpredir_rule_entry *r)
 {
-	struct wfpredir_bucket *b = r->bucket;
-
-	xa_erase(&rules->by_id, r->rule.id);
-	list_del_rcu(&r->node);
-	wfpredir_tuple_put(rules->tuples, &b->key);
-	if (list_empty(&b->rules)) {
-		rhashtable_remove_fast(&rules->buckets, &b->node,
-				       wfpredir_bucket_params);
-		kfree_rcu(b, rcu);
-	}
+	/* A transaction's new rule takes the slot over: no allocation. */
+	if (!r->tx_slot_taken)
+		xa_erase(&rules->by_id, r->rule.id);
+	wfpredir_rule_unlink(rules, r);
 	r->rule.service->rules--;
 	rb_erase(&r->by_rank, &r->rule.service->rules_by_rank);
 	wfpredir_service_rank_update(r->rule.service);
@@ -776,13 +842,14 @@ int wfpredir_rule_delete(struct wfpredir_net *wn, u32 id,
 }
 
 /**
- * wfpredir_rules_flush - delete every rule
+ * wfpredir_rules_flush - delete every rule, or a table's
  * @wn: the namespace's state
+ * @table: the table; NULL for every rule
  *
  * Context: process context, under &wfpredir_net.config_lock. Waits for no
  * grace period, whatever the number of rules.
  */
-void wfpredir_rules_flush(struct wfpredir_net *wn)
+void wfpredir_rules_flush(struct wfpredir_net *wn, const char *table)
 {
 	struct wfpredir_rule_entry *r;
 	unsigned long id;
@@ -790,9 +857,277 @@ void wfpredir_rules_flush(struct wfpredir_net *wn)
 	lockdep_assert_held(&wn->config_lock);
 
 	xa_for_each(&wn->rules.by_id, id, r) {
-		wfpredir_rule_remove(&wn->rules, r);
+		if (!table || !strcmp(r->table, table))
+			wfpredir_rule_remove(&wn->rules, r);
 		cond_resched();
 	}
+}
+
+/* ------------------------------------------------------- transactions */
+
+/*
+ * A transaction (see transaction.c) prepares its rules in the classifier
+ * inactive in the generation the packet path sees, and marks the rules it
+ * deletes inactive in the next; the commit flips the cursor, so that every
+ * lookup sees either the old rules or the new ones, never a mix.
+ */
+
+static u8 wfpredir_genbit_cur(const struct wfpredir_ruleset *rules)
+{
+	return 1U << rules->gencursor;
+}
+
+static u8 wfpredir_genbit_next(const struct wfpredir_ruleset *rules)
+{
+	return 1U << (rules->gencursor ^ 1);
+}
+
+/**
+ * wfpredir_rules_tx_init - an empty transaction
+ * @tx: the transaction
+ */
+void wfpredir_rules_tx_init(struct wfpredir_rules_tx *tx)
+{
+	INIT_LIST_HEAD(&tx->added);
+	INIT_LIST_HEAD(&tx->doomed);
+	tx->n_added = 0;
+	tx->n_doomed = 0;
+}
+
+static void wfpredir_rule_doom(struct wfpredir_ruleset *rules,
+			       struct wfpredir_rules_tx *tx,
+			       struct wfpredir_rule_entry *r)
+{
+	WRITE_ONCE(r->genmask, r->genmask | wfpredir_genbit_next(rules));
+	list_add_tail(&r->tx_node, &tx->doomed);
+	tx->n_doomed++;
+	r->rule.service->tx_doomed_rules++;
+}
+
+/**
+ * wfpredir_rules_tx_doom_table - delete a table's rules at commit
+ * @wn: the namespace's state
+ * @tx: the transaction
+ * @table: the table
+ *
+ * Context: under &wfpredir_net.config_lock; once per table.
+ */
+void wfpredir_rules_tx_doom_table(struct wfpredir_net *wn,
+				  struct wfpredir_rules_tx *tx,
+				  const char *table)
+{
+	struct wfpredir_rule_entry *r;
+	unsigned long id;
+
+	xa_for_each(&wn->rules.by_id, id, r) {
+		if (!strcmp(r->table, table) && list_empty(&r->tx_node))
+			wfpredir_rule_doom(&wn->rules, tx, r);
+		cond_resched();
+	}
+}
+
+/**
+ * wfpredir_rules_tx_doom_id - delete a rule at commit
+ * @wn: the namespace's state
+ * @tx: the transaction
+ * @id: its id
+ *
+ * Context: under &wfpredir_net.config_lock.
+ * Return: 0, or -ENOENT if there is no such rule.
+ */
+int wfpredir_rules_tx_doom_id(struct wfpredir_net *wn,
+			      struct wfpredir_rules_tx *tx, u32 id)
+{
+	struct wfpredir_rule_entry *r = xa_load(&wn->rules.by_id, id);
+
+	if (!r)
+		return -ENOENT;
+	if (list_empty(&r->tx_node))
+		wfpredir_rule_doom(&wn->rules, tx, r);
+	return 0;
+}
+
+/* @spec's id for a new rule of @tx: free, or a rule @tx deletes. */
+static int wfpredir_rules_tx_id(struct wfpredir_ruleset *rules,
+				const struct wfpredir_rule_spec *spec,
+				struct wfpredir_rule_entry *r,
+				struct netlink_ext_ack *extack)
+{
+	struct wfpredir_rule_entry *old;
+
+	if (spec->id) {
+		old = xa_load(&rules->by_id, spec->id);
+		if (old && (old->genmask & wfpredir_genbit_next(rules)) &&
+		    !old->tx_slot_taken) {
+			old->tx_slot_taken = true;
+			r->rule.id = spec->id;
+			return 0;
+		}
+	}
+	return wfpredir_rule_reserve_id(rules, spec, &r->rule.id, extack);
+}
+
+/* Undo wfpredir_rules_tx_id(). */
+static void wfpredir_rules_tx_id_release(struct wfpredir_ruleset *rules,
+					 struct wfpredir_rule_entry *r)
+{
+	struct wfpredir_rule_entry *old = xa_load(&rules->by_id, r->rule.id);
+
+	if (old)
+		old->tx_slot_taken = false;
+	else
+		xa_release(&rules->by_id, r->rule.id);
+}
+
+/**
+ * wfpredir_rules_tx_add - create a rule at commit
+ * @wn: the namespace's state
+ * @tx: the transaction
+ * @spec: the rule; its id may be that of a rule @tx deletes
+ * @id: set to the new rule's id
+ * @extack: where to say what is wrong; may be NULL
+ *
+ * Context: process context, under &wfpredir_net.config_lock.
+ * Return: as wfpredir_rule_create(); max_rules counts the state after
+ * the commit.
+ */
+int wfpredir_rules_tx_add(struct wfpredir_net *wn,
+			  struct wfpredir_rules_tx *tx,
+			  const struct wfpredir_rule_spec *spec, u32 *id,
+			  struct netlink_ext_ack *extack)
+{
+	struct wfpredir_ruleset *rules = &wn->rules;
+	struct wfpredir_rule_entry *r;
+	int ret;
+
+	lockdep_assert_held(&wn->config_lock);
+
+	if (wfpredir_rules_full(rules, tx->n_doomed, extack))
+		return -ENOSPC;
+	r = wfpredir_rule_alloc(wn, spec, extack);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	ret = wfpredir_rules_tx_id(rules, spec, r, extack);
+	if (ret)
+		goto err_free;
+	/* Inactive in the generation the packet path sees. */
+	r->genmask = wfpredir_genbit_cur(rules);
+	ret = wfpredir_rule_link(rules, r);
+	if (ret)
+		goto err_release;
+	list_add_tail(&r->tx_node, &tx->added);
+	tx->n_added++;
+	r->rule.service->rules++;
+	/* An upper bound of the active rules: the empty check stays safe. */
+	WRITE_ONCE(rules->count, rules->count + 1);
+	*id = r->rule.id;
+	return 0;
+
+err_release:
+	wfpredir_rules_tx_id_release(rules, r);
+err_free:
+	wfpredir_rule_free(r);
+	return ret;
+}
+
+/**
+ * wfpredir_rules_tx_commit - make a transaction's rules the packet path's
+ * @wn: the namespace's state
+ * @tx: the transaction; empty afterwards
+ *
+ * Flips the generation, waits for the lookups that may still see the old
+ * one, then deletes the old rules and makes the new ones plain rules.
+ * Cannot fail.
+ *
+ * Context: process context (sleeps), under &wfpredir_net.config_lock.
+ */
+void wfpredir_rules_tx_commit(struct wfpredir_net *wn,
+			      struct wfpredir_rules_tx *tx)
+{
+	struct wfpredir_ruleset *rules = &wn->rules;
+	struct wfpredir_rule_entry *r, *tmp;
+
+	if (!tx->n_added && !tx->n_doomed)
+		return;
+	WRITE_ONCE(rules->gencursor, rules->gencursor ^ 1);
+	/* No lookup sees the old generation after this. */
+	synchronize_rcu();
+
+	list_for_each_entry_safe(r, tmp, &tx->doomed, tx_node) {
+		list_del_init(&r->tx_node);
+		r->rule.service->tx_doomed_rules--;
+		wfpredir_rule_remove(rules, r);
+		cond_resched();
+	}
+	list_for_each_entry_safe(r, tmp, &tx->added, tx_node) {
+		list_del_init(&r->tx_node);
+		WRITE_ONCE(r->genmask, 0);
+		/* The slot is reserved or was the old rule's: no allocation. */
+		xa_store(&rules->by_id, r->rule.id, r, GFP_KERNEL_ACCOUNT);
+		wfpredir_service_rank_add(r->rule.service, r);
+		cond_resched();
+	}
+	rules->gen++;
+	wfpredir_rules_tx_init(tx);
+}
+
+/**
+ * wfpredir_rules_tx_abort - undo a transaction's rule changes
+ * @wn: the namespace's state
+ * @tx: the transaction; empty afterwards
+ *
+ * The packet path never saw the new rules, and still sees the old ones.
+ *
+ * Context: process context, under &wfpredir_net.config_lock.
+ */
+void wfpredir_rules_tx_abort(struct wfpredir_net *wn,
+			     struct wfpredir_rules_tx *tx)
+{
+	struct wfpredir_ruleset *rules = &wn->rules;
+	struct wfpredir_rule_entry *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, &tx->added, tx_node) {
+		list_del_init(&r->tx_node);
+		wfpredir_rule_unlink(rules, r);
+		wfpredir_rules_tx_id_release(rules, r);
+		r->rule.service->rules--;
+		WRITE_ONCE(rules->count, rules->count - 1);
+		call_rcu(&r->rcu, wfpredir_rule_free_rcu);
+	}
+	list_for_each_entry_safe(r, tmp, &tx->doomed, tx_node) {
+		list_del_init(&r->tx_node);
+		r->rule.service->tx_doomed_rules--;
+		r->tx_slot_taken = false;
+		WRITE_ONCE(r->genmask, 0);
+	}
+	wfpredir_rules_tx_init(tx);
+}
+
+/**
+ * wfpredir_rule_by_id - a rule by id
+ * @wn: the namespace's state
+ * @id: the id
+ *
+ * Context: RCU read side, or under &wfpredir_net.config_lock.
+ * Return: the rule, or NULL.
+ */
+const struct wfpredir_rule *wfpredir_rule_by_id(struct wfpredir_net *wn,
+						u32 id)
+{
+	struct wfpredir_rule_entry *r = xa_load(&wn->rules.by_id, id);
+
+	return r ? &r->rule : NULL;
+}
+
+/**
+ * wfpredir_rule_table - a rule's table
+ * @rule: the rule
+ *
+ * Return: its name, as long as the rule lives.
+ */
+const char *wfpredir_rule_table(const struct wfpredir_rule *rule)
+{
+	return wfpredir_rule_entry(rule)->table;
 }
 
 /**
@@ -828,6 +1163,7 @@ void wfpredir_rule_spec(const struct wfpredir_rule *rule,
 	spec->id = rule->id;
 	spec->priority = rule->priority;
 	spec->service_id = rule->service->id;
+	spec->table = r->table;
 	spec->family = r->family;
 	spec->protocol = r->protocol;
 	spec->has_daddr = r->has_daddr;

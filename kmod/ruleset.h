@@ -77,6 +77,8 @@ struct wfpredir_rule {
  *	cyclically, so that records naming a deleted rule do not soon name
  *	another)
  * @gen: bumped by every change, for NLM_F_DUMP_INTR
+ * @gencursor: the generation (0 or 1) the packet path sees; a transaction
+ *	prepares the next one and flips this (see transaction.c)
  * @full_msg: "rule table full (max_rules=N)": extack messages are not
  *	formatted in 6.1, and this one must outlive the command
  *
@@ -90,6 +92,7 @@ struct wfpredir_ruleset {
 	struct wfpredir_tuples *tuples;
 	u32 next_id;
 	unsigned int gen;
+	u8 gencursor;
 	char full_msg[WFPREDIR_RULESET_FULL_MSG_LEN];
 };
 
@@ -100,6 +103,7 @@ struct wfpredir_ruleset {
  * @id: its id; 0 (create) lets the kernel pick one
  * @priority: lower first
  * @service_id: the service it redirects to
+ * @table: its table, NUL-terminated
  * @family: AF_INET, AF_INET6, or AF_UNSPEC for both
  * @protocol: IPPROTO_TCP, IPPROTO_UDP, or 0 for both
  * @has_daddr: @daddr and @prefix were given (needs @family)
@@ -123,6 +127,7 @@ struct wfpredir_rule_spec {
 	u32 id;
 	u32 priority;
 	u32 service_id;
+	const char *table;
 	u8 family;
 	u8 protocol;
 	bool has_daddr;
@@ -153,6 +158,7 @@ static inline void wfpredir_rule_spec_init(struct wfpredir_rule_spec *spec,
 	memset(spec, 0, sizeof(*spec));
 	spec->priority = WFPREDIR_RULE_PRIORITY_DEFAULT;
 	spec->service_id = service_id;
+	spec->table = WFPREDIR_TABLE_DEFAULT;
 	spec->dport_max = U16_MAX;
 	spec->uid_max = (u32)-2;
 }
@@ -188,7 +194,40 @@ int wfpredir_rule_create(struct wfpredir_net *wn,
 			 struct netlink_ext_ack *extack);
 int wfpredir_rule_delete(struct wfpredir_net *wn, u32 id,
 			 struct netlink_ext_ack *extack);
-void wfpredir_rules_flush(struct wfpredir_net *wn);
+void wfpredir_rules_flush(struct wfpredir_net *wn, const char *table);
+
+/**
+ * struct wfpredir_rules_tx - a transaction's rule changes
+ * @added: the rules it creates, inactive until the commit
+ * @doomed: the rules it deletes, inactive from the commit on
+ * @n_added: how many in @added
+ * @n_doomed: how many in @doomed
+ */
+struct wfpredir_rules_tx {
+	struct list_head added;
+	struct list_head doomed;
+	unsigned int n_added;
+	unsigned int n_doomed;
+};
+
+/* Under &wfpredir_net.config_lock; see transaction.c. */
+void wfpredir_rules_tx_init(struct wfpredir_rules_tx *tx);
+void wfpredir_rules_tx_doom_table(struct wfpredir_net *wn,
+				  struct wfpredir_rules_tx *tx,
+				  const char *table);
+int wfpredir_rules_tx_doom_id(struct wfpredir_net *wn,
+			      struct wfpredir_rules_tx *tx, u32 id);
+int wfpredir_rules_tx_add(struct wfpredir_net *wn,
+			  struct wfpredir_rules_tx *tx,
+			  const struct wfpredir_rule_spec *spec, u32 *id,
+			  struct netlink_ext_ack *extack);
+void wfpredir_rules_tx_commit(struct wfpredir_net *wn,
+			      struct wfpredir_rules_tx *tx);
+void wfpredir_rules_tx_abort(struct wfpredir_net *wn,
+			     struct wfpredir_rules_tx *tx);
+const struct wfpredir_rule *wfpredir_rule_by_id(struct wfpredir_net *wn,
+						u32 id);
+const char *wfpredir_rule_table(const struct wfpredir_rule *rule);
 
 /* RCU read side, for dumps. */
 const struct wfpredir_rule *wfpredir_rule_next(struct wfpredir_net *wn,

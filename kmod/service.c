@@ -18,6 +18,7 @@
 #include "service.h"
 
 #include <linux/cgroup.h>
+#include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/in.h>
 #include <linux/lockdep.h>
@@ -189,27 +190,52 @@ wfpredir_service_find_by_addr(struct wfpredir_net *wn, u8 family,
 }
 
 /**
- * wfpredir_service_find_by_name - a service by name
+ * wfpredir_service_find_by_name - a service by table and name
  * @wn: the namespace's state
+ * @table: its table
  * @name: the name
  *
  * A linear search: names are looked up only by configuration commands, and
- * a namespace has at most WFPREDIR_SERVICES_MAX services.
+ * a namespace has at most WFPREDIR_SERVICES_MAX services. A service a
+ * transaction being prepared deletes is not found: its name is free for the
+ * new state.
  *
  * Context: under &wfpredir_net.config_lock.
  * Return: the service, or NULL.
  */
 struct wfpredir_service *
-wfpredir_service_find_by_name(struct wfpredir_net *wn, const char *name)
+wfpredir_service_find_by_name(struct wfpredir_net *wn, const char *table,
+			      const char *name)
 {
 	struct wfpredir_service *service;
 	unsigned long id;
 
 	lockdep_assert_held(&wn->config_lock);
 	xa_for_each(&wn->services.by_id, id, service)
-		if (!strcmp(service->name, name))
+		if (!service->tx_doomed && !strcmp(service->name, name) &&
+		    !strcmp(service->table, table))
 			return service;
 	return NULL;
+}
+
+/**
+ * wfpredir_table_name_ok - whether a table name is valid
+ * @name: the name, NUL-terminated
+ *
+ * Context: any.
+ * Return: true for 1 to 31 characters of [A-Za-z0-9_.-].
+ */
+bool wfpredir_table_name_ok(const char *name)
+{
+	size_t len = strnlen(name, WFPREDIR_TABLE_NAME_MAX);
+	size_t i;
+
+	if (!len || len >= WFPREDIR_TABLE_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+			return false;
+	return true;
 }
 
 /**
@@ -226,17 +252,61 @@ struct wfpredir_service *wfpredir_service_next(struct wfpredir_net *wn,
 	return xa_find(&wn->services.by_id, id, U32_MAX, XA_PRESENT);
 }
 
-/* Whether a service listens at an address; the config side's lookup. */
-static bool wfpredir_service_addr_taken(struct wfpredir_net *wn, u8 family,
-					const union nf_inet_addr *addr,
-					__be16 port)
+/*
+ * The service listening at an address, the config side's lookup; stable
+ * under the config lock.
+ */
+static struct wfpredir_service *
+wfpredir_service_addr_holder(struct wfpredir_net *wn, u8 family,
+			     const union nf_inet_addr *addr, __be16 port)
 {
-	bool taken;
+	const struct wfpredir_service_addr *a;
 
 	rcu_read_lock();
-	taken = wfpredir_service_find_by_addr(wn, family, addr, port);
+	a = wfpredir_service_find_by_addr(wn, family, addr, port);
 	rcu_read_unlock();
-	return taken;
+	return a ? a->service : NULL;
+}
+
+/*
+ * Whether @new may listen at its address of @family: free, or held by a
+ * service the transaction deletes, which then hands it over at commit.
+ */
+static bool wfpredir_service_addr_claim(struct wfpredir_net *wn,
+					struct wfpredir_service *new,
+					struct wfpredir_service_addr *a)
+{
+	struct wfpredir_service *holder;
+
+	holder = wfpredir_service_addr_holder(wn, a->family, &a->addr, a->port);
+	if (!holder)
+		return true;
+	if (!holder->tx_doomed ||
+	    (holder->tx_successor && holder->tx_successor != new))
+		return false;
+	holder->tx_successor = new;
+	a->unhashed = true;
+	return true;
+}
+
+/* @new is not created after all: its claims on addresses are void. */
+static void wfpredir_service_unclaim(struct wfpredir_net *wn,
+				     struct wfpredir_service *new)
+{
+	struct wfpredir_service_addr *as[] = { &new->addr4, &new->addr6 };
+	struct wfpredir_service *holder;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(as); i++) {
+		if (!as[i]->family || !as[i]->unhashed)
+			continue;
+		holder = wfpredir_service_addr_holder(wn, as[i]->family,
+						      &as[i]->addr,
+						      as[i]->port);
+		/* Still unhashed: removing @new leaves the holder's node. */
+		if (holder && holder->tx_successor == new)
+			holder->tx_successor = NULL;
+	}
 }
 
 /* 1 to 31 visible ASCII characters: names are typed and printed by admins. */
@@ -259,6 +329,12 @@ static int wfpredir_service_check(const struct wfpredir_service_spec *spec,
 {
 	const struct nlattr *cg_attr;
 
+	if (!spec->table || !wfpredir_table_name_ok(spec->table)) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_TABLE),
+				    "table name must be 1 to 31 characters of A-Z a-z 0-9 _ . -");
+		return -EINVAL;
+	}
 	if (!spec->name || !wfpredir_service_name_ok(spec->name)) {
 		NL_SET_ERR_MSG_ATTR(extack,
 				    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_NAME),
@@ -349,15 +425,19 @@ static int wfpredir_service_reserve_id(struct wfpredir_services *services,
 	return ret < 0 ? ret : 0;
 }
 
+static void wfpredir_saddr_unhash(struct wfpredir_services *services,
+				  struct wfpredir_service_addr *a)
+{
+	if (a->family && !a->unhashed)
+		rhashtable_remove_fast(&services->by_addr, &a->node,
+				       wfpredir_saddr_params);
+}
+
 static void wfpredir_service_unhash(struct wfpredir_services *services,
 				    struct wfpredir_service *service)
 {
-	if (service->addr4.family)
-		rhashtable_remove_fast(&services->by_addr, &service->addr4.node,
-				       wfpredir_saddr_params);
-	if (service->addr6.family)
-		rhashtable_remove_fast(&services->by_addr, &service->addr6.node,
-				       wfpredir_saddr_params);
+	wfpredir_saddr_unhash(services, &service->addr4);
+	wfpredir_saddr_unhash(services, &service->addr6);
 	wfpredir_owner_index_del(&services->owners, service);
 }
 
@@ -366,14 +446,14 @@ static int wfpredir_service_hash(struct wfpredir_services *services,
 {
 	int ret;
 
-	if (service->addr4.family) {
+	if (service->addr4.family && !service->addr4.unhashed) {
 		ret = rhashtable_insert_fast(&services->by_addr,
 					     &service->addr4.node,
 					     wfpredir_saddr_params);
 		if (ret)
 			return ret;
 	}
-	if (service->addr6.family) {
+	if (service->addr6.family && !service->addr6.unhashed) {
 		ret = rhashtable_insert_fast(&services->by_addr,
 					     &service->addr6.node,
 					     wfpredir_saddr_params);
@@ -386,75 +466,60 @@ static int wfpredir_service_hash(struct wfpredir_services *services,
 	return 0;
 
 err_owner:
-	if (service->addr6.family)
-		rhashtable_remove_fast(&services->by_addr, &service->addr6.node,
-				       wfpredir_saddr_params);
+	wfpredir_saddr_unhash(services, &service->addr6);
 err_addr6:
-	if (service->addr4.family)
-		rhashtable_remove_fast(&services->by_addr, &service->addr4.node,
-				       wfpredir_saddr_params);
+	wfpredir_saddr_unhash(services, &service->addr4);
 	return ret;
 }
 
 /**
- * wfpredir_service_create - create a service
+ * wfpredir_service_new - create and publish a service
  * @wn: the namespace's state
  * @spec: the service
- * @id: set to the new service's id
  * @extack: where to say what is wrong; may be NULL
  *
+ * A listen address held by a service that the transaction being prepared
+ * deletes is claimed, not taken: the new service gets it at commit
+ * (wfpredir_service_takeover()), so that inheritance never sees two
+ * services at one address, nor none in between.
+ *
  * Context: process context, under &wfpredir_net.config_lock.
- * Return: 0; -EINVAL for a bad name or address, -EEXIST if the id, the name
- * or a listen address is taken, -ENOSPC beyond WFPREDIR_SERVICES_MAX, or
+ * Return: the service; ERR_PTR(-EINVAL) for a bad name or address,
+ * -EEXIST if the id, the name in its table or a listen address is taken,
+ * -ENOSPC beyond WFPREDIR_SERVICES_MAX, -ENOENT for a missing cgroup, or
  * -ENOMEM.
  */
-int wfpredir_service_create(struct wfpredir_net *wn,
-			    const struct wfpredir_service_spec *spec,
-			    u32 *id, struct netlink_ext_ack *extack)
+struct wfpredir_service *
+wfpredir_service_new(struct wfpredir_net *wn,
+		     const struct wfpredir_service_spec *spec,
+		     struct netlink_ext_ack *extack)
 {
 	const int cg_type = WFPREDIR_A_SERVICE_OWNER_CGROUP;
 	struct wfpredir_services *services = &wn->services;
 	struct wfpredir_service *service;
-	union nf_inet_addr addr = {};
 	int ret;
 
 	lockdep_assert_held(&wn->config_lock);
 
 	ret = wfpredir_service_check(spec, extack);
 	if (ret)
-		return ret;
+		return ERR_PTR(ret);
 	if (services->count >= WFPREDIR_SERVICES_MAX) {
 		NL_SET_ERR_MSG(extack, "service table full (at most 1024)");
-		return -ENOSPC;
+		return ERR_PTR(-ENOSPC);
 	}
-	if (wfpredir_service_find_by_name(wn, spec->name)) {
+	if (wfpredir_service_find_by_name(wn, spec->table, spec->name)) {
 		NL_SET_ERR_MSG_ATTR(extack,
 				    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_NAME),
-				    "a service with this name exists");
-		return -EEXIST;
-	}
-	/* Two services at one address would make inheritance ambiguous. */
-	addr.ip = spec->addr4;
-	if (spec->family4 &&
-	    wfpredir_service_addr_taken(wn, AF_INET, &addr, spec->port4)) {
-		NL_SET_ERR_MSG_ATTR(extack,
-				    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_ADDR4),
-				    "another service listens at this address and port");
-		return -EEXIST;
-	}
-	addr.in6 = spec->addr6;
-	if (spec->family6 &&
-	    wfpredir_service_addr_taken(wn, AF_INET6, &addr, spec->port6)) {
-		NL_SET_ERR_MSG_ATTR(extack,
-				    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_ADDR6),
-				    "another service listens at this address and port");
-		return -EEXIST;
+				    "a service with this name exists in this table");
+		return ERR_PTR(-EEXIST);
 	}
 
 	service = kzalloc(sizeof(*service), GFP_KERNEL_ACCOUNT);
 	if (!service)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	strscpy(service->name, spec->name, sizeof(service->name));
+	strscpy(service->table, spec->table, sizeof(service->table));
 	if (spec->family4) {
 		service->addr4.service = service;
 		service->addr4.family = AF_INET;
@@ -466,6 +531,23 @@ int wfpredir_service_create(struct wfpredir_net *wn,
 		service->addr6.family = AF_INET6;
 		service->addr6.addr.in6 = spec->addr6;
 		service->addr6.port = spec->port6;
+	}
+	/* Two services at one address would make inheritance ambiguous. */
+	if (spec->family4 &&
+	    !wfpredir_service_addr_claim(wn, service, &service->addr4)) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_ADDR4),
+				    "another service listens at this address and port");
+		ret = -EEXIST;
+		goto err_free;
+	}
+	if (spec->family6 &&
+	    !wfpredir_service_addr_claim(wn, service, &service->addr6)) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    wfpredir_spec_attr(spec, WFPREDIR_A_SERVICE_ADDR6),
+				    "another service listens at this address and port");
+		ret = -EEXIST;
+		goto err_free;
 	}
 	atomic64_set(&service->redirects, 0);
 	atomic64_set(&service->skipped, 0);
@@ -500,14 +582,76 @@ int wfpredir_service_create(struct wfpredir_net *wn,
 	xa_store(&services->by_id, service->id, service, GFP_KERNEL_ACCOUNT);
 	services->count++;
 	services->gen++;
-	*id = service->id;
-	return 0;
+	return service;
 
 err_release:
 	xa_release(&services->by_id, service->id);
 err_free:
+	wfpredir_service_unclaim(wn, service);
 	wfpredir_service_free(service);
-	return ret;
+	return ERR_PTR(ret);
+}
+
+/**
+ * wfpredir_service_create - create a service
+ * @wn: the namespace's state
+ * @spec: the service
+ * @id: set to the new service's id
+ * @extack: where to say what is wrong; may be NULL
+ *
+ * Context: process context, under &wfpredir_net.config_lock.
+ * Return: 0, or as wfpredir_service_new().
+ */
+int wfpredir_service_create(struct wfpredir_net *wn,
+			    const struct wfpredir_service_spec *spec,
+			    u32 *id, struct netlink_ext_ack *extack)
+{
+	struct wfpredir_service *service;
+
+	service = wfpredir_service_new(wn, spec, extack);
+	if (IS_ERR(service))
+		return PTR_ERR(service);
+	*id = service->id;
+	return 0;
+}
+
+/**
+ * wfpredir_service_same - whether a service is what a spec describes
+ * @service: the service
+ * @spec: the spec (an id of 0 matches any)
+ *
+ * A transaction keeps such a service, with its id and counters, rather
+ * than replacing it.
+ *
+ * Context: under &wfpredir_net.config_lock.
+ * Return: true if table, name, id, addresses and owner agree.
+ */
+bool wfpredir_service_same(const struct wfpredir_service *service,
+			   const struct wfpredir_service_spec *spec)
+{
+	const struct wfpredir_service_addr *a4 = &service->addr4;
+	const struct wfpredir_service_addr *a6 = &service->addr6;
+
+	if ((spec->id && spec->id != service->id) ||
+	    strcmp(service->table, spec->table) ||
+	    strcmp(service->name, spec->name))
+		return false;
+	if (a4->family != spec->family4 ||
+	    (a4->family && (a4->addr.ip != spec->addr4 ||
+			    a4->port != spec->port4)))
+		return false;
+	if (a6->family != spec->family6 ||
+	    (a6->family && (!ipv6_addr_equal(&a6->addr.in6, &spec->addr6) ||
+			    a6->port != spec->port6)))
+		return false;
+	if (spec->has_owner_uid != uid_valid(service->owner.uid) ||
+	    (spec->has_owner_uid && !uid_eq(spec->owner_uid, service->owner.uid)))
+		return false;
+	if (!spec->owner_cgroup != !service->owner_cgroup_path ||
+	    (spec->owner_cgroup &&
+	     strcmp(spec->owner_cgroup, service->owner_cgroup_path)))
+		return false;
+	return true;
 }
 
 /* Unpublish @service and free it after readers are done. */
@@ -545,14 +689,16 @@ int wfpredir_service_delete(struct wfpredir_net *wn,
 }
 
 /**
- * wfpredir_services_flush - delete every service
+ * wfpredir_services_flush - delete every service, or a table's
  * @wn: the namespace's state
+ * @table: the table; NULL for all
  * @extack: where to say what is wrong; may be NULL
  *
  * Context: process context, under &wfpredir_net.config_lock.
- * Return: 0, or -EBUSY (and nothing deleted) while any rule exists.
+ * Return: 0, or -EBUSY (and nothing deleted) while any rule redirects to
+ * one of them.
  */
-int wfpredir_services_flush(struct wfpredir_net *wn,
+int wfpredir_services_flush(struct wfpredir_net *wn, const char *table,
 			    struct netlink_ext_ack *extack)
 {
 	struct wfpredir_service *service;
@@ -561,11 +707,76 @@ int wfpredir_services_flush(struct wfpredir_net *wn,
 	lockdep_assert_held(&wn->config_lock);
 
 	/* Every rule pins its service: no rule, no service in use. */
-	if (wn->rules.count) {
-		NL_SET_ERR_MSG(extack, "rules exist: flush the rules first");
-		return -EBUSY;
+	xa_for_each(&wn->services.by_id, id, service) {
+		if (table && strcmp(service->table, table))
+			continue;
+		if (service->rules) {
+			NL_SET_ERR_MSG(extack,
+				       "rules redirect to these services: flush the rules first");
+			return -EBUSY;
+		}
 	}
 	xa_for_each(&wn->services.by_id, id, service)
-		wfpredir_service_remove(&wn->services, service);
+		if (!table || !strcmp(service->table, table))
+			wfpredir_service_remove(&wn->services, service);
 	return 0;
+}
+
+/**
+ * wfpredir_service_discard - undo wfpredir_service_new()
+ * @wn: the namespace's state
+ * @service: a service no rule redirects to
+ *
+ * A transaction that fails deletes the services it created.
+ *
+ * Context: process context, under &wfpredir_net.config_lock.
+ */
+void wfpredir_service_discard(struct wfpredir_net *wn,
+			      struct wfpredir_service *service)
+{
+	wfpredir_service_unclaim(wn, service);
+	wfpredir_service_remove(&wn->services, service);
+}
+
+/* Hand @old's address @a over to its successor, if it claimed it. */
+static void wfpredir_saddr_takeover(struct wfpredir_services *services,
+				    struct wfpredir_service_addr *a,
+				    struct wfpredir_service *successor)
+{
+	struct wfpredir_service_addr *b;
+
+	if (!a->family)
+		return;
+	b = a->family == AF_INET ? &successor->addr4 : &successor->addr6;
+	if (b->unhashed && b->port == a->port &&
+	    !memcmp(&b->addr, &a->addr, sizeof(a->addr))) {
+		/* Same key, one step: lookups find the old or the new. */
+		b->unhashed = false;
+		rhashtable_replace_fast(&services->by_addr, &a->node, &b->node,
+					wfpredir_saddr_params);
+		a->unhashed = true;
+	}
+}
+
+/**
+ * wfpredir_service_takeover - delete a service a transaction replaced
+ * @wn: the namespace's state
+ * @old: the service; none of its rules is left
+ *
+ * Its successor, if any, takes its listen addresses over.
+ *
+ * Context: process context, under &wfpredir_net.config_lock, at commit.
+ */
+void wfpredir_service_takeover(struct wfpredir_net *wn,
+			       struct wfpredir_service *old)
+{
+	struct wfpredir_service *successor = old->tx_successor;
+
+	if (successor) {
+		wfpredir_saddr_takeover(&wn->services, &old->addr4, successor);
+		wfpredir_saddr_takeover(&wn->services, &old->addr6, successor);
+	}
+	old->tx_successor = NULL;
+	old->tx_doomed = false;
+	wfpredir_service_remove(&wn->services, old);
 }

@@ -31,10 +31,13 @@ struct wfpredir_net;
  *	family
  * @addr: the address
  * @port: the port, network order
+ * @unhashed: not in &wfpredir_services.by_addr yet: a transaction's new
+ *	service takes the address over from the one it replaces at commit
  */
 struct wfpredir_service_addr {
 	struct rhash_head node;
 	struct wfpredir_service *service;
+	bool unhashed;
 	u8 family;
 	union nf_inet_addr addr;
 	__be16 port;
@@ -71,7 +74,13 @@ struct wfpredir_owner_key {
  *	records-less connections are redirected only by rules ranking after
  *	it (owner.c); read locklessly by the packet path
  * @id: its id, unique in the namespace
- * @name: its name, unique in the namespace
+ * @name: its name, unique in its table
+ * @table: its table (one per vendor, as nft's)
+ * @tx_doomed: a transaction replaces its table and it is not kept; under
+ *	&wfpredir_net.config_lock, only while the transaction is prepared
+ * @tx_doomed_rules: how many of its rules the transaction deletes
+ * @tx_successor: the new service that takes its listen addresses over
+ * @tx_new: created by the transaction being prepared
  * @addr4: its IPv4 listen address (family 0 if none)
  * @addr6: its IPv6 listen address (family 0 if none)
  * @rules: how many rules redirect to it; under &wfpredir_net.config_lock
@@ -93,6 +102,11 @@ struct wfpredir_service {
 	u64 rule_rank_max;
 	u32 id;
 	char name[WFPREDIR_SERVICE_NAME_MAX];
+	char table[WFPREDIR_TABLE_NAME_MAX];
+	bool tx_doomed;
+	unsigned int tx_doomed_rules;
+	struct wfpredir_service *tx_successor;
+	bool tx_new;
 	struct wfpredir_service_addr addr4;
 	struct wfpredir_service_addr addr6;
 	unsigned int rules;
@@ -127,6 +141,7 @@ struct wfpredir_services {
  * struct wfpredir_service_spec - a service to create
  * @id: its id; 0 lets the kernel pick one
  * @name: its name, NUL-terminated
+ * @table: its table, NUL-terminated, checked by wfpredir_table_name_ok()
  * @family4: AF_INET if it has an IPv4 listen address, else 0
  * @addr4: the IPv4 listen address
  * @port4: its port, network order
@@ -142,6 +157,7 @@ struct wfpredir_services {
 struct wfpredir_service_spec {
 	u32 id;
 	const char *name;
+	const char *table;
 	u8 family4;
 	__be32 addr4;
 	__be16 port4;
@@ -164,10 +180,22 @@ int wfpredir_service_create(struct wfpredir_net *wn,
 int wfpredir_service_delete(struct wfpredir_net *wn,
 			    struct wfpredir_service *service,
 			    struct netlink_ext_ack *extack);
-int wfpredir_services_flush(struct wfpredir_net *wn,
+int wfpredir_services_flush(struct wfpredir_net *wn, const char *table,
 			    struct netlink_ext_ack *extack);
 struct wfpredir_service *
-wfpredir_service_find_by_name(struct wfpredir_net *wn, const char *name);
+wfpredir_service_find_by_name(struct wfpredir_net *wn, const char *table,
+			      const char *name);
+struct wfpredir_service *
+wfpredir_service_new(struct wfpredir_net *wn,
+		     const struct wfpredir_service_spec *spec,
+		     struct netlink_ext_ack *extack);
+void wfpredir_service_discard(struct wfpredir_net *wn,
+			      struct wfpredir_service *service);
+void wfpredir_service_takeover(struct wfpredir_net *wn,
+			       struct wfpredir_service *old);
+bool wfpredir_service_same(const struct wfpredir_service *service,
+			   const struct wfpredir_service_spec *spec);
+bool wfpredir_table_name_ok(const char *name);
 
 /* RCU read side, for dumps: the service with the lowest id >= *@id. */
 struct wfpredir_service *wfpredir_service_next(struct wfpredir_net *wn,

@@ -6,6 +6,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,6 +27,9 @@ struct wfpredir_ctl {
 	int family;
 	bool has_error;		   /* error holds the last call's extack */
 	char error[CTL_ERROR_MAX]; /* NUL-terminated */
+	bool has_offs;		   /* error_offs holds the extack's bad attribute */
+	uint32_t error_offs;	   /* its offset in the request */
+	size_t sndbuf;		   /* the send buffer asked for, 0: the default */
 };
 
 /* libnl keeps only a class of error; give back the nearest errno. */
@@ -170,6 +175,42 @@ int wfpredir__ctl_extack(const struct nlmsghdr *nlh, char *buf, size_t len)
 	return 1;
 }
 
+/* Where the TLVs of an NLMSG_ERROR start, or 0 if it has none. */
+static size_t extack_tlvs(const struct nlmsghdr *nlh)
+{
+	const unsigned char *base = (const unsigned char *)nlh;
+	struct nlmsgerr e;
+	size_t off;
+
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(e) || nlh->nlmsg_type != NLMSG_ERROR ||
+	    !(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return 0;
+	memcpy(&e, base + NLMSG_HDRLEN, sizeof(e));
+	off = sizeof(e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e.msg.nlmsg_len < NLMSG_HDRLEN || e.msg.nlmsg_len > nlh->nlmsg_len)
+			return 0;
+		off += e.msg.nlmsg_len - NLMSG_HDRLEN;
+	}
+	off = NLMSG_HDRLEN + NLMSG_ALIGN(off);
+	return off < nlh->nlmsg_len ? off : 0;
+}
+
+int wfpredir__ctl_extack_offs(const struct nlmsghdr *nlh, uint32_t *offs)
+{
+	size_t off = extack_tlvs(nlh);
+	const struct nlattr *a;
+
+	if (!off)
+		return 0;
+	a = nla_find((const struct nlattr *)((const unsigned char *)nlh + off),
+		     (int)(nlh->nlmsg_len - off), NLMSGERR_ATTR_OFFS);
+	if (!a || nla_len(a) != sizeof(uint32_t))
+		return 0;
+	*offs = nla_get_u32((struct nlattr *)a);
+	return 1;
+}
+
 /* ---------------------------------------------------------- exchange */
 
 /*
@@ -194,9 +235,11 @@ static int on_msg_in(struct nl_msg *msg, void *arg)
 		memcpy(&err, nlmsg_data(nlh), sizeof(err));
 	else if (nlh->nlmsg_type == NLMSG_DONE && nlmsg_datalen(nlh) >= (int)sizeof(int))
 		memcpy(&err, nlmsg_data(nlh), sizeof(err));
-	if (err < 0)
+	if (err < 0) {
 		x->ctl->has_error =
 			wfpredir__ctl_extack(nlh, x->ctl->error, sizeof(x->ctl->error)) > 0;
+		x->ctl->has_offs = wfpredir__ctl_extack_offs(nlh, &x->ctl->error_offs) > 0;
+	}
 	return NL_OK;
 }
 
@@ -302,6 +345,7 @@ static int ctl_do(struct wfpredir_ctl *ctl, struct nl_msg *msg, int put_rc)
 static void ctl_begin(struct wfpredir_ctl *ctl)
 {
 	ctl->has_error = false;
+	ctl->has_offs = false;
 	ctl->error[0] = '\0';
 }
 
@@ -372,6 +416,7 @@ static const struct nla_policy service_policy[WFPREDIR_A_SERVICE_MAX + 1] = {
 	[WFPREDIR_A_SERVICE_OWNER_UID] = POL_U32,
 	[WFPREDIR_A_SERVICE_OWNER_CGROUP] = { .type = NLA_STRING,
 					      .maxlen = WFPREDIR_CGROUP_PATH_MAX },
+	[WFPREDIR_A_SERVICE_TABLE] = { .type = NLA_STRING, .maxlen = WFPREDIR_TABLE_NAME_MAX },
 };
 
 static const struct nla_policy rule_policy[WFPREDIR_A_RULE_MAX + 1] = {
@@ -389,6 +434,9 @@ static const struct nla_policy rule_policy[WFPREDIR_A_RULE_MAX + 1] = {
 	[WFPREDIR_A_RULE_CGROUP] = { .type = NLA_STRING, .maxlen = WFPREDIR_CGROUP_PATH_MAX },
 	[WFPREDIR_A_RULE_CONTEXT] = POL_BIN(1, WFPREDIR_CONTEXT_MAX_CUSTOM_LEN),
 	[WFPREDIR_A_RULE_MATCHES] = POL_U64,
+	[WFPREDIR_A_RULE_TABLE] = { .type = NLA_STRING, .maxlen = WFPREDIR_TABLE_NAME_MAX },
+	[WFPREDIR_A_RULE_SERVICE_NAME] = { .type = NLA_STRING,
+					   .maxlen = WFPREDIR_SERVICE_NAME_MAX },
 };
 
 static const struct nla_policy flow_policy[WFPREDIR_A_FLOW_MAX + 1] = {
@@ -552,9 +600,37 @@ static ssize_t field_strlen(const char *s, size_t size)
 	return nul ? nul - s : -1;
 }
 
+/* A table name: 1..31 characters of [A-Za-z0-9_.-]. */
+static bool table_ok(const char *table)
+{
+	size_t n = strnlen(table, WFPREDIR_TABLE_NAME_MAX);
+
+	if (!n || n >= WFPREDIR_TABLE_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
+			    table[i]))
+			return false;
+	return true;
+}
+
+int wfpredir_table_name_valid(const char *table)
+{
+	return table && table_ok(table);
+}
+
 int wfpredir__ctl_put_service(struct nl_msg *msg, const struct wfpredir_service *svc)
 {
+	return wfpredir__ctl_put_service2(msg, NULL, svc);
+}
+
+int wfpredir__ctl_put_service2(struct nl_msg *msg, const char *table,
+			       const struct wfpredir_service *svc)
+{
 	struct nlattr *nest;
+
+	if (table && !table_ok(table))
+		return -EINVAL;
 
 	if (field_strlen(svc->name, sizeof(svc->name)) <= 0)
 		return -EINVAL;
@@ -567,6 +643,8 @@ int wfpredir__ctl_put_service(struct nl_msg *msg, const struct wfpredir_service 
 	if (svc->id && nla_put_u32(msg, WFPREDIR_A_SERVICE_ID, svc->id))
 		return -EMSGSIZE;
 	if (nla_put_string(msg, WFPREDIR_A_SERVICE_NAME, svc->name))
+		return -EMSGSIZE;
+	if (table && nla_put_string(msg, WFPREDIR_A_SERVICE_TABLE, table))
 		return -EMSGSIZE;
 	if (svc->has4 && (nla_put(msg, WFPREDIR_A_SERVICE_ADDR4, 4, &svc->addr4.sin_addr) ||
 			  nla_put_u16(msg, WFPREDIR_A_SERVICE_PORT4, ntohs(svc->addr4.sin_port))))
@@ -587,6 +665,22 @@ static const int service_required[] = { WFPREDIR_A_SERVICE_ID, WFPREDIR_A_SERVIC
 
 int wfpredir__ctl_parse_service(struct nl_msg *msg, struct wfpredir_service *out)
 {
+	return wfpredir__ctl_parse_service2(msg, out, NULL);
+}
+
+/* The table attribute into table (WFPREDIR_TABLE_NAME_MAX bytes), if asked. */
+static void get_table(const struct nlattr *attr, char *table)
+{
+	if (!table)
+		return;
+	if (attr)
+		nla_strlcpy(table, attr, WFPREDIR_TABLE_NAME_MAX);
+	else
+		strcpy(table, WFPREDIR_TABLE_DEFAULT);
+}
+
+int wfpredir__ctl_parse_service2(struct nl_msg *msg, struct wfpredir_service *out, char *table)
+{
 	struct nlattr *tb[WFPREDIR_A_SERVICE_MAX + 1];
 
 	if (parse_nested(msg, WFPREDIR_A_SERVICE, tb, WFPREDIR_A_SERVICE_MAX, service_policy))
@@ -598,6 +692,7 @@ int wfpredir__ctl_parse_service(struct nl_msg *msg, struct wfpredir_service *out
 	    !tb[WFPREDIR_A_SERVICE_ADDR6] != !tb[WFPREDIR_A_SERVICE_PORT6])
 		return -EPROTO;
 	memset(out, 0, sizeof(*out));
+	get_table(tb[WFPREDIR_A_SERVICE_TABLE], table);
 	out->id = nla_get_u32(tb[WFPREDIR_A_SERVICE_ID]);
 	nla_strlcpy(out->name, tb[WFPREDIR_A_SERVICE_NAME], sizeof(out->name));
 	if (tb[WFPREDIR_A_SERVICE_ADDR4]) {
@@ -689,9 +784,19 @@ static size_t family_addr_len(int family)
 
 int wfpredir__ctl_put_rule(struct nl_msg *msg, const struct wfpredir_rule *r)
 {
+	return wfpredir__ctl_put_rule2(msg, NULL, NULL, r);
+}
+
+int wfpredir__ctl_put_rule2(struct nl_msg *msg, const char *table, const char *service_name,
+			    const struct wfpredir_rule *r)
+{
 	size_t alen = family_addr_len(r->family);
 	struct nlattr *nest;
 
+	if (table && !table_ok(table))
+		return -EINVAL;
+	if (service_name && (!*service_name || strlen(service_name) >= WFPREDIR_SERVICE_NAME_MAX))
+		return -EINVAL;
 	if ((r->has_daddr && !alen) || r->context_len > sizeof(r->context) ||
 	    (r->has_cgroup && field_strlen(r->cgroup, sizeof(r->cgroup)) < 0))
 		return -EINVAL;
@@ -700,7 +805,10 @@ int wfpredir__ctl_put_rule(struct nl_msg *msg, const struct wfpredir_rule *r)
 		return -EMSGSIZE;
 	if ((r->id && nla_put_u32(msg, WFPREDIR_A_RULE_ID, r->id)) ||
 	    (r->has_priority && nla_put_u32(msg, WFPREDIR_A_RULE_PRIORITY, r->priority)) ||
-	    nla_put_u32(msg, WFPREDIR_A_RULE_SERVICE, r->service_id) ||
+	    ((!service_name || r->service_id) &&
+	     nla_put_u32(msg, WFPREDIR_A_RULE_SERVICE, r->service_id)) ||
+	    (service_name && nla_put_string(msg, WFPREDIR_A_RULE_SERVICE_NAME, service_name)) ||
+	    (table && nla_put_string(msg, WFPREDIR_A_RULE_TABLE, table)) ||
 	    (r->family && nla_put_u8(msg, WFPREDIR_A_RULE_FAMILY, r->family)) ||
 	    (r->protocol && nla_put_u8(msg, WFPREDIR_A_RULE_PROTOCOL, r->protocol)))
 		return -EMSGSIZE;
@@ -726,6 +834,11 @@ static const int rule_required[] = { WFPREDIR_A_RULE_ID, WFPREDIR_A_RULE_SERVICE
 
 int wfpredir__ctl_parse_rule(struct nl_msg *msg, struct wfpredir_rule *out)
 {
+	return wfpredir__ctl_parse_rule2(msg, out, NULL);
+}
+
+int wfpredir__ctl_parse_rule2(struct nl_msg *msg, struct wfpredir_rule *out, char *table)
+{
 	struct nlattr *tb[WFPREDIR_A_RULE_MAX + 1];
 	uint8_t family = 0;
 	size_t alen;
@@ -748,6 +861,7 @@ int wfpredir__ctl_parse_rule(struct nl_msg *msg, struct wfpredir_rule *out)
 	}
 
 	memset(out, 0, sizeof(*out));
+	get_table(tb[WFPREDIR_A_RULE_TABLE], table);
 	out->id = nla_get_u32(tb[WFPREDIR_A_RULE_ID]);
 	out->service_id = nla_get_u32(tb[WFPREDIR_A_RULE_SERVICE]);
 	out->has_priority = tb[WFPREDIR_A_RULE_PRIORITY] != NULL;
@@ -1118,4 +1232,409 @@ int wfpredir_ctl_find_service(struct wfpredir_ctl *ctl, const char *name,
 	if (rc < 0)
 		return rc;
 	return rc ? 0 : -ENOENT;
+}
+
+/* -------------------------------------------------- tables, echo, replace */
+
+/* Replies to NLM_F_ECHO: the object created. */
+struct echo {
+	struct wfpredir_service *svc;
+	struct wfpredir_rule *rule;
+	char *table;
+	bool got;
+};
+
+static int echo_msg(struct nl_msg *msg, void *arg)
+{
+	struct echo *e = arg;
+	int rc = e->svc ? wfpredir__ctl_parse_service2(msg, e->svc, e->table)
+			: wfpredir__ctl_parse_rule2(msg, e->rule, e->table);
+
+	if (!rc)
+		e->got = true;
+	return rc;
+}
+
+/* Send msg, with the flags of flags and out, read the echo into e. */
+static int ctl_add(struct wfpredir_ctl *ctl, struct nl_msg *msg, int put_rc, struct echo *e)
+{
+	int rc;
+
+	if (!msg)
+		return -ENOMEM;
+	if (put_rc) {
+		nlmsg_free(msg);
+		return put_rc;
+	}
+	rc = ctl_exchange(ctl, msg, (e->svc || e->rule) ? echo_msg : NULL, e);
+	if (!rc && (e->svc || e->rule) && !e->got)
+		return -EPROTO; /* a module without echo */
+	return rc;
+}
+
+static int add_flags(const void *out)
+{
+	return out ? NLM_F_ECHO : 0;
+}
+
+/* WFPREDIR_CTL_REPLACE is an attribute: strict generic netlink refuses
+ * NLM_F_REPLACE. */
+static int put_replace(struct nl_msg *msg, unsigned int flags)
+{
+	if ((flags & WFPREDIR_CTL_REPLACE) && nla_put_flag(msg, WFPREDIR_A_REPLACE))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int wfpredir_ctl_add_service2(struct wfpredir_ctl *ctl, const char *table,
+			      const struct wfpredir_service *svc, unsigned int flags,
+			      struct wfpredir_service *out)
+{
+	struct echo e = { .svc = out };
+	struct nl_msg *msg;
+	int rc = 0;
+
+	if (!ctl || !svc || (flags & ~WFPREDIR_CTL_REPLACE))
+		return -EINVAL;
+	ctl_begin(ctl);
+	msg = ctl_msg(ctl, WFPREDIR_CMD_NEW_SERVICE, add_flags(out));
+	if (msg)
+		rc = wfpredir__ctl_put_service2(msg, table, svc);
+	if (msg && !rc)
+		rc = put_replace(msg, flags);
+	return ctl_add(ctl, msg, rc, &e);
+}
+
+int wfpredir_ctl_add_rule2(struct wfpredir_ctl *ctl, const char *table, const char *service_name,
+			   const struct wfpredir_rule *rule, unsigned int flags,
+			   struct wfpredir_rule *out)
+{
+	struct echo e = { .rule = out };
+	struct nl_msg *msg;
+	int rc = 0;
+
+	if (!ctl || !rule || (flags & ~WFPREDIR_CTL_REPLACE))
+		return -EINVAL;
+	ctl_begin(ctl);
+	msg = ctl_msg(ctl, WFPREDIR_CMD_NEW_RULE, add_flags(out));
+	if (msg)
+		rc = wfpredir__ctl_put_rule2(msg, table, service_name, rule);
+	if (msg && !rc)
+		rc = put_replace(msg, flags);
+	return ctl_add(ctl, msg, rc, &e);
+}
+
+int wfpredir_ctl_del_service2(struct wfpredir_ctl *ctl, const char *table, uint32_t id,
+			      const char *name)
+{
+	struct nl_msg *msg;
+	int rc = 0;
+
+	if (!ctl || (!id && (!name || !*name)) || (table && !table_ok(table)))
+		return -EINVAL;
+	ctl_begin(ctl);
+	msg = ctl_msg(ctl, WFPREDIR_CMD_DEL_SERVICE, 0);
+	if (msg) {
+		struct nlattr *nest = nla_nest_start(msg, WFPREDIR_A_SERVICE);
+
+		if (!nest || (id && nla_put_u32(msg, WFPREDIR_A_SERVICE_ID, id)) ||
+		    (name && *name && nla_put_string(msg, WFPREDIR_A_SERVICE_NAME, name)) ||
+		    (table && nla_put_string(msg, WFPREDIR_A_SERVICE_TABLE, table)))
+			rc = -EMSGSIZE;
+		else
+			nla_nest_end(msg, nest);
+	}
+	return ctl_do(ctl, msg, rc);
+}
+
+/* A FLUSH_* of one table, or of all with table NULL. */
+static int flush(struct wfpredir_ctl *ctl, uint8_t cmd, const char *table)
+{
+	struct nl_msg *msg;
+	int rc = 0;
+
+	if (!ctl || (table && !table_ok(table)))
+		return -EINVAL;
+	ctl_begin(ctl);
+	msg = ctl_msg(ctl, cmd, 0);
+	if (msg && table && nla_put_string(msg, WFPREDIR_A_TABLE, table))
+		rc = -EMSGSIZE;
+	return ctl_do(ctl, msg, rc);
+}
+
+int wfpredir_ctl_flush_services2(struct wfpredir_ctl *ctl, const char *table)
+{
+	return flush(ctl, WFPREDIR_CMD_FLUSH_SERVICES, table);
+}
+
+int wfpredir_ctl_flush_rules2(struct wfpredir_ctl *ctl, const char *table)
+{
+	return flush(ctl, WFPREDIR_CMD_FLUSH_RULES, table);
+}
+
+/*
+ * The table filter is applied here rather than by the kernel: a dump is at
+ * most max_rules objects, and the module's dumps stay filter-free.
+ */
+struct table_walk {
+	const char *table;
+	wfpredir_service_table_fn sfn;
+	wfpredir_rule_table_fn rfn;
+	void *arg;
+};
+
+static int service_table_msg(struct nl_msg *msg, void *arg)
+{
+	struct table_walk *w = arg;
+	char table[WFPREDIR_TABLE_NAME_MAX];
+	struct wfpredir_service svc;
+	int rc = wfpredir__ctl_parse_service2(msg, &svc, table);
+
+	if (rc || (w->table && strcmp(w->table, table)))
+		return rc;
+	return w->sfn(&svc, table, w->arg);
+}
+
+static int rule_table_msg(struct nl_msg *msg, void *arg)
+{
+	struct table_walk *w = arg;
+	char table[WFPREDIR_TABLE_NAME_MAX];
+	struct wfpredir_rule *rule;
+	int rc;
+
+	/* Large (custom context, cgroup path): not on the stack. */
+	rule = malloc(sizeof(*rule));
+	if (!rule)
+		return -ENOMEM;
+	rc = wfpredir__ctl_parse_rule2(msg, rule, table);
+	if (!rc && (!w->table || !strcmp(w->table, table)))
+		rc = w->rfn(rule, table, w->arg);
+	free(rule);
+	return rc;
+}
+
+int wfpredir_ctl_walk_services2(struct wfpredir_ctl *ctl, const char *table,
+				wfpredir_service_table_fn fn, void *arg)
+{
+	struct table_walk w = { .table = table, .sfn = fn, .arg = arg };
+
+	if (!ctl || !fn)
+		return -EINVAL;
+	return dump(ctl, WFPREDIR_CMD_GET_SERVICE, service_table_msg, &w);
+}
+
+int wfpredir_ctl_walk_rules2(struct wfpredir_ctl *ctl, const char *table, wfpredir_rule_table_fn fn,
+			     void *arg)
+{
+	struct table_walk w = { .table = table, .rfn = fn, .arg = arg };
+
+	if (!ctl || !fn)
+		return -EINVAL;
+	return dump(ctl, WFPREDIR_CMD_GET_RULE, rule_table_msg, &w);
+}
+
+/* --------------------------------------------------------- transactions */
+
+struct wfpredir_tx {
+	unsigned char *buf; /* the attributes, as they follow the genl header */
+	size_t len;
+	size_t cap;
+	size_t *offs; /* where each object's attributes start in buf */
+	size_t n;
+	size_t cap_n;
+	bool check;
+};
+
+struct wfpredir_tx *wfpredir_tx_new(void)
+{
+	return calloc(1, sizeof(struct wfpredir_tx));
+}
+
+void wfpredir_tx_free(struct wfpredir_tx *tx)
+{
+	if (!tx)
+		return;
+	free(tx->buf);
+	free(tx->offs);
+	free(tx);
+}
+
+size_t wfpredir_tx_count(const struct wfpredir_tx *tx)
+{
+	return tx ? tx->n : 0;
+}
+
+void wfpredir_tx_set_check(struct wfpredir_tx *tx, bool check)
+{
+	if (tx)
+		tx->check = check;
+}
+
+/* Append the attributes msg holds (after its netlink header) as one object. */
+static int tx_push(struct wfpredir_tx *tx, struct nl_msg *msg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	size_t len = (size_t)nlmsg_datalen(nlh);
+
+	if (tx->n == tx->cap_n) {
+		size_t cap = tx->cap_n ? 2 * tx->cap_n : 64;
+		size_t *offs = realloc(tx->offs, cap * sizeof(*offs));
+
+		if (!offs)
+			return -ENOMEM;
+		tx->offs = offs;
+		tx->cap_n = cap;
+	}
+	if (tx->len + len > tx->cap) {
+		size_t cap = tx->cap ? 2 * tx->cap : 65536;
+		unsigned char *buf;
+
+		while (cap < tx->len + len)
+			cap *= 2;
+		buf = realloc(tx->buf, cap);
+		if (!buf)
+			return -ENOMEM;
+		tx->buf = buf;
+		tx->cap = cap;
+	}
+	memcpy(tx->buf + tx->len, nlmsg_data(nlh), len);
+	tx->offs[tx->n++] = tx->len;
+	tx->len += len;
+	return 0;
+}
+
+/* put_rc, or the object msg holds pushed; msg is freed. */
+static int tx_add(struct wfpredir_tx *tx, struct nl_msg *msg, int put_rc)
+{
+	int rc = put_rc ? put_rc : tx_push(tx, msg);
+
+	nlmsg_free(msg);
+	return rc;
+}
+
+int wfpredir_tx_table(struct wfpredir_tx *tx, const char *table)
+{
+	struct nl_msg *msg;
+
+	if (!tx || !table || !table_ok(table))
+		return -EINVAL;
+	msg = nlmsg_alloc();
+	if (!msg)
+		return -ENOMEM;
+	return tx_add(tx, msg, nla_put_string(msg, WFPREDIR_A_TABLE, table) ? -EMSGSIZE : 0);
+}
+
+int wfpredir_tx_service(struct wfpredir_tx *tx, const char *table,
+			const struct wfpredir_service *svc)
+{
+	struct nl_msg *msg;
+
+	if (!tx || !table || !svc)
+		return -EINVAL;
+	msg = nlmsg_alloc();
+	if (!msg)
+		return -ENOMEM;
+	return tx_add(tx, msg, wfpredir__ctl_put_service2(msg, table, svc));
+}
+
+int wfpredir_tx_rule(struct wfpredir_tx *tx, const char *table, const char *service_name,
+		     const struct wfpredir_rule *rule)
+{
+	struct nl_msg *msg;
+
+	if (!tx || !table || !rule)
+		return -EINVAL;
+	msg = nlmsg_alloc();
+	if (!msg)
+		return -ENOMEM;
+	return tx_add(tx, msg, wfpredir__ctl_put_rule2(msg, table, service_name, rule));
+}
+
+int wfpredir_tx_config(struct wfpredir_tx *tx, const struct wfpredir_config *cfg)
+{
+	struct nl_msg *msg;
+
+	if (!tx || !cfg)
+		return -EINVAL;
+	msg = nlmsg_alloc();
+	if (!msg)
+		return -ENOMEM;
+	return tx_add(tx, msg, wfpredir__ctl_put_config(msg, cfg));
+}
+
+/*
+ * A message larger than the socket's send buffer is refused (EMSGSIZE):
+ * raise it to fit, past net.core.wmem_max when privileged, as the
+ * transaction needs CAP_NET_ADMIN anyway.
+ */
+static void tx_sndbuf(struct wfpredir_ctl *ctl, size_t len)
+{
+	int fd = nl_socket_get_fd(ctl->sk);
+	int want;
+
+	if (len <= ctl->sndbuf || len > INT_MAX / 2 - 65536)
+		return;
+	want = (int)len + 65536;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want)))
+		return;
+	ctl->sndbuf = len;
+}
+
+/* The object the kernel's bad attribute offset falls in, or SIZE_MAX. */
+static size_t tx_object_at(const struct wfpredir_tx *tx, uint32_t offs)
+{
+	size_t base = NLMSG_HDRLEN + GENL_HDRLEN, lo = 0, hi = tx->n;
+
+	if (offs < base || offs >= base + tx->len)
+		return SIZE_MAX;
+	offs -= base;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (tx->offs[mid] <= offs)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return tx->n ? lo : SIZE_MAX;
+}
+
+int wfpredir_ctl_apply(struct wfpredir_ctl *ctl, const struct wfpredir_tx *tx, size_t *failed)
+{
+	struct nl_msg *msg;
+	void *dst;
+	int one = 1;
+	int rc;
+
+	if (failed)
+		*failed = SIZE_MAX;
+	if (!ctl || !tx || tx->len > INT_MAX / 2)
+		return -EINVAL;
+	ctl_begin(ctl);
+	msg = nlmsg_alloc_size(NLMSG_HDRLEN + GENL_HDRLEN + tx->len + 64);
+	if (!msg)
+		return -ENOMEM;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, ctl->family, 0, 0, WFPREDIR_CMD_APPLY,
+			 WFPREDIR_GENL_VERSION) ||
+	    (tx->check && nla_put_flag(msg, WFPREDIR_A_CHECK)) ||
+	    !(dst = nlmsg_reserve(msg, tx->len, NLMSG_ALIGNTO))) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	if (tx->len)
+		memcpy(dst, tx->buf, tx->len);
+	/* The error need not carry the whole request back. */
+	(void)setsockopt(nl_socket_get_fd(ctl->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one,
+			 sizeof(one));
+	tx_sndbuf(ctl, nlmsg_hdr(msg)->nlmsg_len);
+	rc = ctl_exchange(ctl, msg, NULL, NULL);
+	if (rc && failed && ctl->has_offs) {
+		/* The check flag, if any, comes before the objects. */
+		uint32_t offs = ctl->error_offs;
+		size_t shift = tx->check ? NLA_HDRLEN : 0;
+
+		*failed = offs >= shift ? tx_object_at(tx, (uint32_t)(offs - shift)) : SIZE_MAX;
+	}
+	return rc;
 }

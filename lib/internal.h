@@ -99,6 +99,10 @@ int wfpredir__ctl_parse_info(struct nl_msg *msg, struct wfpredir_info *out);
 int wfpredir__ctl_parse_service(struct nl_msg *msg, struct wfpredir_service *out);
 int wfpredir__ctl_parse_rule(struct nl_msg *msg, struct wfpredir_rule *out);
 int wfpredir__ctl_parse_flow(struct nl_msg *msg, struct wfpredir_flow *out);
+/* The same, with the object's table (WFPREDIR_TABLE_NAME_MAX bytes; NULL:
+ * not wanted). */
+int wfpredir__ctl_parse_service2(struct nl_msg *msg, struct wfpredir_service *out, char *table);
+int wfpredir__ctl_parse_rule2(struct nl_msg *msg, struct wfpredir_rule *out, char *table);
 
 /* The request builders add their attributes to msg (after its genl header):
  * 0, -EINVAL for an object they cannot encode, or -EMSGSIZE. */
@@ -106,6 +110,14 @@ int wfpredir__ctl_put_config(struct nl_msg *msg, const struct wfpredir_config *c
 int wfpredir__ctl_put_service(struct nl_msg *msg, const struct wfpredir_service *svc);
 int wfpredir__ctl_put_service_ref(struct nl_msg *msg, uint32_t id, const char *name);
 int wfpredir__ctl_put_rule(struct nl_msg *msg, const struct wfpredir_rule *rule);
+/* With a table (NULL: none, the kernel's default) and, for a rule, the
+ * service by name in that table (NULL: by service_id). */
+int wfpredir__ctl_put_service2(struct nl_msg *msg, const char *table,
+			       const struct wfpredir_service *svc);
+int wfpredir__ctl_put_rule2(struct nl_msg *msg, const char *table, const char *service_name,
+			    const struct wfpredir_rule *rule);
+/* The extended ACK's bad attribute offset (NLMSGERR_ATTR_OFFS): 1, or 0. */
+int wfpredir__ctl_extack_offs(const struct nlmsghdr *nlh, uint32_t *offs);
 
 /* The extended-ACK message (NLMSGERR_ATTR_MSG) of an NLMSG_ERROR or
  * NLMSG_DONE message, copied into buf (cut to len - 1 bytes, NUL-terminated):

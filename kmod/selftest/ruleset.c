@@ -98,7 +98,8 @@ static int __init add_service(struct wfpredir_net *wn, u32 id,
 			      const char *name, const char *addr4,
 			      const char *addr6, u16 port, u32 *out)
 {
-	struct wfpredir_service_spec spec = { .id = id, .name = name };
+	struct wfpredir_service_spec spec = { .id = id, .name = name,
+					      .table = WFPREDIR_TABLE_DEFAULT };
 	union nf_inet_addr a;
 	int ret;
 
@@ -170,7 +171,7 @@ static int __init del(struct wfpredir_net *wn, u32 id)
 static void __init flush(struct wfpredir_net *wn)
 {
 	mutex_lock(&wn->config_lock);
-	wfpredir_rules_flush(wn);
+	wfpredir_rules_flush(wn, NULL);
 	mutex_unlock(&wn->config_lock);
 }
 
@@ -494,7 +495,7 @@ static bool __init test_exclusion(struct wfpredir_net *wn,
 	/* A service with rules cannot go. */
 	mutex_lock(&wn->config_lock);
 	ok &= EXPECT(wfpredir_service_delete(wn, s1, NULL) == -EBUSY);
-	ok &= EXPECT(wfpredir_services_flush(wn, NULL) == -EBUSY);
+	ok &= EXPECT(wfpredir_services_flush(wn, NULL, NULL) == -EBUSY);
 	ok &= EXPECT(s1->rules == 2 && s2->rules == 1);
 	mutex_unlock(&wn->config_lock);
 	flush(wn);
@@ -875,7 +876,7 @@ bool __init wfpredir_ruleset_selftest(void)
 		ok &= test_v6(wn, &s);
 		ok &= test_socket(wn, &s);
 		mutex_lock(&wn->config_lock);
-		ok &= EXPECT(!wfpredir_services_flush(wn, NULL));
+		ok &= EXPECT(!wfpredir_services_flush(wn, NULL, NULL));
 		ok &= EXPECT(!wn->services.count);
 		mutex_unlock(&wn->config_lock);
 	}

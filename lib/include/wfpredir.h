@@ -711,7 +711,8 @@ int wfpredir_ctl_find_service(struct wfpredir_ctl *ctl, const char *name,
  * @rule: service_id (required), id (0: the kernel picks one), and the
  *	matches; matches is ignored.
  *
- * The kernel does not report the id it picks; give one to know it.
+ * The id the kernel picks is not reported: wfpredir_ctl_add_rule2() with
+ * @out reports it.
  *
  * Return: 0; -EINVAL for a NULL argument, has_daddr with a family other
  * than AF_INET or AF_INET6, a context_len above
@@ -881,6 +882,225 @@ int wfpredir_monitor_read(struct wfpredir_monitor *mon, wfpredir_monitor_fn fn, 
  * @mon: from wfpredir_monitor_open(), or NULL
  */
 void wfpredir_monitor_close(struct wfpredir_monitor *mon);
+/* ------------------------------------------------------------- tables */
+
+/*
+ * Every service and rule belongs to a table, one per vendor, as nft's: a
+ * name of 1 to 31 characters of [A-Za-z0-9_.-]. The functions above, which
+ * take no table, use WFPREDIR_TABLE_DEFAULT ("default"). Service names are
+ * unique per table; rule ids and listen addresses per namespace.
+ */
+
+/* wfpredir_ctl_add_service2(), wfpredir_ctl_add_rule2(): replace the
+ * service of the same table and name, or the rule of the same id, in one
+ * step (a flow sees the old or the new one, never neither). */
+#define WFPREDIR_CTL_REPLACE 0x1u
+
+/**
+ * wfpredir_table_name_valid() - whether a string is a valid table name.
+ * @table: the name, or NULL.
+ *
+ * Return: 1 for 1 to 31 characters of [A-Za-z0-9_.-], else 0.
+ */
+int wfpredir_table_name_valid(const char *table);
+
+/**
+ * wfpredir_ctl_add_service2() - create or replace a service in a table.
+ * @ctl: an open handle.
+ * @table: its table; NULL for the default table.
+ * @svc: as for wfpredir_ctl_add_service().
+ * @flags: 0 or WFPREDIR_CTL_REPLACE.
+ * @out: if not NULL, receives the service as the kernel made it (its id
+ *	above all); untouched on failure.
+ *
+ * Without WFPREDIR_CTL_REPLACE a service of the same name in @table fails
+ * with -EEXIST. With it, an identical service is kept as it is, and a
+ * different one replaced along with the rules that redirect to it (which
+ * keep their ids).
+ *
+ * Return: as wfpredir_ctl_add_service(); -EINVAL for a bad table name or
+ * unknown flags; -EPROTO if the module sent no echo.
+ */
+int wfpredir_ctl_add_service2(struct wfpredir_ctl *ctl, const char *table,
+			      const struct wfpredir_service *svc, unsigned int flags,
+			      struct wfpredir_service *out);
+
+/**
+ * wfpredir_ctl_add_rule2() - create or replace a rule in a table.
+ * @ctl: an open handle.
+ * @table: its table; NULL for the default table.
+ * @service_name: its service by name, in @table; NULL to use
+ *	@rule->service_id.
+ * @rule: as for wfpredir_ctl_add_rule().
+ * @flags: 0 or WFPREDIR_CTL_REPLACE (the rule of @rule->id).
+ * @out: if not NULL, receives the rule as the kernel made it (its id);
+ *	untouched on failure.
+ *
+ * Return: as wfpredir_ctl_add_rule(); -ENOENT for no service of that name
+ * in @table.
+ */
+int wfpredir_ctl_add_rule2(struct wfpredir_ctl *ctl, const char *table, const char *service_name,
+			   const struct wfpredir_rule *rule, unsigned int flags,
+			   struct wfpredir_rule *out);
+
+/**
+ * wfpredir_ctl_del_service2() - delete a service of a table.
+ * @ctl: an open handle.
+ * @table: its table (names are looked up there); NULL for the default.
+ * @id: its id, or 0 to go by @name.
+ * @name: its name, or NULL to go by @id; with both, they must agree.
+ *
+ * Return: as wfpredir_ctl_del_service().
+ */
+int wfpredir_ctl_del_service2(struct wfpredir_ctl *ctl, const char *table, uint32_t id,
+			      const char *name);
+
+/**
+ * wfpredir_ctl_flush_services2() - delete a table's services, or all.
+ * @ctl: an open handle.
+ * @table: the table; NULL for every table.
+ *
+ * Return: 0; -EBUSY while a rule redirects to one of them.
+ */
+int wfpredir_ctl_flush_services2(struct wfpredir_ctl *ctl, const char *table);
+
+/**
+ * wfpredir_ctl_flush_rules2() - delete a table's rules, or all.
+ * @ctl: an open handle.
+ * @table: the table; NULL for every table.
+ *
+ * Return: 0 or the kernel's -errno.
+ */
+int wfpredir_ctl_flush_rules2(struct wfpredir_ctl *ctl, const char *table);
+
+/* Walk callbacks with the object's table. */
+typedef int (*wfpredir_service_table_fn)(const struct wfpredir_service *svc, const char *table,
+					 void *arg);
+typedef int (*wfpredir_rule_table_fn)(const struct wfpredir_rule *rule, const char *table,
+				      void *arg);
+
+/**
+ * wfpredir_ctl_walk_services2() - call @fn for each service of a table.
+ * @ctl: an open handle.
+ * @table: the table; NULL for all.
+ * @fn: the callback, told each service's table.
+ * @arg: passed to @fn.
+ *
+ * Return: as wfpredir_ctl_walk_services().
+ */
+int wfpredir_ctl_walk_services2(struct wfpredir_ctl *ctl, const char *table,
+				wfpredir_service_table_fn fn, void *arg);
+
+/**
+ * wfpredir_ctl_walk_rules2() - call @fn for each rule of a table.
+ * @ctl: an open handle.
+ * @table: the table; NULL for all.
+ * @fn: the callback, told each rule's table.
+ * @arg: passed to @fn.
+ *
+ * Return: as wfpredir_ctl_walk_services().
+ */
+int wfpredir_ctl_walk_rules2(struct wfpredir_ctl *ctl, const char *table, wfpredir_rule_table_fn fn,
+			     void *arg);
+
+/* ------------------------------------------------------- transactions */
+
+/*
+ * A transaction: tables whose whole content it replaces, their new services
+ * and rules, and configuration values, applied by the kernel all or nothing
+ * (WFPREDIR_CMD_APPLY); the packet path sees the old state or the new one.
+ * Objects are numbered from 0 in the order they are added.
+ */
+struct wfpredir_tx;
+
+/**
+ * wfpredir_tx_new() - an empty transaction.
+ *
+ * Return: it, for wfpredir_tx_free(); NULL without memory.
+ */
+struct wfpredir_tx *wfpredir_tx_new(void);
+
+/**
+ * wfpredir_tx_free() - free a transaction.
+ * @tx: the transaction, or NULL.
+ */
+void wfpredir_tx_free(struct wfpredir_tx *tx);
+
+/**
+ * wfpredir_tx_count() - how many objects a transaction holds.
+ * @tx: the transaction.
+ *
+ * Return: the count; 0 for NULL.
+ */
+size_t wfpredir_tx_count(const struct wfpredir_tx *tx);
+
+/**
+ * wfpredir_tx_set_check() - only check the transaction when applied.
+ * @tx: the transaction.
+ * @check: true: wfpredir_ctl_apply() has the kernel prepare and check
+ *	everything (names, ids, addresses, cgroups, limits), then drop it.
+ */
+void wfpredir_tx_set_check(struct wfpredir_tx *tx, bool check);
+
+/**
+ * wfpredir_tx_table() - replace a table's whole content.
+ * @tx: the transaction.
+ * @table: the table; its services and rules go, those the transaction
+ *	adds to it come (a service identical to one it had is kept, id and
+ *	counters). Every service and rule added must be in such a table.
+ *
+ * Return: 0; -EINVAL for a bad name; -ENOMEM.
+ */
+int wfpredir_tx_table(struct wfpredir_tx *tx, const char *table);
+
+/**
+ * wfpredir_tx_service() - add a service.
+ * @tx: the transaction.
+ * @table: its table.
+ * @svc: as for wfpredir_ctl_add_service().
+ *
+ * Return: 0; -EINVAL for what cannot be encoded; -ENOMEM.
+ */
+int wfpredir_tx_service(struct wfpredir_tx *tx, const char *table,
+			const struct wfpredir_service *svc);
+
+/**
+ * wfpredir_tx_rule() - add a rule.
+ * @tx: the transaction.
+ * @table: its table.
+ * @service_name: its service by name in @table (one the transaction adds
+ *	before it), or NULL to use @rule->service_id.
+ * @rule: as for wfpredir_ctl_add_rule().
+ *
+ * Return: 0; -EINVAL for what cannot be encoded; -ENOMEM.
+ */
+int wfpredir_tx_rule(struct wfpredir_tx *tx, const char *table, const char *service_name,
+		     const struct wfpredir_rule *rule);
+
+/**
+ * wfpredir_tx_config() - set configuration values at commit.
+ * @tx: the transaction.
+ * @cfg: the values whose has_ flag is set.
+ *
+ * Return: 0; -ENOMEM.
+ */
+int wfpredir_tx_config(struct wfpredir_tx *tx, const struct wfpredir_config *cfg);
+
+/**
+ * wfpredir_ctl_apply() - apply a transaction.
+ * @ctl: an open handle.
+ * @tx: the transaction (unchanged; may be applied again).
+ * @failed: if not NULL, receives the number of the object the kernel
+ *	refused, or SIZE_MAX when it named none.
+ *
+ * The transaction is one netlink message: the socket's send buffer is
+ * raised to fit it (SO_SNDBUFFORCE, which CAP_NET_ADMIN allows). About 100
+ * bytes a rule: a 20 000-rule state is some 2 MB.
+ *
+ * Return: 0, nothing changed on failure; -EINVAL; -ENOMEM; the kernel's
+ * -errno, wfpredir_ctl_error() saying why.
+ */
+int wfpredir_ctl_apply(struct wfpredir_ctl *ctl, const struct wfpredir_tx *tx, size_t *failed);
 
 /* ------------------------------------------- overlapped I/O and events */
 /* (section: overlapped engine; lib/overlapped.c, lib/event.c, lib/wsasocket.c) */

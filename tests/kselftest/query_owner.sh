@@ -144,7 +144,7 @@ if cg_new "wfpo-$sfx" && cg_new "wfpo-$sfx/worker"; then
 		ip netns exec "$nsa" setpriv --reuid="$nobody" --regid="$nobody" --clear-groups
 	expect "listing: the owner in the words service add takes" \
 		"owner uid $nobody cgroup /wfpo-$sfx" \
-		sh -c "ip netns exec $nsa $ctl service list web | sed 's/.* \\(owner .*\\) rules .*/\\1/'"
+		sh -c "ip netns exec $nsa $ctl service list web | sed 's/.* \\(owner .*\\) # rules .*/\\1/'"
 	expect "JSON: owner.cgroup" "/wfpo-$sfx" \
 		sh -c "ip netns exec $nsa $ctl -j service list web | jq -r '.[0].owner.cgroup'"
 	expect_rc "an owner cgroup that does not exist is refused" 1 \

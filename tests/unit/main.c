@@ -16,6 +16,8 @@ Suite *event_suite(void);      /* test_event.c */
 Suite *engine_suite(void);     /* test_engine.c */
 
 Suite *monitor_suite(void); /* test_monitor.c */
+Suite *tables_suite(void);   /* test_tables.c */
+Suite *conffile_suite(void); /* test_conffile.c */
 
 int main(void)
 {
@@ -37,6 +39,8 @@ int main(void)
 	srunner_add_suite(sr, event_suite());
 	srunner_add_suite(sr, engine_suite());
 	srunner_add_suite(sr, monitor_suite());
+	srunner_add_suite(sr, tables_suite());
+	srunner_add_suite(sr, conffile_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -2,7 +2,8 @@
 /*
  * wfpredirctl: administer wfpredir, in the iproute2 and wg style:
  *
- *	wfpredirctl [-j [-p]] [-n NETNS] OBJECT [COMMAND [ARGS...]]
+ *	wfpredirctl [-j [-p]] [-e] [-n NETNS] OBJECT [COMMAND [ARGS...]]
+ *	wfpredirctl [-n NETNS] -f FILE [-c]
  *
  * Objects and their commands may be abbreviated to any unambiguous prefix.
  */
@@ -24,10 +25,13 @@
  */
 static const char *const info_cmds[] = { "show", "help", NULL };
 static const char *const config_cmds[] = { "set", "help", NULL };
-static const char *const service_cmds[] = { "add", "del", "list", "show", "flush", "help", NULL };
-static const char *const rule_cmds[] = { "add", "del", "list", "show", "flush", "help", NULL };
+static const char *const service_cmds[] = { "add", "replace", "del", "list", "show", "flush", "help",
+					    NULL };
+static const char *const rule_cmds[] = { "add", "replace", "del", "list", "show", "flush", "help",
+					 NULL };
 static const char *const flow_cmds[] = { "list", "show", "help", NULL };
 static const char *const monitor_cmds[] = { "help", NULL };
+static const char *const save_cmds[] = { "help", NULL };
 
 static const struct ctl_object objects[] = {
 	{ "info", "info [show]", info_run, info_cmds },
@@ -37,21 +41,26 @@ static const struct ctl_object objects[] = {
 	  "service add NAME [id ID] [ipv4 ADDR:PORT] [ipv6 [ADDR]:PORT]\n"
 	  "              [owner {uid N | user NAME} [cgroup PATH] | owner cgroup PATH]\n"
 	  "  service del NAME | id ID\n"
-	  "  service list | show [NAME]\n"
-	  "  service flush",
+	  "              [table TABLE]\n"
+	  "  service replace ... (as add: replace the service of that name)\n"
+	  "  service del NAME | id ID [table TABLE]\n"
+	  "  service list | show [NAME] [table TABLE]\n"
+	  "  service flush [table TABLE]",
 	  service_run, service_cmds },
 	{ "rule",
 	  "rule add service NAME|ID [id ID] [priority N] [family ipv4|ipv6]\n"
 	  "           [proto tcp|udp] [to PREFIX] [dport N[-M]] [uid N[-M]]\n"
-	  "           [cgroup PATH] [context HEX|@FILE]\n"
+	  "           [cgroup PATH] [context HEX|@FILE] [table TABLE]\n"
+	  "  rule replace id ID ... (as add: replace the rule of that id)\n"
 	  "  rule del ID\n"
-	  "  rule list | show\n"
-	  "  rule flush",
+	  "  rule list | show [table TABLE]\n"
+	  "  rule flush [table TABLE]",
 	  rule_run, rule_cmds },
 	{ "flow", "flow list | show [service NAME|ID] [rule ID] [proto tcp|udp] [dst ADDR[:PORT]]",
 	  flow_run, flow_cmds },
 	{ "monitor", "monitor [all | service | rule | flow | redirect | refused]...", monitor_run,
 	  monitor_cmds },
+	{ "save", "save", save_run, save_cmds },
 };
 
 #define N_OBJECTS (sizeof(objects) / sizeof(objects[0]))
@@ -59,6 +68,7 @@ static const struct ctl_object objects[] = {
 static void usage(FILE *out)
 {
 	fputs("Usage: wfpredirctl [OPTIONS] OBJECT [COMMAND [ARGS...]]\n"
+	      "       wfpredirctl [OPTIONS] -f FILE [-c]\n"
 	      "       wfpredirctl [OBJECT] help\n"
 	      "Objects and commands (any unambiguous prefix will do):\n",
 	      out);
@@ -67,6 +77,9 @@ static void usage(FILE *out)
 	fputs("Options:\n"
 	      "  -j, --json          print JSON\n"
 	      "  -p, --pretty        with -j, indent the JSON\n"
+	      "  -e, --echo          print what add or replace made (its id above all)\n"
+	      "  -f, --file FILE     apply FILE (- for stdin) as one transaction\n"
+	      "  -c, --check         with -f: check the file, apply nothing\n"
 	      "  -n, --netns NETNS   act in network namespace NETNS (/run/netns/NETNS)\n"
 	      "  -V, --version       print the version of wfpredirctl\n"
 	      "  -h, --help          print this help\n",
@@ -164,6 +177,7 @@ static int run_object(const struct ctl_object *obj, const struct ctl_opts *opts,
 	}
 	return obj->run(opts, argc, argv);
 }
+
 int usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -235,16 +249,24 @@ void print_hex(FILE *out, const void *buf, size_t len)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },	   { "pretty", no_argument, NULL, 'p' },
-		{ "netns", required_argument, NULL, 'n' }, { "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },	   { NULL, 0, NULL, 0 },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "echo", no_argument, NULL, 'e' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *names[N_OBJECTS + 1];
 	struct ctl_opts opts = { 0 };
 	const char *netns = NULL;
+	const char *file = NULL;
+	bool check = false;
 	int opt, i;
 
-	while ((opt = getopt_long(argc, argv, "+jpn:Vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jpef:cn:Vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			opts.json = true;
@@ -254,6 +276,15 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			netns = optarg;
+			break;
+		case 'e':
+			opts.echo = true;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'c':
+			check = true;
 			break;
 		case 'V':
 			printf("wfpredirctl %s\n", WFPREDIR_VERSION);
@@ -266,6 +297,19 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (file) {
+		if (optind < argc)
+			return usage_error("-f takes no command (unexpected \"%s\")", argv[optind]);
+		if (netns) {
+			int status = enter_netns(netns);
+
+			if (status)
+				return status;
+		}
+		return file_run(&opts, file, check);
+	}
+	if (check)
+		return usage_error("-c checks a file: give it with -f FILE");
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;

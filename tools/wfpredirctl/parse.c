@@ -716,3 +716,108 @@ const char *format_proto(int proto, char *buf, size_t len)
 	snprintf(buf, len, "%d", proto);
 	return buf;
 }
+
+int parse_table_name(const char *s, char *err, size_t errlen)
+{
+	if (!wfpredir_table_name_valid(s))
+		return perr(
+			err, errlen,
+			"invalid table name \"%s\" (expected 1-%d characters of A-Z a-z 0-9 _ . -)",
+			s, WFPREDIR_TABLE_NAME_MAX - 1);
+	return 0;
+}
+
+int extract_table(int *argc, char **argv, int start, char *table, char *err, size_t errlen)
+{
+	int found = 0;
+
+	for (int i = start; i < *argc;) {
+		if (strcmp(argv[i], "table")) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= *argc)
+			return perr(err, errlen, "missing value after \"table\"");
+		if (found)
+			return perr(err, errlen, "\"table\" given twice");
+		if (parse_table_name(argv[i + 1], err, errlen))
+			return -1;
+		strcpy(table, argv[i + 1]);
+		found = 1;
+		memmove(&argv[i], &argv[i + 2], (size_t)(*argc - i - 2) * sizeof(*argv));
+		*argc -= 2;
+	}
+	return found;
+}
+
+static void print_addr(FILE *out, const char *what, const void *sa, size_t len)
+{
+	struct sockaddr_storage ss;
+	char a[ADDR_STR_MAX];
+
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, sa, len);
+	fprintf(out, " %s %s", what, format_addr_port(&ss, a, sizeof(a)));
+}
+
+void print_service_args(FILE *out, const struct wfpredir_service *s, const char *table)
+{
+	fprintf(out, "%s", s->name);
+	if (s->id)
+		fprintf(out, " id %u", s->id);
+	if (table)
+		fprintf(out, " table %s", table);
+	if (s->has4)
+		print_addr(out, "ipv4", &s->addr4, sizeof(s->addr4));
+	if (s->has6)
+		print_addr(out, "ipv6", &s->addr6, sizeof(s->addr6));
+	if (s->has_owner_uid || s->has_owner_cgroup)
+		fputs(" owner", out);
+	if (s->has_owner_uid)
+		fprintf(out, " uid %u", s->owner_uid);
+	if (s->has_owner_cgroup)
+		fprintf(out, " cgroup %s", s->owner_cgroup);
+}
+
+static void print_range(FILE *out, const char *what, unsigned long min, unsigned long max)
+{
+	if (min == max)
+		fprintf(out, " %s %lu", what, min);
+	else
+		fprintf(out, " %s %lu-%lu", what, min, max);
+}
+
+void print_rule_args(FILE *out, const struct wfpredir_rule *r, const char *table,
+		     const char *service_name)
+{
+	char buf[ADDR_STR_MAX];
+
+	if (r->id)
+		fprintf(out, "id %u ", r->id);
+	fprintf(out, "priority %u", r->has_priority ? r->priority : 1000u);
+	if (table)
+		fprintf(out, " table %s", table);
+	if (service_name)
+		fprintf(out, " service %s", service_name);
+	else
+		fprintf(out, " service %u", r->service_id);
+	/* A destination gives the family; "family" alone only without one. */
+	if (r->family && !r->has_daddr)
+		fprintf(out, " family %s", format_family(r->family, buf, sizeof(buf)));
+	if (r->protocol)
+		fprintf(out, " proto %s", format_proto(r->protocol, buf, sizeof(buf)));
+	if (r->has_daddr)
+		fprintf(out, " to %s",
+			format_prefix(r->family, r->daddr, r->prefix, buf, sizeof(buf)));
+	if (r->has_dport)
+		print_range(out, "dport", r->dport_min, r->dport_max);
+	if (r->has_uid)
+		print_range(out, "uid", r->uid_min, r->uid_max);
+	if (r->has_cgroup)
+		fprintf(out, " cgroup %s", r->cgroup);
+	if (r->context_len) {
+		fputs(" context ", out);
+		for (uint32_t i = 0; i < r->context_len; i++)
+			fprintf(out, "%02x", r->context[i]);
+	}
+}

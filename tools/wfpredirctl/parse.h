@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include <wfpredir.h>
@@ -128,3 +129,22 @@ const char *format_family(int family, char *buf, size_t len);
 const char *format_proto(int proto, char *buf, size_t len);
 
 #endif
+
+/* A table name: 1 to 31 characters of [A-Za-z0-9_.-]. */
+int parse_table_name(const char *s, char *err, size_t errlen);
+
+/*
+ * Take "table NAME" out of argv[start..*argc): 1 and table (at least
+ * WFPREDIR_TABLE_NAME_MAX bytes) set when found, 0 when absent, -1 on a
+ * bad or repeated one.
+ */
+int extract_table(int *argc, char **argv, int start, char *table, char *err, size_t errlen);
+
+/*
+ * The arguments "service add" / "rule add" take that make the object:
+ * listings, echoes and save print them. table NULL leaves it out;
+ * service_name NULL names the rule's service by id.
+ */
+void print_service_args(FILE *out, const struct wfpredir_service *s, const char *table);
+void print_rule_args(FILE *out, const struct wfpredir_rule *r, const char *table,
+		     const char *service_name);

@@ -10,21 +10,39 @@
 #include "parse.h"
 #include "wfpredirctl.h"
 
-static int rule_add(int argc, char **argv)
+/* The service's name when it is in the rule's table, where add looks it up. */
+static const char *rule_service_name(const struct wfpredir_rule *r, const char *table,
+				     const struct service_set *set)
 {
-	struct wfpredir_service svc;
-	struct wfpredir_rule *rule;
+	const struct table_service *t = set ? service_set_find(set, r->service_id) : NULL;
+
+	return t && !strcmp(t->table, table) ? t->svc.name : NULL;
+}
+
+void rule_line(FILE *out, const struct wfpredir_rule *r, const char *table,
+	       const struct service_set *set)
+{
+	print_rule_args(out, r, table, rule_service_name(r, table, set));
+	fprintf(out, " # matches %llu\n", (unsigned long long)r->matches);
+}
+
+static int rule_add(const struct ctl_opts *opts, int argc, char **argv)
+{
+	char table[WFPREDIR_TABLE_NAME_MAX] = WFPREDIR_TABLE_DEFAULT;
+	struct wfpredir_rule *rule, *out;
 	struct wfpredir_ctl *ctl;
 	struct service_ref ref;
 	char err[PARSE_ERR_MAX];
 	int rc, status;
 
-	rule = malloc(sizeof(*rule));
+	rule = malloc(2 * sizeof(*rule));
 	if (!rule) {
 		fprintf(stderr, "wfpredirctl: %s\n", strerror(ENOMEM));
 		return EXIT_FAILED;
 	}
-	if (parse_rule_add(argc, argv, rule, &ref, err, sizeof(err))) {
+	out = rule + 1;
+	if (extract_table(&argc, argv, 0, table, err, sizeof(err)) < 0 ||
+	    parse_rule_add(argc, argv, rule, &ref, err, sizeof(err))) {
 		free(rule);
 		return usage_error("%s", err);
 	}
@@ -33,23 +51,22 @@ static int rule_add(int argc, char **argv)
 		free(rule);
 		return status;
 	}
+	/* By name: the kernel looks it up in the rule's table. */
 	rule->service_id = ref.id;
-	if (!ref.id) {
-		rc = wfpredir_ctl_find_service(ctl, ref.name, &svc);
-		if (rc == -ENOENT) {
-			fprintf(stderr, "wfpredirctl: no service named \"%s\"\n", ref.name);
-			status = EXIT_FAILED;
-			goto out;
-		}
-		if (rc) {
-			status = ctl_failed(ctl, rc, "cannot look service \"%s\" up", ref.name);
-			goto out;
-		}
-		rule->service_id = svc.id;
+	rc = wfpredir_ctl_add_rule2(ctl, table, ref.id ? NULL : ref.name, rule,
+				    opts->replace ? WFPREDIR_CTL_REPLACE : 0,
+				    opts->echo ? out : NULL);
+	if (rc == -ENOENT && !ref.id && !wfpredir_ctl_error(ctl)) {
+		fprintf(stderr, "wfpredirctl: no service named \"%s\" in table %s\n", ref.name,
+			table);
+		status = EXIT_FAILED;
+	} else {
+		status = rc ? ctl_failed(ctl, rc, "cannot add rule to table %s", table) : EXIT_OK;
 	}
-	rc = wfpredir_ctl_add_rule(ctl, rule);
-	status = rc ? ctl_failed(ctl, rc, "cannot add rule") : EXIT_OK;
-out:
+	if (!rc && opts->echo) {
+		print_rule_args(stdout, out, table, ref.id ? NULL : ref.name);
+		printf(" # matches %llu\n", (unsigned long long)out->matches);
+	}
 	wfpredir_ctl_close(ctl);
 	free(rule);
 	return status;
@@ -84,80 +101,38 @@ static int rule_del(int argc, char **argv)
 
 static int rule_flush(int argc, char **argv)
 {
+	char table[WFPREDIR_TABLE_NAME_MAX];
 	struct wfpredir_ctl *ctl;
-	int rc, status;
+	char err[PARSE_ERR_MAX];
+	int rc, status, has_table;
 
+	has_table = extract_table(&argc, argv, 0, table, err, sizeof(err));
+	if (has_table < 0)
+		return usage_error("%s", err);
 	if (argc > 0)
 		return usage_error("rule flush: unexpected argument \"%s\"", argv[0]);
 	ctl = ctl_connect(&status);
 	if (!ctl)
 		return status;
-	rc = wfpredir_ctl_flush_rules(ctl);
+	rc = wfpredir_ctl_flush_rules2(ctl, has_table ? table : NULL);
 	status = rc ? ctl_failed(ctl, rc, "cannot flush rules") : EXIT_OK;
 	wfpredir_ctl_close(ctl);
 	return status;
 }
 
-/* Service names for the listing; NULL when unknown. */
-struct names {
-	struct wfpredir_service *svcs;
-	size_t n;
-};
-
-static const char *service_name(const struct names *names, uint32_t id)
+static void rule_json(struct json *j, const struct wfpredir_rule *r, const char *table,
+		      const struct service_set *set)
 {
-	for (size_t i = 0; i < names->n; i++)
-		if (names->svcs[i].id == id)
-			return names->svcs[i].name;
-	return NULL;
-}
-
-static void print_range(const char *what, unsigned long min, unsigned long max)
-{
-	if (min == max)
-		printf(" %s %lu", what, min);
-	else
-		printf(" %s %lu-%lu", what, min, max);
-}
-
-static void rule_print(const struct wfpredir_rule *r, const struct names *names)
-{
-	const char *name = service_name(names, r->service_id);
-	char buf[ADDR_STR_MAX];
-
-	printf("rule %u prio %u service %u", r->id, r->priority, r->service_id);
-	if (name)
-		printf(" (%s)", name);
-	if (r->family)
-		printf(" %s", format_family(r->family, buf, sizeof(buf)));
-	if (r->protocol)
-		printf(" %s", format_proto(r->protocol, buf, sizeof(buf)));
-	if (r->has_daddr)
-		printf(" to %s", format_prefix(r->family, r->daddr, r->prefix, buf, sizeof(buf)));
-	if (r->has_dport)
-		print_range("dport", r->dport_min, r->dport_max);
-	if (r->has_uid)
-		print_range("uid", r->uid_min, r->uid_max);
-	if (r->has_cgroup)
-		printf(" cgroup %s", r->cgroup);
-	if (r->context_len) {
-		printf(" context ");
-		print_hex(stdout, r->context, r->context_len);
-	}
-	printf(" matches %llu\n", (unsigned long long)r->matches);
-}
-
-static void rule_json(struct json *j, const struct wfpredir_rule *r, const struct names *names)
-{
-	const char *name = service_name(names, r->service_id);
+	const struct table_service *t = service_set_find(set, r->service_id);
 	char buf[ADDR_STR_MAX];
 
 	json_open_object(j, NULL);
 	json_uint(j, "id", r->id);
 	json_uint(j, "priority", r->priority);
+	json_string(j, "table", table);
 	json_uint(j, "service", r->service_id);
-	if (name)
-		json_string(j, "service_name", name);
+	if (t)
+		json_string(j, "service_name", t->svc.name);
 	if (r->family)
 		json_string(j, "family", format_family(r->family, buf, sizeof(buf)));
 	if (r->protocol)
@@ -189,53 +164,91 @@ static void rule_json(struct json *j, const struct wfpredir_rule *r, const struc
 /* The order the kernel tries them in: priority, then id. */
 static int by_priority(const void *a, const void *b)
 {
-	const struct wfpredir_rule *x = a, *y = b;
+	const struct table_rule *x = a, *y = b;
 
-	if (x->priority != y->priority)
-		return x->priority < y->priority ? -1 : 1;
-	return (x->id > y->id) - (x->id < y->id);
+	if (x->rule.priority != y->rule.priority)
+		return x->rule.priority < y->rule.priority ? -1 : 1;
+	return (x->rule.id > y->rule.id) - (x->rule.id < y->rule.id);
+}
+
+static int push_rule(const struct wfpredir_rule *rule, const char *table, void *arg)
+{
+	struct rule_set *set = arg;
+	struct table_rule *t;
+
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? 2 * set->cap : 64;
+
+		t = realloc(set->items, cap * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		set->items = t;
+		set->cap = cap;
+	}
+	t = &set->items[set->n++];
+	t->rule = *rule;
+	snprintf(t->table, sizeof(t->table), "%s", table);
+	return 0;
+}
+
+int rule_set_load(struct wfpredir_ctl *ctl, const char *table, struct rule_set *set)
+{
+	int rc;
+
+	memset(set, 0, sizeof(*set));
+	rc = wfpredir_ctl_walk_rules2(ctl, table, push_rule, set);
+	if (rc) {
+		free(set->items);
+		memset(set, 0, sizeof(*set));
+		return rc;
+	}
+	if (set->n)
+		qsort(set->items, set->n, sizeof(*set->items), by_priority);
+	return 0;
 }
 
 static int rule_list(const struct ctl_opts *opts, int argc, char **argv)
 {
-	struct names names = { NULL, 0 };
-	struct wfpredir_rule *rules;
+	char table[WFPREDIR_TABLE_NAME_MAX];
+	struct service_set names = { 0 };
 	struct wfpredir_ctl *ctl;
-	int rc, status;
+	char err[PARSE_ERR_MAX];
+	int rc, status, has_table;
+	struct rule_set set;
 	struct json j;
-	size_t n;
 
+	has_table = extract_table(&argc, argv, 0, table, err, sizeof(err));
+	if (has_table < 0)
+		return usage_error("%s", err);
 	if (argc > 0)
 		return usage_error("rule list: unexpected argument \"%s\"", argv[0]);
 	ctl = ctl_connect(&status);
 	if (!ctl)
 		return status;
-	rc = wfpredir_ctl_list_rules(ctl, &rules, &n);
+	rc = rule_set_load(ctl, has_table ? table : NULL, &set);
 	if (rc) {
 		status = ctl_failed(ctl, rc, "cannot list rules");
 		wfpredir_ctl_close(ctl);
 		return status;
 	}
 	/* Names are a courtesy: without them the ids remain. */
-	if (n && wfpredir_ctl_list_services(ctl, &names.svcs, &names.n))
+	if (set.n && service_set_load(ctl, NULL, &names))
 		names.n = 0;
 	wfpredir_ctl_close(ctl);
-	if (n)
-		qsort(rules, n, sizeof(*rules), by_priority);
 
 	if (opts->json) {
 		json_init(&j, stdout);
 		json_open_array(&j, NULL);
-		for (size_t i = 0; i < n; i++)
-			rule_json(&j, &rules[i], &names);
+		for (size_t i = 0; i < set.n; i++)
+			rule_json(&j, &set.items[i].rule, set.items[i].table, &names);
 		json_close_array(&j);
 		json_finish(&j);
 	} else {
-		for (size_t i = 0; i < n; i++)
-			rule_print(&rules[i], &names);
+		for (size_t i = 0; i < set.n; i++)
+			rule_line(stdout, &set.items[i].rule, set.items[i].table, &names);
 	}
-	free(names.svcs);
-	free(rules);
+	free(names.items);
+	free(set.items);
 	return EXIT_OK;
 }
 
@@ -244,7 +257,13 @@ int rule_run(const struct ctl_opts *opts, int argc, char **argv)
 	if (argc < 1)
 		return rule_list(opts, 0, argv);
 	if (!strcmp(argv[0], "add"))
-		return rule_add(argc - 1, argv + 1);
+		return rule_add(opts, argc - 1, argv + 1);
+	if (!strcmp(argv[0], "replace")) {
+		struct ctl_opts o = *opts;
+
+		o.replace = true;
+		return rule_add(&o, argc - 1, argv + 1);
+	}
 	if (!strcmp(argv[0], "del"))
 		return rule_del(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "list") || !strcmp(argv[0], "show"))

@@ -6,6 +6,7 @@
 #define WFPREDIRCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <wfpredir.h>
@@ -20,6 +21,8 @@ enum {
 
 struct ctl_opts {
 	bool json;
+	bool echo;    /* -e: print what add created, as a listing line */
+	bool replace; /* "replace": WFPREDIR_CTL_REPLACE */
 };
 
 /*
@@ -44,6 +47,45 @@ int service_run(const struct ctl_opts *opts, int argc, char **argv);
 int rule_run(const struct ctl_opts *opts, int argc, char **argv);
 int flow_run(const struct ctl_opts *opts, int argc, char **argv);
 int monitor_run(const struct ctl_opts *opts, int argc, char **argv);
+/* -f FILE [--check], save (conffile.c, save.c) */
+int file_run(const struct ctl_opts *opts, const char *path, bool check);
+int save_run(const struct ctl_opts *opts, int argc, char **argv);
+
+/* Every service with its table, by id (service.c). */
+struct table_service {
+	struct wfpredir_service svc;
+	char table[WFPREDIR_TABLE_NAME_MAX];
+};
+
+struct service_set {
+	struct table_service *items;
+	size_t n;
+	size_t cap;
+};
+
+/* table NULL: every table. 0 or a -errno; free set->items. */
+int service_set_load(struct wfpredir_ctl *ctl, const char *table, struct service_set *set);
+const struct table_service *service_set_find(const struct service_set *set, uint32_t id);
+/* Every rule with its table, in the kernel's order (rule.c). A rule is
+ * large: the set is on the heap. */
+struct table_rule {
+	struct wfpredir_rule rule;
+	char table[WFPREDIR_TABLE_NAME_MAX];
+};
+
+struct rule_set {
+	struct table_rule *items;
+	size_t n;
+	size_t cap;
+};
+
+int rule_set_load(struct wfpredir_ctl *ctl, const char *table, struct rule_set *set);
+
+/* A listing line (service.c, rule.c); the rule's service named by name when
+ * it is in the rule's table. */
+void service_line(FILE *out, const struct wfpredir_service *s, const char *table);
+void rule_line(FILE *out, const struct wfpredir_rule *r, const char *table,
+	       const struct service_set *set);
 
 /*
  * JSON output: objects and arrays of strings, numbers and booleans, nested

@@ -295,15 +295,32 @@ struct wfpredir_context_process {
  * DEL_SERVICE		WFPREDIR_A_SERVICE with ID or NAME; -EBUSY while a
  *			rule redirects to it
  * GET_SERVICE		dump; reply per service: WFPREDIR_A_SERVICE
- * FLUSH_SERVICES	no attributes; -EBUSY while any rule exists
+ * FLUSH_SERVICES	WFPREDIR_A_TABLE optional; -EBUSY while any rule of
+ *			those services exists
  * NEW_RULE		WFPREDIR_A_RULE (nested WFPREDIR_A_RULE_*): SERVICE
- *			required, everything else optional
+ *			or SERVICE_NAME required, everything else optional
  * DEL_RULE		WFPREDIR_A_RULE with ID
  * GET_RULE		dump; reply per rule: WFPREDIR_A_RULE
- * FLUSH_RULES		no attributes
+ * FLUSH_RULES		WFPREDIR_A_TABLE optional
  * GET_FLOW		dump; reply per flow: WFPREDIR_A_FLOW
  * FLOW_EVENT		never a request: the events group's flow events
  *			(below)
+ * APPLY		one transaction: any number of WFPREDIR_A_TABLE (the
+ *			tables whose whole content is replaced), then any
+ *			number of WFPREDIR_A_SERVICE and WFPREDIR_A_RULE (as
+ *			for NEW_*, each with its table, which must be one of
+ *			those named), then optional WFPREDIR_A_CONFIG_*. All
+ *			or nothing; the packet path sees the old state or the
+ *			new, never a mix. A failure names the object with the
+ *			extack's bad attribute.
+ *
+ * Tables: every service and rule belongs to a table (WFPREDIR_A_SERVICE_TABLE,
+ * WFPREDIR_A_RULE_TABLE; "default" when absent), a name of 1 to 31 bytes of
+ * [A-Za-z0-9_.-]. Service names are unique per table. FLUSH_SERVICES and
+ * FLUSH_RULES take an optional WFPREDIR_A_TABLE: that table only. NEW_SERVICE
+ * and NEW_RULE with the WFPREDIR_A_REPLACE flag replace the service of the
+ * same table and name, or the rule of the same id, in one step; with
+ * NLM_F_ECHO they answer with the object created, as a dump would show it.
  */
 enum wfpredir_cmd {
 	WFPREDIR_CMD_UNSPEC,
@@ -319,6 +336,7 @@ enum wfpredir_cmd {
 	WFPREDIR_CMD_FLUSH_RULES,
 	WFPREDIR_CMD_GET_FLOW,
 	WFPREDIR_CMD_FLOW_EVENT,
+	WFPREDIR_CMD_APPLY,
 	__WFPREDIR_CMD_MAX
 };
 
@@ -326,6 +344,8 @@ enum wfpredir_cmd {
 
 /* Limits of the objects, per network namespace. */
 #define WFPREDIR_SERVICE_NAME_MAX	32	/* with the NUL */
+#define WFPREDIR_TABLE_NAME_MAX		32	/* with the NUL */
+#define WFPREDIR_TABLE_DEFAULT		"default"
 #define WFPREDIR_SERVICES_MAX		1024
 #define WFPREDIR_CGROUP_PATH_MAX	1024	/* with the NUL */
 #define WFPREDIR_CHAIN_MAX_DEFAULT	8
@@ -387,6 +407,15 @@ enum wfpredir_attr {
 					 * (ECONNREFUSED): their uid held its
 					 * share of the flow table
 					 */
+	WFPREDIR_A_TABLE,		/* string: a table (FLUSH_*, APPLY) */
+	WFPREDIR_A_CHECK,		/* flag: APPLY prepares and checks the
+					 * transaction, then drops it
+					 */
+	WFPREDIR_A_REPLACE,		/* flag: NEW_SERVICE, NEW_RULE replace
+					 * the object of the same table and
+					 * name, or id (NLM_F_REPLACE is
+					 * refused by strict generic netlink)
+					 */
 	__WFPREDIR_A_MAX
 };
 
@@ -422,6 +451,7 @@ enum wfpredir_service_attr {
 	 * that cgroup or its descendants; with OWNER_UID, both must hold
 	 */
 	WFPREDIR_A_SERVICE_OWNER_CGROUP,
+	WFPREDIR_A_SERVICE_TABLE,	/* string: its table; default "default" */
 	__WFPREDIR_A_SERVICE_MAX
 };
 
@@ -465,6 +495,10 @@ enum wfpredir_rule_attr {
 					 */
 	WFPREDIR_A_RULE_MATCHES,	/* u64, dump only: flows redirected */
 	WFPREDIR_A_RULE_PAD,
+	WFPREDIR_A_RULE_TABLE,		/* string: its table; default "default" */
+	WFPREDIR_A_RULE_SERVICE_NAME,	/* string: its service by name, in the
+					 * rule's table (instead of SERVICE)
+					 */
 	__WFPREDIR_A_RULE_MAX
 };
 
