@@ -207,6 +207,16 @@ END_TEST
 
 /* ------------------------------------------------------------ fork() */
 
+/*
+ * GCC 12's ASan allocator has no fork handler: a fork while another thread
+ * is inside malloc() leaves its lock held in the child, which then hangs in
+ * its first malloc(). The engine allocates each operation (overlapped.c),
+ * so under ASan the churn below cannot avoid malloc() and the test would
+ * hang now and then for ASan's sake, not the library's. It runs in the
+ * TSan build (make check runs both), whose runtime does handle fork().
+ */
+#ifndef __SANITIZE_ADDRESS__
+
 struct churn {
 	WSATHREADID main_thread;
 	int stop; /* atomic */
@@ -220,18 +230,6 @@ static void routine(DWORD err, DWORD bytes, LPWSAOVERLAPPED ov, DWORD flags)
 	free(ov);
 }
 
-/*
- * GCC 12's ASan allocator has no fork handler: a fork while another thread
- * is inside malloc() leaves its lock held in the child. Under ASan the
- * churn therefore completes through an event, which allocates nothing;
- * elsewhere (the TSan build, a plain build) through routines too.
- */
-#ifdef __SANITIZE_ADDRESS__
-#define CHURN_ROUTINES false
-#else
-#define CHURN_ROUTINES true
-#endif
-
 /* Completes operations at once, queuing each routine to the main thread:
  * the main thread's APC lock, the engine's and the events' are taken over
  * and over while the main thread forks. */
@@ -241,10 +239,9 @@ static void *churn(void *arg)
 	SOCKET s = WSASocketW(AF_INET, SOCK_STREAM, 0, NULL, 0, WSA_FLAG_OVERLAPPED);
 	WSAEVENT ev = WSACreateEvent();
 	unsigned char records[8] = "records";
-	WSAOVERLAPPED evov = { .hEvent = ev };
 
 	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
-		WSAOVERLAPPED *ov = CHURN_ROUTINES ? calloc(1, sizeof(*ov)) : &evov;
+		WSAOVERLAPPED *ov = calloc(1, sizeof(*ov));
 		DWORD ret;
 		int err;
 
@@ -252,9 +249,7 @@ static void *churn(void *arg)
 			continue;
 		if (wfpredir__spi_ioctl_ov(
 			    &fake_sockopt, s, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, records,
-			    sizeof(records), NULL, 0, &ret, ov, CHURN_ROUTINES ? routine : NULL,
-			    &c->main_thread, &err) &&
-		    CHURN_ROUTINES)
+			    sizeof(records), NULL, 0, &ret, ov, routine, &c->main_thread, &err))
 			free(ov);
 		WSASetEvent(ev);
 		WSAResetEvent(ev);
@@ -315,6 +310,7 @@ START_TEST(a_child_forked_while_other_threads_complete_operations_can_use_the_li
 	WPUCloseThread(&c.main_thread, &err);
 }
 END_TEST
+#endif /* !__SANITIZE_ADDRESS__ */
 
 Suite *engine_suite(void)
 {
@@ -325,8 +321,10 @@ Suite *engine_suite(void)
 	tcase_add_test(tc,
 		       of_a_thousand_pending_operations_each_completes_with_its_own_socket_only);
 	tcase_add_test(tc, a_wsasendmsg_waiting_for_room_does_not_hold_up_another_sockets_send);
+#ifndef __SANITIZE_ADDRESS__
 	tcase_add_test(tc,
 		       a_child_forked_while_other_threads_complete_operations_can_use_the_library);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -25,10 +25,10 @@
  */
 static const char *const info_cmds[] = { "show", "help", NULL };
 static const char *const config_cmds[] = { "set", "help", NULL };
-static const char *const service_cmds[] = { "add", "replace", "del", "list", "show", "flush", "help",
-					    NULL };
-static const char *const rule_cmds[] = { "add", "replace", "del", "list", "show", "flush", "help",
-					 NULL };
+static const char *const service_cmds[] = { "add",  "replace", "del",  "list",
+					    "show", "flush",   "help", NULL };
+static const char *const rule_cmds[] = { "add",	 "replace", "del",  "list",
+					 "show", "flush",   "help", NULL };
 static const char *const flow_cmds[] = { "list", "show", "help", NULL };
 static const char *const monitor_cmds[] = { "help", NULL };
 static const char *const save_cmds[] = { "help", NULL };
