@@ -15,7 +15,7 @@ Suite *overlapped_suite(void); /* test_overlapped.c */
 Suite *event_suite(void);      /* test_event.c */
 Suite *engine_suite(void);     /* test_engine.c */
 
-Suite *monitor_suite(void); /* test_monitor.c */
+Suite *monitor_suite(void);  /* test_monitor.c */
 Suite *tables_suite(void);   /* test_tables.c */
 Suite *conffile_suite(void); /* test_conffile.c */
 
