@@ -13,7 +13,9 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -176,6 +178,23 @@ static int run_object(const struct ctl_object *obj, const struct ctl_opts *opts,
 		}
 	}
 	return obj->run(opts, argc, argv);
+}
+
+int array_grow(void **items, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t want = *cap ? 2 * *cap : first;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	if (want > SIZE_MAX / size)
+		return -ENOMEM;
+	p = realloc(*items, want * size);
+	if (!p)
+		return -ENOMEM;
+	*items = p;
+	*cap = want;
+	return 0;
 }
 
 int usage_error(const char *fmt, ...)

@@ -176,15 +176,8 @@ static int push_rule(const struct wfpredir_rule *rule, const char *table, void *
 	struct rule_set *set = arg;
 	struct table_rule *t;
 
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? 2 * set->cap : 64;
-
-		t = realloc(set->items, cap * sizeof(*t));
-		if (!t)
-			return -ENOMEM;
-		set->items = t;
-		set->cap = cap;
-	}
+	if (array_grow((void **)&set->items, &set->cap, set->n, sizeof(*t), 64))
+		return -ENOMEM;
 	t = &set->items[set->n++];
 	t->rule = *rule;
 	snprintf(t->table, sizeof(t->table), "%s", table);

@@ -134,15 +134,8 @@ static int push_service(const struct wfpredir_service *svc, const char *table, v
 	struct service_set *set = arg;
 	struct table_service *t;
 
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? 2 * set->cap : 16;
-
-		t = realloc(set->items, cap * sizeof(*t));
-		if (!t)
-			return -ENOMEM;
-		set->items = t;
-		set->cap = cap;
-	}
+	if (array_grow((void **)&set->items, &set->cap, set->n, sizeof(*t), 16))
+		return -ENOMEM;
 	t = &set->items[set->n++];
 	t->svc = *svc;
 	snprintf(t->table, sizeof(t->table), "%s", table);

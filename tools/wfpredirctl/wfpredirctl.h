@@ -26,6 +26,13 @@ struct ctl_opts {
 };
 
 /*
+ * Room for one more item in *@items, an array of *@cap items of @size bytes
+ * holding @n: doubles it when full (@first items the first time). 0, or
+ * -ENOMEM with the array as it was.
+ */
+int array_grow(void **items, size_t *cap, size_t n, size_t size, size_t first);
+
+/*
  * Abbreviations, as iproute2 takes them: @arg names the word of @words
  * (n of them) it is a prefix of, if only one (an exact match always wins).
  * Returns its index; else prints "wfpredirctl: WHAT ARG is unknown /
