@@ -21,7 +21,7 @@ source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 need "$ctl" "$flowpeer" ip jq ss
 
-n=${TX_CONNS:-$(per_kernel 400 150)}
+n=${TX_CONNS:-$(per_kernel 200 150)}
 
 redir_init
 trap redir_cleanup EXIT
