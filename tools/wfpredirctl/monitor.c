@@ -218,32 +218,13 @@ static void json_service(struct json *j, const struct wfpredir_service *s)
 static void json_rule(const struct monitor *m, struct json *j, const struct wfpredir_rule *r)
 {
 	const char *name = cache_name(&m->names, r->service_id);
-	char p[16];
 
 	json_uint(j, "id", r->id);
 	json_uint(j, "service", r->service_id);
 	if (name)
 		json_string(j, "service_name", name);
 	json_uint(j, "priority", r->priority);
-	if (r->family)
-		json_string(j, "family", format_family(r->family, p, sizeof(p)));
-	if (r->protocol)
-		json_string(j, "protocol", format_proto(r->protocol, p, sizeof(p)));
-	if (r->has_daddr) {
-		char a[ADDR_STR_MAX];
-
-		json_string(j, "to", format_prefix(r->family, r->daddr, r->prefix, a, sizeof(a)));
-	}
-	if (r->has_dport) {
-		json_uint(j, "dport_min", r->dport_min);
-		json_uint(j, "dport_max", r->dport_max);
-	}
-	if (r->has_uid) {
-		json_uint(j, "uid_min", r->uid_min);
-		json_uint(j, "uid_max", r->uid_max);
-	}
-	if (r->has_cgroup)
-		json_string(j, "cgroup", r->cgroup);
+	rule_matches_json(j, r);
 	if (r->context_len)
 		json_uint(j, "context_len", r->context_len);
 }

@@ -120,19 +120,10 @@ static int rule_flush(int argc, char **argv)
 	return status;
 }
 
-static void rule_json(struct json *j, const struct wfpredir_rule *r, const char *table,
-		      const struct service_set *set)
+void rule_matches_json(struct json *j, const struct wfpredir_rule *r)
 {
-	const struct table_service *t = service_set_find(set, r->service_id);
 	char buf[ADDR_STR_MAX];
 
-	json_open_object(j, NULL);
-	json_uint(j, "id", r->id);
-	json_uint(j, "priority", r->priority);
-	json_string(j, "table", table);
-	json_uint(j, "service", r->service_id);
-	if (t)
-		json_string(j, "service_name", t->svc.name);
 	if (r->family)
 		json_string(j, "family", format_family(r->family, buf, sizeof(buf)));
 	if (r->protocol)
@@ -150,6 +141,21 @@ static void rule_json(struct json *j, const struct wfpredir_rule *r, const char 
 	}
 	if (r->has_cgroup)
 		json_string(j, "cgroup", r->cgroup);
+}
+
+static void rule_json(struct json *j, const struct wfpredir_rule *r, const char *table,
+		      const struct service_set *set)
+{
+	const struct table_service *t = service_set_find(set, r->service_id);
+
+	json_open_object(j, NULL);
+	json_uint(j, "id", r->id);
+	json_uint(j, "priority", r->priority);
+	json_string(j, "table", table);
+	json_uint(j, "service", r->service_id);
+	if (t)
+		json_string(j, "service_name", t->svc.name);
+	rule_matches_json(j, r);
 	if (r->context_len) {
 		char hex[2 * WFPREDIR_CONTEXT_MAX_CUSTOM_LEN + 1];
 

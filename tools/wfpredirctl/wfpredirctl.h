@@ -121,6 +121,10 @@ void json_bool(struct json *j, const char *key, bool value);
 /* Ends the document with a newline. */
 void json_finish(struct json *j);
 
+/* A rule's match fields (family, protocol, to, ports, uids, cgroup) as JSON
+ * members, as rule list and monitor print them (rule.c). */
+void rule_matches_json(struct json *j, const struct wfpredir_rule *r);
+
 /* Messages, each "wfpredirctl: ..." on stderr; they return the exit status. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ctl_error(int err, const char *what); /* wfpredir_ctl_open() failed */
