@@ -202,6 +202,69 @@ $(BUILD)/tsan/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TSAN_LIB_OBJ
 	$(CC) $(BASE_CFLAGS) $(TSAN_CFLAGS) -Ilib -o $@ $(UNIT_SRCS) $(TSAN_LIB_OBJS) \
 		$(CHECK_LIBS) $(NL_LIBS) -pthread
 
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer targets (tests/fuzz/NAME.c) with Debian's clang, ASan and UBSan:
+# every parser hostile input reaches, the module's record codec among them
+# (kmod/records.c itself, built through the stand-ins of tests/fuzz/kshim/).
+# make fuzz runs each for FUZZ_SECONDS; make fuzz-smoke is CI's short run.
+FUZZ_CC ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_WORK ?= $(CACHE)/fuzz
+FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*_*.c)))
+FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/fuzz/lib/%.o,$(LIB_SRCS))
+KSHIM_CFLAGS := -std=gnu11 -Wall -Wextra -Itests/fuzz/kshim -include tests/fuzz/kshim/kshim.h \
+	-include tests/fuzz/kshim/netns.h -Ikmod $(FUZZ_CFLAGS)
+
+.PHONY: fuzz fuzz-build fuzz-smoke
+
+fuzz-build: $(FUZZ_BINS)
+
+$(BUILD)/fuzz/lib/%.o: lib/%.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/libwfpredir.a: $(FUZZ_LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/kshim/%.o: tests/fuzz/kshim/%.c $(wildcard tests/fuzz/kshim/*.h tests/fuzz/kshim/*/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(KSHIM_CFLAGS) -c -o $@ $<
+
+# The module's own source, unchanged.
+$(BUILD)/fuzz/kshim/kmod-%.o: kmod/%.c kmod/%.h kmod/uapi/linux/wfpredir.h \
+		$(wildcard tests/fuzz/kshim/*.h tests/fuzz/kshim/*/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(KSHIM_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/kshim/target-%.o: tests/fuzz/%.c kmod/records.h \
+		$(wildcard tests/fuzz/kshim/*.h tests/fuzz/kshim/*/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(KSHIM_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/kmod_records: $(BUILD)/fuzz/kshim/target-kmod_records.o \
+		$(BUILD)/fuzz/kshim/kmod-records.o $(BUILD)/fuzz/kshim/kshim.o $(BUILD)/fuzz/libwfpredir.a
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(NL_LIBS) -pthread
+
+# The library's targets link its internal entry points; wfpredirctl's link
+# its parsers (parse.c, conffile.c: no netlink, no global state).
+FUZZ_CTL_SRCS := tools/wfpredirctl/parse.c tools/wfpredirctl/conffile.c
+$(BUILD)/fuzz/lib_%: tests/fuzz/lib_%.c tests/fuzz/fuzz.h $(BUILD)/fuzz/libwfpredir.a
+	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Ilib -o $@ $< \
+		$(BUILD)/fuzz/libwfpredir.a $(NL_LIBS) -pthread
+$(BUILD)/fuzz/ctl_%: tests/fuzz/ctl_%.c tests/fuzz/fuzz.h $(FUZZ_CTL_SRCS) \
+		tools/wfpredirctl/parse.h tools/wfpredirctl/conffile.h $(BUILD)/fuzz/libwfpredir.a
+	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itools/wfpredirctl -o $@ $< \
+		$(FUZZ_CTL_SRCS) $(BUILD)/fuzz/libwfpredir.a $(NL_LIBS) -pthread
+
+fuzz: fuzz-build
+	@tests/fuzz/run --seconds $(FUZZ_SECONDS) --work $(FUZZ_WORK) $(BUILD)/fuzz
+
+fuzz-smoke: fuzz-build
+	@tests/fuzz/run --smoke $(BUILD)/fuzz
+
 # The overlapped engine's benchmark runs on the host (no module): ratios
 # against a baseline of the same run, never pass/fail; not part of check.
 $(BUILD)/tests/bench-overlapped: tests/bench/overlapped.c $(BUILD)/lib/libwfpredir.a

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wfpredirctl's command-line parsers (tools/wfpredirctl/parse.c): the
+ * arguments of service add/del, rule add, config set and "table NAME",
+ * then every value parser on each argument, and the printers of what parsed
+ * (what listings and save write).
+ *
+ * Input: a selector byte, then the arguments, NUL-separated. "@FILE" reads
+ * a file: only names without a '/' are taken, read from a scratch directory
+ * this target makes its working directory.
+ */
+#include "fuzz.h"
+#include "parse.h"
+
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_ARGS 64
+
+static FILE *sink;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char dir[] = "/tmp/wfpredir-fuzz-args.XXXXXX";
+	FILE *f;
+
+	(void)argc;
+	(void)argv;
+	check(mkdtemp(dir) && !chdir(dir));
+	f = fopen("ctx", "w");
+	check(f);
+	fputs("context bytes", f);
+	fclose(f);
+	sink = fopen("/dev/null", "w");
+	check(sink);
+	return 0;
+}
+
+static void values(const char *s)
+{
+	char err[PARSE_ERR_MAX], a[ADDR_STR_MAX];
+	struct sockaddr_storage ss;
+	struct service_ref ref;
+	uint8_t addr[16], buf[64], family, prefix, b8;
+	uint16_t p1, p2;
+	uint32_t u1, u2;
+	size_t len;
+	bool on;
+
+	parse_u32("n", s, 1, 4096, &u1, err, sizeof(err));
+	parse_port_range("dport", s, &p1, &p2, err, sizeof(err));
+	parse_uid_range("uid", s, &u1, &u2, err, sizeof(err));
+	if (!parse_addr_port(AF_INET, "ipv4", s, &ss, err, sizeof(err)))
+		format_addr_port(&ss, a, sizeof(a));
+	if (!parse_addr_port(AF_INET6, "ipv6", s, &ss, err, sizeof(err)))
+		format_addr_port(&ss, a, sizeof(a));
+	if (!parse_prefix("to", s, &family, addr, &prefix, err, sizeof(err)))
+		format_prefix(family, addr, prefix, a, sizeof(a));
+	parse_family("family", s, &b8, err, sizeof(err));
+	parse_proto("proto", s, &b8, err, sizeof(err));
+	parse_on_off("inherit", s, &on, err, sizeof(err));
+	if (!parse_hex("context", s, buf, sizeof(buf), &len, err, sizeof(err)))
+		check(len >= 1 && len <= sizeof(buf));
+	if (!parse_bytes_arg("context", s, buf, sizeof(buf), &len, err, sizeof(err)))
+		check(len >= 1 && len <= sizeof(buf));
+	parse_service_name(s, err, sizeof(err));
+	parse_service_ref("service", s, &ref, err, sizeof(err));
+	parse_table_name(s, err, sizeof(err));
+	check(memchr(err, '\0', sizeof(err)));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char err[PARSE_ERR_MAX], table[WFPREDIR_TABLE_NAME_MAX];
+	static struct wfpredir_service svc;
+	static struct wfpredir_rule rule;
+	struct wfpredir_config cfg;
+	struct service_ref ref;
+	char *argv[MAX_ARGS + 1];
+	char *text;
+	int argc = 0, has;
+
+	if (!size || size > 4096)
+		return 0;
+	/* NUL-separated arguments, the last one NUL-terminated here. */
+	text = malloc(size);
+	check(text);
+	memcpy(text, data + 1, size - 1);
+	text[size - 1] = '\0';
+	for (char *p = text; p < text + size && argc < MAX_ARGS; p += strlen(p) + 1) {
+		if (p[0] == '@' && strchr(p, '/'))
+			goto out;
+		argv[argc++] = p;
+	}
+	argv[argc] = NULL;
+
+	err[0] = '\0';
+	switch (data[0] % 5) {
+	case 0:
+		has = extract_table(&argc, argv, 1, table, err, sizeof(err));
+		if (has >= 0 && !parse_service_add(argc, argv, &svc, err, sizeof(err))) {
+			check(memchr(svc.name, '\0', sizeof(svc.name)));
+			print_service_args(sink, &svc, has ? table : NULL);
+		}
+		break;
+	case 1:
+		has = extract_table(&argc, argv, 0, table, err, sizeof(err));
+		if (has >= 0 && !parse_rule_add(argc, argv, &rule, &ref, err, sizeof(err)))
+			print_rule_args(sink, &rule, has ? table : NULL, ref.id ? NULL : ref.name);
+		break;
+	case 2:
+		parse_service_del(argc, argv, &ref, err, sizeof(err));
+		break;
+	case 3:
+		parse_config_set(argc, argv, &cfg, err, sizeof(err));
+		break;
+	default:
+		for (int i = 0; i < argc; i++)
+			values(argv[i]);
+		break;
+	}
+	check(memchr(err, '\0', sizeof(err)));
+out:
+	free(text);
+	return 0;
+}

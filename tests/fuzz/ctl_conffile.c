@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wfpredir.conf(5), as wfpredirctl -f reads it (tools/wfpredirctl/conffile.c):
+ * the input is the file's text. Includes and "@FILE" arguments stay in a
+ * scratch directory this target makes: it holds a file to include, one that
+ * includes another and one that includes itself; an input naming a path
+ * with a '/' in either place is skipped.
+ */
+#include "conffile.h"
+#include "fuzz.h"
+
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/wfpredir-fuzz-conf.XXXXXX";
+
+static void put(const char *name, const char *text)
+{
+	FILE *f = fopen(name, "w");
+
+	check(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	check(mkdtemp(dir) && !chdir(dir));
+	put("a.conf", "service add a ipv4 127.0.0.1:1080\ntable t\n");
+	put("b.conf", "include a.conf\nrule add service a proto tcp dport 80\n");
+	put("loop.conf", "include loop.conf\n");
+	put("ctx", "context bytes");
+	return 0;
+}
+
+/* Whether the text names only files of the scratch directory. */
+static bool contained(char *text)
+{
+	char *save_line, *save_word;
+
+	for (char *line = strtok_r(text, "\n", &save_line); line;
+	     line = strtok_r(NULL, "\n", &save_line)) {
+		bool include = false;
+		int n = 0;
+
+		for (char *w = strtok_r(line, " \t\r", &save_word); w;
+		     w = strtok_r(NULL, " \t\r", &save_word), n++) {
+			if ((w[0] == '@' || (include && n == 1)) && strchr(w, '/'))
+				return false;
+			if (n == 0)
+				include = !strcmp(w, "include");
+		}
+	}
+	return true;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char err[PARSE_ERR_MAX];
+	char *text, *scan;
+	struct conf c;
+
+	if (size > 65536)
+		return 0;
+	text = malloc(size + 1);
+	check(text);
+	memcpy(text, data, size);
+	text[size] = '\0';
+	scan = strdup(text);
+	check(scan);
+	if (contained(scan)) {
+		conf_init(&c);
+		err[0] = '\0';
+		if (conf_load_text(&c, "fuzz.conf", dir, text, err, sizeof(err))) {
+			check(err[0] && memchr(err, '\0', sizeof(err)));
+		} else {
+			for (size_t i = 0; i < c.n; i++)
+				check(memchr(c.objs[i].table, '\0', sizeof(c.objs[i].table)));
+		}
+		conf_free(&c);
+	}
+	free(scan);
+	free(text);
+	return 0;
+}
