@@ -259,6 +259,14 @@ $(BUILD)/fuzz/ctl_%: tests/fuzz/ctl_%.c tests/fuzz/fuzz.h $(FUZZ_CTL_SRCS) \
 	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itools/wfpredirctl -o $@ $< \
 		$(FUZZ_CTL_SRCS) $(BUILD)/fuzz/libwfpredir.a $(NL_LIBS) -pthread
 
+# The seed corpora are checked in; this writes them again.
+$(BUILD)/fuzz/gen-seeds: tests/fuzz/gen-seeds.c $(BUILD)/lib/libwfpredir.a
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Ilib -o $@ $< $(BUILD)/lib/libwfpredir.a $(NL_LIBS) -pthread
+
+.PHONY: fuzz-seeds
+fuzz-seeds: $(BUILD)/fuzz/gen-seeds
+	$(BUILD)/fuzz/gen-seeds tests/fuzz/corpus
+
 fuzz: fuzz-build
 	@tests/fuzz/run --seconds $(FUZZ_SECONDS) --work $(FUZZ_WORK) $(BUILD)/fuzz
 

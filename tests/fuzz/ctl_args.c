@@ -6,32 +6,26 @@
  * (what listings and save write).
  *
  * Input: a selector byte, then the arguments, NUL-separated. "@FILE" reads
- * a file: only names without a '/' are taken, read from a scratch directory
- * this target makes its working directory.
+ * a file: only names without a '/' are taken, and read from a scratch
+ * directory this target makes.
  */
 #include "fuzz.h"
 #include "parse.h"
 
 #include <stdbool.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MAX_ARGS 64
 
 static FILE *sink;
+static const char *dir;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char dir[] = "/tmp/wfpredir-fuzz-args.XXXXXX";
-	FILE *f;
-
 	(void)argc;
 	(void)argv;
-	check(mkdtemp(dir) && !chdir(dir));
-	f = fopen("ctx", "w");
-	check(f);
-	fputs("context bytes", f);
-	fclose(f);
+	dir = fuzz_dir();
+	fuzz_put("ctx", "context bytes");
 	sink = fopen("/dev/null", "w");
 	check(sink);
 	return 0;
@@ -77,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct wfpredir_rule rule;
 	struct wfpredir_config cfg;
 	struct service_ref ref;
-	char *argv[MAX_ARGS + 1];
+	char *argv[MAX_ARGS + 1], *own[MAX_ARGS] = { NULL };
 	char *text;
 	int argc = 0, has;
 
@@ -91,7 +85,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (char *p = text; p < text + size && argc < MAX_ARGS; p += strlen(p) + 1) {
 		if (p[0] == '@' && strchr(p, '/'))
 			goto out;
-		argv[argc++] = p;
+		argv[argc] = p;
+		/* @NAME: the scratch directory's NAME. */
+		if (p[0] == '@') {
+			own[argc] = malloc(strlen(dir) + 2 + strlen(p));
+			check(own[argc]);
+			sprintf(own[argc], "@%s/%s", dir, p + 1);
+			argv[argc] = own[argc];
+		}
+		argc++;
 	}
 	argv[argc] = NULL;
 
@@ -122,6 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check(memchr(err, '\0', sizeof(err)));
 out:
+	for (int i = 0; i < MAX_ARGS; i++)
+		free(own[i]);
 	free(text);
 	return 0;
 }

@@ -11,28 +11,18 @@
 
 #include <stdbool.h>
 #include <string.h>
-#include <unistd.h>
 
-static char dir[] = "/tmp/wfpredir-fuzz-conf.XXXXXX";
-
-static void put(const char *name, const char *text)
-{
-	FILE *f = fopen(name, "w");
-
-	check(f);
-	fputs(text, f);
-	fclose(f);
-}
+static const char *dir;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	check(mkdtemp(dir) && !chdir(dir));
-	put("a.conf", "service add a ipv4 127.0.0.1:1080\ntable t\n");
-	put("b.conf", "include a.conf\nrule add service a proto tcp dport 80\n");
-	put("loop.conf", "include loop.conf\n");
-	put("ctx", "context bytes");
+	dir = fuzz_dir();
+	fuzz_put("a.conf", "service add a ipv4 127.0.0.1:1080\ntable t\n");
+	fuzz_put("b.conf", "include a.conf\nrule add service a proto tcp dport 80\n");
+	fuzz_put("loop.conf", "include loop.conf\n");
+	fuzz_put("ctx", "context bytes");
 	return 0;
 }
 
@@ -57,6 +47,29 @@ static bool contained(char *text)
 	return true;
 }
 
+/* The text with each word "@NAME" made "@DIR/NAME"; free() it. */
+static char *rebase(const uint8_t *data, size_t size)
+{
+	size_t n = 0, ats = 0;
+	char *text;
+
+	for (size_t i = 0; i < size; i++)
+		ats += data[i] == '@';
+	text = malloc(size + ats * (strlen(dir) + 2) + 1);
+	check(text);
+	for (size_t i = 0; i < size; i++) {
+		bool start = !i || strchr(" \t\r\n", data[i - 1]);
+
+		if (data[i] == '@' && start) {
+			n += (size_t)sprintf(text + n, "@%s/", dir);
+			continue;
+		}
+		text[n++] = (char)data[i];
+	}
+	text[n] = '\0';
+	return text;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[PARSE_ERR_MAX];
@@ -65,11 +78,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 65536)
 		return 0;
-	text = malloc(size + 1);
-	check(text);
-	memcpy(text, data, size);
-	text[size] = '\0';
-	scan = strdup(text);
+	/* Checked before the rebase, which adds a '/' to every "@". */
+	scan = malloc(size + 1);
+	check(scan);
+	memcpy(scan, data, size);
+	scan[size] = '\0';
+	text = rebase(data, size);
 	check(scan);
 	if (contained(scan)) {
 		conf_init(&c);

@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,6 +36,38 @@ static inline void *fuzz_dup(const void *p, size_t len)
 	for (size_t i = 0; i < len; i++)
 		q[i] = ((const unsigned char *)p)[i];
 	return q;
+}
+
+/*
+ * The scratch directory of files a target lets its inputs name, the same
+ * for every run of one user (libFuzzer leaves without atexit handlers, so
+ * nothing would remove a directory per run): /tmp/wfpredir-fuzz-UID.
+ */
+static inline const char *fuzz_dir(void)
+{
+	static char dir[64];
+	struct stat st;
+
+	if (!dir[0]) {
+		snprintf(dir, sizeof(dir), "/tmp/wfpredir-fuzz-%u", (unsigned int)getuid());
+		mkdir(dir, 0700);
+		check(!lstat(dir, &st) && S_ISDIR(st.st_mode) && st.st_uid == getuid());
+	}
+	return dir;
+}
+
+/* Write the scratch directory's @name, atomically for runs side by side. */
+static inline void fuzz_put(const char *name, const char *text)
+{
+	char path[128], tmp[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", fuzz_dir(), name);
+	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	check(f);
+	fputs(text, f);
+	check(!fclose(f) && !rename(tmp, path));
 }
 
 #endif
