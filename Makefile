@@ -84,6 +84,8 @@ help:
 	@echo 'make check-debug  the kselftests on a KASAN/lockdep/kmemleak kernel'
 	@echo 'make bench      benchmarks in the VM, as ratios against a baseline'
 	@echo 'make lint       checkpatch --strict and sparse on kmod/, cppcheck on C'
+	@echo 'make fuzz       build the libFuzzer targets (tests/fuzz) and run each for'
+	@echo '                FUZZ_SECONDS (now $(FUZZ_SECONDS)); fuzz-smoke: the short CI run'
 	@echo 'make deps       install every Debian package the project needs'
 	@echo 'make install    install the module (modules_install, depmod), library,'
 	@echo '                tools, units, man pages; install-user: all but the module;'
@@ -290,7 +292,7 @@ unit: $(BUILD)/san/unit-tests
 check:
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory WFPREDIR_DEBUG=1 WERROR=1 lib tools test-helpers modules-kvers \
-		$(BUILD)/san/unit-tests $(BUILD)/tsan/unit-tests >$(BUILD).log 2>&1 \
+		$(BUILD)/san/unit-tests $(BUILD)/tsan/unit-tests fuzz-build >$(BUILD).log 2>&1 \
 		|| { cat $(BUILD).log; exit 1; }
 	@tests/check $(addprefix --kernel ,$(KVERS)) $(KSELFTESTS)
 
