@@ -64,6 +64,83 @@ static void values(const char *s)
 	check(memchr(err, '\0', sizeof(err)));
 }
 
+/*
+ * What a listing or save printed (print_*_args()), split at its spaces as a
+ * shell or the configuration file splits it: *argc words in argv, the text
+ * returned to free().
+ */
+static char *printed(void (*print)(FILE *out, const void *obj, const char *table, const char *name),
+		     const void *obj, const char *table, const char *name, int *argc, char **argv)
+{
+	char *text = NULL, *save;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	check(out);
+	print(out, obj, table, name);
+	check(!fclose(out));
+	*argc = 0;
+	for (char *w = strtok_r(text, " ", &save); w && *argc < MAX_ARGS;
+	     w = strtok_r(NULL, " ", &save))
+		argv[(*argc)++] = w;
+	return text;
+}
+
+static void print_service(FILE *out, const void *obj, const char *table, const char *name)
+{
+	(void)name;
+	print_service_args(out, obj, table);
+}
+
+static void print_rule(FILE *out, const void *obj, const char *table, const char *name)
+{
+	print_rule_args(out, obj, table, name);
+}
+
+/* What save printed reads back as the same service. */
+static void service_round_trip(const struct wfpredir_service *svc, const char *table)
+{
+	static struct wfpredir_service again;
+	char err[PARSE_ERR_MAX], table2[WFPREDIR_TABLE_NAME_MAX];
+	char *argv[MAX_ARGS + 1];
+	int argc, has;
+	char *text = printed(print_service, svc, table, NULL, &argc, argv);
+
+	has = extract_table(&argc, argv, 1, table2, err, sizeof(err));
+	check(has == !!table);
+	check(!table || !strcmp(table, table2));
+	check(!parse_service_add(argc, argv, &again, err, sizeof(err)));
+	check(!memcmp(svc, &again, sizeof(again)));
+	free(text);
+}
+
+/* The same for a rule; one added without a priority prints the default. */
+static void rule_round_trip(struct wfpredir_rule *rule, const struct service_ref *ref,
+			    const char *table)
+{
+	static struct wfpredir_rule again;
+	char err[PARSE_ERR_MAX], table2[WFPREDIR_TABLE_NAME_MAX];
+	struct service_ref ref2;
+	char *argv[MAX_ARGS + 1];
+	int argc, has;
+	char *text;
+
+	rule->service_id = ref->id;
+	text = printed(print_rule, rule, table, ref->id ? NULL : ref->name, &argc, argv);
+	has = extract_table(&argc, argv, 0, table2, err, sizeof(err));
+	check(has == !!table);
+	check(!table || !strcmp(table, table2));
+	check(!parse_rule_add(argc, argv, &again, &ref2, err, sizeof(err)));
+	again.service_id = ref2.id;
+	if (!rule->has_priority) {
+		rule->has_priority = true;
+		rule->priority = 1000;
+	}
+	check(!memcmp(rule, &again, sizeof(again)));
+	check(!memcmp(ref, &ref2, sizeof(ref2)));
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[PARSE_ERR_MAX], table[WFPREDIR_TABLE_NAME_MAX];
@@ -74,6 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *argv[MAX_ARGS + 1], *own[MAX_ARGS] = { NULL };
 	char *text;
 	int argc = 0, has;
+	bool blank = false;
 
 	if (!size || size > 4096)
 		return 0;
@@ -85,6 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (char *p = text; p < text + size && argc < MAX_ARGS; p += strlen(p) + 1) {
 		if (p[0] == '@' && strchr(p, '/'))
 			goto out;
+		blank |= strpbrk(p, " \t\r\n\v\f") != NULL;
 		argv[argc] = p;
 		/* @NAME: the scratch directory's NAME. */
 		if (p[0] == '@') {
@@ -104,12 +183,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (has >= 0 && !parse_service_add(argc, argv, &svc, err, sizeof(err))) {
 			check(memchr(svc.name, '\0', sizeof(svc.name)));
 			print_service_args(sink, &svc, has ? table : NULL);
+			/* A word with a blank in it cannot be printed as one. */
+			if (!blank)
+				service_round_trip(&svc, has ? table : NULL);
 		}
 		break;
 	case 1:
 		has = extract_table(&argc, argv, 0, table, err, sizeof(err));
-		if (has >= 0 && !parse_rule_add(argc, argv, &rule, &ref, err, sizeof(err)))
+		if (has >= 0 && !parse_rule_add(argc, argv, &rule, &ref, err, sizeof(err))) {
 			print_rule_args(sink, &rule, has ? table : NULL, ref.id ? NULL : ref.name);
+			if (!blank)
+				rule_round_trip(&rule, &ref, has ? table : NULL);
+		}
 		break;
 	case 2:
 		parse_service_del(argc, argv, &ref, err, sizeof(err));

@@ -17,12 +17,12 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define check(cond)                                                                         \
-	do {                                                                                \
-		if (!(cond)) {                                                              \
+#define check(cond)                                                                              \
+	do {                                                                                     \
+		if (!(cond)) {                                                                   \
 			fprintf(stderr, "%s:%d: %s does not hold\n", __FILE__, __LINE__, #cond); \
-			abort();                                                            \
-		}                                                                           \
+			abort();                                                                 \
+		}                                                                                \
 	} while (0)
 
 /* The input's bytes in a heap block of exactly their size, so that ASan
@@ -45,15 +45,15 @@ static inline void *fuzz_dup(const void *p, size_t len)
  */
 static inline const char *fuzz_dir(void)
 {
-	static char dir[64];
+	static char path[64];
 	struct stat st;
 
-	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "/tmp/wfpredir-fuzz-%u", (unsigned int)getuid());
-		mkdir(dir, 0700);
-		check(!lstat(dir, &st) && S_ISDIR(st.st_mode) && st.st_uid == getuid());
+	if (!path[0]) {
+		snprintf(path, sizeof(path), "/tmp/wfpredir-fuzz-%u", (unsigned int)getuid());
+		mkdir(path, 0700);
+		check(!lstat(path, &st) && S_ISDIR(st.st_mode) && st.st_uid == getuid());
 	}
-	return dir;
+	return path;
 }
 
 /* Write the scratch directory's @name, atomically for runs side by side. */

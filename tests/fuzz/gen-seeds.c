@@ -176,7 +176,7 @@ static void dgram_seeds(void)
 		.context_len = 7,
 		.family = AF_INET,
 	};
-	size_t claim = sizeof(df) + df.records_len + df.context_len, off;
+	size_t claim = sizeof(df) + df.records_len + df.context_len;
 	unsigned char cm[CMSG_SPACE(WFPREDIR_RECORDS_LEN(1)) + CMSG_SPACE(7) + CMSG_SPACE(4)];
 	struct cmsghdr *c = (struct cmsghdr *)cm;
 	static const struct {
@@ -185,12 +185,9 @@ static void dgram_seeds(void)
 	} k[] = {
 		/* mode: 1 IPv6, 2 peek, 4 the real peer, 8 WSA, 16 no module,
 		 * 32 no control buffer */
-		{ "v4-first", 0x04, 0xff },
-		{ "v6-first", 0x05, 0xff },
-		{ "v4-peek-wsa", 0x0e, 0xff },
-		{ "v4-ctrunc", 0x04, 0x40 },
-		{ "v4-no-module", 0x14, 0xff },
-		{ "v6-wsa-no-control", 0x2d, 0x00 },
+		{ "v4-first", 0x04, 0xff },	{ "v6-first", 0x05, 0xff },
+		{ "v4-peek-wsa", 0x0e, 0xff },	{ "v4-ctrunc", 0x04, 0x40 },
+		{ "v4-no-module", 0x14, 0xff }, { "v6-wsa-no-control", 0x2d, 0x00 },
 	};
 
 	memset(cm, 0, sizeof(cm));
@@ -210,13 +207,14 @@ static void dgram_seeds(void)
 	memcpy(CMSG_DATA(c), &(int){ 9 }, 4);
 
 	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		size_t off = 5;
+
 		df.family = k[i].mode & 1 ? AF_INET6 : AF_INET;
 		b[0] = k[i].mode;
 		b[1] = k[i].cap;
 		b[2] = 0x80;
 		b[3] = (uint8_t)(claim >> 8);
 		b[4] = (uint8_t)claim;
-		off = 5;
 		memcpy(b + off, &df, sizeof(df));
 		off += sizeof(df);
 		off += blob(b + off, 1, df.family);
@@ -254,7 +252,6 @@ static void netlink_seeds(void)
 	struct wfpredir_service svc;
 	struct wfpredir_rule rule;
 	struct nl_msg *msg;
-	struct nlattr *nest;
 	uint8_t rec[WFPREDIR_RECORDS_LEN(2)];
 	unsigned char e[256];
 	struct nlmsghdr *nlh = (struct nlmsghdr *)e;
@@ -337,6 +334,7 @@ static void netlink_seeds(void)
 	for (int ev = 0; ev < 3; ev++) {
 		static const char *const names[] = { "flow", "flow-event-redirect",
 						     "flow-event-refused" };
+		struct nlattr *nest;
 
 		msg = genl(ev ? WFPREDIR_CMD_FLOW_EVENT : WFPREDIR_CMD_GET_FLOW);
 		nest = nla_nest_start(msg, WFPREDIR_A_FLOW);

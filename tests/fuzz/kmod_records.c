@@ -76,13 +76,12 @@ static const struct wfpredir_view views[] = {
 
 #define N_VIEWS (sizeof(views) / sizeof(views[0]))
 
-#define check(cond)                                                             \
-	do {                                                                    \
-		if (!(cond)) {                                                  \
-			fprintf(stderr, "%s:%d: %s does not hold\n", __FILE__, \
-				__LINE__, #cond);                               \
-			abort();                                                \
-		}                                                               \
+#define check(cond)                                                                              \
+	do {                                                                                     \
+		if (!(cond)) {                                                                   \
+			fprintf(stderr, "%s:%d: %s does not hold\n", __FILE__, __LINE__, #cond); \
+			abort();                                                                 \
+		}                                                                                \
 	} while (0)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -264,7 +263,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		view_round_trip(blob, len, sel);
 		append(blob, len, flags, prev_flags, data + 4);
 	} else if (flags & F_NEW_FLOW) {
-		append(NULL, 0, flags, prev_flags, data + 4);
+		append(blob, len, flags, prev_flags, data + 4);
 	}
 	free(blob);
 	return 0;

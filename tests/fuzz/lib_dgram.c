@@ -132,7 +132,6 @@ static void receive(struct pair *pr, uint8_t mode, size_t cap, size_t namelen)
 	struct sockaddr_storage *name = malloc(namelen ? namelen : 1);
 	char payload[16];
 	struct iovec iov = { payload, sizeof(payload) };
-	ssize_t n;
 
 	check(name && (control || (mode & M_NO_CONTROL)));
 	if (mode & M_WSA) {
@@ -159,7 +158,8 @@ static void receive(struct pair *pr, uint8_t mode, size_t cap, size_t namelen)
 			.msg_controllen = control ? cap : 0,
 		};
 
-		n = wfpredir__recvmsg(&ops, pr->rx, &m, mode & M_PEEK ? MSG_PEEK : 0);
+		ssize_t n = wfpredir__recvmsg(&ops, pr->rx, &m, mode & M_PEEK ? MSG_PEEK : 0);
+
 		if (n >= 0 && control)
 			check_control(control, cap, m.msg_controllen);
 	}

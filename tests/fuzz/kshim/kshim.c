@@ -78,16 +78,16 @@ static void blake2s_compress(struct blake2s_state *s, const u8 *block, u32 inc)
 	v[13] ^= s->t[1];
 	v[14] ^= s->f[0];
 	v[15] ^= s->f[1];
-#define G(a, b, c, d, x, y)                      \
-	do {                                     \
-		v[a] += v[b] + (x);              \
-		v[d] = ror32(v[d] ^ v[a], 16);   \
-		v[c] += v[d];                    \
-		v[b] = ror32(v[b] ^ v[c], 12);   \
-		v[a] += v[b] + (y);              \
-		v[d] = ror32(v[d] ^ v[a], 8);    \
-		v[c] += v[d];                    \
-		v[b] = ror32(v[b] ^ v[c], 7);    \
+#define G(a, b, c, d, x, y)                    \
+	do {                                   \
+		v[a] += v[b] + (x);            \
+		v[d] = ror32(v[d] ^ v[a], 16); \
+		v[c] += v[d];                  \
+		v[b] = ror32(v[b] ^ v[c], 12); \
+		v[a] += v[b] + (y);            \
+		v[d] = ror32(v[d] ^ v[a], 8);  \
+		v[c] += v[d];                  \
+		v[b] = ror32(v[b] ^ v[c], 7);  \
 	} while (0)
 	for (r = 0; r < 10; r++) {
 		const u8 *s8 = blake2s_sigma[r];
@@ -225,7 +225,7 @@ void kshim_set_pids(struct pid *table, size_t n)
 	n_pids = n;
 }
 
-u32 pid_nr_ns(struct pid *pid, struct pid_namespace *ns)
+u32 pid_nr_ns(struct pid *pid, const struct pid_namespace *ns)
 {
 	if (ns == &init_pid_ns)
 		return pid->nr;

@@ -17,12 +17,12 @@
 
 void kshim_warn(const char *file, int line, const char *cond) __attribute__((noreturn));
 
-#define WARN_ON(cond)                                                  \
-	({                                                             \
-		bool __c = !!(cond);                                   \
-		if (__c)                                               \
-			kshim_warn(__FILE__, __LINE__, #cond);         \
-		__c;                                                   \
+#define WARN_ON(cond)                                          \
+	({                                                     \
+		bool __c = !!(cond);                           \
+		if (__c)                                       \
+			kshim_warn(__FILE__, __LINE__, #cond); \
+		__c;                                           \
 	})
 #define WARN_ON_ONCE(cond) WARN_ON(cond)
 

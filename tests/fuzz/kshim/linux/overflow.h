@@ -15,7 +15,6 @@ static inline size_t kshim_struct_size(size_t base, size_t n, size_t elem)
 	return bytes;
 }
 
-#define struct_size(p, member, n) \
-	kshim_struct_size(sizeof(*(p)), (n), sizeof(*(p)->member))
+#define struct_size(p, member, n) kshim_struct_size(sizeof(*(p)), (n), sizeof(*(p)->member))
 
 #endif

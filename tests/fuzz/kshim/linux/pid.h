@@ -14,7 +14,7 @@ struct pid {
 };
 
 struct pid *find_pid_ns(int nr, struct pid_namespace *ns);
-u32 pid_nr_ns(struct pid *pid, struct pid_namespace *ns);
+u32 pid_nr_ns(struct pid *pid, const struct pid_namespace *ns);
 u32 pid_nr(struct pid *pid);
 
 #endif

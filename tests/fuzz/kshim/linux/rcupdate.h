@@ -10,8 +10,12 @@ struct rcu_head {
 	void (*func)(struct rcu_head *head);
 };
 
-#define rcu_read_lock() do { } while (0)
-#define rcu_read_unlock() do { } while (0)
+#define rcu_read_lock() \
+	do {            \
+	} while (0)
+#define rcu_read_unlock() \
+	do {              \
+	} while (0)
 #define kfree_rcu(p, field) kfree(p)
 
 #endif
