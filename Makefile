@@ -212,6 +212,7 @@ $(BUILD)/tsan/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TSAN_LIB_OBJ
 FUZZ_CC ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_WORK ?= $(CACHE)/fuzz
+# A target is tests/fuzz/AREA_WHAT.c (gen-seeds.c writes the corpora).
 FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*_*.c)))
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
