@@ -65,7 +65,7 @@ for f in 4 6; do
 	holders=()
 	for port in 8080 8081 8082; do
 		out=$tmpd/hold-$f-$port.out
-		bg_run "$out" ip netns exec "$nsa" "$flowpeer" hold -n 1 -T 15 "$farp:$port"
+		bg_run "$out" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n 1 -T 15 "$farp:$port"
 		holders+=($!)
 		wait_for "$out" '^ok\|^failed' 20
 	done
@@ -95,7 +95,7 @@ for f in 4 6; do
 		hop_start "$out" "$nsa" -l "[::1]:15109" -c "$farp:8083"
 	fi
 	expect "$c: A, B, hop: the client gets hop's answer through A and B" "hop src=other" \
-		ip netns exec "$nsa" "$flowpeer" connect -T 15 "$farp:8083"
+		nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 15 "$farp:8083"
 	hop_wait
 	sed 's/^/# hop: /' "$out"
 	expect "$c: hop reads three entries" 3 kv "$out" flow_id= count

@@ -23,12 +23,12 @@ server_start "$nsb" -t "$B4:8080" -t "$B4:9090" || exit 1
 server_start "$nsa" -n pxA -t 127.0.0.1:15031 || exit 1
 server_start "$nsa" -n pxB -t 127.0.0.1:15032 || exit 1
 server_start "$nsa" -n pxB2 -t 127.0.0.1:15033 || exit 1
-go() { ip netns exec "$nsa" "$flowpeer" connect -T 5 "$@"; }
+go() { nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 5 "$@"; }
 c() { ctl_ns "$nsa" "$@"; }
 
 setup c service add proxy table vendor-a ipv4 127.0.0.1:15031 || exit 1
 expect "the same service name in another table is allowed" ok \
-	sh -c "ip netns exec $nsa $ctl service add proxy table vendor-b ipv4 127.0.0.1:15032 && echo ok"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl service add proxy table vendor-b ipv4 127.0.0.1:15032 && echo ok"
 expect_rc "the same name twice in one table is refused" 1 \
 	c service add proxy table vendor-a ipv4 127.0.0.1:15039
 expect_rc "a listen address is unique across tables" 1 \
@@ -50,15 +50,15 @@ expect "vendor B's rule sends 9090 to B's proxy" "pxB src=same" go "$B4:9090"
 
 # a listing line, fed back to add, is accepted
 line=$(c rule list table vendor-a | sed 's/ #.*//')
-expect "rule list table X shows that table only" 1 sh -c "ip netns exec $nsa $ctl rule list table vendor-a | wc -l"
+expect "rule list table X shows that table only" 1 sh -c "nsenter --net=/run/netns/$nsa $ctl rule list table vendor-a | wc -l"
 setup c rule del "$id_a"
 # shellcheck disable=SC2086 # the words of the listing
 expect "a listing line is what rule add takes" ok \
-	sh -c "ip netns exec $nsa $ctl rule add $line && echo ok"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl rule add $line && echo ok"
 expect "the rule came back with its id" "$id_a" \
-	sh -c "ip netns exec $nsa $ctl -j rule list table vendor-a | jq -r '.[0].id'"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl -j rule list table vendor-a | jq -r '.[0].id'"
 expect "-j listings name the table" "vendor-a vendor-b" \
-	sh -c "ip netns exec $nsa $ctl -j service list | jq -r '[.[].table] | sort | join(\" \")'"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl -j service list | jq -r '[.[].table] | sort | join(\" \")'"
 
 # flush one table: the other stays
 setup c rule flush table vendor-a
@@ -66,16 +66,16 @@ expect "after flushing vendor-a's rules, 8080 goes direct" "server src=same" go 
 expect "vendor-b's rule is still there" "pxB src=same" go "$B4:9090"
 setup c service flush table vendor-a
 expect "service flush table vendor-a leaves vendor-b's service" "proxy" \
-	sh -c "ip netns exec $nsa $ctl -j service list | jq -r '.[] | select(.table == \"vendor-b\") | .name'"
-expect "and vendor-a has none" 0 sh -c "ip netns exec $nsa $ctl service list table vendor-a | wc -l"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl -j service list | jq -r '.[] | select(.table == \"vendor-b\") | .name'"
+expect "and vendor-a has none" 0 sh -c "nsenter --net=/run/netns/$nsa $ctl service list table vendor-a | wc -l"
 expect_rc "service flush of a table whose services rules use is refused" 1 \
 	c service flush table vendor-b
 
 # replace: a rule in place, by id
 rid=$(c -j rule list table vendor-b | jq -r '.[0].id')
 expect "rule replace keeps the id, changes the match" "$rid 8080" \
-	sh -c "ip netns exec $nsa $ctl rule replace id $rid service proxy table vendor-b proto tcp dport 8080 >/dev/null &&
-		ip netns exec $nsa $ctl -j rule list table vendor-b | jq -r '.[0] | \"\\(.id) \\(.dport_min)\"'"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl rule replace id $rid service proxy table vendor-b proto tcp dport 8080 >/dev/null &&
+		nsenter --net=/run/netns/$nsa $ctl -j rule list table vendor-b | jq -r '.[0] | \"\\(.id) \\(.dport_min)\"'"
 expect "the replaced rule sends 8080 to B's proxy" "pxB src=same" go "$B4:8080"
 expect "and no longer 9090" "server src=same" go "$B4:9090"
 expect_rc "rule add of an id in use still fails" 1 \
@@ -84,10 +84,10 @@ expect_rc "rule add of an id in use still fails" 1 \
 # replace: a service a rule uses, to a new address; the rule follows
 sid=$(c -j service list table vendor-b | jq -r '.[0].id')
 expect "service replace of a used service succeeds" ok \
-	sh -c "ip netns exec $nsa $ctl service replace proxy table vendor-b ipv4 127.0.0.1:15033 && echo ok"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl service replace proxy table vendor-b ipv4 127.0.0.1:15033 && echo ok"
 expect "its rule now sends 8080 to the new address" "pxB2 src=same" go "$B4:8080"
-expect "the rule kept its id" "$rid" sh -c "ip netns exec $nsa $ctl -j rule list | jq -r '.[0].id'"
+expect "the rule kept its id" "$rid" sh -c "nsenter --net=/run/netns/$nsa $ctl -j rule list | jq -r '.[0].id'"
 expect "service add without replace of an existing name still fails" 1 \
-	sh -c "ip netns exec $nsa $ctl service add proxy table vendor-b ipv4 127.0.0.1:15034 >/dev/null 2>&1; echo \$?"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl service add proxy table vendor-b ipv4 127.0.0.1:15034 >/dev/null 2>&1; echo \$?"
 echo "# service ids: before $sid, after $(c -j service list | jq -r '.[0].id')"
 exit $ret

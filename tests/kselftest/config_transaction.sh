@@ -50,7 +50,7 @@ rule add service svcC priority 1 proto tcp dport 8080
 EOC
 
 setup ctl_ns "$nsa" -f "$tmpd/v1.conf" || exit 1
-go() { ip netns exec "$nsa" "$flowpeer" connect -T 5 "$@"; }
+go() { nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 5 "$@"; }
 expect "v1 sends port 8080 to svcA" "svcA src=same" go "$B4:8080"
 setup ctl_ns "$nsa" -f "$tmpd/v2.conf" || exit 1
 expect "v2 sends port 8080 to svcC" "svcC src=same" go "$B4:8080"

@@ -71,8 +71,8 @@ expect "and is the same JSON" "$(ctl_ns "$nsa" -j info | jq -c 'del(.flows, .soc
 	sh -c "'$ctl' -n '$nsa' -j -p info | jq -c 'del(.flows, .sockets)'"
 
 # flow list filters: one held connection to each service
-bg_run "$tmpd/hold8080" ip netns exec "$nsa" "$flowpeer" hold -n 1 "$B4:8080"
-bg_run "$tmpd/hold9090" ip netns exec "$nsa" "$flowpeer" hold -n 1 "$B4:9090"
+bg_run "$tmpd/hold8080" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n 1 "$B4:8080"
+bg_run "$tmpd/hold9090" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n 1 "$B4:9090"
 wait_for "$tmpd/hold8080" '^ok\|^failed' 20
 wait_for "$tmpd/hold9090" '^ok\|^failed' 20
 rule_beta=$(ctl_ns "$nsa" -j rule list | jq '.[] | select(.service == 8) | .id')
@@ -94,7 +94,7 @@ expect "dst of no flow" none dsts dst 10.99.0.3
 expect "filters together must all match" none dsts service alpha dst "$B4:9090"
 expect "filters abbreviated" "$B4:8080" dsts se alpha pr tcp
 expect "the text listing is filtered as well" 1 \
-	sh -c "ip netns exec '$nsa' '$ctl' flow list service beta | grep -c '^flow '"
+	sh -c "nsenter --net=/run/netns/'$nsa' '$ctl' flow list service beta | grep -c '^flow '"
 expect_rc "a service that does not exist exits 1" 1 ctl_ns "$nsa" flow list service nosuch
 expect "and is named" 'wfpredirctl: flow list: no service named "nosuch"' \
 	ctl_ns "$nsa" flow list service nosuch

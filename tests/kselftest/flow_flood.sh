@@ -50,7 +50,7 @@ as_uid()
 {
 	local id=$1
 	shift
-	exec ip netns exec "$nsa" setpriv --reuid="$id" --regid="$id" --clear-groups "$@"
+	exec nsenter --net=/run/netns/"$nsa" setpriv --reuid="$id" --regid="$id" --clear-groups "$@"
 }
 
 # flows_ns: yes once the table holds at least half of max_flows.
@@ -91,7 +91,7 @@ expect "share: the flooder was refused past its share, and that was counted" yes
 expect "share: no connection was refused for a full table" 0 info_get "$nsa" table_full
 
 # --- no share: the full table evicts unassured flows
-ip netns exec "$nsa" conntrack -F >/dev/null 2>&1
+nsenter --net=/run/netns/"$nsa" conntrack -F >/dev/null 2>&1
 wait_value "with conntrack flushed, no flows are left" 0 5 info_get "$nsa" flows
 setup ctl_ns "$nsa" config set flow-share 100 || exit 1
 evicted=$(info_get "$nsa" evicted)

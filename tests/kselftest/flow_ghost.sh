@@ -22,7 +22,7 @@ server_start "$nsa" -n svc -t 127.0.0.1:15008 || exit 1
 setup ctl_ns "$nsa" service add svc id 8 ipv4 127.0.0.1:15008 &&
 	setup ctl_ns "$nsa" rule add service svc proto tcp dport 8080 || exit 1
 # After NAT, the SYN goes to the service's port: drop it there.
-setup ip netns exec "$nsa" nft -f - <<EOF || exit 1
+setup nsenter --net=/run/netns/"$nsa" nft -f - <<EOF || exit 1
 table inet ghost {
 	chain out {
 		type filter hook output priority 0;
@@ -31,7 +31,7 @@ table inet ghost {
 }
 EOF
 
-bg_run "$tmpd/client" ip netns exec "$nsa" "$flowpeer" connect -T 5 "$B4:8080"
+bg_run "$tmpd/client" nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 5 "$B4:8080"
 client=$!
 # The SYN at 0 s and its retransmission at 1 s and 3 s each leave a ghost.
 listed=0
@@ -45,7 +45,7 @@ wait "$client"
 expect "the client saw no answer" ETIMEDOUT cat "$tmpd/client"
 wait_value "its flows are released within 2 s of the last SYN" 0 2 info_get "$nsa" flows
 
-setup ip netns exec "$nsa" nft delete table inet ghost || exit 1
+setup nsenter --net=/run/netns/"$nsa" nft delete table inet ghost || exit 1
 expect "without the drop, the connection is redirected" "svc src=same" \
-	ip netns exec "$nsa" "$flowpeer" connect -T 10 "$B4:8080"
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 10 "$B4:8080"
 exit $ret

@@ -54,7 +54,7 @@ sockets() { info_get "$nsa" sockets; }
 
 # --- per-socket state
 hop_start "$tmpd/hop.out" "$nsa" -l 127.0.0.1:15007 -s "$tmpd/rec" || exit 1
-ip netns exec "$nsa" "$flowpeer" connect -T 10 "$B4:8080" >/dev/null
+nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 10 "$B4:8080" >/dev/null
 hop_wait
 [ -s "$tmpd/rec" ] || {
 	echo "FAIL: no records were read"
@@ -83,18 +83,18 @@ for p in tcp udp; do
 done
 
 # --- per-connection state
-ip netns exec "$nsa" conntrack -F >/dev/null 2>&1
+nsenter --net=/run/netns/"$nsa" conntrack -F >/dev/null 2>&1
 wait_value "with conntrack flushed, no flows are left" 0 3 flows
 for p in tcp udp; do
 	u=''
 	[ $p = udp ] && u=-u
-	bg_run "$tmpd/hold-$p" ip netns exec "$nsa" "$flowpeer" hold $u -n 1 -T 10 "$B4:8081"
+	bg_run "$tmpd/hold-$p" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold $u -n 1 -T 10 "$B4:8081"
 	holder=$!
 	wait_for "$tmpd/hold-$p" '^ok\|^failed' 15
 	expect "$p: the connection was redirected" "ok 1 same=1 other=0" cat "$tmpd/hold-$p"
 	expect "$p: an open redirected connection is one flow" 1 flows
 	expect "$p: flow list shows it" 1 list_len "$nsa" flow
-	ip netns exec "$nsa" conntrack -D -p "$p" --orig-port-dst 8081 >/dev/null 2>&1
+	nsenter --net=/run/netns/"$nsa" conntrack -D -p "$p" --orig-port-dst 8081 >/dev/null 2>&1
 	wait_value "$p: conntrack -D takes its flow with it within 2 s" 0 2 flows
 	expect "$p: flow list is empty" 0 list_len "$nsa" flow
 	bg_stop "$holder"
@@ -107,26 +107,26 @@ setup insmod "$ko" max_flows=4 || exit 1
 services || exit 1
 # the table's own limit, not one uid's share of it (flow_flood.sh)
 setup ctl_ns "$nsa" config set flow-share 100 || exit 1
-ip netns exec "$nsa" conntrack -F >/dev/null 2>&1
-bg_run "$tmpd/hold4" ip netns exec "$nsa" "$flowpeer" hold -n 4 -T 10 "$B4:8081"
+nsenter --net=/run/netns/"$nsa" conntrack -F >/dev/null 2>&1
+bg_run "$tmpd/hold4" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n 4 -T 10 "$B4:8081"
 holder=$!
 wait_for "$tmpd/hold4" '^ok\|^failed' 15
 expect "max_flows=4: four redirected connections" "ok 4 same=4 other=0" cat "$tmpd/hold4"
 expect "max_flows=4: the table holds 4 flows" 4 flows
 full=$(info_get "$nsa" table_full)
 expect "a fifth TCP connection is refused at once: ECONNREFUSED" ECONNREFUSED \
-	ip netns exec "$nsa" "$flowpeer" connect -T 10 "$B4:8081"
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 10 "$B4:8081"
 expect "table_full counted it" yes is_gt "$(info_get "$nsa" table_full)" "$full"
 full=$(info_get "$nsa" table_full)
 expect "a new UDP flow is refused at once: ECONNREFUSED" ECONNREFUSED \
-	ip netns exec "$nsa" "$flowpeer" connect -u -T 5 "$B4:8081"
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -u -T 5 "$B4:8081"
 expect "table_full counted it" yes is_gt "$(info_get "$nsa" table_full)" "$full"
 expect "a connection that needs no flow is not affected" "server src=same" \
-	ip netns exec "$nsa" "$flowpeer" connect -T 5 "$B4:9090"
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 5 "$B4:9090"
 expect "the table still holds 4 flows" 4 flows
 bg_stop "$holder"
-ip netns exec "$nsa" conntrack -F >/dev/null 2>&1
+nsenter --net=/run/netns/"$nsa" conntrack -F >/dev/null 2>&1
 wait_value "when the connections go, so do their flows" 0 3 flows
 expect "then a connection is redirected again" "svc src=same" \
-	ip netns exec "$nsa" "$flowpeer" connect -T 5 "$B4:8081"
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 5 "$B4:8081"
 exit $ret

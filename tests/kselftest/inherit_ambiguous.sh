@@ -59,7 +59,7 @@ redirected_uids()
 # proxy to FAR:8080 and keeps its connection open; $! is it.
 hold_as()
 {
-	bg_run "$2" ip netns exec "$nsa" setpriv --reuid="$1" --regid="$1" --clear-groups \
+	bg_run "$2" nsenter --net=/run/netns/"$nsa" setpriv --reuid="$1" --regid="$1" --clear-groups \
 		"$flowpeer" hold -n 1 -T 20 "$3:8080"
 }
 

@@ -71,7 +71,7 @@ for n in (1, 2):
 time.sleep(60)
 PY
 
-bg_run "$tmpd/proc.out" ip netns exec "$nsa" python3 "$tmpd/proc.py" "$B4" "$tmpd"
+bg_run "$tmpd/proc.out" nsenter --net=/run/netns/"$nsa" python3 "$tmpd/proc.py" "$B4" "$tmpd"
 wait_for "$tmpd/proc.out" '^held' 20
 expect "the process holds its own redirected connection, accepted at px" "held yes" \
 	grep '^held' "$tmpd/proc.out"

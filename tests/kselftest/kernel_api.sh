@@ -31,11 +31,11 @@ setup ctl_ns "$nsa" rule add service kp proto tcp dport 8080 || exit 1
 setup ctl_ns "$nsa" rule add service kpu proto udp dport 7777 || exit 1
 
 # kp CMD...: write one command to the control file in namespace A, as root
-kp() { ip netns exec "$nsa" sh -c 'echo "$1" >"$2"' sh "$*" "$kpf"; }
+kp() { nsenter --net=/run/netns/"$nsa" sh -c 'echo "$1" >"$2"' sh "$*" "$kpf"; }
 # kp_user CMD...: the same as an unprivileged user
 kp_user()
 {
-	ip netns exec "$nsa" setpriv --reuid=1000 --regid=1000 --clear-groups \
+	nsenter --net=/run/netns/"$nsa" setpriv --reuid=1000 --regid=1000 --clear-groups \
 		sh -c 'echo "$1" >"$2"' sh "$*" "$kpf"
 }
 # field NAME: the value of a counter line
@@ -52,7 +52,7 @@ setup kp listen 127.0.0.1:15402 || exit 1
 setup kp udp 127.0.0.1:15403 || exit 1
 setup kp hold || exit 1
 # -T: the held connection must outlive every call below on a slow VM
-bg_run "$tmpd/client.out" ip netns exec "$nsa" "$flowpeer" connect -T 300 "$B4:8080"
+bg_run "$tmpd/client.out" nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 300 "$B4:8080"
 wait_value "a redirected connection is accepted and held" 1 10 field held
 
 # count 1: header 16 + entry 72 + tag 16; the default context: 2 * 128 + 32
@@ -168,13 +168,13 @@ case "$got" in
 	kp qrec target=udp async
 	sleep 0.5
 	expect "pending again" pending async
-	ip netns exec "$nsa" "$flowpeer" connect -u -T 1 "$B4:7777" >/dev/null 2>&1
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -u -T 1 "$B4:7777" >/dev/null 2>&1
 	wait_value "a redirected datagram completes it: SUCCESS with the records" \
 		"$s_ok $rlen $rlen" 10 async
 	kp drain
 	kp qrec target=udp async
 	sleep 0.5
-	ip netns exec "$nsa" "$flowpeer" connect -u -T 1 127.0.0.1:15403 >/dev/null 2>&1
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -u -T 1 127.0.0.1:15403 >/dev/null 2>&1
 	wait_value "a datagram that was not redirected completes it: NOT_FOUND" \
 		"0xc0000225 0 0" 10 async
 	kp drain
@@ -188,7 +188,7 @@ case "$got" in
 	wait_value "native cancel: -ECANCELED" "-ECANCELED 0" 10 async
 	kp qrec native target=udp async
 	sleep 0.5
-	ip netns exec "$nsa" "$flowpeer" connect -u -T 1 "$B4:7777" >/dev/null 2>&1
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -u -T 1 "$B4:7777" >/dev/null 2>&1
 	wait_value "a redirected datagram completes the native query: 0 and the records' length" \
 		"0 $rlen" 10 async
 	kp drain
@@ -204,7 +204,7 @@ esac
 
 # a connection that was not redirected
 setup kp hold
-bg_run "$tmpd/direct.out" ip netns exec "$nsa" "$flowpeer" connect -T 5 127.0.0.1:15402
+bg_run "$tmpd/direct.out" nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 5 127.0.0.1:15402
 wait_value "a direct connection is held" 2 10 field held
 expect "records of a connection not redirected: NOT_FOUND" "0xc0000225 0" call qrec
 expect "its context: NOT_FOUND" "0xc0000225 0" call qctx

@@ -26,7 +26,7 @@ server_start "$nsb" -t "$B4:8080" -t "[$B6]:8080" -t "$B4:8081" -t "[$B6]:8081" 
 setup insmod "$kproxy" || exit 1
 
 # kp CMD...: write one command to kproxy's control file in namespace A
-kp() { ip netns exec "$nsa" sh -c 'echo "$1" >"$2"' sh "$*" "$kpf"; }
+kp() { nsenter --net=/run/netns/"$nsa" sh -c 'echo "$1" >"$2"' sh "$*" "$kpf"; }
 # field NAME: one counter of kproxy
 field() { awk -v k="$1" '$1 == k { print $2 }' "$kpf"; }
 
@@ -43,7 +43,7 @@ setup ctl_ns "$nsa" rule add service px priority 200 proto tcp dport 8081 || exi
 
 # 700 bytes that are not all alike, so that a lost or reordered chunk shows
 msg=$(for i in $(seq 1 70); do printf '%09d-' "$i"; done)
-go() { ip netns exec "$nsa" "$flowpeer" connect -T 10 -m "$msg" "$@"; }
+go() { nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 10 -m "$msg" "$@"; }
 # held NS DST WHICH: the distinct chains of DST's flows (flow_chain WHICH),
 # looked at while one connection is held open: a closed connection's flows
 # are released (an earlier one's may linger until the next collection, with
@@ -52,7 +52,7 @@ held()
 {
 	local out=$tmpd/held.out pid
 
-	bg_run "$out" ip netns exec "$1" "$flowpeer" hold -n 1 -T 20 "$2"
+	bg_run "$out" nsenter --net=/run/netns/"$1" "$flowpeer" hold -n 1 -T 20 "$2"
 	pid=$!
 	wait_for "$out" '^ok\|^failed' 30
 	flow_chain "$1" "$2" "$3" | sort -u | paste -sd, | sed 's/,/, /g'
@@ -82,7 +82,7 @@ for f in 4 6; do
 		held "$nsa" "$far:8081" redirected
 
 	out=$tmpd/storm-$f.out
-	ip netns exec "$nsa" "$flowpeer" storm -n 20 -c 5 -T 20 "$far:8081" >"$out" 2>&1
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" storm -n 20 -c 5 -T 20 "$far:8081" >"$out" 2>&1
 	expect "$c: 20 connections through kproxy, 5 at a time" "ok 20 same=0 other=20" cat "$out"
 done
 expect "kproxy set records on every onward connection" yes \
@@ -96,7 +96,7 @@ holders=()
 for f in 4 6; do
 	[ $f = 4 ] && far=$B4 || far="[$B6]"
 	out=$tmpd/hold-$f.out
-	bg_run "$out" ip netns exec "$nsa" "$flowpeer" hold -n 3 -T 15 "$far:8080"
+	bg_run "$out" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n 3 -T 15 "$far:8080"
 	holders+=($!)
 	wait_for "$out" '^ok\|^failed' 20
 	expect "v$f: three connections held open through both proxies" \

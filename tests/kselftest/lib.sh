@@ -175,6 +175,11 @@ redir_cleanup()
 	return 0
 }
 
+# Commands run in a namespace with `nsenter --net=/run/netns/NAME CMD`, not
+# `ip netns exec NAME CMD`: both exec CMD in place, but ip also unshares the
+# mount namespace and remounts /sys, half a second a call under TCG, and no
+# test reads /sys/class/net.
+
 # ns_new NAME: a network namespace with lo up, deleted by redir_cleanup.
 ns_new()
 {
@@ -249,7 +254,7 @@ wait_port()
 
 	[ "$2" = udp ] && f=-lnu
 	for ((i = 0; i < n; i++)); do
-		[ -n "$(ip netns exec "$1" ss -H "$f" "sport = :$3" 2>/dev/null)" ] && return 0
+		[ -n "$(nsenter --net=/run/netns/"$1" ss -H "$f" "sport = :$3" 2>/dev/null)" ] && return 0
 		sleep 0.1
 	done
 	echo "# nothing listens on $2 port $3 in $1"
@@ -263,7 +268,7 @@ proxy_start()
 	local ns=$1 name=$2 a
 	shift 2
 
-	ip netns exec "$ns" "$proxy_bin" -n "$name" -v -l "$tmpd/$name.log" \
+	nsenter --net=/run/netns/"$ns" "$proxy_bin" -n "$name" -v -l "$tmpd/$name.log" \
 		--pidfile "$tmpd/$name.pid" "$@" >>"$tmpd/$name.out" 2>&1 &
 	bg_list+=($!)
 	while [ $# -gt 0 ]; do
@@ -289,7 +294,7 @@ server_start()
 	local ns=$1 out
 	shift
 	out=$tmpd/server-$ns-$RANDOM.out
-	bg_run "$out" ip netns exec "$ns" "$flowpeer" serve "$@"
+	bg_run "$out" nsenter --net=/run/netns/"$ns" "$flowpeer" serve "$@"
 	wait_for "$out" '^listening'
 }
 
@@ -299,8 +304,7 @@ ctl_ns()
 {
 	local ns=$1
 	shift
-	# -n enters the namespace itself: half the cost of `ip netns exec`, which
-	# also unshares and remounts /sys, and this runs hundreds of times.
+	# -n enters the namespace itself, like nsenter (see ns_new).
 	"$ctl" -n "$ns" "$@"
 }
 
@@ -407,13 +411,13 @@ redirect_matrix()
 		setup ctl_ns "$nsa" service add v4only id 13 ipv4 127.0.0.1:15013 || return
 
 	# go ARGS...: one client in namespace A
-	go() { ip netns exec "$nsa" "$flowpeer" connect $u -T 5 "$@"; }
+	go() { nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 5 "$@"; }
 	# go_as UID ARGS...: the same, as another user
 	go_as()
 	{
 		local id=$1
 		shift
-		ip netns exec "$nsa" setpriv --reuid="$id" --regid="$id" --clear-groups \
+		nsenter --net=/run/netns/"$nsa" setpriv --reuid="$id" --regid="$id" --clear-groups \
 			"$flowpeer" connect $u -T 5 "$@"
 	}
 	for f in 4 6; do
@@ -513,12 +517,12 @@ redirect_matrix()
 		c="v$f/$p"
 		[ $f = 4 ] && far=$B4 || far="[$B6]"
 		expect "$c: cgroup /wfpt-$sfx takes a socket of that cgroup" "server src=other" \
-			in_cgroup "wfpt-$sfx" ip netns exec "$nsa" "$flowpeer" connect $u -T 5 "$far:8080"
+			in_cgroup "wfpt-$sfx" nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 5 "$far:8080"
 		expect "$c: cgroup /wfpt-$sfx takes a socket of a child cgroup" "server src=other" \
-			in_cgroup "wfpt-$sfx/child" ip netns exec "$nsa" "$flowpeer" connect $u -T 5 \
+			in_cgroup "wfpt-$sfx/child" nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 5 \
 			"$far:8080"
 		expect "$c: cgroup /wfpt-$sfx leaves a socket of the root cgroup" "server src=same" \
-			in_cgroup "" ip netns exec "$nsa" "$flowpeer" connect $u -T 5 "$far:8080"
+			in_cgroup "" nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 5 "$far:8080"
 	done
 	setup ctl_ns "$nsa" rule flush
 }
@@ -539,7 +543,7 @@ hop_start()
 {
 	local out=$1 ns=$2
 	shift 2
-	bg_run "$out" ip netns exec "$ns" "$hop" "$@"
+	bg_run "$out" nsenter --net=/run/netns/"$ns" "$hop" "$@"
 	hop_pid=$!
 	case " $* " in
 	*" -l "*) wait_for "$out" '^listening' ;;
@@ -705,7 +709,7 @@ for r in runs:
 say("listening")
 threading.Event().wait()
 PY
-	bg_run "$tmpd/loop-server.out" ip netns exec "$1" python3 "$tmpd/loop-server.py" \
+	bg_run "$tmpd/loop-server.out" nsenter --net=/run/netns/"$1" python3 "$tmpd/loop-server.py" \
 		"$B4" "$B6" "$loop_port"
 	wait_for "$tmpd/loop-server.out" '^listening'
 }
@@ -720,7 +724,7 @@ loop_arrived()
 # FAR:$loop_port ("[ADDR6]" for IPv6): what it printed.
 loop_client()
 {
-	ip netns exec "$1" timeout 30 "$legacy_proxy" --client "$2" "$3:$loop_port"
+	nsenter --net=/run/netns/"$1" timeout 30 "$legacy_proxy" --client "$2" "$3:$loop_port"
 }
 
 # loop_counters NS: "REDIRECTS CAPPED", in one call: the VM is slow.
@@ -764,7 +768,7 @@ legacy_start()
 {
 	local ns=$1 out=$2
 	shift 2
-	bg_run "$out" ip netns exec "$ns" "$@"
+	bg_run "$out" nsenter --net=/run/netns/"$ns" "$@"
 	legacy_pid=$!
 	wait_for "$out" '^listening' 20
 }

@@ -41,7 +41,7 @@ lap()
 
 	capped=$(info_get "$nsa" chain_capped)
 	inherited=$(info_get "$nsa" inherited)
-	bg_run "$out" ip netns exec "$nsa" "$flowpeer" hold -n 1 -T 20 "$far:$port"
+	bg_run "$out" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n 1 -T 20 "$far:$port"
 	holder=$!
 	wait_for "$out" '^ok\|^failed' 30
 	expect "$c: the flow still reaches the server, through a proxy" "ok 1 same=0 other=1" \

@@ -37,9 +37,9 @@ proxy_start "$nsa" alpha -t 127.0.0.1:15001 -t "[::1]:15001" || exit 1
 # max-children: were the loop unbounded, it stalls there instead of taking
 # every descriptor of the VM. -t 30: once one side ended, socat waits that
 # long (default 0.5 s) for the other: the answer crosses every hop first.
-grp_run "$tmpd/beta4.out" ip netns exec "$nsa" "${loop_as_owner[@]}" socat -t 30 \
+grp_run "$tmpd/beta4.out" nsenter --net=/run/netns/"$nsa" "${loop_as_owner[@]}" socat -t 30 \
 	TCP4-LISTEN:15002,bind=127.0.0.1,reuseaddr,fork,max-children=40 "TCP4:$B4:$loop_port"
-grp_run "$tmpd/beta6.out" ip netns exec "$nsa" "${loop_as_owner[@]}" socat -t 30 \
+grp_run "$tmpd/beta6.out" nsenter --net=/run/netns/"$nsa" "${loop_as_owner[@]}" socat -t 30 \
 	"TCP6-LISTEN:15002,bind=[::1],reuseaddr,fork,ipv6only=1,max-children=40" \
 	"TCP6:[$B6]:$loop_port"
 wait_port "$nsa" tcp 15002 || exit 1
@@ -60,7 +60,7 @@ for far in "$B4" "$B6"; do
 	read -ra before < <(loop_counters "$nsa")
 	conns=$(loop_arrived conn)
 	expect "$c: a client that half-closes gets its echo" "echo x" \
-		ip netns exec "$nsa" timeout 30 sh -c "printf 'x\n' | nc -N $far $loop_port"
+		nsenter --net=/run/netns/"$nsa" timeout 30 sh -c "printf 'x\n' | nc -N $far $loop_port"
 	# the echo crossed every hop: every redirect is counted
 	read -ra after < <(loop_counters "$nsa")
 	echo "# $c: redirects ${before[0]} -> ${after[0]}, chain_capped ${before[1]} -> ${after[1]}"

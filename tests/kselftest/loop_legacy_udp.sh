@@ -37,7 +37,7 @@ fi
 # socat as beta; max-children keeps a loop that went wrong from taking
 # every descriptor. IPv4 only: socat's UDP6-LISTEN with fork did not answer
 # a redirected IPv6 client in the VM (not examined yet).
-grp_run "$tmpd/socat4.out" ip netns exec "$nsa" "${loop_as_owner[@]}" socat \
+grp_run "$tmpd/socat4.out" nsenter --net=/run/netns/"$nsa" "${loop_as_owner[@]}" socat \
 	UDP4-LISTEN:15002,bind=127.0.0.1,reuseaddr,fork,max-children=40 "UDP4:$B4:$loop_port"
 wait_port "$nsa" udp 15002 || exit 1
 loop_case "socat, $B4" "$nsa" udp "$B4" "$cap" "$capd"
@@ -50,7 +50,7 @@ sleep 0.5
 # entries), and a previous case's capped chain would cap this one early.
 fresh_flows()
 {
-	ip netns exec "$nsa" conntrack -F >/dev/null 2>&1
+	nsenter --net=/run/netns/"$nsa" conntrack -F >/dev/null 2>&1
 	wait_value "the previous case's flows are gone" 0 10 info_get "$nsa" flows
 }
 fresh_flows

@@ -32,7 +32,7 @@ for round in 1 2 3; do
 	for f in 4 6; do
 		for p in $protos; do
 			"$probe" -f "$f" -p "$p" -r shaped >/dev/null
-			ip netns exec "$ns1" "$probe" -f "$f" -p "$p" -s connected -o get-records >/dev/null
+			nsenter --net=/run/netns/"$ns1" "$probe" -f "$f" -p "$p" -s connected -o get-records >/dev/null
 		done
 	done
 	# a socket that used the ABI stays open across the unload

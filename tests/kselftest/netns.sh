@@ -20,7 +20,7 @@ trap cleanup EXIT
 
 ip netns add "$ns1"
 ip -n "$ns1" link set lo up
-in1="ip netns exec $ns1"
+in1="nsenter --net=/run/netns/$ns1"
 
 for f in 4 6; do
 	for p in $protos; do

@@ -27,9 +27,9 @@ hook() { ctl_ns "$nsa" -j info | jq -r .hook; }
 # which no rule takes) leaves in NSA; 0 when nothing holds conntrack there.
 tracked()
 {
-	ip netns exec "$nsa" conntrack -F >/dev/null 2>&1
-	ip netns exec "$nsa" "$flowpeer" connect -T 10 "$B4:9090" >/dev/null
-	ip netns exec "$nsa" conntrack -L -p tcp --dport 9090 2>/dev/null | grep -c .
+	nsenter --net=/run/netns/"$nsa" conntrack -F >/dev/null 2>&1
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 10 "$B4:9090" >/dev/null
+	nsenter --net=/run/netns/"$nsa" conntrack -L -p tcp --dport 9090 2>/dev/null | grep -c .
 }
 
 expect "a namespace that never used wfpredir has no hook" false hook
@@ -41,7 +41,7 @@ setup ctl_ns "$nsa" service add svc id 8 ipv4 127.0.0.1:15008 &&
 expect "its first service and rule register the hook" true hook
 expect "which holds conntrack" 1 tracked
 expect "a connection is redirected" "svc src=same" \
-	ip netns exec "$nsa" "$flowpeer" connect -T 10 "$B4:8080"
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 10 "$B4:8080"
 
 setup ctl_ns "$nsa" rule flush &&
 	setup ctl_ns "$nsa" service flush || exit 1
@@ -53,7 +53,7 @@ setup ctl_ns "$nsa" service add svc id 8 ipv4 127.0.0.1:15008 &&
 	setup ctl_ns "$nsa" rule add service svc proto tcp dport 8080 || exit 1
 expect "configured again, the hook is back" true hook
 expect "and connections are redirected again" "svc src=same" \
-	ip netns exec "$nsa" "$flowpeer" connect -T 10 "$B4:8080"
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 10 "$B4:8080"
 
 # A service alone keeps the hook; deleting it by name lets it go.
 setup ctl_ns "$nsa" rule flush || exit 1

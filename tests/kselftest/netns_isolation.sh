@@ -50,7 +50,7 @@ go()
 	"$nsc"4) to=10.98.0.2 ;;
 	"$nsc"6) to="[fd98::2]" ;;
 	esac
-	ip netns exec "$1" "$flowpeer" connect $u -T 5 "$to:8080"
+	nsenter --net=/run/netns/"$1" "$flowpeer" connect $u -T 5 "$to:8080"
 }
 
 for f in 4 6; do

@@ -31,9 +31,9 @@ setup ctl_ns "$nsa" rule add service sampler priority 100 proto tcp dport 8080 |
 setup ctl_ns "$nsa" rule add service sampler priority 100 proto tcp dport 8083 || exit 1
 setup ctl_ns "$nsa" rule add service hopsvc priority 200 proto tcp dport 8083 || exit 1
 
-bg_run "$tmpd/sampler4.log" ip netns exec "$nsa" "$sampler" -p 15201 -l 127.0.0.1
+bg_run "$tmpd/sampler4.log" nsenter --net=/run/netns/"$nsa" "$sampler" -p 15201 -l 127.0.0.1
 wait_for "$tmpd/sampler4.log" '^listening' || exit 1
-bg_run "$tmpd/sampler6.log" ip netns exec "$nsa" "$sampler" -p 15201 -l ::1
+bg_run "$tmpd/sampler6.log" nsenter --net=/run/netns/"$nsa" "$sampler" -p 15201 -l ::1
 wait_for "$tmpd/sampler6.log" '^listening' || exit 1
 
 # nth_line FILE PATTERN N: the Nth line of FILE matching PATTERN
@@ -68,7 +68,7 @@ for f in 4 6; do
 
 	# one connection, held open so that its flows can be listed
 	out=$tmpd/hold-$f.out
-	bg_run "$out" ip netns exec "$nsa" "$flowpeer" hold -n 1 -T 15 "$farp:8080"
+	bg_run "$out" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n 1 -T 15 "$farp:8080"
 	holder=$!
 	wait_for "$out" '^ok\|^failed' 20
 	expect "$c: the client reaches the server through the example" "ok 1 same=0 other=1" \
@@ -102,7 +102,7 @@ for f in 4 6; do
 		hop_start "$hout" "$nsa" -l "[::1]:15209" -c "$farp:8083"
 	fi
 	expect "$c: through the example and hop, the client gets hop's answer" "hop src=other" \
-		ip netns exec "$nsa" "$flowpeer" connect -T 15 "$farp:8083"
+		nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 15 "$farp:8083"
 	hop_wait
 	sed 's/^/# hop: /' "$hout"
 	expect "$c: hop reads two entries" 2 kv "$hout" flow_id= count
@@ -118,9 +118,9 @@ for f in 4 6; do
 
 	# a connection that was never redirected has no records
 	if [ $f = 4 ]; then
-		ip netns exec "$nsa" "$flowpeer" connect -T 3 127.0.0.1:15201 >/dev/null 2>&1
+		nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 3 127.0.0.1:15201 >/dev/null 2>&1
 	else
-		ip netns exec "$nsa" "$flowpeer" connect -T 3 "[::1]:15201" >/dev/null 2>&1
+		nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 3 "[::1]:15201" >/dev/null 2>&1
 	fi
 	wait_for "$log" 'not redirected' 10
 	expect "$c: a connection never redirected is closed (FWP_E_NOT_FOUND)" \

@@ -45,14 +45,14 @@ daemon_start()
 {
 	local name=$1 i
 	shift
-	bg_run "$tmpd/$name.notify" ip netns exec "$nsa" python3 "$notify_recv" \
+	bg_run "$tmpd/$name.notify" nsenter --net=/run/netns/"$nsa" python3 "$notify_recv" \
 		"$tmpd/$name.sock" 127.0.0.1 15001
 	wait_for "$tmpd/$name.notify" '^bound' || return 1
 	# The service manager's socket is root's; the proxy runs as $uid.
 	chmod 666 "$tmpd/$name.sock"
 	: >"$tmpd/$name.err"
 	NOTIFY_SOCKET=$tmpd/$name.sock JOURNAL_STREAM=$(stat -c %d:%i "$tmpd/$name.err") \
-		ip netns exec "$nsa" setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+		nsenter --net=/run/netns/"$nsa" setpriv --reuid="$uid" --regid="$uid" --clear-groups \
 		--inh-caps=-all,+net_admin --ambient-caps=-all,+net_admin \
 		--bounding-set=-all,+net_admin --no-new-privs \
 		"$proxy_bin" -c "$tmpd/px.conf" "$@" 2>>"$tmpd/$name.err" >/dev/null &
@@ -76,7 +76,7 @@ notified()
 # listening PORT: whether something listens on 127.0.0.1:PORT in ns a.
 listening()
 {
-	if [ -n "$(ip netns exec "$nsa" ss -Hlnt "sport = :$1")" ]; then
+	if [ -n "$(nsenter --net=/run/netns/"$nsa" ss -Hlnt "sport = :$1")" ]; then
 		echo yes
 	else
 		echo no
@@ -107,7 +107,7 @@ conf()
 # client ARGS...: flowpeer connect in ns a.
 client()
 {
-	ip netns exec "$nsa" "$flowpeer" connect -T 5 "$@"
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 5 "$@"
 }
 
 conf "# px: the test's proxy" "name px" "tcp 127.0.0.1:15001" "verbose 1" \
@@ -154,7 +154,7 @@ expect "journald: every line carries a priority" 0 \
 # SIGTERM with a redirected connection open: the listener closes at once,
 # the connection still relays what comes after, then exit 0.
 (sleep 3; printf 'late\n'; sleep 1) |
-	ip netns exec "$nsa" socat -t 5 -T 10 - TCP4:"$B4:8080" >"$tmpd/late.out" 2>&1 &
+	nsenter --net=/run/netns/"$nsa" socat -t 5 -T 10 - TCP4:"$B4:8080" >"$tmpd/late.out" 2>&1 &
 holder=$!
 wait_value "the late connection is relayed" 3 10 relayed d1
 kill -TERM "$dpid"
@@ -175,7 +175,7 @@ expect "SIGTERM: drained, logged as a notice" "<5>px: drained: every connection 
 conf "name px" "tcp 127.0.0.1:15001" "drain-timeout 20" "verbose 1"
 daemon_start d2 --drain-timeout 1 || exit 1
 (sleep 8; printf 'never\n') |
-	ip netns exec "$nsa" socat -t 9 -T 10 - TCP4:"$B4:8080" >"$tmpd/never.out" 2>&1 &
+	nsenter --net=/run/netns/"$nsa" socat -t 9 -T 10 - TCP4:"$B4:8080" >"$tmpd/never.out" 2>&1 &
 holder=$!
 wait_value "the never-ending connection is relayed" 1 10 relayed d2
 t0=$SECONDS

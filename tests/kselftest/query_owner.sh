@@ -25,7 +25,7 @@ ns_new "$nsa" || exit 1
 as() { # as UID CMD...: CMD in namespace A as UID, without privilege
 	local id=$1
 	shift
-	ip netns exec "$nsa" setpriv --reuid="$id" --regid="$id" --clear-groups "$@"
+	nsenter --net=/run/netns/"$nsa" setpriv --reuid="$id" --regid="$id" --clear-groups "$@"
 }
 
 cat >"$tmpd/victim.py" <<'PY'
@@ -84,7 +84,7 @@ victim()
 }
 
 # unreplied UDP flows live 30 s; a loaded test VM can take longer than that
-ip netns exec "$nsa" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=300 2>/dev/null
+nsenter --net=/run/netns/"$nsa" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=300 2>/dev/null
 vport=$(victim 53) || exit 1
 plain=$(victim 5353) || exit 1
 echo "# victim sources: redirected $vport, not redirected $plain"
@@ -98,13 +98,13 @@ expect "the owner (uid 3000) reads the records and the victim's uid" \
 expect "uid 2000 on the owned service's address, at the victim's port: ENOENT, as a flow not redirected" \
 	"$noflow" as 2000 python3 "$tmpd/snoop.py" 127.0.0.1 15353 "$vport"
 expect "root, not the owner, gets ENOENT too" "$noflow" \
-	ip netns exec "$nsa" python3 "$tmpd/snoop.py" 127.0.0.1 15353 "$vport"
+	nsenter --net=/run/netns/"$nsa" python3 "$tmpd/snoop.py" 127.0.0.1 15353 "$vport"
 oport=$(victim 54) || exit 1
 echo "# victim source, unowned service: $oport"
 expect "an unowned service: an unprivileged user gets ENOENT" "$noflow" \
 	as 2000 python3 "$tmpd/snoop.py" 127.0.0.1 15354 "$oport"
 expect "an unowned service: CAP_NET_ADMIN reads it" "records=ok context=ok uid=1000" \
-	ip netns exec "$nsa" python3 "$tmpd/snoop.py" 127.0.0.1 15354 "$oport"
+	nsenter --net=/run/netns/"$nsa" python3 "$tmpd/snoop.py" 127.0.0.1 15354 "$oport"
 
 # ---------------------------------------------------------------- TCP
 setup ctl_ns "$nsa" service add web id 3 ipv4 127.0.0.1:15080 owner user nobody || exit 1
@@ -141,12 +141,12 @@ if cg_new "wfpo-$sfx" && cg_new "wfpo-$sfx/worker"; then
 		"records=ENOENT context=ENOENT" tcp_hop as "$nobody"
 	expect "owner uid and cgroup: the owner uid in a child cgroup reads them" \
 		"records=ok context=ok" tcp_hop in_cgroup "wfpo-$sfx/worker" \
-		ip netns exec "$nsa" setpriv --reuid="$nobody" --regid="$nobody" --clear-groups
+		nsenter --net=/run/netns/"$nsa" setpriv --reuid="$nobody" --regid="$nobody" --clear-groups
 	expect "listing: the owner in the words service add takes" \
 		"owner uid $nobody cgroup /wfpo-$sfx" \
-		sh -c "ip netns exec $nsa $ctl service list web | sed 's/.* \\(owner .*\\) # rules .*/\\1/'"
+		sh -c "nsenter --net=/run/netns/$nsa $ctl service list web | sed 's/.* \\(owner .*\\) # rules .*/\\1/'"
 	expect "JSON: owner.cgroup" "/wfpo-$sfx" \
-		sh -c "ip netns exec $nsa $ctl -j service list web | jq -r '.[0].owner.cgroup'"
+		sh -c "nsenter --net=/run/netns/$nsa $ctl -j service list web | jq -r '.[0].owner.cgroup'"
 	expect_rc "an owner cgroup that does not exist is refused" 1 \
 		ctl_ns "$nsa" service add ghost ipv4 127.0.0.1:15081 owner cgroup "/wfpo-$sfx/none"
 else
@@ -155,13 +155,13 @@ fi
 
 # ------------------------------------------------------------- listings
 expect "listing: service dns shows its owner" "owner uid 3000" \
-	sh -c "ip netns exec $nsa $ctl service list dns | grep -o 'owner uid [0-9]*'"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl service list dns | grep -o 'owner uid [0-9]*'"
 expect "JSON: owner.uid" 3000 \
-	sh -c "ip netns exec $nsa $ctl -j service list dns | jq -r '.[0].owner.uid'"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl -j service list dns | jq -r '.[0].owner.uid'"
 expect "JSON: an unowned service has no owner" null \
-	sh -c "ip netns exec $nsa $ctl -j service list open | jq -r '.[0].owner'"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl -j service list open | jq -r '.[0].owner'"
 expect_rc "service dumps need CAP_NET_ADMIN" 1 as 2000 "$ctl" service list
 expect_rc "rule dumps need CAP_NET_ADMIN" 1 as 2000 "$ctl" rule list
 expect "the public info stays public" ok \
-	sh -c "as() { :; }; ip netns exec $nsa setpriv --reuid=2000 --regid=2000 --clear-groups $ctl info >/dev/null && echo ok"
+	sh -c "as() { :; }; nsenter --net=/run/netns/$nsa setpriv --reuid=2000 --regid=2000 --clear-groups $ctl info >/dev/null && echo ok"
 exit $ret

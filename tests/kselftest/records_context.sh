@@ -54,7 +54,7 @@ for f in 4 6; do
 			ret=1
 			continue
 		}
-		bg_run "$cout" "${incg[@]}" ip netns exec "$nsa" setpriv --reuid=1234 \
+		bg_run "$cout" "${incg[@]}" nsenter --net=/run/netns/"$nsa" setpriv --reuid=1234 \
 			--regid=1234 --clear-groups "$flowpeer" connect $u -v -T 10 "$far:8080"
 		cpid=$!
 		wait "$cpid"
@@ -98,7 +98,7 @@ for f in 4 6; do
 			continue
 		}
 		expect "$c: custom context: the client reached hop" "hop src=same" \
-			ip netns exec "$nsa" "$flowpeer" connect $u -T 10 "$far:8081"
+			nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 10 "$far:8081"
 		hop_wait
 		expect "$c: custom context: rule id" 43 kv "$out" "entry=0 " rule
 		expect "$c: custom context: length" 6 kv "$out" context= len
@@ -111,7 +111,7 @@ for f in 4 6; do
 			continue
 		}
 		expect "$c: not redirected: the client reached hop" "hop src=same" \
-			ip netns exec "$nsa" "$flowpeer" connect $u -T 10 "$here:9001"
+			nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 10 "$here:9001"
 		hop_wait
 		expect "$c: not redirected: records are ENOENT" ENOENT kv "$out" records= records
 		expect "$c: not redirected: WSAIoctl says FWP_E_NOT_FOUND" FWP_E_NOT_FOUND \
@@ -124,7 +124,7 @@ for f in 4 6; do
 			continue
 		}
 		expect "$c: inbound: the client in B reached hop" "hop src=same" \
-			ip netns exec "$nsb" "$flowpeer" connect $u -T 10 "$here:9002"
+			nsenter --net=/run/netns/"$nsb" "$flowpeer" connect $u -T 10 "$here:9002"
 		hop_wait
 		expect "$c: inbound: records are ENOENT" ENOENT kv "$out" records= records
 		expect "$c: inbound: WSAIoctl says FWP_E_NOT_FOUND" FWP_E_NOT_FOUND \

@@ -85,8 +85,8 @@ for hook in out post; do
 				continue
 			}
 			# armed in namespace a, for the first packet to $port after NAT
-			ip netns exec "$nsa" sh -c "echo $hook $port 1 $how >$ctlf" || exit 1
-			ip netns exec "$nsa" "$flowpeer" connect $u -T 30 -m "go" "$far:$port" \
+			nsenter --net=/run/netns/"$nsa" sh -c "echo $hook $port 1 $how >$ctlf" || exit 1
+			nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 30 -m "go" "$far:$port" \
 				>"$tmpd/client.out" 2>&1
 			hop_wait 40
 			echo off >"$ctlf"

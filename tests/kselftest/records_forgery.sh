@@ -40,7 +40,7 @@ real()
 	[ "$p" = udp ] && u=-u
 	[ "$f" = 6 ] && svc="[::1]:15007" far="[$B6]"
 	hop_start "$out" "$nsa" $u -l "$svc" -s "$file" || return 1
-	ip netns exec "$nsa" "$flowpeer" connect $u -T 10 "$far:$port" >/dev/null
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 10 "$far:$port" >/dev/null
 	hop_wait
 	if [ ! -s "$file" ]; then
 		echo "FAIL: v$f/$p: no records were read for port $port:"
@@ -57,7 +57,7 @@ set_in()
 	shift 4
 	for m in "$@"; do args+=(-m "$m"); done
 	[ "$p" = udp ] && args+=(-u)
-	ip netns exec "$ns" "$hop" -f "$f" -r "$file" "${args[@]}" -c - | sed -n 's/^set=//p'
+	nsenter --net=/run/netns/"$ns" "$hop" -f "$f" -r "$file" "${args[@]}" -c - | sed -n 's/^set=//p'
 }
 
 # Offsets in a record blob (kmod/uapi/linux/wfpredir.h): a 16-byte header,

@@ -31,7 +31,7 @@ setup ctl_ns "$nsa" service add hopsvc id 7 ipv4 127.0.0.1:15007 ipv6 "[::1]:150
 # records of service 7, as its proxy reads them
 rec=$tmpd/rec
 hop_start "$tmpd/hop.out" "$nsa" -l 127.0.0.1:15007 -s "$rec" || exit 1
-ip netns exec "$nsa" "$flowpeer" connect -T 10 "$B4:8080" >/dev/null
+nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 10 "$B4:8080" >/dev/null
 hop_wait
 if [ ! -s "$rec" ]; then
 	echo "FAIL: hop read no records"
@@ -44,7 +44,7 @@ clashes()
 {
 	local n=0 v
 	# per CPU, in hex; the second column is clash_resolve
-	for v in $(ip netns exec "$nsa" awk 'NR > 1 { print $2 }' /proc/net/stat/nf_conntrack); do
+	for v in $(nsenter --net=/run/netns/"$nsa" awk 'NR > 1 { print $2 }' /proc/net/stat/nf_conntrack); do
 		n=$((n + 16#$v))
 	done
 	echo $n
@@ -60,7 +60,7 @@ for f in 4 6; do
 	c="v$f"
 	redirects=$(info_get "$nsa" redirects)
 	before=$(clashes)
-	ip netns exec "$nsa" "$race" -r "$rec" -n "$rounds" "$far:8080" >"$tmpd/race-$f.out" 2>&1
+	nsenter --net=/run/netns/"$nsa" "$race" -r "$rec" -n "$rounds" "$far:8080" >"$tmpd/race-$f.out" 2>&1
 	echo "# $c: $(cat "$tmpd/race-$f.out"); conntrack resolved $(($(clashes) - before)) clashes"
 	expect "$c: the records were set in every round" 0 kv "$tmpd/race-$f.out" rounds= set_failed
 	expect "$c: no datagram went to the proxy's own service" 0 kv "$tmpd/race-$f.out" rounds= self

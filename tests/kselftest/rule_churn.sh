@@ -58,11 +58,11 @@ bg_list+=($!)
 churner=$!
 wait_for "$tmpd/churn" . 20 || exit 1
 
-bg_run "$tmpd/storm4" ip netns exec "$nsa" "$flowpeer" storm -n "$n4" -c 16 -T 10 "$B4:8080"
+bg_run "$tmpd/storm4" nsenter --net=/run/netns/"$nsa" "$flowpeer" storm -n "$n4" -c 16 -T 10 "$B4:8080"
 s4=$!
-bg_run "$tmpd/storm6" ip netns exec "$nsa" "$flowpeer" storm -n "$n6" -c 8 -T 10 "[$B6]:8080"
+bg_run "$tmpd/storm6" nsenter --net=/run/netns/"$nsa" "$flowpeer" storm -n "$n6" -c 8 -T 10 "[$B6]:8080"
 s6=$!
-bg_run "$tmpd/stormu" ip netns exec "$nsa" "$flowpeer" storm -u -n "$nu" -c 8 -T 10 "$B4:8080"
+bg_run "$tmpd/stormu" nsenter --net=/run/netns/"$nsa" "$flowpeer" storm -u -n "$nu" -c 8 -T 10 "$B4:8080"
 su=$!
 wait "$s4" "$s6" "$su"
 touch "$tmpd/stop"
@@ -85,9 +85,9 @@ expect "some connections went direct" yes \
 expect "the rule table is empty after the last flush" 0 info_get "$nsa" rules
 setup ctl_ns "$nsa" rule add service px proto tcp
 expect "a rule added afterwards still redirects" "server src=other" \
-	ip netns exec "$nsa" "$flowpeer" connect -T 5 "$B4:8080"
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 5 "$B4:8080"
 setup ctl_ns "$nsa" rule flush
 expect "and with none the client goes direct" "server src=same" \
-	ip netns exec "$nsa" "$flowpeer" connect -T 5 "$B4:8080"
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 5 "$B4:8080"
 expect_rc "the proxy is still running" 0 kill -0 "$(cat "$tmpd/px.pid")"
 exit $ret

@@ -66,7 +66,7 @@ for f in 4 6; do
 		fi
 		c="v$f, port $port"
 		out=$tmpd/legacy-$f-$port.out
-		bg_run "$out" ip netns exec "$nsa" setpriv --reuid=4242 --regid=4242 --clear-groups \
+		bg_run "$out" nsenter --net=/run/netns/"$nsa" setpriv --reuid=4242 --regid=4242 --clear-groups \
 			python3 "$tmpd/legacy.py" "$at" 15301
 		lpid=$!
 		wait_for "$out" '^listening' 20 || {
@@ -74,7 +74,7 @@ for f in 4 6; do
 			continue
 		}
 		expect "$c: the client reaches the server through the legacy proxy" \
-			"server src=other" ip netns exec "$nsa" "$flowpeer" connect -T 10 "$far:$port"
+			"server src=other" nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 10 "$far:$port"
 		expect "$c: SO_ORIGINAL_DST gives the original destination" "orig $far:$port" \
 			sed -n '/^orig /p' "$out"
 		bg_stop "$lpid"

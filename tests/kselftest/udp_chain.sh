@@ -40,7 +40,7 @@ for s in a:1 b:2; do
 	n=${s%:*} id=${s#*:}
 	for l in "4:127.0.0.1" "6:[::1]"; do
 		out=$tmpd/p$n${l%%:*}.out
-		bg_run "$out" ip netns exec "$nsa" "$umsg" serve -l "${l#*:}:1520$id"
+		bg_run "$out" nsenter --net=/run/netns/"$nsa" "$umsg" serve -l "${l#*:}:1520$id"
 		wait_for "$out" '^listening' || exit 1
 	done
 done
@@ -50,8 +50,8 @@ for f in 4 6; do
 	c="v$f"
 	pa=$tmpd/pa$f.out pb=$tmpd/pb$f.out
 	out=$tmpd/client-$f.out
-	ip netns exec "$nsa" "$umsg" client -n 3 -T 5 -m "one$f" "$farp:8080" >"$out" 2>&1
-	ip netns exec "$nsa" "$umsg" client -n 2 -T 5 -m "two$f" "$farp:8080" >>"$out" 2>&1
+	nsenter --net=/run/netns/"$nsa" "$umsg" client -n 3 -T 5 -m "one$f" "$farp:8080" >"$out" 2>&1
+	nsenter --net=/run/netns/"$nsa" "$umsg" client -n 2 -T 5 -m "two$f" "$farp:8080" >>"$out" 2>&1
 	sed 's/^/# client: /' "$out"
 	expect "$c: every datagram of the first flow makes the round trip" 3 \
 		grep -c "^reply [0-9]*: server .*msg=one$f-" "$out"

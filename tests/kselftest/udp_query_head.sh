@@ -31,12 +31,12 @@ for f in 4 6; do
 	if [ $f = 4 ]; then farp=$B4 l=127.0.0.1:15301; else farp="[$B6]" l="[::1]:15301"; fi
 	c="v$f"
 	out=$tmpd/query-$f.out
-	bg_run "$out" ip netns exec "$nsa" "$umsg" query -l "$l" -T 20
+	bg_run "$out" nsenter --net=/run/netns/"$nsa" "$umsg" query -l "$l" -T 20
 	qpid=$!
 	wait_for "$out" '^listening' || exit 1
 	expect "$c: an empty queue is EAGAIN through the native call" EAGAIN \
 		kv "$out" "empty " native
-	ip netns exec "$nsa" "$umsg" client -n 1 -T 1 -m "q$f" "$farp:8090" >/dev/null 2>&1
+	nsenter --net=/run/netns/"$nsa" "$umsg" client -n 1 -T 1 -m "q$f" "$farp:8090" >/dev/null 2>&1
 	wait_for "$out" '^drained' 10
 	sed 's/^/# query: /' "$out"
 	expect "$c: the queued datagram's records, natively" "ok 1 7" \

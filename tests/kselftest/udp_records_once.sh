@@ -37,10 +37,10 @@ for f in 4 6; do
 	if [ $f = 4 ]; then farp=$B4 l=127.0.0.1:15401; else farp="[$B6]" l="[::1]:15401"; fi
 	c="v$f"
 	out=$tmpd/pa-$f.out
-	bg_run "$out" ip netns exec "$nsa" "$umsg" serve -l "$l" -L "$farp:8081"
+	bg_run "$out" nsenter --net=/run/netns/"$nsa" "$umsg" serve -l "$l" -L "$farp:8081"
 	ppid=$!
 	wait_for "$out" '^listening' || exit 1
-	ip netns exec "$nsa" "$umsg" client -n 1 -T 5 -m "r$f" "$farp:8080" >"$tmpd/client-$f.out" 2>&1
+	nsenter --net=/run/netns/"$nsa" "$umsg" client -n 1 -T 5 -m "r$f" "$farp:8080" >"$tmpd/client-$f.out" 2>&1
 	expect "$c: the client's datagram makes the round trip through the service" "r$f-1" \
 		kv "$tmpd/client-$f.out" "reply 1: server" msg
 	wait_for "$out" '^leak' 10

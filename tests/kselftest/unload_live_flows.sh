@@ -45,7 +45,7 @@ nsa=a-$sfx
 nsb=b-$sfx
 world "$nsa" "$nsb" || exit 1
 kmsg_mark
-bg_run "$tmpd/hold1" ip netns exec "$nsa" "$flowpeer" hold -n "$n" -c 64 -T 30 "$B4:8080"
+bg_run "$tmpd/hold1" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n "$n" -c 64 -T 30 "$B4:8080"
 holder=$!
 wait_for "$tmpd/hold1" '^ok\|^failed' 100
 expect "$n connections are open through the proxy" "ok $n same=0 other=$n" cat "$tmpd/hold1"
@@ -80,7 +80,7 @@ nsa2=a2-$sfx
 nsb2=b2-$sfx
 world "$nsa2" "$nsb2" || exit 1
 kmsg_mark
-bg_run "$tmpd/hold2" ip netns exec "$nsa2" "$flowpeer" hold -n "$n2" -c 64 -T 30 "[$B6]:8080"
+bg_run "$tmpd/hold2" nsenter --net=/run/netns/"$nsa2" "$flowpeer" hold -n "$n2" -c 64 -T 30 "[$B6]:8080"
 holder=$!
 wait_for "$tmpd/hold2" '^ok\|^failed' 60
 expect "$n2 IPv6 connections are open through the proxy" "ok $n2 same=0 other=$n2" \
@@ -98,12 +98,12 @@ nsa3=a3-$sfx
 nsb3=b3-$sfx
 world "$nsa3" "$nsb3" || exit 1
 expect "200 short connections through the proxy" "ok 200 same=0 other=200" \
-	ip netns exec "$nsa3" "$flowpeer" storm -n 200 -c 16 -T 10 "$B4:8080"
+	nsenter --net=/run/netns/"$nsa3" "$flowpeer" storm -n 200 -c 16 -T 10 "$B4:8080"
 # A closed connection's flow goes at the next collection, though conntrack
 # keeps its entry in TIME_WAIT for two minutes more.
 wait_value "closed connections' flows go within 3 s" 0 3 info_get "$nsa3" flows
 expect "while conntrack still holds their entries (TIME_WAIT)" yes \
-	is_gt "$(ip netns exec "$nsa3" conntrack -C 2>/dev/null)" 0
-ip netns exec "$nsa3" conntrack -F >/dev/null 2>&1
+	is_gt "$(nsenter --net=/run/netns/"$nsa3" conntrack -C 2>/dev/null)" 0
+nsenter --net=/run/netns/"$nsa3" conntrack -F >/dev/null 2>&1
 expect "flushing conntrack then finds no flow to release" 0 info_get "$nsa3" flows
 exit $ret
