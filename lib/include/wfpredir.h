@@ -824,7 +824,7 @@ struct wfpredir_event_apply {
 	uint32_t services_deleted;
 	uint32_t services_added;
 	uint32_t services_kept; /* identical in the new content: same id, counters */
-	uint32_t rules_deleted;	/* every rule the table had */
+	uint32_t rules_deleted; /* every rule the table had */
 	uint32_t rules_added;	/* every rule it has now */
 };
 

@@ -26,12 +26,12 @@ enum {
 };
 
 /* "buffer-size" is not a kind of event: it takes a value (monitor_run()). */
-static const char *const filter_words[] = { "all",	"service", "rule",	  "flow",
+static const char *const filter_words[] = { "all",	"service", "rule",  "flow",
 					    "redirect", "refused", "table", "buffer-size" };
-static const unsigned int filter_bits[] = { SHOW_ALL,	   SHOW_SERVICE, SHOW_RULE,
-					    SHOW_REDIRECT | SHOW_REFUSED,
-					    SHOW_REDIRECT, SHOW_REFUSED, SHOW_TABLE,
-					    0 };
+static const unsigned int filter_bits[] = { SHOW_ALL,	   SHOW_SERVICE,
+					    SHOW_RULE,	   SHOW_REDIRECT | SHOW_REFUSED,
+					    SHOW_REDIRECT, SHOW_REFUSED,
+					    SHOW_TABLE,	   0 };
 #define FILTER_BUFFER_SIZE 7
 
 /* Service names and tables by id, so that rules and flows can name theirs. */
@@ -303,7 +303,8 @@ static void event_words(enum wfpredir_monitor_event_type t, const char **tag, co
 		[WFPREDIR_EVENT_SKIPPED] = { "SKIPPED", "flow", SHOW_REFUSED },
 		[WFPREDIR_EVENT_LOST] = { "LOST", "events", SHOW_ALL },
 		/* What a transaction did to services and rules. */
-		[WFPREDIR_EVENT_APPLY] = { "APPLY", "table", SHOW_TABLE | SHOW_SERVICE | SHOW_RULE },
+		[WFPREDIR_EVENT_APPLY] = { "APPLY", "table",
+					   SHOW_TABLE | SHOW_SERVICE | SHOW_RULE },
 	};
 
 	*tag = w[t].tag;
@@ -449,7 +450,8 @@ int monitor_run(const struct ctl_opts *opts, int argc, char **argv)
 		if (rc == FILTER_BUFFER_SIZE) {
 			/* As conntrack -E --buffer-size; small ones lose events sooner. */
 			if (i + 1 == argc) {
-				fprintf(stderr, "wfpredirctl: monitor: buffer-size needs a value\n");
+				fprintf(stderr,
+					"wfpredirctl: monitor: buffer-size needs a value\n");
 				return EXIT_USAGE;
 			}
 			if (parse_u32("monitor buffer-size", argv[++i], 1, INT32_MAX / 2, &rcvbuf,
@@ -468,8 +470,8 @@ int monitor_run(const struct ctl_opts *opts, int argc, char **argv)
 	mon = wfpredir_monitor_open(&err);
 	if (!mon)
 		return open_error(err);
-	if (rcvbuf && setsockopt(wfpredir_monitor_fd(mon), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-				 sizeof(rcvbuf))) {
+	if (rcvbuf &&
+	    setsockopt(wfpredir_monitor_fd(mon), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf))) {
 		fprintf(stderr, "wfpredirctl: monitor: cannot set the buffer size: %s\n",
 			strerror(errno));
 		wfpredir_monitor_close(mon);
