@@ -74,9 +74,12 @@ static void wfpredir_notify_multicast(struct net *net, struct sk_buff *msg,
 				      WFPREDIR_NOTIFY_GROUP, gfp);
 	/*
 	 * -ESRCH: no listener of @net got it because there is none (the
-	 * group's bit was set by another namespace's). Anything else,
-	 * -ENOBUFS from a full receive buffer above all, is a listener that
-	 * missed it; netlink has already made its next read fail with ENOBUFS.
+	 * group's bit was set by another namespace's). -ENOBUFS: a listener
+	 * missed it, its receive buffer full (netlink has already made its
+	 * next read fail with ENOBUFS). Netlink tells the sender only of
+	 * listeners that set NETLINK_BROADCAST_ERROR, as libwfpredir's
+	 * monitor does: a loss of another listener goes uncounted, though
+	 * that listener is told.
 	 */
 	if (err && err != -ESRCH)
 		wfpredir_notify_count_lost(net);

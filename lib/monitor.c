@@ -57,7 +57,7 @@ static int resolve_error(int nlerr)
 struct wfpredir_monitor *wfpredir_monitor_open(int *err)
 {
 	struct wfpredir_monitor *mon;
-	int rcvbuf = MONITOR_RCVBUF;
+	int rcvbuf = MONITOR_RCVBUF, one = 1;
 	int grp, rc;
 
 	mon = calloc(1, sizeof(*mon));
@@ -95,6 +95,13 @@ struct wfpredir_monitor *wfpredir_monitor_open(int *err)
 	}
 	/* Best effort: the default buffer works too, losing more under floods. */
 	(void)setsockopt(nl_socket_get_fd(mon->sk), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/*
+	 * Without it the kernel's send succeeds though this socket missed the
+	 * event, and the module cannot count the loss (events_lost in
+	 * wfpredir_info). The socket itself reads ENOBUFS either way.
+	 */
+	(void)setsockopt(nl_socket_get_fd(mon->sk), SOL_NETLINK, NETLINK_BROADCAST_ERROR, &one,
+			 sizeof(one));
 	if (err)
 		*err = 0;
 	return mon;

@@ -419,7 +419,7 @@ enum wfpredir_attr {
 	WFPREDIR_A_STATS_EVENTS_LOST,	/* u64: events the events group could
 					 * not deliver to a listener of the
 					 * namespace (its receive buffer full,
-					 * or memory short)
+					 * or memory short); see "Events"
 					 */
 	WFPREDIR_A_APPLY_SERVICES_DELETED,	/* u32, APPLY events only: the
 						 * table's services deleted
@@ -588,7 +588,10 @@ enum wfpredir_flow_attr {
  *
  * A listener that misses events is told by its next read failing with
  * ENOBUFS; GET_INFO's WFPREDIR_A_STATS_EVENTS_LOST counts, per namespace,
- * the events that did not reach every listener.
+ * the events that did not reach every listener: those dropped for memory,
+ * and those a listener with socket option NETLINK_BROADCAST_ERROR set (as
+ * libwfpredir's monitor sets it) had no room for; netlink does not tell
+ * the module of the losses of other listeners.
  *
  * Flows: command WFPREDIR_CMD_FLOW_EVENT, with WFPREDIR_A_FLOW holding
  * FAMILY, PROTOCOL, ORIG_*, EVENT, UID and, for a redirect, REDIR_DADDR,
