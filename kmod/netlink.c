@@ -250,7 +250,7 @@ static size_t wfpredir_genl_info_size(void)
 	       nla_total_size(sizeof(u32)) +	/* CONFIG_CHAIN_MAX */
 	       nla_total_size(sizeof(u8)) +	/* CONFIG_INHERIT */
 	       nla_total_size(sizeof(u32)) +	/* CONFIG_FLOW_SHARE */
-	       7 * nla_total_size_64bit(sizeof(u64));	/* STATS_* */
+	       8 * nla_total_size_64bit(sizeof(u64));	/* STATS_* */
 }
 
 /*
@@ -262,7 +262,7 @@ struct wfpredir_info_view {
 	u32 chain_max, flow_share;
 	u8 inherit, hook;
 	u64 redirects, chain_capped, inherited, table_full, nomem, evicted,
-	    share_refused;
+	    share_refused, events_lost;
 };
 
 static void wfpredir_info_get(struct wfpredir_net *wn,
@@ -289,6 +289,7 @@ static void wfpredir_info_get(struct wfpredir_net *wn,
 	in->nomem = atomic64_read(&wn->stats.nomem);
 	in->evicted = atomic64_read(&wn->flows.evicted);
 	in->share_refused = atomic64_read(&wn->stats.flow_share);
+	in->events_lost = atomic64_read(&wn->stats.events_lost);
 }
 
 static int wfpredir_put_stat(struct sk_buff *msg, int type, u64 stat)
@@ -339,7 +340,9 @@ static int wfpredir_genl_get_info(struct sk_buff *skb, struct genl_info *info)
 	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_NOMEM, in.nomem) ||
 	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_EVICTED, in.evicted) ||
 	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_FLOW_SHARE,
-			      in.share_refused))
+			      in.share_refused) ||
+	    wfpredir_put_stat(msg, WFPREDIR_A_STATS_EVENTS_LOST,
+			      in.events_lost))
 		goto err;
 
 	genlmsg_end(msg, hdr);
@@ -726,7 +729,7 @@ static int wfpredir_genl_flush_services(struct sk_buff *skb,
 		return ret;
 	mutex_lock(&wn->config_lock);
 	ret = wfpredir_services_flush(wn, table, info->extack);
-	wfpredir_notify_flush(wn->net, WFPREDIR_CMD_FLUSH_SERVICES, ret);
+	wfpredir_notify_flush(wn->net, WFPREDIR_CMD_FLUSH_SERVICES, table, ret);
 	mutex_unlock(&wn->config_lock);
 	wfpredir_net_maybe_idle(wn);
 	return ret;
@@ -1008,7 +1011,7 @@ static int wfpredir_genl_flush_rules(struct sk_buff *skb,
 		return ret;
 	mutex_lock(&wn->config_lock);
 	wfpredir_rules_flush(wn, table);
-	wfpredir_notify_flush(wn->net, WFPREDIR_CMD_FLUSH_RULES, 0);
+	wfpredir_notify_flush(wn->net, WFPREDIR_CMD_FLUSH_RULES, table, 0);
 	mutex_unlock(&wn->config_lock);
 	wfpredir_net_maybe_idle(wn);
 	return 0;
@@ -1095,14 +1098,13 @@ static int wfpredir_genl_dump_rules(struct sk_buff *skb,
 
 /* -------------------------------------------------------------- apply */
 
-/* Most tables one APPLY replaces: one per vendor. */
-#define WFPREDIR_APPLY_TABLES_MAX 64
-
-/* An APPLY's state: the tables it replaces, the strings of one object. */
+/*
+ * An APPLY's state: the tables it replaces, with what it does to them for
+ * its events; the strings of one object.
+ */
 struct wfpredir_apply {
 	struct wfpredir_parsed p;
-	unsigned int n_tables;
-	char tables[WFPREDIR_APPLY_TABLES_MAX][WFPREDIR_TABLE_NAME_MAX];
+	struct wfpredir_notify_apply ev;
 };
 
 /* Whether @table is one the APPLY replaces. */
@@ -1111,8 +1113,8 @@ static bool wfpredir_apply_names(const struct wfpredir_apply *a,
 {
 	unsigned int i;
 
-	for (i = 0; i < a->n_tables; i++)
-		if (!strcmp(a->tables[i], table))
+	for (i = 0; i < a->ev.n_tables; i++)
+		if (!strcmp(a->ev.tables[i].name, table))
 			return true;
 	return false;
 }
@@ -1126,12 +1128,13 @@ static int wfpredir_apply_table(struct wfpredir_tx *tx,
 	ret = wfpredir_nla_table(attr, a->p.table, extack);
 	if (ret || wfpredir_apply_names(a, a->p.table))
 		return ret;
-	if (a->n_tables == WFPREDIR_APPLY_TABLES_MAX) {
+	if (a->ev.n_tables == WFPREDIR_APPLY_TABLES_MAX) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "too many tables in one transaction (at most 64)");
 		return -E2BIG;
 	}
-	strscpy(a->tables[a->n_tables++], a->p.table, WFPREDIR_TABLE_NAME_MAX);
+	strscpy(a->ev.tables[a->ev.n_tables++].name, a->p.table,
+		WFPREDIR_TABLE_NAME_MAX);
 	wfpredir_tx_replace_table(tx, a->p.table);
 	return 0;
 }
@@ -1244,10 +1247,16 @@ static int wfpredir_genl_apply(struct sk_buff *skb, struct genl_info *info)
 		wfpredir_tx_begin(wn, &tx);
 		ret = wfpredir_apply_all(&tx, skb, info, a) ?:
 		      wfpredir_tx_check(&tx, info->extack);
-		if (ret || check)
+		if (ret || check) {
+			/* Nothing changed: nothing to tell. */
 			wfpredir_tx_abort(&tx);
-		else
+		} else {
+			/* What goes is counted while it is still there. */
+			wfpredir_notify_apply_prepare(wn, &a->ev);
 			ret = wfpredir_tx_commit(&tx, info->extack);
+			if (!ret)
+				wfpredir_notify_apply_commit(wn, &a->ev);
+		}
 	}
 	if (!ret && !check)
 		wfpredir_apply_config(wn, info->attrs);

@@ -61,6 +61,7 @@ struct wfpredir_net {
 		atomic64_t table_full;
 		atomic64_t nomem;
 		atomic64_t flow_share;
+		atomic64_t events_lost;
 	} stats;
 };
 

@@ -25,7 +25,10 @@
 #include "ruleset.h"
 #include "service.h"
 
+#include <linux/lockdep.h>
 #include <linux/rcupdate.h>
+#include <linux/string.h>
+#include <linux/xarray.h>
 #include <net/genetlink.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netlink.h>
@@ -40,11 +43,46 @@ const struct genl_multicast_group wfpredir_notify_mcgrps[1] = {
 	},
 };
 
+/*
+ * Count an event some listener of @net missed (GET_INFO's
+ * WFPREDIR_A_STATS_EVENTS_LOST): the listener is told only that it missed
+ * some, the admin wants to know how often it happens.
+ */
+static void wfpredir_notify_count_lost(struct net *net)
+{
+	struct wfpredir_net *wn = wfpredir_net_active(net);
+
+	if (wn)
+		atomic64_inc(&wn->stats.events_lost);
+}
+
 /* Tell the listeners of @net that they missed an event. */
 static void wfpredir_notify_lost(struct net *net)
 {
+	wfpredir_notify_count_lost(net);
 	genl_set_err(&wfpredir_genl_family, net, 0, WFPREDIR_NOTIFY_GROUP,
 		     -ENOBUFS);
+}
+
+/* Send @msg to the listeners of @net, counting it if one missed it. */
+static void wfpredir_notify_multicast(struct net *net, struct sk_buff *msg,
+				      gfp_t gfp)
+{
+	int err;
+
+	err = genlmsg_multicast_netns(&wfpredir_genl_family, net, msg, 0,
+				      WFPREDIR_NOTIFY_GROUP, gfp);
+	/*
+	 * -ESRCH: no listener of @net got it because there is none (the
+	 * group's bit was set by another namespace's). -ENOBUFS: a listener
+	 * missed it, its receive buffer full (netlink has already made its
+	 * next read fail with ENOBUFS). Netlink tells the sender only of
+	 * listeners that set NETLINK_BROADCAST_ERROR, as libwfpredir's
+	 * monitor does: a loss of another listener goes uncounted, though
+	 * that listener is told.
+	 */
+	if (err && err != -ESRCH)
+		wfpredir_notify_count_lost(net);
 }
 
 /*
@@ -166,8 +204,7 @@ void wfpredir_notify_send(struct net *net, struct sk_buff *msg, int err)
 		nlmsg_free(msg);
 		return;
 	}
-	genlmsg_multicast_netns(&wfpredir_genl_family, net, msg, 0,
-				WFPREDIR_NOTIFY_GROUP, GFP_KERNEL);
+	wfpredir_notify_multicast(net, msg, GFP_KERNEL);
 }
 
 /**
@@ -214,14 +251,17 @@ void wfpredir_notify_new_rule(struct wfpredir_net *wn, u32 id, int err)
 }
 
 /**
- * wfpredir_notify_flush - tell that every service or rule was deleted
+ * wfpredir_notify_flush - tell that a table's, or every, service or rule
+ *	was deleted
  * @net: the namespace
  * @cmd: WFPREDIR_CMD_FLUSH_SERVICES or WFPREDIR_CMD_FLUSH_RULES
+ * @table: the table flushed, or NULL for all
  * @err: the flush's result; nothing is told unless 0
  *
  * Context: process context, under &wfpredir_net.config_lock.
  */
-void wfpredir_notify_flush(struct net *net, u8 cmd, int err)
+void wfpredir_notify_flush(struct net *net, u8 cmd, const char *table,
+			   int err)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -229,9 +269,131 @@ void wfpredir_notify_flush(struct net *net, u8 cmd, int err)
 	if (err)
 		return;
 	msg = wfpredir_notify_start(net, cmd, &hdr);
-	if (msg)
-		wfpredir_notify_send(net,
-				     wfpredir_notify_end(net, msg, hdr, 0), 0);
+	if (!msg)
+		return;
+	err = table ? nla_put_string(msg, WFPREDIR_A_TABLE, table) : 0;
+	wfpredir_notify_send(net, wfpredir_notify_end(net, msg, hdr, err), 0);
+}
+
+/* @apply's entry for @table, or NULL if the APPLY does not replace it. */
+static struct wfpredir_notify_table *
+wfpredir_notify_table(struct wfpredir_notify_apply *apply, const char *table)
+{
+	unsigned int i;
+
+	for (i = 0; i < apply->n_tables; i++)
+		if (!strcmp(apply->tables[i].name, table))
+			return &apply->tables[i];
+	return NULL;
+}
+
+/*
+ * Count the rules of @apply's tables: before the commit, the rules by id
+ * are the old ones (the new ones enter the id index at the commit), and an
+ * APPLY deletes every rule of a table it replaces; after, the new ones.
+ */
+static void wfpredir_notify_count_rules(struct wfpredir_net *wn,
+					struct wfpredir_notify_apply *apply,
+					bool committed)
+{
+	struct wfpredir_notify_table *t;
+	const struct wfpredir_rule *rule;
+	unsigned long id = 0;
+
+	/* The config lock keeps each rule while it is looked at. */
+	for (; (rule = wfpredir_rule_next(wn, &id)); id++) {
+		t = wfpredir_notify_table(apply, wfpredir_rule_table(rule));
+		if (t && committed)
+			t->rules_added++;
+		else if (t)
+			t->rules_deleted++;
+		cond_resched();
+	}
+}
+
+/**
+ * wfpredir_notify_apply_prepare - what an APPLY deletes, before its commit
+ * @wn: the namespace state
+ * @apply: the tables the APPLY replaces; their counts are filled in
+ *
+ * Nothing is counted while nobody listens.
+ *
+ * Context: process context, under &wfpredir_net.config_lock, the APPLY
+ * prepared and checked.
+ */
+void wfpredir_notify_apply_prepare(struct wfpredir_net *wn,
+				   struct wfpredir_notify_apply *apply)
+{
+	struct wfpredir_notify_table *t;
+	struct wfpredir_service *service;
+	unsigned long id;
+
+	lockdep_assert_held(&wn->config_lock);
+	apply->listening = apply->n_tables &&
+			   wfpredir_notify_listening(wn->net);
+	if (!apply->listening)
+		return;
+	xa_for_each(&wn->services.by_id, id, service) {
+		t = wfpredir_notify_table(apply, service->table);
+		if (!t)
+			continue;
+		if (service->tx_doomed)
+			t->services_deleted++;
+		else if (service->tx_new)
+			t->services_added++;
+		else
+			t->services_kept++;
+	}
+	wfpredir_notify_count_rules(wn, apply, false);
+}
+
+/* The APPLY event of one table. */
+static void wfpredir_notify_apply_table(struct net *net,
+					const struct wfpredir_notify_table *t)
+{
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	msg = wfpredir_notify_start(net, WFPREDIR_CMD_APPLY, &hdr);
+	if (!msg)
+		return;
+	err = nla_put_string(msg, WFPREDIR_A_TABLE, t->name) ||
+	      nla_put_u32(msg, WFPREDIR_A_APPLY_SERVICES_DELETED,
+			  t->services_deleted) ||
+	      nla_put_u32(msg, WFPREDIR_A_APPLY_SERVICES_ADDED,
+			  t->services_added) ||
+	      nla_put_u32(msg, WFPREDIR_A_APPLY_SERVICES_KEPT,
+			  t->services_kept) ||
+	      nla_put_u32(msg, WFPREDIR_A_APPLY_RULES_DELETED,
+			  t->rules_deleted) ||
+	      nla_put_u32(msg, WFPREDIR_A_APPLY_RULES_ADDED, t->rules_added) ?
+	      -EMSGSIZE : 0;
+	wfpredir_notify_send(net, wfpredir_notify_end(net, msg, hdr, err), 0);
+}
+
+/**
+ * wfpredir_notify_apply_commit - tell what a committed APPLY changed
+ * @wn: the namespace state
+ * @apply: from wfpredir_notify_apply_prepare(), before the commit
+ *
+ * One event per table replaced, in the order the APPLY named them (see
+ * "Events" in uapi/linux/wfpredir.h for why not one per object). Not
+ * called for an APPLY that failed or only checked: nothing changed.
+ *
+ * Context: process context, under &wfpredir_net.config_lock, right after
+ * the commit.
+ */
+void wfpredir_notify_apply_commit(struct wfpredir_net *wn,
+				  struct wfpredir_notify_apply *apply)
+{
+	unsigned int i;
+
+	if (!apply->listening)
+		return;
+	wfpredir_notify_count_rules(wn, apply, true);
+	for (i = 0; i < apply->n_tables; i++)
+		wfpredir_notify_apply_table(wn->net, &apply->tables[i]);
 }
 
 static size_t wfpredir_notify_flow_size(void)
@@ -311,8 +473,7 @@ void __wfpredir_notify_flow(struct net *net, const struct nf_conn *ct,
 	}
 	genlmsg_end(msg, hdr);
 	/* A listener whose buffer is full misses it, and reads ENOBUFS. */
-	genlmsg_multicast_netns(&wfpredir_genl_family, net, msg, 0,
-				WFPREDIR_NOTIFY_GROUP, GFP_ATOMIC);
+	wfpredir_notify_multicast(net, msg, GFP_ATOMIC);
 	return;
 lost:
 	wfpredir_notify_lost(net);

@@ -48,7 +48,47 @@ struct sk_buff *wfpredir_notify_rule_msg(struct wfpredir_net *wn, u8 cmd,
 void wfpredir_notify_send(struct net *net, struct sk_buff *msg, int err);
 void wfpredir_notify_new_service(struct wfpredir_net *wn, u32 id, int err);
 void wfpredir_notify_new_rule(struct wfpredir_net *wn, u32 id, int err);
-void wfpredir_notify_flush(struct net *net, u8 cmd, int err);
+void wfpredir_notify_flush(struct net *net, u8 cmd, const char *table,
+			   int err);
+
+/* Most tables one APPLY replaces: one per vendor. */
+#define WFPREDIR_APPLY_TABLES_MAX 64
+
+/**
+ * struct wfpredir_notify_table - what an APPLY did to one table
+ * @name: the table
+ * @services_deleted: its services the APPLY deleted
+ * @services_added: the services it created in the table
+ * @services_kept: its services identical in the new content
+ * @rules_deleted: its rules before the APPLY (all of them went)
+ * @rules_added: its rules after
+ */
+struct wfpredir_notify_table {
+	char name[WFPREDIR_TABLE_NAME_MAX];
+	u32 services_deleted;
+	u32 services_added;
+	u32 services_kept;
+	u32 rules_deleted;
+	u32 rules_added;
+};
+
+/**
+ * struct wfpredir_notify_apply - an APPLY's tables, for its events
+ * @n_tables: how many in @tables
+ * @listening: someone listened when the APPLY was about to commit: the
+ *	counts are taken and the events sent
+ * @tables: the tables it replaces
+ */
+struct wfpredir_notify_apply {
+	unsigned int n_tables;
+	bool listening;
+	struct wfpredir_notify_table tables[WFPREDIR_APPLY_TABLES_MAX];
+};
+
+void wfpredir_notify_apply_prepare(struct wfpredir_net *wn,
+				   struct wfpredir_notify_apply *apply);
+void wfpredir_notify_apply_commit(struct wfpredir_net *wn,
+				  struct wfpredir_notify_apply *apply);
 
 void __wfpredir_notify_flow(struct net *net, const struct nf_conn *ct,
 			    u8 event, u8 reason,

@@ -398,6 +398,7 @@ static const struct nla_policy top_policy[WFPREDIR_A_MAX + 1] = {
 	[WFPREDIR_A_CONFIG_FLOW_SHARE] = POL_U32,
 	[WFPREDIR_A_STATS_EVICTED] = POL_U64,
 	[WFPREDIR_A_STATS_FLOW_SHARE] = POL_U64,
+	[WFPREDIR_A_STATS_EVENTS_LOST] = POL_U64,
 	[WFPREDIR_A_SERVICE] = { .type = NLA_NESTED },
 	[WFPREDIR_A_RULE] = { .type = NLA_NESTED },
 	[WFPREDIR_A_FLOW] = { .type = NLA_NESTED },
@@ -528,6 +529,8 @@ int wfpredir__ctl_parse_info(struct nl_msg *msg, struct wfpredir_info *out)
 		out->evicted = nla_get_u64(tb[WFPREDIR_A_STATS_EVICTED]);
 	if (tb[WFPREDIR_A_STATS_FLOW_SHARE])
 		out->share_refused = nla_get_u64(tb[WFPREDIR_A_STATS_FLOW_SHARE]);
+	if (tb[WFPREDIR_A_STATS_EVENTS_LOST])
+		out->events_lost = nla_get_u64(tb[WFPREDIR_A_STATS_EVENTS_LOST]);
 	return 0;
 }
 

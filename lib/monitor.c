@@ -57,7 +57,7 @@ static int resolve_error(int nlerr)
 struct wfpredir_monitor *wfpredir_monitor_open(int *err)
 {
 	struct wfpredir_monitor *mon;
-	int rcvbuf = MONITOR_RCVBUF;
+	int rcvbuf = MONITOR_RCVBUF, one = 1;
 	int grp, rc;
 
 	mon = calloc(1, sizeof(*mon));
@@ -95,6 +95,13 @@ struct wfpredir_monitor *wfpredir_monitor_open(int *err)
 	}
 	/* Best effort: the default buffer works too, losing more under floods. */
 	(void)setsockopt(nl_socket_get_fd(mon->sk), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/*
+	 * Without it the kernel's send succeeds though this socket missed the
+	 * event, and the module cannot count the loss (events_lost in
+	 * wfpredir_info). The socket itself reads ENOBUFS either way.
+	 */
+	(void)setsockopt(nl_socket_get_fd(mon->sk), SOL_NETLINK, NETLINK_BROADCAST_ERROR, &one,
+			 sizeof(one));
 	if (err)
 		*err = 0;
 	return mon;
@@ -112,8 +119,14 @@ int wfpredir_monitor_fd(const struct wfpredir_monitor *mon)
 
 /* ------------------------------------------------------------- parsing */
 
-static const struct nla_policy top_policy[WFPREDIR_A_FLOW + 1] = {
+static const struct nla_policy top_policy[WFPREDIR_A_MAX + 1] = {
 	[WFPREDIR_A_FLOW] = { .type = NLA_NESTED },
+	[WFPREDIR_A_TABLE] = { .type = NLA_STRING, .maxlen = WFPREDIR_TABLE_NAME_MAX },
+	[WFPREDIR_A_APPLY_SERVICES_DELETED] = { .type = NLA_U32 },
+	[WFPREDIR_A_APPLY_SERVICES_ADDED] = { .type = NLA_U32 },
+	[WFPREDIR_A_APPLY_SERVICES_KEPT] = { .type = NLA_U32 },
+	[WFPREDIR_A_APPLY_RULES_DELETED] = { .type = NLA_U32 },
+	[WFPREDIR_A_APPLY_RULES_ADDED] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy flow_event_policy[WFPREDIR_A_FLOW_MAX + 1] = {
@@ -124,7 +137,7 @@ static const struct nla_policy flow_event_policy[WFPREDIR_A_FLOW_MAX + 1] = {
 
 static int parse_flow_event(struct nl_msg *msg, struct wfpredir_monitor_event *out)
 {
-	struct nlattr *top[WFPREDIR_A_FLOW + 1];
+	struct nlattr *top[WFPREDIR_A_MAX + 1];
 	struct nlattr *tb[WFPREDIR_A_FLOW_MAX + 1];
 	struct wfpredir_event_flow fe;
 	uint8_t event;
@@ -132,7 +145,7 @@ static int parse_flow_event(struct nl_msg *msg, struct wfpredir_monitor_event *o
 	/* The flow as a dump tells it; then what only events carry. */
 	if (wfpredir__ctl_parse_flow(msg, &fe.flow))
 		return -EPROTO;
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, top, WFPREDIR_A_FLOW, top_policy) < 0 ||
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, top, WFPREDIR_A_MAX, top_policy) < 0 ||
 	    !top[WFPREDIR_A_FLOW] ||
 	    nla_parse_nested(tb, WFPREDIR_A_FLOW_MAX, top[WFPREDIR_A_FLOW], flow_event_policy) < 0)
 		return -EPROTO;
@@ -170,6 +183,37 @@ static int parse_flow_event(struct nl_msg *msg, struct wfpredir_monitor_event *o
 	return 0;
 }
 
+/* A flush's table, if one; an apply's table and counts. */
+static int parse_top(struct nl_msg *msg, struct wfpredir_monitor_event *ev)
+{
+	static const int counts[] = {
+		WFPREDIR_A_APPLY_SERVICES_DELETED, WFPREDIR_A_APPLY_SERVICES_ADDED,
+		WFPREDIR_A_APPLY_SERVICES_KEPT,	   WFPREDIR_A_APPLY_RULES_DELETED,
+		WFPREDIR_A_APPLY_RULES_ADDED,
+	};
+	uint32_t *out[] = {
+		&ev->apply.services_deleted, &ev->apply.services_added, &ev->apply.services_kept,
+		&ev->apply.rules_deleted,    &ev->apply.rules_added,
+	};
+	struct nlattr *tb[WFPREDIR_A_MAX + 1];
+	size_t i;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, WFPREDIR_A_MAX, top_policy) < 0)
+		return -EPROTO;
+	if (tb[WFPREDIR_A_TABLE])
+		nla_strlcpy(ev->table, tb[WFPREDIR_A_TABLE], sizeof(ev->table));
+	if (ev->type != WFPREDIR_EVENT_APPLY)
+		return 0;
+	if (!tb[WFPREDIR_A_TABLE])
+		return -EPROTO;
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		if (!tb[counts[i]])
+			return -EPROTO;
+		*out[i] = nla_get_u32(tb[counts[i]]);
+	}
+	return 0;
+}
+
 int wfpredir__monitor_parse(struct nl_msg *msg, struct wfpredir_monitor_event *out)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
@@ -186,19 +230,25 @@ int wfpredir__monitor_parse(struct nl_msg *msg, struct wfpredir_monitor_event *o
 	case WFPREDIR_CMD_DEL_SERVICE:
 		ev.type = gh->cmd == WFPREDIR_CMD_NEW_SERVICE ? WFPREDIR_EVENT_NEW_SERVICE
 							      : WFPREDIR_EVENT_DEL_SERVICE;
-		rc = wfpredir__ctl_parse_service(msg, &ev.service);
+		rc = wfpredir__ctl_parse_service2(msg, &ev.service, ev.table);
 		break;
 	case WFPREDIR_CMD_NEW_RULE:
 	case WFPREDIR_CMD_DEL_RULE:
 		ev.type = gh->cmd == WFPREDIR_CMD_NEW_RULE ? WFPREDIR_EVENT_NEW_RULE
 							   : WFPREDIR_EVENT_DEL_RULE;
-		rc = wfpredir__ctl_parse_rule(msg, &ev.rule);
+		rc = wfpredir__ctl_parse_rule2(msg, &ev.rule, ev.table);
 		break;
 	case WFPREDIR_CMD_FLUSH_SERVICES:
 		ev.type = WFPREDIR_EVENT_FLUSH_SERVICES;
+		rc = parse_top(msg, &ev);
 		break;
 	case WFPREDIR_CMD_FLUSH_RULES:
 		ev.type = WFPREDIR_EVENT_FLUSH_RULES;
+		rc = parse_top(msg, &ev);
+		break;
+	case WFPREDIR_CMD_APPLY:
+		ev.type = WFPREDIR_EVENT_APPLY;
+		rc = parse_top(msg, &ev);
 		break;
 	case WFPREDIR_CMD_FLOW_EVENT:
 		rc = parse_flow_event(msg, &ev);

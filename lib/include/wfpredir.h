@@ -484,6 +484,10 @@ struct wfpredir_info {
 	uint64_t evicted;	  /* flows evicted from a full flow table */
 	uint64_t share_refused;	  /* connections refused: the uid held its
 				   * share of the flow table */
+	uint64_t events_lost;	  /* events a monitor of this netns missed
+				   * (its receive buffer was full, or kernel
+				   * memory short); 0 from modules that do
+				   * not say */
 };
 
 /* A namespace's configuration; only the fields whose has_ flag is set are
@@ -806,6 +810,22 @@ enum wfpredir_monitor_event_type {
 	WFPREDIR_EVENT_REFUSED,	 /* flow: refused (ECONNREFUSED), reason */
 	WFPREDIR_EVENT_SKIPPED,	 /* flow: left alone, reason */
 	WFPREDIR_EVENT_LOST,	 /* events were dropped before this point */
+	WFPREDIR_EVENT_APPLY,	 /* apply: a transaction replaced a table */
+};
+
+/*
+ * A transaction (wfpredir_ctl_apply(), wfpredirctl -f) that replaced a
+ * table: one event per table, after the commit, counting what went, came
+ * and stayed; never for one that failed or only checked. The kernel sums
+ * a transaction up rather than telling each object, since one may replace
+ * hundreds of thousands of rules: list the table for its new content.
+ */
+struct wfpredir_event_apply {
+	uint32_t services_deleted;
+	uint32_t services_added;
+	uint32_t services_kept; /* identical in the new content: same id, counters */
+	uint32_t rules_deleted; /* every rule the table had */
+	uint32_t rules_added;	/* every rule it has now */
 };
 
 /* A flow event: the flow (records and context are never set) and who sent it. */
@@ -824,7 +844,13 @@ struct wfpredir_monitor_event {
 		struct wfpredir_service service;
 		struct wfpredir_rule rule;
 		struct wfpredir_event_flow flow;
+		struct wfpredir_event_apply apply;
 	};
+	/*
+	 * The table of a service, rule or apply event; of a flush, the table
+	 * flushed, or "" when every table was.
+	 */
+	char table[WFPREDIR_TABLE_NAME_MAX];
 };
 
 struct wfpredir_monitor;

@@ -3,10 +3,10 @@
 #
 # wfpredirctl monitor tells what changes in its namespace as it happens: a
 # listener sees the services and rules another process adds and deletes
-# (NEW, DEL, FLUSH), a REDIRECT for a redirected connection with its
-# original and redirected addresses, service, rule and uid, and a REFUSED
-# with reason flow-share for a connection past its uid's share of the flow
-# table. Listening needs CAP_NET_ADMIN; a namespace's events never reach
+# (NEW, DEL, FLUSH; each naming its table), a REDIRECT for a redirected
+# connection with its original and redirected addresses, service, rule and
+# uid, and a REFUSED with reason flow-share for a connection past its uid's
+# share of the flow table. Listening needs CAP_NET_ADMIN; a namespace's events never reach
 # another namespace's listener; SIGTERM ends the monitor cleanly.
 #
 #   ns a-SFX: client, services, rules, listeners (veth 10.99.0.1 <-> 10.99.0.2)
@@ -86,16 +86,19 @@ event()
 }
 
 setup ctl_ns "$nsa" service add alpha id 7 ipv4 127.0.0.1:15008 || exit 1
-wait_value "NEW service: its id, name and address" \
-	'{"event":"new","object":"service","id":7,"name":"alpha","ipv4":"127.0.0.1:15008"}' 10 \
+wait_value "NEW service: its id, name, table and address" \
+	'{"event":"new","object":"service","id":7,"name":"alpha","table":"default","ipv4":"127.0.0.1:15008"}' 10 \
 	event 1 'select(.object == "service") | tojson'
 setup ctl_ns "$nsa" rule add service alpha proto tcp dport 8080 || exit 1
 wait_value "NEW rule: its service (by id and name), protocol and ports" \
 	"7 alpha tcp 8080 8080" 10 event 1 \
 	'select(.object == "rule") | "\(.service) \(.service_name) \(.protocol) \(.dport_min) \(.dport_max)"'
 rule=$(event 1 'select(.object == "rule") | .id')
-expect "the text listener prints the same" \
-	"[NEW] service alpha id 7 ipv4 127.0.0.1:15008" grep -F "[NEW] service alpha" "$tmpd/a.txt"
+expect "the text listener prints the same, in the syntax service add takes" \
+	"[NEW] service alpha id 7 table default ipv4 127.0.0.1:15008" grep -F "[NEW] service alpha" "$tmpd/a.txt"
+expect "and the rule as rule add takes it" \
+	"[NEW] rule id $rule priority 1000 table default service alpha proto tcp dport 8080" \
+	grep -F "[NEW] rule" "$tmpd/a.txt"
 
 # A redirected connection, from uid 1000: its source port is in -v's local=.
 out=$(ip netns exec "$nsa" setpriv --reuid=1000 --regid=1000 --clear-groups \

@@ -274,6 +274,112 @@ START_TEST(an_event_attribute_of_the_wrong_size_fails_with_EPROTO)
 }
 END_TEST
 
+START_TEST(service_and_rule_events_name_their_table_and_default_without_one)
+{
+	struct nl_msg *msg = service_event(WFPREDIR_CMD_NEW_SERVICE);
+	struct wfpredir_monitor_event ev;
+	struct nlattr *nest;
+
+	/* From a module before tables: everything was in the default table. */
+	ck_assert_int_eq(wfpredir__monitor_parse(msg, &ev), 0);
+	ck_assert_str_eq(ev.table, WFPREDIR_TABLE_DEFAULT);
+	nlmsg_free(msg);
+
+	msg = event_msg(WFPREDIR_CMD_DEL_SERVICE);
+	nest = nla_nest_start(msg, WFPREDIR_A_SERVICE);
+	ck_assert_int_eq(nla_put_u32(msg, WFPREDIR_A_SERVICE_ID, 7), 0);
+	ck_assert_int_eq(nla_put_string(msg, WFPREDIR_A_SERVICE_NAME, "alpha"), 0);
+	ck_assert_int_eq(nla_put_string(msg, WFPREDIR_A_SERVICE_TABLE, "vendor-a"), 0);
+	nla_nest_end(msg, nest);
+	ck_assert_int_eq(wfpredir__monitor_parse(msg, &ev), 0);
+	ck_assert_str_eq(ev.table, "vendor-a");
+	nlmsg_free(msg);
+
+	msg = event_msg(WFPREDIR_CMD_NEW_RULE);
+	nest = nla_nest_start(msg, WFPREDIR_A_RULE);
+	ck_assert_int_eq(nla_put_u32(msg, WFPREDIR_A_RULE_ID, 5), 0);
+	ck_assert_int_eq(nla_put_u32(msg, WFPREDIR_A_RULE_SERVICE, 7), 0);
+	ck_assert_int_eq(nla_put_string(msg, WFPREDIR_A_RULE_TABLE, "vendor.b"), 0);
+	nla_nest_end(msg, nest);
+	ck_assert_int_eq(wfpredir__monitor_parse(msg, &ev), 0);
+	ck_assert_int_eq(ev.type, WFPREDIR_EVENT_NEW_RULE);
+	ck_assert_str_eq(ev.table, "vendor.b");
+	nlmsg_free(msg);
+}
+END_TEST
+
+START_TEST(a_flush_names_the_table_flushed_or_none_for_all)
+{
+	struct nl_msg *msg = event_msg(WFPREDIR_CMD_FLUSH_SERVICES);
+	struct wfpredir_monitor_event ev;
+
+	ck_assert_int_eq(nla_put_string(msg, WFPREDIR_A_TABLE, "vendor-a"), 0);
+	ck_assert_int_eq(wfpredir__monitor_parse(msg, &ev), 0);
+	ck_assert_int_eq(ev.type, WFPREDIR_EVENT_FLUSH_SERVICES);
+	ck_assert_str_eq(ev.table, "vendor-a");
+	nlmsg_free(msg);
+	msg = event_msg(WFPREDIR_CMD_FLUSH_RULES);
+	ck_assert_int_eq(wfpredir__monitor_parse(msg, &ev), 0);
+	ck_assert_str_eq(ev.table, "");
+	nlmsg_free(msg);
+}
+END_TEST
+
+/* An APPLY event as the kernel sends it, without attribute skip. */
+static struct nl_msg *apply_event(int skip)
+{
+	static const int counts[] = {
+		WFPREDIR_A_APPLY_SERVICES_DELETED, WFPREDIR_A_APPLY_SERVICES_ADDED,
+		WFPREDIR_A_APPLY_SERVICES_KEPT,	   WFPREDIR_A_APPLY_RULES_DELETED,
+		WFPREDIR_A_APPLY_RULES_ADDED,
+	};
+	struct nl_msg *msg = event_msg(WFPREDIR_CMD_APPLY);
+
+	if (skip != WFPREDIR_A_TABLE)
+		ck_assert_int_eq(nla_put_string(msg, WFPREDIR_A_TABLE, "vendor-a"), 0);
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		if (skip != counts[i])
+			ck_assert_int_eq(nla_put_u32(msg, counts[i], 10 * (uint32_t)i + 1), 0);
+	return msg;
+}
+
+START_TEST(an_apply_event_gives_the_table_and_what_went_came_and_stayed)
+{
+	struct nl_msg *msg = apply_event(SKIP_NONE);
+	struct wfpredir_monitor_event ev;
+
+	ck_assert_int_eq(wfpredir__monitor_parse(msg, &ev), 0);
+	ck_assert_int_eq(ev.type, WFPREDIR_EVENT_APPLY);
+	ck_assert_str_eq(ev.table, "vendor-a");
+	ck_assert_uint_eq(ev.apply.services_deleted, 1);
+	ck_assert_uint_eq(ev.apply.services_added, 11);
+	ck_assert_uint_eq(ev.apply.services_kept, 21);
+	ck_assert_uint_eq(ev.apply.rules_deleted, 31);
+	ck_assert_uint_eq(ev.apply.rules_added, 41);
+	nlmsg_free(msg);
+}
+END_TEST
+
+static const int apply_attrs[] = {
+	WFPREDIR_A_TABLE,
+	WFPREDIR_A_APPLY_SERVICES_DELETED,
+	WFPREDIR_A_APPLY_SERVICES_ADDED,
+	WFPREDIR_A_APPLY_SERVICES_KEPT,
+	WFPREDIR_A_APPLY_RULES_DELETED,
+	WFPREDIR_A_APPLY_RULES_ADDED,
+};
+
+START_TEST(an_apply_event_missing_any_attribute_fails_with_EPROTO)
+{
+	struct nl_msg *msg = apply_event(apply_attrs[_i]);
+	struct wfpredir_monitor_event ev = { .type = WFPREDIR_EVENT_LOST };
+
+	ck_assert_int_eq(wfpredir__monitor_parse(msg, &ev), -EPROTO);
+	ck_assert_int_eq(ev.type, WFPREDIR_EVENT_LOST);
+	nlmsg_free(msg);
+}
+END_TEST
+
 START_TEST(commands_that_are_no_events_and_newer_flow_events_are_skipped_with_ENOENT)
 {
 	struct wfpredir_monitor_event ev;
@@ -339,6 +445,11 @@ Suite *monitor_suite(void)
 	tcase_add_test(tc,
 		       commands_that_are_no_events_and_newer_flow_events_are_skipped_with_ENOENT);
 	tcase_add_test(tc, a_service_event_without_its_name_fails_with_EPROTO);
+	tcase_add_test(tc, service_and_rule_events_name_their_table_and_default_without_one);
+	tcase_add_test(tc, a_flush_names_the_table_flushed_or_none_for_all);
+	tcase_add_test(tc, an_apply_event_gives_the_table_and_what_went_came_and_stayed);
+	tcase_add_loop_test(tc, an_apply_event_missing_any_attribute_fails_with_EPROTO, 0,
+			    (int)(sizeof(apply_attrs) / sizeof(apply_attrs[0])));
 	tcase_add_test(tc, the_monitor_api_refuses_null_arguments);
 	tcase_add_test(tc, opening_a_monitor_fails_with_EOPNOTSUPP_when_the_module_is_absent);
 	suite_add_tcase(s, tc);

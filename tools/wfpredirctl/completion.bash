@@ -91,7 +91,9 @@ _wfpredirctl()
 		;;
 	flow) cmds="list show help" kw="service rule proto dst" ;;
 	monitor)
-		mapfile -t COMPREPLY < <(compgen -W "all service rule flow redirect refused help" -- "$cur")
+		# buffer-size takes a number of bytes: nothing to offer.
+		[ "$prev" = buffer-size ] && return
+		mapfile -t COMPREPLY < <(compgen -W "all service rule table flow redirect refused buffer-size help" -- "$cur")
 		return
 		;;
 	*) return ;;

@@ -35,6 +35,7 @@ static void info_json(const struct wfpredir_info *info)
 	json_uint(&j, "flow_share", info->flow_share);
 	json_uint(&j, "evicted", info->evicted);
 	json_uint(&j, "flow_share_refused", info->share_refused);
+	json_uint(&j, "events_lost", info->events_lost);
 	json_close_object(&j);
 	json_finish(&j);
 }
@@ -84,7 +85,8 @@ int info_run(const struct ctl_opts *opts, int argc, char **argv)
 	       (unsigned long long)info.redirects, (unsigned long long)info.chain_capped,
 	       (unsigned long long)info.inherited, (unsigned long long)info.table_full,
 	       (unsigned long long)info.nomem);
-	printf("stats evicted %llu flow-share-refused %llu\n", (unsigned long long)info.evicted,
-	       (unsigned long long)info.share_refused);
+	printf("stats evicted %llu flow-share-refused %llu events-lost %llu\n",
+	       (unsigned long long)info.evicted, (unsigned long long)info.share_refused,
+	       (unsigned long long)info.events_lost);
 	return EXIT_OK;
 }

@@ -60,8 +60,9 @@ static const struct ctl_object objects[] = {
 	  rule_run, rule_cmds },
 	{ "flow", "flow list | show [service NAME|ID] [rule ID] [proto tcp|udp] [dst ADDR[:PORT]]",
 	  flow_run, flow_cmds },
-	{ "monitor", "monitor [all | service | rule | flow | redirect | refused]...", monitor_run,
-	  monitor_cmds },
+	{ "monitor",
+	  "monitor [all | service | rule | table | flow | redirect | refused]... [buffer-size BYTES]",
+	  monitor_run, monitor_cmds },
 	{ "save", "save", save_run, save_cmds },
 };
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "parse.h"
 #include "wfpredirctl.h"
@@ -20,19 +21,22 @@ enum {
 	SHOW_RULE = 1 << 1,
 	SHOW_REDIRECT = 1 << 2,
 	SHOW_REFUSED = 1 << 3, /* and flows left alone */
-	SHOW_ALL = SHOW_SERVICE | SHOW_RULE | SHOW_REDIRECT | SHOW_REFUSED,
+	SHOW_TABLE = 1 << 4,   /* transactions (apply) */
+	SHOW_ALL = SHOW_SERVICE | SHOW_RULE | SHOW_REDIRECT | SHOW_REFUSED | SHOW_TABLE,
 };
 
-static const char *const filter_words[] = {
-	"all", "service", "rule", "flow", "redirect", "refused"
-};
+/* "buffer-size" is not a kind of event: it takes a value (monitor_run()). */
+static const char *const filter_words[] = { "all",	"service", "rule",  "flow",
+					    "redirect", "refused", "table", "buffer-size" };
 static const unsigned int filter_bits[] = { SHOW_ALL,	   SHOW_SERVICE,
 					    SHOW_RULE,	   SHOW_REDIRECT | SHOW_REFUSED,
-					    SHOW_REDIRECT, SHOW_REFUSED };
+					    SHOW_REDIRECT, SHOW_REFUSED,
+					    SHOW_TABLE,	   0 };
+#define FILTER_BUFFER_SIZE 7
 
-/* Service names by id, so that rules and flows can name theirs. */
+/* Service names and tables by id, so that rules and flows can name theirs. */
 struct name_cache {
-	struct wfpredir_service *v; /* only id and name are kept up to date */
+	struct table_service *v; /* only id, name and table are kept up to date */
 	size_t n, cap;
 };
 
@@ -50,27 +54,42 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static const char *cache_name(const struct name_cache *c, uint32_t id)
+static const struct table_service *cache_find(const struct name_cache *c, uint32_t id)
 {
 	for (size_t i = 0; i < c->n; i++)
-		if (c->v[i].id == id)
-			return c->v[i].name;
+		if (c->v[i].svc.id == id)
+			return &c->v[i];
 	return NULL;
+}
+
+static const char *cache_name(const struct name_cache *c, uint32_t id)
+{
+	const struct table_service *t = cache_find(c, id);
+
+	return t ? t->svc.name : NULL;
+}
+
+/* A rule's service by name in add syntax: only in the rule's own table. */
+static const char *cache_name_in(const struct name_cache *c, uint32_t id, const char *table)
+{
+	const struct table_service *t = cache_find(c, id);
+
+	return t && !strcmp(t->table, table) ? t->svc.name : NULL;
 }
 
 static void cache_del(struct name_cache *c, uint32_t id)
 {
 	for (size_t i = 0; i < c->n; i++) {
-		if (c->v[i].id == id) {
+		if (c->v[i].svc.id == id) {
 			c->v[i] = c->v[--c->n];
 			return;
 		}
 	}
 }
 
-static void cache_add(struct name_cache *c, const struct wfpredir_service *s)
+static void cache_add(struct name_cache *c, const struct wfpredir_service *s, const char *table)
 {
-	struct wfpredir_service *v;
+	struct table_service *v;
 
 	cache_del(c, s->id);
 	if (c->n == c->cap) {
@@ -80,13 +99,31 @@ static void cache_add(struct name_cache *c, const struct wfpredir_service *s)
 		c->v = v;
 		c->cap = c->cap ? c->cap * 2 : 16;
 	}
-	c->v[c->n++] = *s;
+	c->v[c->n].svc = *s;
+	snprintf(c->v[c->n].table, sizeof(c->v[c->n].table), "%s", table);
+	c->n++;
 }
 
-static int cache_walk(const struct wfpredir_service *s, void *arg)
+static int cache_walk(const struct wfpredir_service *s, const char *table, void *arg)
 {
-	cache_add(arg, s);
+	cache_add(arg, s, table);
 	return 0;
+}
+
+/*
+ * The names as the kernel has them now: at the start, and when events
+ * cannot keep them (a transaction replaced tables, events were lost). Best
+ * effort: without them, services are told by id.
+ */
+static void cache_load(struct name_cache *c)
+{
+	struct wfpredir_ctl *ctl = wfpredir_ctl_open(NULL);
+
+	if (!ctl)
+		return;
+	c->n = 0;
+	(void)wfpredir_ctl_walk_services2(ctl, NULL, cache_walk, c);
+	wfpredir_ctl_close(ctl);
 }
 
 static const char *reason_name(uint8_t reason)
@@ -116,21 +153,11 @@ static const char *sin_str(const void *sa, size_t len, char *buf, size_t size)
 
 /* ------------------------------------------------------------- text */
 
-static void print_service(const char *tag, const struct wfpredir_service *s)
+/* Objects in the syntax `add` takes, as listings print them. */
+static void print_service(const char *tag, const struct wfpredir_service *s, const char *table)
 {
-	char a[ADDR_STR_MAX];
-
-	printf("[%s] service %s id %u", tag, s->name, s->id);
-	if (s->has4)
-		printf(" ipv4 %s", sin_str(&s->addr4, sizeof(s->addr4), a, sizeof(a)));
-	if (s->has6)
-		printf(" ipv6 %s", sin_str(&s->addr6, sizeof(s->addr6), a, sizeof(a)));
-	if (s->has_owner_uid || s->has_owner_cgroup)
-		printf(" owner");
-	if (s->has_owner_uid)
-		printf(" uid %u", s->owner_uid);
-	if (s->has_owner_cgroup)
-		printf(" cgroup %s", s->owner_cgroup);
+	printf("[%s] service ", tag);
+	print_service_args(stdout, s, table);
 	putchar('\n');
 }
 
@@ -144,32 +171,21 @@ static void print_service_ref(const struct monitor *m, uint32_t id)
 		printf(" service %u", id);
 }
 
-static void print_rule(const struct monitor *m, const char *tag, const struct wfpredir_rule *r)
+static void print_rule(const struct monitor *m, const char *tag, const struct wfpredir_rule *r,
+		       const char *table)
 {
-	char p[16];
-
-	printf("[%s] rule %u", tag, r->id);
-	print_service_ref(m, r->service_id);
-	printf(" priority %u", r->priority);
-	if (r->family)
-		printf(" family %s", format_family(r->family, p, sizeof(p)));
-	if (r->protocol)
-		printf(" proto %s", format_proto(r->protocol, p, sizeof(p)));
-	if (r->has_daddr) {
-		char a[ADDR_STR_MAX];
-
-		printf(" to %s", format_prefix(r->family, r->daddr, r->prefix, a, sizeof(a)));
-	}
-	if (r->has_dport)
-		printf(r->dport_min == r->dport_max ? " dport %u" : " dport %u-%u", r->dport_min,
-		       r->dport_max);
-	if (r->has_uid)
-		printf(r->uid_min == r->uid_max ? " uid %u" : " uid %u-%u", r->uid_min, r->uid_max);
-	if (r->has_cgroup)
-		printf(" cgroup %s", r->cgroup);
-	if (r->context_len)
-		printf(" context %u bytes", r->context_len);
+	printf("[%s] rule ", tag);
+	print_rule_args(stdout, r, table, cache_name_in(&m->names, r->service_id, table));
 	putchar('\n');
+}
+
+static void print_apply(const struct wfpredir_monitor_event *ev)
+{
+	const struct wfpredir_event_apply *a = &ev->apply;
+
+	printf("[APPLY] table %s services deleted %u added %u kept %u rules deleted %u added %u\n",
+	       ev->table, a->services_deleted, a->services_added, a->services_kept,
+	       a->rules_deleted, a->rules_added);
 }
 
 static void print_flow(const struct monitor *m, const char *tag,
@@ -195,12 +211,13 @@ static void print_flow(const struct monitor *m, const char *tag,
 
 /* ------------------------------------------------------------- JSON */
 
-static void json_service(struct json *j, const struct wfpredir_service *s)
+static void json_service(struct json *j, const struct wfpredir_service *s, const char *table)
 {
 	char a[ADDR_STR_MAX];
 
 	json_uint(j, "id", s->id);
 	json_string(j, "name", s->name);
+	json_string(j, "table", table);
 	if (s->has4)
 		json_string(j, "ipv4", sin_str(&s->addr4, sizeof(s->addr4), a, sizeof(a)));
 	if (s->has6)
@@ -215,11 +232,13 @@ static void json_service(struct json *j, const struct wfpredir_service *s)
 	}
 }
 
-static void json_rule(const struct monitor *m, struct json *j, const struct wfpredir_rule *r)
+static void json_rule(const struct monitor *m, struct json *j, const struct wfpredir_rule *r,
+		      const char *table)
 {
 	const char *name = cache_name(&m->names, r->service_id);
 
 	json_uint(j, "id", r->id);
+	json_string(j, "table", table);
 	json_uint(j, "service", r->service_id);
 	if (name)
 		json_string(j, "service_name", name);
@@ -253,6 +272,16 @@ static void json_flow(const struct monitor *m, struct json *j, const struct wfpr
 		json_string(j, "reason", reason_name(e->reason));
 }
 
+static void json_apply(struct json *j, const struct wfpredir_monitor_event *ev)
+{
+	json_string(j, "table", ev->table);
+	json_uint(j, "services_deleted", ev->apply.services_deleted);
+	json_uint(j, "services_added", ev->apply.services_added);
+	json_uint(j, "services_kept", ev->apply.services_kept);
+	json_uint(j, "rules_deleted", ev->apply.rules_deleted);
+	json_uint(j, "rules_added", ev->apply.rules_added);
+}
+
 /* ----------------------------------------------------------- events */
 
 /* The event's words: its tag and object, and what -j calls it. */
@@ -273,6 +302,9 @@ static void event_words(enum wfpredir_monitor_event_type t, const char **tag, co
 		[WFPREDIR_EVENT_REFUSED] = { "REFUSED", "flow", SHOW_REFUSED },
 		[WFPREDIR_EVENT_SKIPPED] = { "SKIPPED", "flow", SHOW_REFUSED },
 		[WFPREDIR_EVENT_LOST] = { "LOST", "events", SHOW_ALL },
+		/* What a transaction did to services and rules. */
+		[WFPREDIR_EVENT_APPLY] = { "APPLY", "table",
+					   SHOW_TABLE | SHOW_SERVICE | SHOW_RULE },
 	};
 
 	*tag = w[t].tag;
@@ -297,11 +329,20 @@ static void event_json(struct monitor *m, const struct wfpredir_monitor_event *e
 	switch (ev->type) {
 	case WFPREDIR_EVENT_NEW_SERVICE:
 	case WFPREDIR_EVENT_DEL_SERVICE:
-		json_service(&j, &ev->service);
+		json_service(&j, &ev->service, ev->table);
 		break;
 	case WFPREDIR_EVENT_NEW_RULE:
 	case WFPREDIR_EVENT_DEL_RULE:
-		json_rule(m, &j, &ev->rule);
+		json_rule(m, &j, &ev->rule, ev->table);
+		break;
+	case WFPREDIR_EVENT_FLUSH_SERVICES:
+	case WFPREDIR_EVENT_FLUSH_RULES:
+		/* Absent: every table was flushed. */
+		if (ev->table[0])
+			json_string(&j, "table", ev->table);
+		break;
+	case WFPREDIR_EVENT_APPLY:
+		json_apply(&j, ev);
 		break;
 	case WFPREDIR_EVENT_REDIRECT:
 	case WFPREDIR_EVENT_REFUSED:
@@ -320,20 +361,26 @@ static void event_text(struct monitor *m, const struct wfpredir_monitor_event *e
 	switch (ev->type) {
 	case WFPREDIR_EVENT_NEW_SERVICE:
 	case WFPREDIR_EVENT_DEL_SERVICE:
-		print_service(tag, &ev->service);
+		print_service(tag, &ev->service, ev->table);
 		break;
 	case WFPREDIR_EVENT_FLUSH_SERVICES:
-		printf("[FLUSH] services\n");
+	case WFPREDIR_EVENT_FLUSH_RULES:
+		/* As the command that did it: "service flush [table NAME]". */
+		printf("[FLUSH] %s", ev->type == WFPREDIR_EVENT_FLUSH_RULES ? "rules" : "services");
+		if (ev->table[0])
+			printf(" table %s", ev->table);
+		putchar('\n');
 		break;
 	case WFPREDIR_EVENT_NEW_RULE:
 	case WFPREDIR_EVENT_DEL_RULE:
-		print_rule(m, tag, &ev->rule);
-		break;
-	case WFPREDIR_EVENT_FLUSH_RULES:
-		printf("[FLUSH] rules\n");
+		print_rule(m, tag, &ev->rule, ev->table);
 		break;
 	case WFPREDIR_EVENT_LOST:
-		printf("[LOST] events lost: the kernel dropped some (receive buffer full)\n");
+		printf("[LOST] events lost: the kernel dropped some (receive buffer full); "
+		       "'wfpredirctl info' counts them, list the objects for the current state\n");
+		break;
+	case WFPREDIR_EVENT_APPLY:
+		print_apply(ev);
 		break;
 	default:
 		print_flow(m, tag, &ev->flow);
@@ -348,7 +395,7 @@ static int on_event(const struct wfpredir_monitor_event *ev, void *arg)
 	const char *tag, *object;
 	unsigned int bit;
 
-	if (ev->type < WFPREDIR_EVENT_NEW_SERVICE || ev->type > WFPREDIR_EVENT_LOST)
+	if (ev->type < WFPREDIR_EVENT_NEW_SERVICE || ev->type > WFPREDIR_EVENT_APPLY)
 		return 0;
 	event_words(ev->type, &tag, &object, &bit);
 	if (m->show & bit) {
@@ -359,11 +406,14 @@ static int on_event(const struct wfpredir_monitor_event *ev, void *arg)
 	}
 	/* After printing, so that a deleted service is still named. */
 	if (ev->type == WFPREDIR_EVENT_NEW_SERVICE)
-		cache_add(&m->names, &ev->service);
+		cache_add(&m->names, &ev->service, ev->table);
 	else if (ev->type == WFPREDIR_EVENT_DEL_SERVICE)
 		cache_del(&m->names, ev->service.id);
-	else if (ev->type == WFPREDIR_EVENT_FLUSH_SERVICES)
+	else if (ev->type == WFPREDIR_EVENT_FLUSH_SERVICES && !ev->table[0])
 		m->names.n = 0;
+	else if (ev->type == WFPREDIR_EVENT_FLUSH_SERVICES || ev->type == WFPREDIR_EVENT_APPLY ||
+		 ev->type == WFPREDIR_EVENT_LOST)
+		cache_load(&m->names);
 	return 0;
 }
 
@@ -385,8 +435,9 @@ int monitor_run(const struct ctl_opts *opts, int argc, char **argv)
 {
 	struct monitor m = { .opts = opts };
 	struct wfpredir_monitor *mon;
-	struct wfpredir_ctl *ctl;
 	sigset_t block, unblocked;
+	uint32_t rcvbuf = 0;
+	char err_msg[PARSE_ERR_MAX];
 	struct sigaction sa;
 	struct pollfd pfd;
 	int i, rc, err, status = EXIT_OK;
@@ -396,6 +447,20 @@ int monitor_run(const struct ctl_opts *opts, int argc, char **argv)
 				sizeof(filter_words) / sizeof(filter_words[0]));
 		if (rc < 0)
 			return EXIT_USAGE;
+		if (rc == FILTER_BUFFER_SIZE) {
+			/* As conntrack -E --buffer-size; small ones lose events sooner. */
+			if (i + 1 == argc) {
+				fprintf(stderr,
+					"wfpredirctl: monitor: buffer-size needs a value\n");
+				return EXIT_USAGE;
+			}
+			if (parse_u32("monitor buffer-size", argv[++i], 1, INT32_MAX / 2, &rcvbuf,
+				      err_msg, sizeof(err_msg)) < 0) {
+				fprintf(stderr, "wfpredirctl: %s\n", err_msg);
+				return EXIT_USAGE;
+			}
+			continue;
+		}
 		m.show |= filter_bits[rc];
 	}
 	if (!m.show)
@@ -405,12 +470,14 @@ int monitor_run(const struct ctl_opts *opts, int argc, char **argv)
 	mon = wfpredir_monitor_open(&err);
 	if (!mon)
 		return open_error(err);
-	ctl = wfpredir_ctl_open(NULL);
-	if (ctl) {
-		/* Best effort: without the names, services are told by id. */
-		(void)wfpredir_ctl_walk_services(ctl, cache_walk, &m.names);
-		wfpredir_ctl_close(ctl);
+	if (rcvbuf &&
+	    setsockopt(wfpredir_monitor_fd(mon), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf))) {
+		fprintf(stderr, "wfpredirctl: monitor: cannot set the buffer size: %s\n",
+			strerror(errno));
+		wfpredir_monitor_close(mon);
+		return EXIT_FAILED;
 	}
+	cache_load(&m.names);
 
 	/*
 	 * The signals are blocked but while waiting in ppoll(), so that one

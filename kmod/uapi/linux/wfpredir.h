@@ -416,6 +416,21 @@ enum wfpredir_attr {
 					 * name, or id (NLM_F_REPLACE is
 					 * refused by strict generic netlink)
 					 */
+	WFPREDIR_A_STATS_EVENTS_LOST,	/* u64: events the events group could
+					 * not deliver to a listener of the
+					 * namespace (its receive buffer full,
+					 * or memory short); see "Events"
+					 */
+	WFPREDIR_A_APPLY_SERVICES_DELETED,	/* u32, APPLY events only: the
+						 * table's services deleted
+						 */
+	WFPREDIR_A_APPLY_SERVICES_ADDED,	/* u32: services created */
+	WFPREDIR_A_APPLY_SERVICES_KEPT,		/* u32: services identical in
+						 * the new content, kept with
+						 * their ids and counters
+						 */
+	WFPREDIR_A_APPLY_RULES_DELETED,		/* u32: the table's old rules */
+	WFPREDIR_A_APPLY_RULES_ADDED,		/* u32: its new rules */
 	__WFPREDIR_A_MAX
 };
 
@@ -555,9 +570,28 @@ enum wfpredir_flow_attr {
  * Configuration changes carry the command that made them and the object as
  * its dump does:
  *
- *   NEW_SERVICE, DEL_SERVICE	WFPREDIR_A_SERVICE
- *   NEW_RULE, DEL_RULE		WFPREDIR_A_RULE
- *   FLUSH_SERVICES, FLUSH_RULES	no attributes
+ *   NEW_SERVICE, DEL_SERVICE	WFPREDIR_A_SERVICE (with its TABLE)
+ *   NEW_RULE, DEL_RULE		WFPREDIR_A_RULE (with its TABLE)
+ *   FLUSH_SERVICES, FLUSH_RULES	WFPREDIR_A_TABLE when one table was
+ *				flushed; none when every table was
+ *   APPLY			one event per table a committed APPLY
+ *				replaced, after the commit: WFPREDIR_A_TABLE
+ *				and WFPREDIR_A_APPLY_* (how many services and
+ *				rules went, came and stayed); nothing for an
+ *				APPLY that failed or only checked
+ *
+ * An APPLY is summed up per table rather than told object by object: one
+ * may replace hundreds of thousands of rules (max_rules) in one step, which
+ * as single events would overflow every listener's buffer and tell it only
+ * that events were lost. At most 64 tables, so 64 events, per APPLY; a
+ * listener lists the table for its new content.
+ *
+ * A listener that misses events is told by its next read failing with
+ * ENOBUFS; GET_INFO's WFPREDIR_A_STATS_EVENTS_LOST counts, per namespace,
+ * the events that did not reach every listener: those dropped for memory,
+ * and those a listener with socket option NETLINK_BROADCAST_ERROR set (as
+ * libwfpredir's monitor sets it) had no room for; netlink does not tell
+ * the module of the losses of other listeners.
  *
  * Flows: command WFPREDIR_CMD_FLOW_EVENT, with WFPREDIR_A_FLOW holding
  * FAMILY, PROTOCOL, ORIG_*, EVENT, UID and, for a redirect, REDIR_DADDR,
