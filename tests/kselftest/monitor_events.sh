@@ -64,18 +64,18 @@ joined()
 	return 1
 }
 
-bg_run "$tmpd/a.json" ip netns exec "$nsa" "$ctl" -j monitor
-bg_run "$tmpd/a.txt" ip netns exec "$nsa" "$ctl" monitor
+bg_run "$tmpd/a.json" nsenter --net=/run/netns/"$nsa" "$ctl" -j monitor
+bg_run "$tmpd/a.txt" nsenter --net=/run/netns/"$nsa" "$ctl" monitor
 text_pid=$!
-bg_run "$tmpd/c.json" ip netns exec "$nsc" "$ctl" -j monitor
+bg_run "$tmpd/c.json" nsenter --net=/run/netns/"$nsc" "$ctl" -j monitor
 joined "$nsa" "$tmpd/a.json" "$tmpd/a.txt" || exit 1
 joined "$nsc" "$tmpd/c.json" || exit 1
 
 expect_rc "an unprivileged user may not listen" 1 \
-	ip netns exec "$nsa" setpriv --reuid=1000 --regid=1000 --clear-groups "$ctl" monitor
+	nsenter --net=/run/netns/"$nsa" setpriv --reuid=1000 --regid=1000 --clear-groups "$ctl" monitor
 expect "and is told why" \
 	"wfpredirctl: monitor: cannot listen to events: Operation not permitted (CAP_NET_ADMIN is needed)" \
-	ip netns exec "$nsa" setpriv --reuid=1000 --regid=1000 --clear-groups "$ctl" monitor
+	nsenter --net=/run/netns/"$nsa" setpriv --reuid=1000 --regid=1000 --clear-groups "$ctl" monitor
 
 # event N FILTER: the Nth event (from 1) of namespace a that the jq FILTER
 # selects and formats, or "none".
@@ -101,7 +101,7 @@ expect "and the rule as rule add takes it" \
 	grep -F "[NEW] rule" "$tmpd/a.txt"
 
 # A redirected connection, from uid 1000: its source port is in -v's local=.
-out=$(ip netns exec "$nsa" setpriv --reuid=1000 --regid=1000 --clear-groups \
+out=$(nsenter --net=/run/netns/"$nsa" setpriv --reuid=1000 --regid=1000 --clear-groups \
 	"$flowpeer" connect -v "$B4:8080")
 local_addr=$(printf '%s\n' "$out" | sed -n 's/^local=\([^ ]*\) .*/\1/p')
 expect "the client is redirected" "svc src=same" echo "$out"
@@ -113,7 +113,7 @@ wait_value "the text listener prints the redirect" \
 	10 grep -F "[REDIRECT]" "$tmpd/a.txt"
 
 # uid 2000 holds two connections, its share of the four flows; the third is refused.
-bg_run "$tmpd/hold" ip netns exec "$nsa" setpriv --reuid=2000 --regid=2000 --clear-groups \
+bg_run "$tmpd/hold" nsenter --net=/run/netns/"$nsa" setpriv --reuid=2000 --regid=2000 --clear-groups \
 	"$flowpeer" hold -n 3 -c 1 -T 5 "$B4:8080"
 holder=$!
 wait_for "$tmpd/hold" '^ok\|^failed' 30

@@ -25,7 +25,7 @@ c() { ctl_ns "$nsa" "$@"; }
 
 expect_rc "buffer-size needs a number" 2 c monitor buffer-size lots
 # The smallest buffer the kernel allows holds one event: the second is lost.
-bg_run "$tmpd/a.txt" ip netns exec "$nsa" "$ctl" monitor buffer-size 1
+bg_run "$tmpd/a.txt" nsenter --net=/run/netns/"$nsa" "$ctl" monitor buffer-size 1
 mon=$!
 for ((i = 0; i < 50; i++)); do
 	c service add ready ipv4 127.0.0.1:15999 >/dev/null 2>&1
@@ -45,7 +45,7 @@ lost=$(info_get "$nsa" events_lost)
 echo "# events_lost $lost"
 expect "events the stopped monitor could not take are counted" yes is_gt "$lost" 0
 expect "info prints the count" "events-lost $lost" \
-	sh -c "ip netns exec $nsa $ctl info | grep -o 'events-lost [0-9]*'"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl info | grep -o 'events-lost [0-9]*'"
 expect "another namespace lost none" 0 info_get "$nsc" events_lost
 
 kill -CONT "$mon"

@@ -21,8 +21,8 @@ nsa=a-$sfx
 ns_new "$nsa" || exit 1
 c() { ctl_ns "$nsa" "$@"; }
 
-bg_run "$tmpd/a.json" ip netns exec "$nsa" "$ctl" -j monitor
-bg_run "$tmpd/a.txt" ip netns exec "$nsa" "$ctl" monitor
+bg_run "$tmpd/a.json" nsenter --net=/run/netns/"$nsa" "$ctl" -j monitor
+bg_run "$tmpd/a.txt" nsenter --net=/run/netns/"$nsa" "$ctl" monitor
 
 # Until both listeners have joined: a probe service, "ready", comes and goes
 # until each file tells of it. The checks below leave its events out.
