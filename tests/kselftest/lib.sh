@@ -813,3 +813,199 @@ loop_legacy_matrix()
 	sleep 2
 	expect "$kind $*: two seconds later, no more redirects" "$last" info_get "$nsa" redirects
 }
+
+# ------------------------------------------------------ third-party proxies
+# The thirdparty_*.sh tests: a proxy from Debian (squid, haproxy, redsocks,
+# nginx) as service T, alone and chained with pa (service 1, a
+# wfpredir-proxy), no owner, uid, mark or cgroup anywhere. Each case has its
+# own destination port on the origin server, so that its flows are its own:
+#   8080 curl, 8081 python  T alone
+#   8082 curl, 8083 python  pa then T (pa's rule has the better priority)
+#   8084 curl, 8085 python  T then pa
+
+tp_ports="8080 8081 8082 8083 8084 8085"
+
+# tp_init NSA NSB: redir_init, the EXIT trap, topo_up, the origin server in
+# NSB on every port of $tp_ports, v4 and v6, and pa in NSA (service 1 on
+# 127.0.0.1:15101 and [::1]:15101). The third-party proxy is the test's.
+tp_init()
+{
+	redir_init
+	trap loop_cleanup EXIT
+	topo_up "$1" "$2" || return 1
+	mkdir "$tmpd/release"
+	tp_origin_start "$2" || return 1
+	setup ctl_ns "$1" service add pa id 1 ipv4 127.0.0.1:15101 ipv6 "[::1]:15101" ||
+		return 1
+	proxy_start "$1" pa -t 127.0.0.1:15101 -t "[::1]:15101"
+}
+
+# tp_origin_start NS: the origin, an HTTP server on $B4 and $B6, each port of
+# $tp_ports. For every request it prints "req PEER PORT PATH", then holds the
+# answer until $tmpd/release/TOKEN exists (PATH is /TOKEN; at most 15 s), so
+# that every hop of the connection is alive while the test lists the flows;
+# the body is "origin PORT TOKEN".
+tp_origin_start()
+{
+	cat >"$tmpd/origin.py" <<'PY'
+import os, socket, sys, threading, time
+
+lock = threading.Lock()
+
+def say(*words):
+    with lock:
+        print(*words, flush=True)
+
+def conn(c, peer, port, release):
+    try:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            data = c.recv(4096)
+            if not data:
+                say("short", peer[0], port, head[:40])
+                return
+            head += data
+        path = head.split(b"\r\n")[0].split(b" ")[1].decode()
+        say("req", peer[0], port, path)
+        token = os.path.join(release, path.strip("/"))
+        end = time.monotonic() + 15
+        while not os.path.exists(token) and time.monotonic() < end:
+            time.sleep(0.02)
+        body = ("origin %d %s\n" % (port, path.strip("/"))).encode()
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
+                  b"Connection: close\r\n\r\n" % len(body) + body)
+    except OSError as e:
+        say("error", peer[0], port, e.errno)
+    finally:
+        c.close()
+
+def serve(fam, addr, port, release):
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(64)
+    def run():
+        while True:
+            c, peer = s.accept()
+            threading.Thread(target=conn, args=(c, peer, port, release), daemon=True).start()
+    threading.Thread(target=run, daemon=True).start()
+
+for p in sys.argv[4:]:
+    serve(socket.AF_INET, sys.argv[1], int(p), sys.argv[3])
+    serve(socket.AF_INET6, sys.argv[2], int(p), sys.argv[3])
+say("listening")
+threading.Event().wait()
+PY
+	# shellcheck disable=SC2086 # a list of ports
+	bg_run "$tmpd/origin.out" ip netns exec "$1" python3 "$tmpd/origin.py" "$B4" "$B6" \
+		"$tmpd/release" $tp_ports
+	wait_for "$tmpd/origin.out" '^listening'
+}
+
+# tp_client curl|python NS URL: the body the client got (or its error).
+tp_client()
+{
+	case "$1" in
+	curl)
+		ip netns exec "$2" curl -sS -g --noproxy '*' --max-time 20 "$3" 2>&1
+		;;
+	python)
+		ip netns exec "$2" python3 -c '
+import sys, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+sys.stdout.write(opener.open(sys.argv[1], timeout=20).read().decode())' "$3" 2>&1
+		;;
+	esac
+}
+
+# tp_chains NS DST...: the chains (flow_chain) of every flow to DST...,
+# redirected ones first, then "|", then the final ones; each part sorted,
+# chains separated by ", ". One flow list for all: the VM is slow.
+tp_chains()
+{
+	local ns=$1
+	shift
+	flows_json "$ns" | jq -r '
+		[.[] | select(.dst as $d | $ARGS.positional | index($d))] as $f
+		| def chains(r): [$f[] | select(.redirected == r)
+			| [.records[] | "\(.service)\(if .inherited then "*" else "" end)"]
+			| join(" ")] | sort | join(", ");
+		"\(chains(true))|\(chains(false))"' --args "$@"
+}
+
+# tp_hook_log: set by a test to a function that prints how many connections
+# its proxy has logged so far; each request must add exactly one.
+tp_hook_log=
+
+# tp_case DESC NSA CLIENT FAR PORT CHAINS [DST...]: one request of CLIENT
+# (tp_client) to http://FAR:PORT/TOKEN ("[ADDR6]" for IPv6). While the
+# origin holds its answer, the flows to FAR:PORT and to each DST must carry
+# exactly CHAINS (tp_chains: "REDIRECTED|FINAL"), and the redirect counter
+# must have grown by the number of redirected flows; then the client must get
+# the origin's body for TOKEN, the origin must have seen TOKEN once, and the
+# proxy (tp_hook_log) have logged one connection.
+tp_case()
+{
+	local c=$1 ns=$2 client=$3 far=$4 port=$5 want=$6 token r0 r1 l0 out pid hops
+	local -a dsts
+
+	shift 6
+	dsts=("$far:$port" "$@")
+	token=$(echo "$c" | tr -c 'a-zA-Z0-9\n' '-')-$sfx
+	wait_value "$c: no flow of an earlier case is left" "|" 5 tp_chains "$ns" "${dsts[@]}"
+	r0=$(info_get "$ns" redirects)
+	[ -n "$tp_hook_log" ] && l0=$($tp_hook_log)
+	out=$tmpd/client-$token.out
+	tp_client "$client" "$ns" "http://$far:$port/$token" >"$out" &
+	pid=$!
+	if wait_for "$tmpd/origin.out" " $port /$token\$" 20; then
+		expect "$c: the hops are $want" "$want" tp_chains "$ns" "${dsts[@]}"
+	else
+		echo "FAIL: $c: the request did not reach the origin: $(head -c 300 "$out")"
+		ret=1
+	fi
+	r1=$(info_get "$ns" redirects)
+	: >"$tmpd/release/$token"
+	wait "$pid"
+	hops=${want%|*}
+	hops=$(tr ',' '\n' <<<"$hops" | grep -c .)
+	expect "$c: redirected $hops times (redirects $r0 -> $r1)" "$hops" echo $((r1 - r0))
+	expect "$c: the client gets the origin's answer" "origin $port $token" cat "$out"
+	expect "$c: the origin saw the request once" 1 grep -c " $port /$token\$" "$tmpd/origin.out"
+	if [ -n "$tp_hook_log" ]; then
+		wait_value "$c: the proxy logged one connection" $((l0 + 1)) 5 "$tp_hook_log"
+	fi
+}
+
+# tp_matrix NSA SVC FAR... : the cases of $tp_ports for each FAR ($B4,
+# "[$B6]") with the rules already made: T's service id is SVC (as
+# wfpredirctl flow list shows it); the expected chains are those of a proxy
+# that connects on to the original destination (redsocks does not: its test
+# has its own table).
+tp_matrix()
+{
+	local ns=$1 t=$2 far f
+	shift 2
+
+	for far in "$@"; do
+		[ "$far" = "$B4" ] && f=v4 || f=v6
+		tp_case "$f: T alone, curl" "$ns" curl "$far" 8080 "$t|$t*"
+		tp_case "$f: T alone, python" "$ns" python "$far" 8081 "$t|$t*"
+		tp_case "$f: pa then T, curl" "$ns" curl "$far" 8082 "1, 1 $t|1* $t*"
+		tp_case "$f: pa then T, python" "$ns" python "$far" 8083 "1, 1 $t|1* $t*"
+		tp_case "$f: T then pa, curl" "$ns" curl "$far" 8084 "$t, $t* 1|$t* 1"
+		tp_case "$f: T then pa, python" "$ns" python "$far" 8085 "$t, $t* 1|$t* 1"
+	done
+}
+
+# tp_rules NSA SVC: the rules of tp_matrix, T being service SVC (a name).
+tp_rules()
+{
+	local ns=$1 t=$2
+
+	setup ctl_ns "$ns" rule add service "$t" priority 200 proto tcp dport 8080-8081 &&
+		setup ctl_ns "$ns" rule add service pa priority 100 proto tcp dport 8082-8083 &&
+		setup ctl_ns "$ns" rule add service "$t" priority 200 proto tcp dport 8082-8083 &&
+		setup ctl_ns "$ns" rule add service "$t" priority 100 proto tcp dport 8084-8085 &&
+		setup ctl_ns "$ns" rule add service pa priority 200 proto tcp dport 8084-8085
+}

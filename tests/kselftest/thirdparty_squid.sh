@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Debian's squid, an intercepting HTTP proxy (http_port ... intercept: it
+# reads SO_ORIGINAL_DST and connects on to the original destination), as
+# service T (id 3), knowing nothing of wfpredir, with no owner, uid, mark or
+# cgroup anywhere: alone, behind pa (a wfpredir-proxy that hands records
+# on) and in front of it, curl and python clients, v4 and v6 (tp_matrix).
+# The kernel's inheritance links squid's records-less onward connection to
+# the flow it accepted, so squid's own rule is passed over and the chain
+# ends at the origin after each service once: exact hops, one request at the
+# origin, one line in squid's access log.
+#
+#   ns a-SFX: clients, pa, squid, the rules
+#   ns b-SFX: the origin (HTTP)
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+skip_unless_vm
+need "$ctl" "$proxy_bin" ip jq ss python3 curl squid
+
+nsa=a-$sfx
+nsb=b-$sfx
+tp_init "$nsa" "$nsb" || exit 1
+sq=$tmpd/squid
+mkdir "$sq"
+# squid drops root for cache_effective_user (proxy) before it logs
+chown proxy: "$sq"
+cat >"$sq/squid.conf" <<CONF
+http_port 127.0.0.1:15103 intercept
+http_port [::1]:15103 intercept
+# squid wants a forward-proxy port beside intercepting ones
+http_port 127.0.0.1:15113
+http_access allow all
+cache deny all
+cache_mem 8 MB
+access_log stdio:$sq/access.log
+cache_log $sq/cache.log
+pid_filename none
+coredump_dir $sq
+logfile_rotate 0
+dns_nameservers 127.0.0.1
+shutdown_lifetime 0 seconds
+visible_hostname wfpredir-vm
+# no ICMP helper process
+pinger_enable off
+CONF
+setup ctl_ns "$nsa" service add squid id 3 ipv4 127.0.0.1:15103 ipv6 "[::1]:15103" || exit 1
+# -N: no daemon, no kid processes: the test's to stop
+grp_run "$tmpd/squid.out" ip netns exec "$nsa" squid -N -f "$sq/squid.conf"
+if ! wait_port "$nsa" tcp 15103 30; then
+	sed 's/^/# squid: /' "$tmpd/squid.out" "$sq/cache.log" 2>/dev/null | tail -n 20
+	exit 1
+fi
+tp_rules "$nsa" squid || exit 1
+
+squid_log()
+{
+	grep -c . "$sq/access.log" 2>/dev/null || echo 0
+}
+tp_hook_log=squid_log
+tp_matrix "$nsa" 3 "$B4" "[$B6]"
+sed -n 's/^/# squid access.log: /p' "$sq/access.log" 2>/dev/null | head -n 4
+exit $ret
