@@ -934,68 +934,92 @@ tp_chains()
 }
 
 # tp_hook_log: set by a test to a function that prints how many connections
-# its proxy has logged so far; each request must add exactly one.
+# its proxy has logged so far.
 tp_hook_log=
 
-# tp_case DESC NSA CLIENT FAR PORT CHAINS [DST...]: one request of CLIENT
-# (tp_client) to http://FAR:PORT/TOKEN ("[ADDR6]" for IPv6). While the
+# tp_case DESC NSA CLIENT FAR PORT CHAINS LOGGED [DST...]: one request of
+# CLIENT (tp_client) to http://FAR:PORT/TOKEN ("[ADDR6]" for IPv6). While the
 # origin holds its answer, the flows to FAR:PORT and to each DST must carry
 # exactly CHAINS (tp_chains: "REDIRECTED|FINAL"), and the redirect counter
-# must have grown by the number of redirected flows; then the client must get
-# the origin's body for TOKEN, the origin must have seen TOKEN once, and the
-# proxy (tp_hook_log) have logged one connection.
+# must have grown by the number of redirected flows, chain_capped not at
+# all; or, CHAINS being "cap", the flow must have looped to the chain cap:
+# chain_max redirected flows, one final flow of chain_max entries,
+# chain_capped once. Then the client must get the origin's body for TOKEN,
+# the origin must have seen TOKEN once, and the proxy (tp_hook_log) have
+# logged LOGGED more connections.
 tp_case()
 {
-	local c=$1 ns=$2 client=$3 far=$4 port=$5 want=$6 token r0 r1 l0 out pid hops
-	local -a dsts
+	local c=$1 ns=$2 client=$3 far=$4 port=$5 want=$6 logged=$7 token l0 out pid hops
+	local capd=0 got cap
+	local -a dsts counts0 counts1
 
-	shift 6
+	shift 7
 	dsts=("$far:$port" "$@")
 	token=$(echo "$c" | tr -c 'a-zA-Z0-9\n' '-')-$sfx
 	wait_value "$c: no flow of an earlier case is left" "|" 5 tp_chains "$ns" "${dsts[@]}"
-	r0=$(info_get "$ns" redirects)
+	read -ra counts0 < <(loop_counters "$ns")
 	[ -n "$tp_hook_log" ] && l0=$($tp_hook_log)
 	out=$tmpd/client-$token.out
 	tp_client "$client" "$ns" "http://$far:$port/$token" >"$out" &
 	pid=$!
-	if wait_for "$tmpd/origin.out" " $port /$token\$" 20; then
-		expect "$c: the hops are $want" "$want" tp_chains "$ns" "${dsts[@]}"
-	else
+	if ! wait_for "$tmpd/origin.out" " $port /$token\$" 30; then
 		echo "FAIL: $c: the request did not reach the origin: $(head -c 300 "$out")"
 		ret=1
+	elif [ "$want" = cap ]; then
+		cap=$(info_get "$ns" chain_max)
+		got=$(tp_chains "$ns" "${dsts[@]}")
+		echo "# $c: $got"
+		hops=$(tr ',' '\n' <<<"${got%|*}" | grep -c .)
+		expect "$c: the loop ends at the cap: $cap redirected hops" "$cap" echo "$hops"
+		expect "$c: and one final hop, of $cap entries" "$cap" \
+			echo "$(wc -w <<<"${got#*|}")"
+		capd=1
+	else
+		expect "$c: the hops are $want" "$want" tp_chains "$ns" "${dsts[@]}"
+		hops=$(tr ',' '\n' <<<"${want%|*}" | grep -c .)
 	fi
-	r1=$(info_get "$ns" redirects)
+	read -ra counts1 < <(loop_counters "$ns")
 	: >"$tmpd/release/$token"
 	wait "$pid"
-	hops=${want%|*}
-	hops=$(tr ',' '\n' <<<"$hops" | grep -c .)
-	expect "$c: redirected $hops times (redirects $r0 -> $r1)" "$hops" echo $((r1 - r0))
+	expect "$c: redirected $hops times (redirects ${counts0[0]} -> ${counts1[0]})" "$hops" \
+		echo $((counts1[0] - counts0[0]))
+	expect "$c: chain_capped +$capd" "$capd" echo $((counts1[1] - counts0[1]))
 	expect "$c: the client gets the origin's answer" "origin $port $token" cat "$out"
 	expect "$c: the origin saw the request once" 1 grep -c " $port /$token\$" "$tmpd/origin.out"
 	if [ -n "$tp_hook_log" ]; then
-		wait_value "$c: the proxy logged one connection" $((l0 + 1)) 5 "$tp_hook_log"
+		wait_value "$c: the proxy logged $logged connections" $((l0 + logged)) 5 "$tp_hook_log"
 	fi
 }
 
-# tp_matrix NSA SVC FAR... : the cases of $tp_ports for each FAR ($B4,
-# "[$B6]") with the rules already made: T's service id is SVC (as
-# wfpredirctl flow list shows it); the expected chains are those of a proxy
-# that connects on to the original destination (redsocks does not: its test
-# has its own table).
+# tp_matrix NSA SVC FAR... : the cases of $tp_ports with tp_rules made, T's
+# service id being SVC, for a proxy that connects on to the original
+# destination. Alone (each FAR: $B4, "[$B6]"; curl and python), inheritance
+# ends the chain after T: one hop. Chained with pa, nothing bounds it but
+# the cap: T's onward connection inherits its chain, and an inherited entry
+# passes over T's own service only, never pa's, so pa takes the flow again
+# and hands the whole chain on, in which T's entry, inherited, does not keep
+# T from taking it in turn (Documentation/third-party-proxies.rst):
+# chain_max redirects, T passed chain_max / 2 times. Each order meets each
+# client and each FAR once, not every product: a looping case costs the VM
+# chain_max hops.
 tp_matrix()
 {
-	local ns=$1 t=$2 far f
+	local ns=$1 t=$2 far f half farb fb
 	shift 2
 
+	half=$(($(info_get "$ns" chain_max) / 2))
 	for far in "$@"; do
 		[ "$far" = "$B4" ] && f=v4 || f=v6
-		tp_case "$f: T alone, curl" "$ns" curl "$far" 8080 "$t|$t*"
-		tp_case "$f: T alone, python" "$ns" python "$far" 8081 "$t|$t*"
-		tp_case "$f: pa then T, curl" "$ns" curl "$far" 8082 "1, 1 $t|1* $t*"
-		tp_case "$f: pa then T, python" "$ns" python "$far" 8083 "1, 1 $t|1* $t*"
-		tp_case "$f: T then pa, curl" "$ns" curl "$far" 8084 "$t, $t* 1|$t* 1"
-		tp_case "$f: T then pa, python" "$ns" python "$far" 8085 "$t, $t* 1|$t* 1"
+		tp_case "$f: T alone, curl" "$ns" curl "$far" 8080 "$t|$t*" 1
+		tp_case "$f: T alone, python" "$ns" python "$far" 8081 "$t|$t*" 1
 	done
+	far=$1 farb=${2:-$1}
+	[ "$far" = "$B4" ] && f=v4 || f=v6
+	[ "$farb" = "$B4" ] && fb=v4 || fb=v6
+	tp_case "$f: pa then T, curl" "$ns" curl "$far" 8082 cap "$half"
+	tp_case "$fb: pa then T, python" "$ns" python "$farb" 8083 cap "$half"
+	tp_case "$fb: T then pa, curl" "$ns" curl "$farb" 8084 cap "$half"
+	tp_case "$f: T then pa, python" "$ns" python "$far" 8085 cap "$half"
 }
 
 # tp_rules NSA SVC: the rules of tp_matrix, T being service SVC (a name).

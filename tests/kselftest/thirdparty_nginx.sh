@@ -72,17 +72,20 @@ setup ctl_ns "$nsa" rule add service ng0 priority 200 proto tcp dport 8080 &&
 
 nginx_log()
 {
-	grep -c . "$ng/access.log" 2>/dev/null || echo 0
+	# nothing logged yet: no file
+	cat "$ng/access.log" 2>/dev/null | wc -l
 }
 tp_hook_log=nginx_log
+# Chained with pa, the loop ends at the cap, as tp_matrix says.
+half=$(($(info_get "$nsa" chain_max) / 2))
 for far in "$B4" "[$B6]"; do
 	[ "$far" = "$B4" ] && f=v4 || f=v6
-	tp_case "$f: nginx alone, curl" "$nsa" curl "$far" 8080 "3|3*"
-	tp_case "$f: nginx alone, python" "$nsa" python "$far" 8081 "4|4*"
-	tp_case "$f: pa then nginx, curl" "$nsa" curl "$far" 8082 "1, 1 5|1* 5*"
-	tp_case "$f: pa then nginx, python" "$nsa" python "$far" 8083 "1, 1 6|1* 6*"
-	tp_case "$f: nginx then pa, curl" "$nsa" curl "$far" 8084 "7, 7* 1|7* 1"
-	tp_case "$f: nginx then pa, python" "$nsa" python "$far" 8085 "8, 8* 1|8* 1"
+	tp_case "$f: nginx alone, curl" "$nsa" curl "$far" 8080 "3|3*" 1
+	tp_case "$f: nginx alone, python" "$nsa" python "$far" 8081 "4|4*" 1
 done
+tp_case "v4: pa then nginx, curl" "$nsa" curl "$B4" 8082 cap "$half"
+tp_case "v6: pa then nginx, python" "$nsa" python "[$B6]" 8083 cap "$half"
+tp_case "v6: nginx then pa, curl" "$nsa" curl "[$B6]" 8084 cap "$half"
+tp_case "v4: nginx then pa, python" "$nsa" python "$B4" 8085 cap "$half"
 sed -n 's/^/# nginx access.log: /p' "$ng/access.log" 2>/dev/null | head -n 4
 exit $ret

@@ -55,7 +55,8 @@ tp_rules "$nsa" squid || exit 1
 
 squid_log()
 {
-	grep -c . "$sq/access.log" 2>/dev/null || echo 0
+	# nothing logged yet: no file
+	cat "$sq/access.log" 2>/dev/null | wc -l
 }
 tp_hook_log=squid_log
 tp_matrix "$nsa" 3 "$B4" "[$B6]"
