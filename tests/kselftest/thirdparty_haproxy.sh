@@ -54,7 +54,7 @@ haproxy_log()
 	grep -c ' tp tp/' "$tmpd/haproxy.out"
 }
 tp_hook_log=haproxy_log
-tp_matrix "$nsa" 3 "$B4"
+tp_matrix "$nsa" 3 "$B4" ""
 echo "# v6: not run, haproxy reads the original destination of IPv4 connections only"
 sed -n 's/^/# haproxy: /p' "$tmpd/haproxy.out" | head -n 4
 exit $ret

@@ -77,12 +77,9 @@ tp_hook_log=redsocks_log
 s1=$B4:1080
 s2=$B4:1081
 tp_case "v4: redsocks alone, curl" "$nsa" curl "$B4" 8080 "3|" 1 "$s1"
-tp_case "v4: redsocks alone, python" "$nsa" python "$B4" 8081 "3|" 1 "$s1"
-tp_case "v4: pa then redsocks, curl" "$nsa" curl "$B4" 8082 "1, 1 3|" 1 "$s1"
 tp_case "v4: pa then redsocks, python" "$nsa" python "$B4" 8083 "1, 1 3|" 1 "$s1"
 tp_case "v4: redsocks then pa, curl" "$nsa" curl "$B4" 8084 "1, 4|1" 1 "$s2"
-tp_case "v4: redsocks then pa, python" "$nsa" python "$B4" 8085 "1, 4|1" 1 "$s2"
-expect "the origin saw every request from microsocks, on the server side" 6 \
+expect "the origin saw every request from microsocks, on the server side" 3 \
 	grep -c "^req $B4 " "$tmpd/origin.out"
 echo "# v6: not run, redsocks handles IPv4 only"
 sed -n 's/^/# redsocks: /p' "$tmpd/redsocks.out" | head -n 4
