@@ -3,11 +3,13 @@
 #
 # Debian's haproxy in transparent mode (option transparent: it connects on
 # to the destination it reads with SO_ORIGINAL_DST) as service T (id 3),
-# knowing nothing of wfpredir, with no owner, uid, mark or cgroup anywhere:
-# alone, behind pa (a wfpredir-proxy that hands records on) and in front of
-# it, curl and python clients (tp_matrix). Inheritance links haproxy's
-# records-less onward connection to the flow it accepted: exact hops, one
-# request at the origin, one line in haproxy's log per connection.
+# knowing nothing of wfpredir, with no owner, uid, mark or cgroup anywhere
+# (tp_matrix): alone, curl and python, inheritance links haproxy's
+# records-less onward connection to the flow it accepted: one redirect, one
+# request at the origin, one line in haproxy's log. Chained with pa (a
+# wfpredir-proxy that hands records on), before and after it, the flow
+# loops between them to the chain cap, then reaches the origin once with the
+# client's bytes (Documentation/third-party-proxies.rst says why).
 # IPv4 only: haproxy asks SO_ORIGINAL_DST at SOL_IP, never
 # IP6T_SO_ORIGINAL_DST, so on an IPv6 connection it would take its own
 # listen address for the destination (Documentation/third-party-proxies.rst).

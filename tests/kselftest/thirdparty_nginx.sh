@@ -9,10 +9,11 @@
 # configuration that works (Documentation/third-party-proxies.rst). The
 # upstream being the original destination, inheritance links nginx's
 # onward connection, made by its worker process, to the flow it accepted:
-# alone, behind pa (a wfpredir-proxy that hands records on) and in front of
-# it, curl and python clients, v4 and v6, exact hops, one request at the
-# origin, one line in nginx's access log. Service N+3 (listen port 15103+N)
-# forwards to port 8080+N of the origin.
+# alone, one redirect, one request at the origin, one line in nginx's access
+# log; chained with pa (a wfpredir-proxy that hands records on), before and
+# after it, the flow loops between them to the chain cap, then reaches the
+# origin once (tp_matrix in lib.sh says why). curl and python, v4 and v6.
+# Service N+3 (listen port 15103+N) forwards to port 8080+N of the origin.
 #
 #   ns a-SFX: clients, pa, nginx (a master and one worker), the rules
 #   ns b-SFX: the origin (HTTP)

@@ -4,12 +4,16 @@
 # Debian's squid, an intercepting HTTP proxy (http_port ... intercept: it
 # reads SO_ORIGINAL_DST and connects on to the original destination), as
 # service T (id 3), knowing nothing of wfpredir, with no owner, uid, mark or
-# cgroup anywhere: alone, behind pa (a wfpredir-proxy that hands records
-# on) and in front of it, curl and python clients, v4 and v6 (tp_matrix).
-# The kernel's inheritance links squid's records-less onward connection to
-# the flow it accepted, so squid's own rule is passed over and the chain
-# ends at the origin after each service once: exact hops, one request at the
-# origin, one line in squid's access log.
+# cgroup anywhere.
+#  - alone, curl over v4 and python over v6: the kernel's inheritance links
+#    squid's records-less onward connection to the flow it accepted, so
+#    squid's own rule is passed over: one redirect, one request at the
+#    origin, the origin's answer back, one line in squid's access log;
+#  - chained with pa (a wfpredir-proxy that hands records on), before and
+#    after it: the flow comes back to squid (tp_matrix in lib.sh says why),
+#    squid sees its own Via header and refuses it as a forwarding loop. The
+#    test asserts that, the documented limit
+#    (Documentation/third-party-proxies.rst), so that a change of it shows.
 #
 #   ns a-SFX: clients, pa, squid, the rules
 #   ns b-SFX: the origin (HTTP)
