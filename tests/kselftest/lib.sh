@@ -840,3 +840,217 @@ loop_legacy_matrix()
 	sleep 2
 	expect "$kind $*: two seconds later, no more redirects" "$last" info_get "$nsa" redirects
 }
+
+# ------------------------------------------------------ third-party proxies
+# The thirdparty_*.sh tests: a proxy from Debian (squid, haproxy, redsocks,
+# nginx) as service T, alone and chained with pa (service 1, a
+# wfpredir-proxy), no owner, uid, mark or cgroup anywhere. Each case has its
+# own destination port on the origin server, so that its flows are its own:
+#   8080 curl, 8081 python  T alone
+#   8082 curl, 8083 python  pa then T (pa's rule has the better priority)
+#   8084 curl, 8085 python  T then pa
+
+tp_ports="8080 8081 8082 8083 8084 8085"
+
+# tp_init NSA NSB: redir_init, the EXIT trap, topo_up, the origin server in
+# NSB on every port of $tp_ports, v4 and v6, and pa in NSA (service 1 on
+# 127.0.0.1:15101 and [::1]:15101). The third-party proxy is the test's.
+tp_init()
+{
+	redir_init
+	trap loop_cleanup EXIT
+	topo_up "$1" "$2" || return 1
+	mkdir "$tmpd/release"
+	tp_origin_start "$2" || return 1
+	setup ctl_ns "$1" service add pa id 1 ipv4 127.0.0.1:15101 ipv6 "[::1]:15101" ||
+		return 1
+	proxy_start "$1" pa -t 127.0.0.1:15101 -t "[::1]:15101"
+}
+
+# tp_origin_start NS: the origin, an HTTP server on $B4 and $B6, each port of
+# $tp_ports. For every request it prints "req PEER PORT PATH", then holds the
+# answer until $tmpd/release/TOKEN exists (PATH is /TOKEN; at most 15 s), so
+# that every hop of the connection is alive while the test lists the flows;
+# the body is "origin PORT TOKEN".
+tp_origin_start()
+{
+	cat >"$tmpd/origin.py" <<'PY'
+import os, socket, sys, threading, time
+
+lock = threading.Lock()
+
+def say(*words):
+    with lock:
+        print(*words, flush=True)
+
+def conn(c, peer, port, release):
+    try:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            data = c.recv(4096)
+            if not data:
+                say("short", peer[0], port, head[:40])
+                return
+            head += data
+        path = head.split(b"\r\n")[0].split(b" ")[1].decode()
+        say("req", peer[0], port, path)
+        token = os.path.join(release, path.strip("/"))
+        end = time.monotonic() + 15
+        while not os.path.exists(token) and time.monotonic() < end:
+            time.sleep(0.02)
+        body = ("origin %d %s\n" % (port, path.strip("/"))).encode()
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
+                  b"Connection: close\r\n\r\n" % len(body) + body)
+    except OSError as e:
+        say("error", peer[0], port, e.errno)
+    finally:
+        c.close()
+
+def serve(fam, addr, port, release):
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(64)
+    def run():
+        while True:
+            c, peer = s.accept()
+            threading.Thread(target=conn, args=(c, peer, port, release), daemon=True).start()
+    threading.Thread(target=run, daemon=True).start()
+
+for p in sys.argv[4:]:
+    serve(socket.AF_INET, sys.argv[1], int(p), sys.argv[3])
+    serve(socket.AF_INET6, sys.argv[2], int(p), sys.argv[3])
+say("listening")
+threading.Event().wait()
+PY
+	# shellcheck disable=SC2086 # a list of ports
+	bg_run "$tmpd/origin.out" ip netns exec "$1" python3 "$tmpd/origin.py" "$B4" "$B6" \
+		"$tmpd/release" $tp_ports
+	wait_for "$tmpd/origin.out" '^listening'
+}
+
+# tp_client curl|python NS URL: the body the client got (or its error).
+tp_client()
+{
+	case "$1" in
+	curl)
+		ip netns exec "$2" curl -sS -g --noproxy '*' --max-time 20 "$3" 2>&1
+		;;
+	python)
+		ip netns exec "$2" python3 -c '
+import sys, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+sys.stdout.write(opener.open(sys.argv[1], timeout=20).read().decode())' "$3" 2>&1
+		;;
+	esac
+}
+
+# tp_chains NS DST...: the chains (flow_chain) of every flow to DST...,
+# redirected ones first, then "|", then the final ones; each part sorted,
+# chains separated by ", ". One flow list for all: the VM is slow.
+tp_chains()
+{
+	local ns=$1
+	shift
+	flows_json "$ns" | jq -r '
+		[.[] | select(.dst as $d | $ARGS.positional | index($d))] as $f
+		| def chains(r): [$f[] | select(.redirected == r)
+			| [.records[] | "\(.service)\(if .inherited then "*" else "" end)"]
+			| join(" ")] | sort | join(", ");
+		"\(chains(true))|\(chains(false))"' --args "$@"
+}
+
+# tp_hook_log: set by a test to a function that prints how many connections
+# its proxy has logged so far.
+tp_hook_log=
+
+# tp_case DESC NSA CLIENT FAR PORT CHAINS LOGGED [DST...]: one request of
+# CLIENT (tp_client) to http://FAR:PORT/TOKEN ("[ADDR6]" for IPv6). While the
+# origin holds its answer, the flows to FAR:PORT and to each DST must carry
+# exactly CHAINS (tp_chains: "REDIRECTED|FINAL"), and the redirect counter
+# must have grown by the number of redirected flows, chain_capped not at
+# all; or, CHAINS being "cap", the flow must have looped to the chain cap:
+# chain_max redirected flows, one final flow of chain_max entries,
+# chain_capped once. Then the client must get the origin's body for TOKEN,
+# the origin must have seen TOKEN once, and the proxy (tp_hook_log) have
+# logged LOGGED more connections.
+tp_case()
+{
+	local c=$1 ns=$2 client=$3 far=$4 port=$5 want=$6 logged=$7 token l0 out pid hops
+	local capd=0 got cap
+	local -a dsts counts0 counts1
+
+	shift 7
+	dsts=("$far:$port" "$@")
+	token=$(echo "$c" | tr -c 'a-zA-Z0-9\n' '-')-$sfx
+	# each case has a port of its own, but not always a DST of its own
+	[ $# -gt 0 ] &&
+		wait_value "$c: no flow of an earlier case is left" "|" 5 tp_chains "$ns" "${dsts[@]}"
+	hops=0
+	read -ra counts0 < <(loop_counters "$ns")
+	[ -n "$tp_hook_log" ] && l0=$($tp_hook_log)
+	out=$tmpd/client-$token.out
+	tp_client "$client" "$ns" "http://$far:$port/$token" >"$out" &
+	pid=$!
+	if ! wait_for "$tmpd/origin.out" " $port /$token\$" 30; then
+		echo "FAIL: $c: the request did not reach the origin: $(head -c 300 "$out")"
+		ret=1
+	elif [ "$want" = cap ]; then
+		cap=$(info_get "$ns" chain_max)
+		got=$(tp_chains "$ns" "${dsts[@]}")
+		echo "# $c: $got"
+		hops=$(tr ',' '\n' <<<"${got%|*}" | grep -c .)
+		expect "$c: the loop ends at the cap: $cap redirected hops" "$cap" echo "$hops"
+		expect "$c: and one final hop, of $cap entries" "$cap" \
+			echo "$(wc -w <<<"${got#*|}")"
+		capd=1
+	else
+		expect "$c: the hops are $want" "$want" tp_chains "$ns" "${dsts[@]}"
+		hops=$(tr ',' '\n' <<<"${want%|*}" | grep -c .)
+	fi
+	read -ra counts1 < <(loop_counters "$ns")
+	: >"$tmpd/release/$token"
+	wait "$pid"
+	expect "$c: redirected $hops times (redirects ${counts0[0]} -> ${counts1[0]})" "$hops" \
+		echo $((counts1[0] - counts0[0]))
+	expect "$c: chain_capped +$capd" "$capd" echo $((counts1[1] - counts0[1]))
+	expect "$c: the client gets the origin's answer" "origin $port $token" cat "$out"
+	expect "$c: the origin saw the request once" 1 grep -c " $port /$token\$" "$tmpd/origin.out"
+	if [ -n "$tp_hook_log" ]; then
+		wait_value "$c: the proxy logged $logged connections" $((l0 + logged)) 5 "$tp_hook_log"
+	fi
+}
+
+# tp_matrix NSA SVC FAR4 FAR6: the cases of tp_rules, T's service id being
+# SVC, for a proxy that connects on to the original destination; FAR6 ""
+# for a proxy without IPv6. Alone, inheritance ends the chain after T: one
+# hop. Chained with pa, nothing bounds it but the cap: T's onward
+# connection inherits its chain, and an inherited entry passes over T's own
+# service only, never pa's, so pa takes the flow again and hands the whole
+# chain on, in which T's entry, inherited, does not keep T from taking it in
+# turn (Documentation/third-party-proxies.rst): chain_max redirects, T
+# passed chain_max / 2 times. Each client, family and order is met once, not
+# every product: the VM is slow, and a looping case costs chain_max hops.
+tp_matrix()
+{
+	local ns=$1 t=$2 far4=$3 far6=${4:-$3} f6=v6 half
+
+	[ -z "$4" ] && f6=v4
+	half=$(($(info_get "$ns" chain_max) / 2))
+	tp_case "v4: T alone, curl" "$ns" curl "$far4" 8080 "$t|$t*" 1
+	tp_case "$f6: T alone, python" "$ns" python "$far6" 8081 "$t|$t*" 1
+	tp_case "$f6: pa then T, curl" "$ns" curl "$far6" 8082 cap "$half"
+	tp_case "v4: T then pa, python" "$ns" python "$far4" 8085 cap "$half"
+}
+
+# tp_rules NSA SVC: the rules of tp_matrix, T being service SVC (a name).
+tp_rules()
+{
+	local ns=$1 t=$2
+
+	setup ctl_ns "$ns" rule add service "$t" priority 200 proto tcp dport 8080-8081 &&
+		setup ctl_ns "$ns" rule add service pa priority 100 proto tcp dport 8082-8083 &&
+		setup ctl_ns "$ns" rule add service "$t" priority 200 proto tcp dport 8082-8083 &&
+		setup ctl_ns "$ns" rule add service "$t" priority 100 proto tcp dport 8084-8085 &&
+		setup ctl_ns "$ns" rule add service pa priority 200 proto tcp dport 8084-8085
+}
