@@ -924,7 +924,7 @@ say("listening")
 threading.Event().wait()
 PY
 	# shellcheck disable=SC2086 # a list of ports
-	bg_run "$tmpd/origin.out" ip netns exec "$1" python3 "$tmpd/origin.py" "$B4" "$B6" \
+	bg_run "$tmpd/origin.out" nsenter --net=/run/netns/"$1" python3 "$tmpd/origin.py" "$B4" "$B6" \
 		"$tmpd/release" $tp_ports
 	wait_for "$tmpd/origin.out" '^listening'
 }
@@ -934,10 +934,10 @@ tp_client()
 {
 	case "$1" in
 	curl)
-		ip netns exec "$2" curl -sS -g --noproxy '*' --max-time 20 "$3" 2>&1
+		nsenter --net=/run/netns/"$2" curl -sS -g --noproxy '*' --max-time 20 "$3" 2>&1
 		;;
 	python)
-		ip netns exec "$2" python3 -c '
+		nsenter --net=/run/netns/"$2" python3 -c '
 import sys, urllib.request
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 sys.stdout.write(opener.open(sys.argv[1], timeout=20).read().decode())' "$3" 2>&1

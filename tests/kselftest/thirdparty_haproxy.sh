@@ -44,7 +44,7 @@ listen tp
 CONF
 setup ctl_ns "$nsa" service add haproxy id 3 ipv4 127.0.0.1:15103 || exit 1
 # -db: foreground, log to stdout
-grp_run "$tmpd/haproxy.out" ip netns exec "$nsa" haproxy -db -f "$tmpd/haproxy.cfg"
+grp_run "$tmpd/haproxy.out" nsenter --net=/run/netns/"$nsa" haproxy -db -f "$tmpd/haproxy.cfg"
 if ! wait_port "$nsa" tcp 15103 20; then
 	sed 's/^/# haproxy: /' "$tmpd/haproxy.out" | tail -n 20
 	exit 1

@@ -57,7 +57,7 @@ for n in 0 1 2 3 4 5; do
 	setup ctl_ns "$nsa" service add "ng$n" id $((3 + n)) ipv4 "127.0.0.1:$((15103 + n))" \
 		ipv6 "[::1]:$((15103 + n))" || exit 1
 done
-grp_run "$tmpd/nginx.out" ip netns exec "$nsa" nginx -p "$ng" -e "$ng/error.log" -c "$ng/nginx.conf"
+grp_run "$tmpd/nginx.out" nsenter --net=/run/netns/"$nsa" nginx -p "$ng" -e "$ng/error.log" -c "$ng/nginx.conf"
 if ! wait_port "$nsa" tcp 15108 20; then
 	sed 's/^/# nginx: /' "$tmpd/nginx.out" "$ng/error.log" 2>/dev/null | tail -n 20
 	exit 1

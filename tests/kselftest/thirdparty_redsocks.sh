@@ -30,7 +30,7 @@ nsa=a-$sfx
 nsb=b-$sfx
 tp_init "$nsa" "$nsb" || exit 1
 for p in 1080 1081; do
-	grp_run "$tmpd/microsocks-$p.out" ip netns exec "$nsb" microsocks -i "$B4" -p "$p"
+	grp_run "$tmpd/microsocks-$p.out" nsenter --net=/run/netns/"$nsb" microsocks -i "$B4" -p "$p"
 	wait_port "$nsb" tcp "$p" 10 || exit 1
 done
 cat >"$tmpd/redsocks.conf" <<CONF
@@ -58,7 +58,7 @@ redsocks {
 CONF
 setup ctl_ns "$nsa" service add redsocks id 3 ipv4 127.0.0.1:15103 || exit 1
 setup ctl_ns "$nsa" service add redsocks2 id 4 ipv4 127.0.0.1:15104 || exit 1
-grp_run "$tmpd/redsocks.out" ip netns exec "$nsa" redsocks -c "$tmpd/redsocks.conf"
+grp_run "$tmpd/redsocks.out" nsenter --net=/run/netns/"$nsa" redsocks -c "$tmpd/redsocks.conf"
 if ! wait_port "$nsa" tcp 15104 20; then
 	sed 's/^/# redsocks: /' "$tmpd/redsocks.out" | tail -n 20
 	exit 1

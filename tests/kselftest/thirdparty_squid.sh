@@ -50,7 +50,7 @@ pinger_enable off
 CONF
 setup ctl_ns "$nsa" service add squid id 3 ipv4 127.0.0.1:15103 ipv6 "[::1]:15103" || exit 1
 # -N: no daemon, no kid processes: the test's to stop
-grp_run "$tmpd/squid.out" ip netns exec "$nsa" squid -N -f "$sq/squid.conf"
+grp_run "$tmpd/squid.out" nsenter --net=/run/netns/"$nsa" squid -N -f "$sq/squid.conf"
 if ! wait_port "$nsa" tcp 15103 30; then
 	sed 's/^/# squid: /' "$tmpd/squid.out" "$sq/cache.log" 2>/dev/null | tail -n 20
 	exit 1
