@@ -174,14 +174,15 @@ END_TEST
 /* Print what add takes, split it into words, parse it back. */
 static char *printed(void (*print)(FILE *, const void *), const void *obj, char **words, int *n)
 {
-	char *buf = NULL;
+	char *buf = NULL, split_err[PARSE_ERR_MAX];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	ck_assert_ptr_nonnull(f);
 	print(f, obj);
 	ck_assert_int_eq(fclose(f), 0);
-	*n = split(buf, words, CONF_WORDS_MAX);
+	*n = conf_split(buf, words, CONF_WORDS_MAX, split_err, sizeof(split_err));
+	ck_assert_msg(*n >= 0, "%s", split_err);
 	ck_assert_int_gt(*n, 0);
 	return buf;
 }

@@ -141,8 +141,24 @@ int parse_table_name(const char *s, char *err, size_t errlen);
 int extract_table(int *argc, char **argv, int start, char *table, char *err, size_t errlen);
 
 /*
+ * Whether the configuration file (wfpredir.conf(5)) needs s in double
+ * quotes to read it back as one word: empty, or with a blank, a control
+ * character, '#', '"' or a backslash in it.
+ */
+bool word_needs_quotes(const char *s);
+
+/*
+ * s as one word of the configuration file: as is, or when it needs them in
+ * double quotes, '"' and '\' escaped with a backslash. A control character
+ * is written \xHH, which the reader refuses (no name wfpredirctl accepts
+ * has one) rather than a line break that would split the command.
+ */
+void print_word(FILE *out, const char *s);
+
+/*
  * The arguments "service add" / "rule add" take that make the object:
- * listings, echoes and save print them. table NULL leaves it out;
+ * listings, echoes and save print them, each string a word of
+ * print_word(). table NULL leaves it out;
  * service_name NULL names the rule's service by id.
  */
 void print_service_args(FILE *out, const struct wfpredir_service *s, const char *table);
