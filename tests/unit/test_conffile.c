@@ -397,6 +397,26 @@ START_TEST(save_output_with_odd_names_reads_back_exactly)
 		free(text);
 		text = NULL;
 	}
+
+	/* A service named like a keyword, named by a rule. */
+	strcpy(svc.name, "table");
+	f = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(f);
+	fputs("table t\nservice add ", f);
+	print_service_args(f, &svc, NULL);
+	fputs("\nrule add ", f);
+	print_rule_args(f, &rules[0], NULL, svc.name);
+	fputs("\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	conf_init(&c);
+	ck_assert_msg(!conf_load_text(&c, "s.conf", ".", text, err, sizeof(err)), "%s\n%s", err,
+		      text);
+	ck_assert_uint_eq(c.n, 2);
+	ck_assert_str_eq(c.objs[0].u.svc.name, "table");
+	ck_assert_str_eq(c.objs[1].table, "t");
+	ck_assert_str_eq(c.objs[1].u.r.ref.name, "table");
+	conf_free(&c);
+	free(text);
 	free(rules);
 }
 END_TEST

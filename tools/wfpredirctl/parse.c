@@ -361,6 +361,13 @@ int parse_service_ref(const char *what, const char *s, struct service_ref *ref, 
 		return perr(err, errlen,
 			    "invalid service name \"%s\" for %s (expected 1-%zu bytes)", s, what,
 			    sizeof(ref->name) - 1);
+	/* As service add takes them: no service has any other name. */
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (!isgraph(*c))
+			return perr(err, errlen,
+				    "invalid service name \"%s\" for %s (spaces and control "
+				    "characters are not allowed)",
+				    s, what);
 	strcpy(ref->name, s);
 	return 0;
 }
@@ -743,13 +750,30 @@ int parse_table_name(const char *s, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The keywords of service add and rule add that take a value: that value
+ * is never "table" the keyword, so that a service named "table" can be
+ * named in a rule (as save prints it).
+ */
+static bool takes_value(const char *word)
+{
+	static const char *const kws[] = { "id",     "ipv4",     "ipv6",   "uid",   "user",
+					   "cgroup", "service",  "priority", "family", "proto",
+					   "to",     "dport",    "context" };
+
+	for (size_t i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
+		if (!strcmp(word, kws[i]))
+			return true;
+	return false;
+}
+
 int extract_table(int *argc, char **argv, int start, char *table, char *err, size_t errlen)
 {
 	int found = 0;
 
 	for (int i = start; i < *argc;) {
 		if (strcmp(argv[i], "table")) {
-			i++;
+			i += takes_value(argv[i]) ? 2 : 1;
 			continue;
 		}
 		if (i + 1 >= *argc)

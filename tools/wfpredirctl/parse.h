@@ -90,7 +90,10 @@ struct service_ref {
 	char name[WFPREDIR_SERVICE_NAME_MAX];
 };
 
-/* NAME|ID: all digits is an id (1-4294967295), anything else a name. */
+/*
+ * NAME|ID: all digits is an id (1-4294967295), anything else a name, of
+ * the characters parse_service_name() takes.
+ */
 int parse_service_ref(const char *what, const char *s, struct service_ref *ref, char *err,
 		      size_t errlen);
 
@@ -134,7 +137,8 @@ const char *format_proto(int proto, char *buf, size_t len);
 int parse_table_name(const char *s, char *err, size_t errlen);
 
 /*
- * Take "table NAME" out of argv[start..*argc): 1 and table (at least
+ * Take "table NAME" out of argv[start..*argc), where "table" is a keyword
+ * and not the value of another one (service table): 1 and table (at least
  * WFPREDIR_TABLE_NAME_MAX bytes) set when found, 0 when absent, -1 on a
  * bad or repeated one.
  */
