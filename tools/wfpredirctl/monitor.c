@@ -120,7 +120,10 @@ static void print_service(const char *tag, const struct wfpredir_service *s)
 {
 	char a[ADDR_STR_MAX];
 
-	printf("[%s] service %s id %u", tag, s->name, s->id);
+	/* Names quoted as listings quote them: one event is one line. */
+	printf("[%s] service ", tag);
+	print_word(stdout, s->name);
+	printf(" id %u", s->id);
 	if (s->has4)
 		printf(" ipv4 %s", sin_str(&s->addr4, sizeof(s->addr4), a, sizeof(a)));
 	if (s->has6)
@@ -129,8 +132,10 @@ static void print_service(const char *tag, const struct wfpredir_service *s)
 		printf(" owner");
 	if (s->has_owner_uid)
 		printf(" uid %u", s->owner_uid);
-	if (s->has_owner_cgroup)
-		printf(" cgroup %s", s->owner_cgroup);
+	if (s->has_owner_cgroup) {
+		printf(" cgroup ");
+		print_word(stdout, s->owner_cgroup);
+	}
 	putchar('\n');
 }
 
@@ -138,9 +143,10 @@ static void print_service_ref(const struct monitor *m, uint32_t id)
 {
 	const char *name = cache_name(&m->names, id);
 
-	if (name)
-		printf(" service %s", name);
-	else
+	if (name) {
+		printf(" service ");
+		print_word(stdout, name);
+	} else
 		printf(" service %u", id);
 }
 
@@ -165,8 +171,10 @@ static void print_rule(const struct monitor *m, const char *tag, const struct wf
 		       r->dport_max);
 	if (r->has_uid)
 		printf(r->uid_min == r->uid_max ? " uid %u" : " uid %u-%u", r->uid_min, r->uid_max);
-	if (r->has_cgroup)
-		printf(" cgroup %s", r->cgroup);
+	if (r->has_cgroup) {
+		printf(" cgroup ");
+		print_word(stdout, r->cgroup);
+	}
 	if (r->context_len)
 		printf(" context %u bytes", r->context_len);
 	putchar('\n');
