@@ -293,10 +293,12 @@ START_TEST(bad_quoting_is_an_error_with_the_line)
 		const char *text;
 		const char *want;
 	} cases[] = {
-		{ "\nrule add service p cgroup \"/a b\n", "q.conf:2: unterminated quote in word 6" },
+		{ "\nrule add service p cgroup \"/a b\n",
+		  "q.conf:2: unterminated quote in word 6" },
 		{ "rule add service p cgroup \"/a b\\\"\n", "q.conf:1: unterminated quote" },
 		{ "rule add service p cgroup \"/a b\\\n", "q.conf:1: unterminated quote" },
-		{ "\n\n\nrule add service p cgroup \"/a\\x2d\"\n", "q.conf:4: unknown escape \"\\x\"" },
+		{ "\n\n\nrule add service p cgroup \"/a\\x2d\"\n",
+		  "q.conf:4: unknown escape \"\\x\"" },
 		{ "rule add service p cgroup \"/a\"b\n", "q.conf:1: expected a blank after" },
 		{ "rule add service p cgroup /a\"b c\"\n", "q.conf:1: '\"' inside word 6" },
 		{ "rule add service p cgroup \"/a\\x01\"\n", "q.conf:1: unknown escape" },
@@ -305,7 +307,8 @@ START_TEST(bad_quoting_is_an_error_with_the_line)
 		{ "service add p ipv4 127.0.0.1:1 owner cgroup \"/\x7f\"\n",
 		  "q.conf:1: invalid cgroup path for owner cgroup (control character 0x7f" },
 		{ "table \"a b\"\n", "q.conf:1: invalid table name \"a b\"" },
-		{ "service add \"a b\" ipv4 127.0.0.1:1\n", "q.conf:1: invalid service name \"a b\"" },
+		{ "service add \"a b\" ipv4 127.0.0.1:1\n",
+		  "q.conf:1: invalid service name \"a b\"" },
 	};
 	char err[PARSE_ERR_MAX + 256];
 
@@ -386,8 +389,8 @@ START_TEST(save_output_with_odd_names_reads_back_exactly)
 		ck_assert_int_eq(fclose(f), 0);
 
 		conf_init(&c);
-		ck_assert_msg(!conf_load_text(&c, "s.conf", ".", text, err, sizeof(err)),
-			      "%s\n%s", err, text);
+		ck_assert_msg(!conf_load_text(&c, "s.conf", ".", text, err, sizeof(err)), "%s\n%s",
+			      err, text);
 		ck_assert_uint_eq(c.n, 2);
 		ck_assert_str_eq(c.objs[0].table, "vendor-a");
 		ck_assert_mem_eq(&c.objs[0].u.svc, &svc, sizeof(svc));

@@ -118,10 +118,11 @@ static int unquote(char **pp, int word, char *err, size_t errlen)
 		if (*p == '\\') {
 			p++;
 			if (!line_end(p) && *p != '"' && *p != '\\') {
-				snprintf(err, errlen,
-					 "unknown escape \"\\%c\" in word %d (in quotes, a backslash "
-					 "escapes only '\"' and '\\')",
-					 (unsigned char)*p < ' ' ? '?' : *p, word);
+				snprintf(
+					err, errlen,
+					"unknown escape \"\\%c\" in word %d (in quotes, a backslash "
+					"escapes only '\"' and '\\')",
+					(unsigned char)*p < ' ' ? '?' : *p, word);
 				return -1;
 			}
 		}

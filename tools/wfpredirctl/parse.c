@@ -757,9 +757,9 @@ int parse_table_name(const char *s, char *err, size_t errlen)
  */
 static bool takes_value(const char *word)
 {
-	static const char *const kws[] = { "id",     "ipv4",     "ipv6",   "uid",   "user",
-					   "cgroup", "service",  "priority", "family", "proto",
-					   "to",     "dport",    "context" };
+	static const char *const kws[] = { "id",     "ipv4",	"ipv6",	    "uid",    "user",
+					   "cgroup", "service", "priority", "family", "proto",
+					   "to",     "dport",	"context" };
 
 	for (size_t i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
 		if (!strcmp(word, kws[i]))
