@@ -3,12 +3,14 @@
  * wfpredirctl's command-line parsers (tools/wfpredirctl/parse.c): the
  * arguments of service add/del, rule add, config set and "table NAME",
  * then every value parser on each argument, and the printers of what parsed
- * (what listings and save write).
+ * (what listings and save write), which must read back, through the
+ * configuration file's word splitter, as what was parsed.
  *
  * Input: a selector byte, then the arguments, NUL-separated. "@FILE" reads
  * a file: only names without a '/' are taken, and read from a scratch
  * directory this target makes.
  */
+#include "conffile.h"
 #include "fuzz.h"
 #include "parse.h"
 
@@ -65,24 +67,24 @@ static void values(const char *s)
 }
 
 /*
- * What a listing or save printed (print_*_args()), split at its spaces as a
- * shell or the configuration file splits it: *argc words in argv, the text
- * returned to free().
+ * What a listing or save printed (print_*_args()), split into words as the
+ * configuration file splits it (conf_split()): *argc words in argv, the
+ * text returned to free().
  */
 static char *printed(void (*print)(FILE *out, const void *obj, const char *table, const char *name),
 		     const void *obj, const char *table, const char *name, int *argc, char **argv)
 {
-	char *text = NULL, *save;
+	char *text = NULL, err[PARSE_ERR_MAX];
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
 
 	check(out);
 	print(out, obj, table, name);
 	check(!fclose(out));
-	*argc = 0;
-	for (char *w = strtok_r(text, " ", &save); w && *argc < MAX_ARGS;
-	     w = strtok_r(NULL, " ", &save))
-		argv[(*argc)++] = w;
+	/* One line: a name must never break the command in two. */
+	check(!strpbrk(text, "\r\n"));
+	*argc = conf_split(text, argv, MAX_ARGS, err, sizeof(err));
+	check(*argc > 0);
 	return text;
 }
 
@@ -151,7 +153,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *argv[MAX_ARGS + 1], *own[MAX_ARGS] = { NULL };
 	char *text;
 	int argc = 0, has;
-	bool blank = false;
 
 	if (!size || size > 4096)
 		return 0;
@@ -163,7 +164,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (char *p = text; p < text + size && argc < MAX_ARGS; p += strlen(p) + 1) {
 		if (p[0] == '@' && strchr(p, '/'))
 			goto out;
-		blank |= strpbrk(p, " \t\r\n\v\f") != NULL;
 		argv[argc] = p;
 		/* @NAME: the scratch directory's NAME. */
 		if (p[0] == '@') {
@@ -183,17 +183,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (has >= 0 && !parse_service_add(argc, argv, &svc, err, sizeof(err))) {
 			check(memchr(svc.name, '\0', sizeof(svc.name)));
 			print_service_args(sink, &svc, has ? table : NULL);
-			/* A word with a blank in it cannot be printed as one. */
-			if (!blank)
-				service_round_trip(&svc, has ? table : NULL);
+			service_round_trip(&svc, has ? table : NULL);
 		}
 		break;
 	case 1:
 		has = extract_table(&argc, argv, 0, table, err, sizeof(err));
 		if (has >= 0 && !parse_rule_add(argc, argv, &rule, &ref, err, sizeof(err))) {
 			print_rule_args(sink, &rule, has ? table : NULL, ref.id ? NULL : ref.name);
-			if (!blank)
-				rule_round_trip(&rule, &ref, has ? table : NULL);
+			rule_round_trip(&rule, &ref, has ? table : NULL);
 		}
 		break;
 	case 2:

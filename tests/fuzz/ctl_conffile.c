@@ -26,23 +26,25 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Whether the text names only files of the scratch directory. */
+/*
+ * Whether the text names only files of the scratch directory: its words as
+ * the reader splits them (quoted ones too), up to a line it cannot split,
+ * where reading stops.
+ */
 static bool contained(char *text)
 {
-	char *save_line, *save_word;
+	char *save_line, *w[64], err[PARSE_ERR_MAX];
 
 	for (char *line = strtok_r(text, "\n", &save_line); line;
 	     line = strtok_r(NULL, "\n", &save_line)) {
-		bool include = false;
-		int n = 0;
+		int n = conf_split(line, w, 64, err, sizeof(err));
 
-		for (char *w = strtok_r(line, " \t\r", &save_word); w;
-		     w = strtok_r(NULL, " \t\r", &save_word), n++) {
-			if ((w[0] == '@' || (include && n == 1)) && strchr(w, '/'))
+		if (n < 0)
+			return true;
+		for (int i = 0; i < n; i++)
+			if ((w[i][0] == '@' || (i == 1 && !strcmp(w[0], "include"))) &&
+			    strchr(w[i], '/'))
 				return false;
-			if (n == 0)
-				include = !strcmp(w, "include");
-		}
 	}
 	return true;
 }
@@ -58,7 +60,9 @@ static char *rebase(const uint8_t *data, size_t size)
 	text = malloc(size + ats * (strlen(dir) + 2) + 1);
 	check(text);
 	for (size_t i = 0; i < size; i++) {
-		bool start = !i || strchr(" \t\r\n", data[i - 1]);
+		/* A word starts after a blank, or after the quote that opens it. */
+		bool start = !i || strchr(" \t\r\n", data[i - 1]) ||
+			     (data[i - 1] == '"' && (i == 1 || strchr(" \t\r\n", data[i - 2])));
 
 		if (data[i] == '@' && start) {
 			n += (size_t)sprintf(text + n, "@%s/", dir);

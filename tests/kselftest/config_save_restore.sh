@@ -8,7 +8,8 @@
 # file holds thousands of rules (one netlink message of some megabytes:
 # the library raises the socket's send buffer). Applying the main file a
 # second time changes nothing (the apply is idempotent), and a table the
-# file does not name is left alone.
+# file does not name is left alone. A cgroup path with a blank, a '#' and
+# quotes (an owner and a rule match) is written quoted and restores.
 #
 #   ns a-SFX: the configuration only (no traffic)
 # shellcheck source=lib.sh
@@ -24,6 +25,13 @@ nsa=a-$sfx
 ns_new "$nsa" || exit 1
 c() { ctl_ns "$nsa" "$@"; }
 
+# The file and save quote it: "/wfp save-SFX/a b#\"q\""
+cg="wfp save-$sfx/a b#\"q\""
+cg_new "wfp save-$sfx" && cg_new "$cg" || {
+	echo "SKIP: no cgroup v2 at /sys/fs/cgroup"
+	exit 4
+}
+
 mkdir -p "$tmpd/etc/conf.d"
 cat >"$tmpd/etc/wfpredir.conf" <<EOC
 # the main file: only includes
@@ -37,6 +45,8 @@ service add dns id 77 ipv4 127.0.0.1:5353
 rule add service proxy priority 10 proto tcp dport 80
 rule add service proxy priority 10 family ipv6 proto tcp to 2001:db8::/32 dport 443
 rule add service dns id 500 proto udp dport 53 uid 1000-2000 context 00ff10
+service add inspect ipv4 127.0.0.1:3129 owner cgroup "/wfp save-$sfx/a b#\"q\""
+rule add service inspect proto tcp dport 8080 cgroup "/wfp save-$sfx/a b#\"q\""
 EOC
 {
 	echo "table vendor-b"
@@ -53,13 +63,15 @@ setup c rule add service keep table other proto udp || exit 1
 t0=$(date +%s)
 expect "the main file and its includes apply" ok \
 	sh -c "ip netns exec $nsa $ctl -f $tmpd/etc/wfpredir.conf && echo ok"
-echo "# applied $((nrules + 3)) rules in $(($(date +%s) - t0)) s"
-expect "every rule is there" $((nrules + 4)) info_get "$nsa" rules
+echo "# applied $((nrules + 4)) rules in $(($(date +%s) - t0)) s"
+expect "every rule is there" $((nrules + 5)) info_get "$nsa" rules
 expect "the table no file names is untouched" keep \
 	sh -c "ip netns exec $nsa $ctl -j service list table other | jq -r '.[0].name'"
 expect "the config values were applied" 6 info_get "$nsa" chain_max
 
 c save >"$tmpd/save1" || echo "FAIL: save"
+expect "save quotes the cgroup path of the owner and the rule" 2 \
+	grep -cF "cgroup \"/wfp save-$sfx/a b#\\\"q\\\"\"" "$tmpd/save1"
 setup c -f "$tmpd/etc/wfpredir.conf" || exit 1
 c save >"$tmpd/save1b"
 expect "save has a block per table" "table other" sh -c "grep '^table' '$tmpd/save1' | sort -u | head -n 1"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tools/wfpredirctl/conffile.c: the configuration file reader (table lines,
- * includes, errors with file:line), and the listings' syntax being add's.
+ * includes, quoted words, errors with file:line), and the listings' syntax
+ * being add's.
  */
 #include "unit.h"
 
@@ -174,14 +175,15 @@ END_TEST
 /* Print what add takes, split it into words, parse it back. */
 static char *printed(void (*print)(FILE *, const void *), const void *obj, char **words, int *n)
 {
-	char *buf = NULL;
+	char *buf = NULL, split_err[PARSE_ERR_MAX];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	ck_assert_ptr_nonnull(f);
 	print(f, obj);
 	ck_assert_int_eq(fclose(f), 0);
-	*n = split(buf, words, CONF_WORDS_MAX);
+	*n = conf_split(buf, words, CONF_WORDS_MAX, split_err, sizeof(split_err));
+	ck_assert_msg(*n >= 0, "%s", split_err);
 	ck_assert_int_gt(*n, 0);
 	return buf;
 }
@@ -256,6 +258,201 @@ START_TEST(listings_print_what_add_takes)
 }
 END_TEST
 
+START_TEST(quoted_words_keep_blanks_hashes_and_escaped_quotes)
+{
+	static const struct {
+		const char *line;
+		int n;
+		const char *words[4];
+	} cases[] = {
+		{ "a \"b c\" d\n", 3, { "a", "b c", "d" } },
+		{ "\"\" x\r\n", 2, { "", "x" } },
+		{ "\"# not a comment\" # a comment \"\n", 1, { "# not a comment" } },
+		{ "\"say \\\"hi\\\"\" \"back\\\\slash\"", 2, { "say \"hi\"", "back\\slash" } },
+		{ "a#b \\x2d\tc", 3, { "a#b", "\\x2d", "c" } },
+		{ "\"tab\there\"\t\"\"", 2, { "tab\there", "" } },
+	};
+	char line[128], *w[CONF_WORDS_MAX], err[PARSE_ERR_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int n;
+
+		snprintf(line, sizeof(line), "%s", cases[i].line);
+		n = conf_split(line, w, CONF_WORDS_MAX, err, sizeof(err));
+		ck_assert_msg(n == cases[i].n, "case %zu: %d words (%s)", i, n, n < 0 ? err : "");
+		for (int j = 0; j < n; j++)
+			ck_assert_msg(!strcmp(w[j], cases[i].words[j]), "case %zu word %d: '%s'", i,
+				      j, w[j]);
+	}
+}
+END_TEST
+
+START_TEST(bad_quoting_is_an_error_with_the_line)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} cases[] = {
+		{ "\nrule add service p cgroup \"/a b\n",
+		  "q.conf:2: unterminated quote in word 6" },
+		{ "rule add service p cgroup \"/a b\\\"\n", "q.conf:1: unterminated quote" },
+		{ "rule add service p cgroup \"/a b\\\n", "q.conf:1: unterminated quote" },
+		{ "\n\n\nrule add service p cgroup \"/a\\x2d\"\n",
+		  "q.conf:4: unknown escape \"\\x\"" },
+		{ "rule add service p cgroup \"/a\"b\n", "q.conf:1: expected a blank after" },
+		{ "rule add service p cgroup /a\"b c\"\n", "q.conf:1: '\"' inside word 6" },
+		{ "rule add service p cgroup \"/a\\x01\"\n", "q.conf:1: unknown escape" },
+		{ "rule add service p cgroup \"/a\x01\"\n",
+		  "q.conf:1: invalid cgroup path for cgroup (control character 0x01" },
+		{ "service add p ipv4 127.0.0.1:1 owner cgroup \"/\x7f\"\n",
+		  "q.conf:1: invalid cgroup path for owner cgroup (control character 0x7f" },
+		{ "table \"a b\"\n", "q.conf:1: invalid table name \"a b\"" },
+		{ "service add \"a b\" ipv4 127.0.0.1:1\n",
+		  "q.conf:1: invalid service name \"a b\"" },
+	};
+	char err[PARSE_ERR_MAX + 256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct conf c;
+
+		conf_init(&c);
+		ck_assert_int_eq(conf_load_text(&c, "q.conf", "/nonexistent", cases[i].text, err,
+						sizeof(err)),
+				 -1);
+		ck_assert_msg(!strncmp(err, cases[i].want, strlen(cases[i].want)),
+			      "case %zu: want '%s...', got '%s'", i, cases[i].want, err);
+		conf_free(&c);
+	}
+}
+END_TEST
+
+START_TEST(a_quoted_include_names_a_file_with_a_blank)
+{
+	char text[512], err[PARSE_ERR_MAX + 256];
+	struct conf c;
+
+	mkscratch();
+	put("my vendor.conf", "service add \"p#1\" ipv4 127.0.0.1:1\n");
+	snprintf(text, sizeof(text), "include \"%s/my vendor.conf\"\n", scratch);
+	conf_init(&c);
+	ck_assert_msg(!conf_load_text(&c, "i.conf", ".", text, err, sizeof(err)), "%s", err);
+	ck_assert_uint_eq(c.n, 1);
+	ck_assert_str_eq(c.objs[0].u.svc.name, "p#1");
+	conf_free(&c);
+	rmscratch();
+}
+END_TEST
+
+/*
+ * What save prints for names with blanks, '#', quotes and backslashes reads
+ * back through the file reader as the same objects.
+ */
+START_TEST(save_output_with_odd_names_reads_back_exactly)
+{
+	static const char *const cgroups[] = {
+		"/a b", "/#x", "/q\"uo\"te", "/back\\slash\\", "/ lead and trail ", "/é\"#\\ \"",
+	};
+	struct wfpredir_rule *rules = calloc(2, sizeof(*rules));
+	char err[PARSE_ERR_MAX + 256], *text = NULL;
+	struct wfpredir_service svc;
+	size_t len = 0;
+	struct conf c;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(rules);
+	for (size_t i = 0; i < sizeof(cgroups) / sizeof(cgroups[0]); i++) {
+		struct sockaddr_storage ss;
+
+		memset(&svc, 0, sizeof(svc));
+		strcpy(svc.name, "we\"ird#\\name");
+		ck_assert_int_eq(parse_service_name(svc.name, err, sizeof(err)), 0);
+		ck_assert_int_eq(parse_addr_port(AF_INET, "ipv4", "127.0.0.1:3128", &ss, err,
+						 sizeof(err)),
+				 0);
+		memcpy(&svc.addr4, &ss, sizeof(svc.addr4));
+		svc.has4 = true;
+		svc.has_owner_cgroup = true;
+		strcpy(svc.owner_cgroup, cgroups[i]);
+		memset(&rules[0], 0, sizeof(rules[0]));
+		rules[0].has_priority = true;
+		rules[0].priority = 1000;
+		rules[0].has_cgroup = true;
+		strcpy(rules[0].cgroup, cgroups[i]);
+
+		f = open_memstream(&text, &len);
+		ck_assert_ptr_nonnull(f);
+		fputs("service add ", f);
+		print_service_args(f, &svc, "vendor-a");
+		fputs("\nrule add ", f);
+		print_rule_args(f, &rules[0], "vendor-a", svc.name);
+		fputs("\n", f);
+		ck_assert_int_eq(fclose(f), 0);
+
+		conf_init(&c);
+		ck_assert_msg(!conf_load_text(&c, "s.conf", ".", text, err, sizeof(err)), "%s\n%s",
+			      err, text);
+		ck_assert_uint_eq(c.n, 2);
+		ck_assert_str_eq(c.objs[0].table, "vendor-a");
+		ck_assert_mem_eq(&c.objs[0].u.svc, &svc, sizeof(svc));
+		ck_assert_str_eq(c.objs[1].u.r.ref.name, svc.name);
+		ck_assert_mem_eq(&c.objs[1].u.r.rule, &rules[0], sizeof(rules[0]));
+		conf_free(&c);
+		free(text);
+		text = NULL;
+	}
+
+	/* A service named like a keyword, named by a rule. */
+	strcpy(svc.name, "table");
+	f = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(f);
+	fputs("table t\nservice add ", f);
+	print_service_args(f, &svc, NULL);
+	fputs("\nrule add ", f);
+	print_rule_args(f, &rules[0], NULL, svc.name);
+	fputs("\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	conf_init(&c);
+	ck_assert_msg(!conf_load_text(&c, "s.conf", ".", text, err, sizeof(err)), "%s\n%s", err,
+		      text);
+	ck_assert_uint_eq(c.n, 2);
+	ck_assert_str_eq(c.objs[0].u.svc.name, "table");
+	ck_assert_str_eq(c.objs[1].table, "t");
+	ck_assert_str_eq(c.objs[1].u.r.ref.name, "table");
+	conf_free(&c);
+	free(text);
+	free(rules);
+}
+END_TEST
+
+START_TEST(a_word_is_quoted_exactly_when_it_needs_it)
+{
+	static const struct {
+		const char *word, *printed;
+	} cases[] = {
+		{ "/system.slice/a\\x2db.service", "\"/system.slice/a\\\\x2db.service\"" },
+		{ "/user.slice", "/user.slice" },
+		{ "a-b_c.d:e@f", "a-b_c.d:e@f" },
+		{ "", "\"\"" },
+		{ "a b", "\"a b\"" },
+		{ "#", "\"#\"" },
+		{ "say \"hi\"", "\"say \\\"hi\\\"\"" },
+		{ "line\nbreak", "\"line\\x0abreak\"" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		ck_assert_ptr_nonnull(f);
+		print_word(f, cases[i].word);
+		ck_assert_int_eq(fclose(f), 0);
+		ck_assert_str_eq(text, cases[i].printed);
+		free(text);
+	}
+}
+END_TEST
+
 Suite *conffile_suite(void);
 
 Suite *conffile_suite(void)
@@ -268,6 +465,11 @@ Suite *conffile_suite(void)
 	tcase_add_test(tc, includes_are_relative_sorted_and_may_match_nothing);
 	tcase_add_test(tc, an_include_loop_is_refused_at_the_including_line);
 	tcase_add_test(tc, listings_print_what_add_takes);
+	tcase_add_test(tc, quoted_words_keep_blanks_hashes_and_escaped_quotes);
+	tcase_add_test(tc, bad_quoting_is_an_error_with_the_line);
+	tcase_add_test(tc, a_quoted_include_names_a_file_with_a_blank);
+	tcase_add_test(tc, save_output_with_odd_names_reads_back_exactly);
+	tcase_add_test(tc, a_word_is_quoted_exactly_when_it_needs_it);
 	suite_add_tcase(s, tc);
 	return s;
 }

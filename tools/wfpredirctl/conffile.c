@@ -95,19 +95,84 @@ static int conf_name_table(struct conf *c, const char *table, const struct conf_
 	return 0;
 }
 
-/* Split line into words at blanks; a word starting with '#' ends it. */
-static int split(char *line, char **words, int max)
+static bool blank(char ch)
 {
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* Where a line ends: getline() keeps its "\n" or "\r\n". */
+static bool line_end(const char *p)
+{
+	return !*p || *p == '\n' || (*p == '\r' && (!p[1] || p[1] == '\n'));
+}
+
+/*
+ * The quoted word at *pp (at its '"'), unquoted in place (it only gets
+ * shorter); *pp ends after the closing quote. 0, or -1 with a message.
+ */
+static int unquote(char **pp, int word, char *err, size_t errlen)
+{
+	char *p = *pp + 1, *o = *pp;
+
+	for (; *p != '"'; p++) {
+		if (*p == '\\') {
+			p++;
+			if (!line_end(p) && *p != '"' && *p != '\\') {
+				snprintf(
+					err, errlen,
+					"unknown escape \"\\%c\" in word %d (in quotes, a backslash "
+					"escapes only '\"' and '\\')",
+					(unsigned char)*p < ' ' ? '?' : *p, word);
+				return -1;
+			}
+		}
+		if (line_end(p)) {
+			snprintf(err, errlen, "unterminated quote in word %d", word);
+			return -1;
+		}
+		*o++ = *p;
+	}
+	*o = '\0';
+	*pp = p + 1;
+	if (!line_end(*pp) && !blank(**pp)) {
+		snprintf(err, errlen, "expected a blank after the closing quote of word %d", word);
+		return -1;
+	}
+	return 0;
+}
+
+int conf_split(char *line, char **words, int max, char *err, size_t errlen)
+{
+	char *p = line;
 	int n = 0;
 
-	for (char *p = strtok(line, " \t\r\n"); p; p = strtok(NULL, " \t\r\n")) {
-		if (*p == '#')
-			break;
-		if (n == max)
+	for (;;) {
+		while (blank(*p))
+			p++;
+		if (!*p || *p == '#')
+			return n;
+		if (n == max) {
+			snprintf(err, errlen, "too many words (at most %d)", max);
 			return -1;
-		words[n++] = p;
+		}
+		words[n] = p;
+		if (*p == '"') {
+			if (unquote(&p, n + 1, err, errlen))
+				return -1;
+			n++;
+			continue;
+		}
+		while (*p && !blank(*p) && *p != '"')
+			p++;
+		if (*p == '"') {
+			snprintf(err, errlen, "'\"' inside word %d (quote the whole word: \"...\")",
+				 n + 1);
+			return -1;
+		}
+		if (*p)
+			*p++ = '\0';
+		n++;
 	}
-	return n;
 }
 
 static int conf_include(struct conf *c, const char *pattern, const char *dir,
@@ -122,9 +187,9 @@ static int conf_line(struct conf *c, char *line, char *table, const char *dir,
 	struct conf_obj *o;
 	int n, has;
 
-	n = split(line, w, CONF_WORDS_MAX);
+	n = conf_split(line, w, CONF_WORDS_MAX, perrbuf, sizeof(perrbuf));
 	if (n < 0)
-		return cerr(err, errlen, at, "too many words (at most %d)", CONF_WORDS_MAX);
+		return cerr(err, errlen, at, "%s", perrbuf);
 	if (!n)
 		return 0;
 	if (!strcmp(w[0], "table")) {

@@ -67,6 +67,15 @@ void conf_free(struct conf *c);
  */
 int conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 
+/*
+ * Split line into words, in place: blanks (space, tab, CR, LF) separate
+ * them, an unquoted '#' at the start of a word begins a comment, and a word
+ * in double quotes may hold anything but a line break, with \" for '"' and
+ * \\ for '\'. At most max words. The count, or -1 with a message in err
+ * (an unterminated quote, an unknown escape, too many words).
+ */
+int conf_split(char *line, char **words, int max, char *err, size_t errlen);
+
 /* The same for text in memory; name stands for the file in messages, and
  * relative includes are taken from dir. */
 int conf_load_text(struct conf *c, const char *name, const char *dir, const char *text, char *err,

@@ -165,9 +165,10 @@ static void print_service_ref(const struct monitor *m, uint32_t id)
 {
 	const char *name = cache_name(&m->names, id);
 
-	if (name)
-		printf(" service %s", name);
-	else
+	if (name) {
+		printf(" service ");
+		print_word(stdout, name);
+	} else
 		printf(" service %u", id);
 }
 

@@ -361,6 +361,13 @@ int parse_service_ref(const char *what, const char *s, struct service_ref *ref, 
 		return perr(err, errlen,
 			    "invalid service name \"%s\" for %s (expected 1-%zu bytes)", s, what,
 			    sizeof(ref->name) - 1);
+	/* As service add takes them: no service has any other name. */
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (!isgraph(*c))
+			return perr(err, errlen,
+				    "invalid service name \"%s\" for %s (spaces and control "
+				    "characters are not allowed)",
+				    s, what);
 	strcpy(ref->name, s);
 	return 0;
 }
@@ -390,15 +397,37 @@ static struct kw *find_kw(struct kw *kws, size_t n, const char *word)
 	return NULL;
 }
 
-/* A cgroup v2 path as under /sys/fs/cgroup, for rules and owners. */
+/* A control character: what a configuration file line cannot hold. */
+static const char *control_char(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return s;
+	return NULL;
+}
+
+/*
+ * A cgroup v2 path as under /sys/fs/cgroup, for rules and owners. Blanks,
+ * '#' and quotes are fine (save quotes them); control characters are not:
+ * wfpredir.conf(5) is one command per line and save must print what add
+ * takes.
+ */
 static int parse_cgroup_path(const char *what, const char *s, char *out, size_t size, char *err,
 			     size_t errlen)
 {
+	const char *c;
+
 	if (s[0] != '/' || strlen(s) >= size)
 		return perr(err, errlen,
 			    "invalid cgroup path \"%s\" for %s (expected a path as under "
 			    "/sys/fs/cgroup, such as /system.slice, at most %zu bytes)",
 			    s, what, size - 1);
+	c = control_char(s);
+	if (c)
+		return perr(err, errlen,
+			    "invalid cgroup path for %s (control character 0x%02x at byte %zu; "
+			    "control characters are not allowed)",
+			    what, (unsigned char)*c, (size_t)(c - s));
 	strcpy(out, s);
 	return 0;
 }
@@ -602,14 +631,8 @@ int parse_rule_add(int argc, char **argv, struct wfpredir_rule *rule, struct ser
 			rule->has_uid = true;
 			break;
 		case RK_CGROUP:
-			if (argv[i][0] != '/' || strlen(argv[i]) >= sizeof(rule->cgroup))
-				return perr(
-					err, errlen,
-					"invalid cgroup path \"%s\" for cgroup (expected a path "
-					"as under /sys/fs/cgroup, such as /system.slice, at most "
-					"%zu bytes)",
-					argv[i], sizeof(rule->cgroup) - 1);
-			strcpy(rule->cgroup, argv[i]);
+			rc = parse_cgroup_path("cgroup", argv[i], rule->cgroup,
+					       sizeof(rule->cgroup), err, errlen);
 			rule->has_cgroup = true;
 			break;
 		case RK_CONTEXT:
@@ -727,13 +750,30 @@ int parse_table_name(const char *s, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The keywords of service add and rule add that take a value: that value
+ * is never "table" the keyword, so that a service named "table" can be
+ * named in a rule (as save prints it).
+ */
+static bool takes_value(const char *word)
+{
+	static const char *const kws[] = { "id",     "ipv4",	"ipv6",	    "uid",    "user",
+					   "cgroup", "service", "priority", "family", "proto",
+					   "to",     "dport",	"context" };
+
+	for (size_t i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
+		if (!strcmp(word, kws[i]))
+			return true;
+	return false;
+}
+
 int extract_table(int *argc, char **argv, int start, char *table, char *err, size_t errlen)
 {
 	int found = 0;
 
 	for (int i = start; i < *argc;) {
 		if (strcmp(argv[i], "table")) {
-			i++;
+			i += takes_value(argv[i]) ? 2 : 1;
 			continue;
 		}
 		if (i + 1 >= *argc)
@@ -750,6 +790,44 @@ int extract_table(int *argc, char **argv, int start, char *table, char *err, siz
 	return found;
 }
 
+bool word_needs_quotes(const char *s)
+{
+	if (!*s)
+		return true;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f || strchr("\"#\\", *s))
+			return true;
+	return false;
+}
+
+void print_word(FILE *out, const char *s)
+{
+	if (!word_needs_quotes(s)) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < ' ' || c == 0x7f)
+			/* Never a line break; the file reader refuses it, naming it. */
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+/* " what WORD" */
+static void print_kw(FILE *out, const char *what, const char *word)
+{
+	fprintf(out, " %s ", what);
+	print_word(out, word);
+}
+
 static void print_addr(FILE *out, const char *what, const void *sa, size_t len)
 {
 	struct sockaddr_storage ss;
@@ -762,11 +840,11 @@ static void print_addr(FILE *out, const char *what, const void *sa, size_t len)
 
 void print_service_args(FILE *out, const struct wfpredir_service *s, const char *table)
 {
-	fprintf(out, "%s", s->name);
+	print_word(out, s->name);
 	if (s->id)
 		fprintf(out, " id %u", s->id);
 	if (table)
-		fprintf(out, " table %s", table);
+		print_kw(out, "table", table);
 	if (s->has4)
 		print_addr(out, "ipv4", &s->addr4, sizeof(s->addr4));
 	if (s->has6)
@@ -776,7 +854,7 @@ void print_service_args(FILE *out, const struct wfpredir_service *s, const char 
 	if (s->has_owner_uid)
 		fprintf(out, " uid %u", s->owner_uid);
 	if (s->has_owner_cgroup)
-		fprintf(out, " cgroup %s", s->owner_cgroup);
+		print_kw(out, "cgroup", s->owner_cgroup);
 }
 
 static void print_range(FILE *out, const char *what, unsigned long min, unsigned long max)
@@ -796,9 +874,9 @@ void print_rule_args(FILE *out, const struct wfpredir_rule *r, const char *table
 		fprintf(out, "id %u ", r->id);
 	fprintf(out, "priority %u", r->has_priority ? r->priority : 1000u);
 	if (table)
-		fprintf(out, " table %s", table);
+		print_kw(out, "table", table);
 	if (service_name)
-		fprintf(out, " service %s", service_name);
+		print_kw(out, "service", service_name);
 	else
 		fprintf(out, " service %u", r->service_id);
 	/* A destination gives the family; "family" alone only without one. */
@@ -814,7 +892,7 @@ void print_rule_args(FILE *out, const struct wfpredir_rule *r, const char *table
 	if (r->has_uid)
 		print_range(out, "uid", r->uid_min, r->uid_max);
 	if (r->has_cgroup)
-		fprintf(out, " cgroup %s", r->cgroup);
+		print_kw(out, "cgroup", r->cgroup);
 	if (r->context_len) {
 		fputs(" context ", out);
 		for (uint32_t i = 0; i < r->context_len; i++)

@@ -90,7 +90,10 @@ struct service_ref {
 	char name[WFPREDIR_SERVICE_NAME_MAX];
 };
 
-/* NAME|ID: all digits is an id (1-4294967295), anything else a name. */
+/*
+ * NAME|ID: all digits is an id (1-4294967295), anything else a name, of
+ * the characters parse_service_name() takes.
+ */
 int parse_service_ref(const char *what, const char *s, struct service_ref *ref, char *err,
 		      size_t errlen);
 
@@ -134,15 +137,32 @@ const char *format_proto(int proto, char *buf, size_t len);
 int parse_table_name(const char *s, char *err, size_t errlen);
 
 /*
- * Take "table NAME" out of argv[start..*argc): 1 and table (at least
+ * Take "table NAME" out of argv[start..*argc), where "table" is a keyword
+ * and not the value of another one (service table): 1 and table (at least
  * WFPREDIR_TABLE_NAME_MAX bytes) set when found, 0 when absent, -1 on a
  * bad or repeated one.
  */
 int extract_table(int *argc, char **argv, int start, char *table, char *err, size_t errlen);
 
 /*
+ * Whether the configuration file (wfpredir.conf(5)) needs s in double
+ * quotes to read it back as one word: empty, or with a blank, a control
+ * character, '#', '"' or a backslash in it.
+ */
+bool word_needs_quotes(const char *s);
+
+/*
+ * s as one word of the configuration file: as is, or when it needs them in
+ * double quotes, '"' and '\' escaped with a backslash. A control character
+ * is written \xHH, which the reader refuses (no name wfpredirctl accepts
+ * has one) rather than a line break that would split the command.
+ */
+void print_word(FILE *out, const char *s);
+
+/*
  * The arguments "service add" / "rule add" take that make the object:
- * listings, echoes and save print them. table NULL leaves it out;
+ * listings, echoes and save print them, each string a word of
+ * print_word(). table NULL leaves it out;
  * service_name NULL names the rule's service by id.
  */
 void print_service_args(FILE *out, const struct wfpredir_service *s, const char *table);
