@@ -62,11 +62,11 @@ setup c rule add service keep table other proto udp || exit 1
 
 t0=$(date +%s)
 expect "the main file and its includes apply" ok \
-	sh -c "ip netns exec $nsa $ctl -f $tmpd/etc/wfpredir.conf && echo ok"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl -f $tmpd/etc/wfpredir.conf && echo ok"
 echo "# applied $((nrules + 4)) rules in $(($(date +%s) - t0)) s"
 expect "every rule is there" $((nrules + 5)) info_get "$nsa" rules
 expect "the table no file names is untouched" keep \
-	sh -c "ip netns exec $nsa $ctl -j service list table other | jq -r '.[0].name'"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl -j service list table other | jq -r '.[0].name'"
 expect "the config values were applied" 6 info_get "$nsa" chain_max
 
 c save >"$tmpd/save1" || echo "FAIL: save"
@@ -90,11 +90,11 @@ setup c config set chain-max 8 inherit on || exit 1
 expect "the namespace is empty" 0 info_get "$nsa" rules
 t0=$(date +%s)
 expect "the saved file applies to the empty namespace" ok \
-	sh -c "ip netns exec $nsa $ctl -f $tmpd/save1 && echo ok"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl -f $tmpd/save1 && echo ok"
 echo "# restored in $(($(date +%s) - t0)) s"
 c save >"$tmpd/save2"
 expect "save after restore is save before, byte for byte" same \
 	sh -c "cmp -s '$tmpd/save1' '$tmpd/save2' && echo same || diff '$tmpd/save1' '$tmpd/save2' | head -n 5"
 expect "the saved file restores from stdin too" ok \
-	sh -c "ip netns exec $nsa $ctl -f - <'$tmpd/save1' && echo ok"
+	sh -c "nsenter --net=/run/netns/$nsa $ctl -f - <'$tmpd/save1' && echo ok"
 exit $ret
