@@ -117,13 +117,10 @@ static void record(enum op_class cls, uint32_t sub, int res)
 	uint64_t key = ((uint64_t)(cls + 1) << 48) | ((uint64_t)sub << 16) |
 		       (uint16_t)(res < 0 ? -res : res);
 	uint64_t h = key * 0x9e3779b97f4a7c15ull;
-	uint32_t i, slot;
-
 	__atomic_add_fetch(&tally->execs[cls], 1, __ATOMIC_RELAXED);
-	for (i = 0; i < 64; i++) {
+	for (uint32_t i = 0; i < 64; i++) {
 		uint64_t expected = 0;
-
-		slot = (uint32_t)((h >> 40) + i) & (OUTCOME_SLOTS - 1);
+		uint32_t slot = (uint32_t)((h >> 40) + i) & (OUTCOME_SLOTS - 1);
 		if (__atomic_load_n(&tally->outcome[slot], __ATOMIC_RELAXED) == key)
 			return;
 		if (__atomic_compare_exchange_n(&tally->outcome[slot], &expected, key, false,
@@ -509,18 +506,20 @@ static void rnd_addr(uint8_t *a, bool v6)
 static void put_service(struct msg *m, uint16_t type, bool ref)
 {
 	size_t nest = nest_start(m, type);
-	char name[40];
-	uint8_t a[16];
 
 	if (!ref || chance(2))
 		put_u32(m, WFPREDIR_A_SERVICE_ID, chance(2) ? rnd(8) : rnd_u32());
 	if (!ref || chance(2)) {
+		char name[40];
+
 		rnd_name(name, chance(8) ? sizeof(name) : 12);
 		put_str(m, WFPREDIR_A_SERVICE_NAME, name);
 	}
 	if (chance(3))
 		put_str(m, WFPREDIR_A_SERVICE_TABLE, rnd_table());
 	if (!ref) {
+		uint8_t a[16];
+
 		if (!chance(4)) {
 			rnd_addr(a, false);
 			put(m, WFPREDIR_A_SERVICE_ADDR4, a, 4);
@@ -543,10 +542,8 @@ static void put_service(struct msg *m, uint16_t type, bool ref)
 static void put_rule(struct msg *m, uint16_t type, bool ref)
 {
 	size_t nest = nest_start(m, type);
-	uint8_t a[16], ctx[WFPREDIR_CONTEXT_MAX_CUSTOM_LEN + 1];
 	static const uint8_t families[] = { AF_UNSPEC, AF_INET, AF_INET6, 1, 255 };
 	static const uint8_t protos[] = { 0, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, 255 };
-	char name[16];
 
 	if (ref || chance(2))
 		put_u32(m, WFPREDIR_A_RULE_ID, chance(2) ? rnd(16) : rnd_u32());
@@ -557,6 +554,8 @@ static void put_rule(struct msg *m, uint16_t type, bool ref)
 	if (chance(2))
 		put_u32(m, WFPREDIR_A_RULE_PRIORITY, rnd_u32());
 	if (chance(4)) {
+		char name[16];
+
 		rnd_name(name, sizeof(name));
 		put_str(m, WFPREDIR_A_RULE_SERVICE_NAME, name);
 	} else {
@@ -568,6 +567,7 @@ static void put_rule(struct msg *m, uint16_t type, bool ref)
 		put_u8(m, WFPREDIR_A_RULE_FAMILY, f);
 		if (chance(2)) {
 			bool v6 = f == AF_INET6 ? !chance(8) : chance(8);
+			uint8_t a[16];
 
 			rnd_addr(a, v6);
 			put(m, WFPREDIR_A_RULE_DADDR, a, v6 ? 16 : 4);
@@ -590,6 +590,7 @@ static void put_rule(struct msg *m, uint16_t type, bool ref)
 			cgroups[rnd(sizeof(cgroups) / sizeof(cgroups[0]))]);
 	if (chance(4)) {
 		size_t n = chance(3) ? WFPREDIR_CONTEXT_MAX_CUSTOM_LEN + rnd(2) : 1 + rnd(64);
+		uint8_t ctx[WFPREDIR_CONTEXT_MAX_CUSTOM_LEN + 1];
 
 		rnd_bytes(ctx, n);
 		put(m, WFPREDIR_A_RULE_CONTEXT, ctx, n);
