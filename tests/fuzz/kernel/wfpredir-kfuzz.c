@@ -894,16 +894,24 @@ static void op_genl_events(void)
 
 /* ------------------------------------------------------------ sockets */
 
-static void sa_make(struct sockaddr_storage *ss, socklen_t *len, int famc, bool loop2,
-		    uint16_t port)
+/*
+ * Destinations: DST_LO is 127.0.0.1 or ::1, DST_LO2 127.0.0.2 (::1 in v6),
+ * DST_VETH the peer across the veth of the controller's namespaces
+ * (10.77.0.2, fd77::2; unreachable elsewhere). famc 2: v4-mapped.
+ */
+enum { DST_LO, DST_LO2, DST_VETH, DSTS };
+
+static void sa_make(struct sockaddr_storage *ss, socklen_t *len, int famc, int dst, uint16_t port)
 {
+	static const uint8_t v4[DSTS][4] = { { 127, 0, 0, 1 }, { 127, 0, 0, 2 }, { 10, 77, 0, 2 } };
+
 	memset(ss, 0, sizeof(*ss));
 	if (famc == 0) {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons(port);
-		s4->sin_addr.s_addr = htonl(loop2 ? 0x7f000002 : 0x7f000001);
+		memcpy(&s4->sin_addr, v4[dst], 4);
 		*len = sizeof(*s4);
 	} else {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
@@ -913,8 +921,11 @@ static void sa_make(struct sockaddr_storage *ss, socklen_t *len, int famc, bool 
 		if (famc == 2) {
 			s6->sin6_addr.s6_addr[10] = 0xff;
 			s6->sin6_addr.s6_addr[11] = 0xff;
-			s6->sin6_addr.s6_addr[12] = 127;
-			s6->sin6_addr.s6_addr[15] = loop2 ? 2 : 1;
+			memcpy(&s6->sin6_addr.s6_addr[12], v4[dst], 4);
+		} else if (dst == DST_VETH) {
+			s6->sin6_addr.s6_addr[0] = 0xfd;
+			s6->sin6_addr.s6_addr[1] = 0x77;
+			s6->sin6_addr.s6_addr[15] = 2;
 		} else {
 			s6->sin6_addr.s6_addr[15] = 1;
 		}
@@ -944,7 +955,7 @@ static int listen_on(int famc, bool udp, uint16_t *port)
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	sa_make(&ss, &len, famc, false, *port);
+	sa_make(&ss, &len, famc, DST_LO, *port);
 	if (bind(fd, (struct sockaddr *)&ss, len) || (!udp && listen(fd, 64))) {
 		close(fd);
 		return -1;
@@ -1026,12 +1037,12 @@ static void op_socket(void)
 	plain_ensure();
 	switch (state) {
 	case ST_BOUND:
-		sa_make(&ss, &len, famc, false, 0);
+		sa_make(&ss, &len, famc, DST_LO, 0);
 		err = bind(fd, (struct sockaddr *)&ss, len) ? -errno : 0;
 		break;
 	case ST_LISTEN:
 		if (udp) {
-			sa_make(&ss, &len, famc, false, 0);
+			sa_make(&ss, &len, famc, DST_LO, 0);
 			err = bind(fd, (struct sockaddr *)&ss, len) ? -errno : 0;
 		} else {
 			err = listen(fd, 4) ? -errno : 0;
@@ -1044,12 +1055,12 @@ static void op_socket(void)
 			uint16_t p = 0;
 			int peer = listen_on(famc == 1 ? 1 : 0, true, &p);
 
-			sa_make(&ss, &len, famc, false, p);
+			sa_make(&ss, &len, famc, DST_LO, p);
 			err = connect(fd, (struct sockaddr *)&ss, len) ? -errno : 0;
 			close_fd(&peer);
 			break;
 		}
-		sa_make(&ss, &len, famc, false, famc == 1 ? plain6_port : plain4_port);
+		sa_make(&ss, &len, famc, DST_LO, famc == 1 ? plain6_port : plain4_port);
 		afd = connect_accept(fd, &ss, len, famc == 1 ? plain6 : plain4);
 		if (afd < 0) {
 			err = -ETIMEDOUT;
@@ -1423,10 +1434,10 @@ static void maybe_set(int fd, int famc, enum op_class cls)
 static void op_traffic(bool udp)
 {
 	enum op_class cls = udp ? OP_TRAFFIC_UDP : OP_TRAFFIC_TCP;
-	int famc = (int)rnd(3), fd, afd;
+	int famc = (int)rnd(3), dst = (int)rnd(DSTS), fd, afd;
 	struct sockaddr_storage ss;
 	socklen_t len;
-	uint32_t sub = (uint32_t)famc;
+	uint32_t sub = (uint32_t)(famc | dst << 2);
 
 	if (!service_ensure()) {
 		record(cls, 0xf, -ENOENT);
@@ -1437,7 +1448,7 @@ static void op_traffic(bool udp)
 		return;
 	maybe_set(fd, famc, cls);
 	/* a rule-matched destination where nothing listens: only a redirect reaches */
-	sa_make(&ss, &len, famc, chance(2), (uint16_t)(base_dport + rnd(16)));
+	sa_make(&ss, &len, famc, dst, (uint16_t)(base_dport + rnd(16)));
 	if (!udp) {
 		afd = connect_accept(fd, &ss, len, famc == 1 ? svc.tcp6 : svc.tcp4);
 		record(cls, sub, afd < 0 ? -ETIMEDOUT : 0);
