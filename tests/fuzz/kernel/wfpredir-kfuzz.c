@@ -7,7 +7,7 @@
  * a call is a failure by itself.
  *
  *   wfpredir-kfuzz [--seed N] [--seconds N] [--procs N] [--netns PREFIX]
- *                  [--outcomes FILE]
+ *                  [--outcomes FILE] [--make-it-fail]
  *
  * Several worker processes, each with its own PRNG stream (seed + index),
  * drive at random:
@@ -34,7 +34,9 @@
  *
  * At the end it prints executions per operation class and, as a coverage
  * proxy, the number of distinct (operation, result) outcomes; --outcomes
- * writes them, one a line. It is not kcov: see Documentation/testing.rst.
+ * writes them, one a line. --make-it-fail subjects the fuzzer's processes to
+ * the kernel's fault injection (/proc/PID/make-it-fail, failslab's
+ * task-filter). It is not kcov: see Documentation/testing.rst.
  * Exit status 0, or 1 when a worker died of a signal (a fuzzer bug, or the
  * kernel killing it), 2 on a usage or setup error.
  */
@@ -92,6 +94,9 @@ static const char *const op_names[OP_CLASSES] = {
 	"genl-valid",  "genl-mutated", "genl-dump",   "genl-events",  "sockopt-set",  "sockopt-get",
 	"records-set", "traffic-tcp",  "traffic-udp", "socket-state", "netns-switch",
 };
+
+/* A worker's exit status: it could not allocate its buffers. */
+#define EXIT_NOMEM 3
 
 /* A result that is not an errno: a get that answered "buffer too small". */
 #define RES_SHORT 300
@@ -1573,8 +1578,9 @@ static void worker(uint64_t seed, int idx, double until)
 	bigbuf = malloc(BIGBUF_LEN);
 	unmapped = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	readonly = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* out of memory (failslab): not the fuzzer's fault, nor the module's */
 	if (!bigbuf || unmapped == MAP_FAILED || readonly == MAP_FAILED)
-		exit(2);
+		exit(EXIT_NOMEM);
 	/* the second page goes: a buffer running into it faults */
 	munmap((uint8_t *)unmapped + 4096, 4096);
 	unmapped = (uint8_t *)unmapped + 4096;
@@ -1679,7 +1685,7 @@ static void report(FILE *f, double secs, const char *outcomes_path)
 static void usage(void)
 {
 	fprintf(stderr, "usage: wfpredir-kfuzz [--seed N] [--seconds N] [--procs N] "
-			"[--netns PREFIX] [--outcomes FILE]\n");
+			"[--netns PREFIX] [--outcomes FILE] [--make-it-fail]\n");
 	exit(2);
 }
 
@@ -1691,18 +1697,20 @@ int main(int argc, char **argv)
 		{ "procs", required_argument, NULL, 'p' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "outcomes", required_argument, NULL, 'o' },
+		{ "make-it-fail", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	unsigned long long seed = (unsigned long long)time(NULL);
 	const char *outcomes = NULL;
+	bool make_it_fail = false;
 	long seconds = 60, procs = 4;
 	double start, until, next_progress;
-	int spawned = 0, failed = 0, c;
+	int spawned = 0, failed = 0, nomem = 0, c;
 	pid_t *pids;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "s:t:p:n:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:t:p:n:o:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			seed = strtoull(optarg, &end, 0);
@@ -1725,6 +1733,9 @@ int main(int argc, char **argv)
 		case 'o':
 			outcomes = optarg;
 			break;
+		case 'f':
+			make_it_fail = true;
+			break;
 		default:
 			usage();
 		}
@@ -1738,6 +1749,13 @@ int main(int argc, char **argv)
 	if (tally == MAP_FAILED || !pids)
 		die("out of memory");
 	signal(SIGPIPE, SIG_IGN);
+	if (make_it_fail) {
+		/* after our own setup: the workers inherit the flag */
+		FILE *f = fopen("/proc/self/make-it-fail", "w");
+
+		if (!f || fputs("1\n", f) == EOF || fclose(f))
+			die("/proc/self/make-it-fail: %s", strerror(errno));
+	}
 	printf("wfpredir-kfuzz: seed %llu, %ld processes, %ld s\n", seed, procs, seconds);
 	fflush(stdout);
 
@@ -1753,14 +1771,21 @@ int main(int argc, char **argv)
 			if (pids[i] > 0)
 				continue;
 			pid = fork();
-			if (pid < 0)
-				die("fork: %s", strerror(errno));
+			if (pid < 0) {
+				/* failslab makes fork fail too: try again later */
+				nomem++;
+				break;
+			}
 			if (!pid)
 				worker(seed + (unsigned long long)spawned * 1000003ull, i, until);
 			pids[i] = pid;
 			spawned++;
 		}
 		pid = wait(&status);
+		if (pid < 0 && errno == ECHILD && now() < until - 1) {
+			usleep(100000);
+			continue;
+		}
 		if (pid < 0)
 			break;
 		for (int i = 0; i < procs; i++)
@@ -1770,6 +1795,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "wfpredir-kfuzz: worker %d died of signal %d\n", (int)pid,
 				WTERMSIG(status));
 			failed++;
+		} else if (WEXITSTATUS(status) == EXIT_NOMEM) {
+			nomem++;
 		} else if (WEXITSTATUS(status)) {
 			fprintf(stderr, "wfpredir-kfuzz: worker %d exited %d\n", (int)pid,
 				WEXITSTATUS(status));
@@ -1784,6 +1811,9 @@ int main(int argc, char **argv)
 	}
 	printf("wfpredir-kfuzz: %d workers over %.0f s (seeds %llu + k * 1000003, k < %d)\n",
 	       spawned, now() - start, seed, spawned);
+	if (nomem)
+		printf("wfpredir-kfuzz: %d times out of memory for fork or a worker's setup\n",
+		       nomem);
 	report(stdout, now() - start, outcomes);
 	return failed ? 1 : 0;
 }
