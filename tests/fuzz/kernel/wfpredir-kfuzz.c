@@ -361,7 +361,13 @@ static uint8_t rxbuf[65536];
 static int nl_recv(int fd, bool dump, void (*cb)(struct nlmsghdr *))
 {
 	for (int rounds = 0; rounds < 4096; rounds++) {
-		ssize_t n = recv(fd, rxbuf, sizeof(rxbuf), 0);
+		/*
+		 * Generic netlink answers within sendmsg(), and a dump queues
+		 * its next part within the recvmsg() that reads one: nothing
+		 * queued is no answer (a request without NLM_F_REQUEST or
+		 * NLM_F_ACK), never one still coming.
+		 */
+		ssize_t n = recv(fd, rxbuf, sizeof(rxbuf), MSG_DONTWAIT);
 		struct nlmsghdr *h;
 
 		if (n < 0)
@@ -794,11 +800,6 @@ static int genl_exchange(struct msg *m, bool dump)
 	/* ENOENT is also "no such object": look the family up again, but not every time */
 	if (err == -ENOENT)
 		fam.stale = true;
-	if (err == -EAGAIN) {
-		/* an unanswered request: start afresh */
-		close_fd(&genl_fd);
-		fam.id = 0;
-	}
 	return err;
 }
 
