@@ -241,19 +241,22 @@ check-debug:
 # of wfpredir-kfuzz with namespaces deleted and the module reloaded under it;
 # the VM fails the run on any kernel report. FUZZ_KERNEL=debug (KASAN,
 # lockdep, kmemleak; default) or stock (faster, finds less); FUZZ_SEED,
-# FUZZ_PROCS. Documentation/testing.rst, "Kernel fuzzing".
+# FUZZ_PROCS; FUZZ_FAILSLAB=PERCENT fails that share of the fuzzer's slab
+# allocations (debug kernel). Documentation/testing.rst, "Kernel fuzzing".
 MINUTES ?= 10
 FUZZ_SECONDS ?= $(shell echo $$(($(MINUTES) * 60)))
 FUZZ_KERNEL ?= debug
 FUZZ_PROCS ?= 4
 FUZZ_SEED ?=
+FUZZ_FAILSLAB ?=
 fuzz-kernel:
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory WERROR=1 all $(if $(filter debug,$(FUZZ_KERNEL)),module-debug) \
 		>$(BUILD)-fuzz-kernel.log 2>&1 || { tail -n 100 $(BUILD)-fuzz-kernel.log; exit 1; }
 	@tests/vm/run --kernel $(if $(filter debug,$(FUZZ_KERNEL)),debug,$(call krelease,$(KDIR))) \
 		--timeout $$(($(FUZZ_SECONDS) + 600)) -- tests/fuzz/kernel/run \
-		--seconds $(FUZZ_SECONDS) --procs $(FUZZ_PROCS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+		--seconds $(FUZZ_SECONDS) --procs $(FUZZ_PROCS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
+		$(if $(FUZZ_FAILSLAB),--failslab $(FUZZ_FAILSLAB))
 
 # Benchmarks report ratios against a baseline of the same run; they never
 # pass or fail on timing, and are not part of make check.
