@@ -252,7 +252,7 @@ FUZZ_FAILSLAB ?=
 fuzz-kernel:
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory WERROR=1 all $(if $(filter debug,$(FUZZ_KERNEL)),module-debug) \
-		>$(BUILD)-fuzz-kernel.log 2>&1 || { tail -n 100 $(BUILD)-fuzz-kernel.log; exit 1; }
+		>$(BUILD)-debug.log 2>&1 || { tail -n 100 $(BUILD)-debug.log; exit 1; }
 	@tests/vm/run --kernel $(if $(filter debug,$(FUZZ_KERNEL)),debug,$(call krelease,$(KDIR))) \
 		--timeout $$(($(FUZZ_SECONDS) + 600)) -- tests/fuzz/kernel/run \
 		--seconds $(FUZZ_SECONDS) --procs $(FUZZ_PROCS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
