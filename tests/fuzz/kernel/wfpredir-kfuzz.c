@@ -1683,6 +1683,26 @@ static void report(FILE *f, double secs, const char *outcomes_path)
 		tally->outcomes_lost ? " (outcome table full: more not counted)" : "");
 }
 
+/* Opening the file allocates, and may fail once the flag is set: retry. */
+static int set_make_it_fail(char v)
+{
+	int err = 0;
+
+	for (int i = 0; i < 100; i++) {
+		int fd = open("/proc/self/make-it-fail", O_WRONLY | O_CLOEXEC);
+
+		if (fd >= 0 && write(fd, &v, 1) == 1) {
+			close(fd);
+			return 0;
+		}
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+	}
+	errno = err;
+	return -1;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: wfpredir-kfuzz [--seed N] [--seconds N] [--procs N] "
@@ -1750,13 +1770,9 @@ int main(int argc, char **argv)
 	if (tally == MAP_FAILED || !pids)
 		die("out of memory");
 	signal(SIGPIPE, SIG_IGN);
-	if (make_it_fail) {
-		/* after our own setup: the workers inherit the flag */
-		FILE *f = fopen("/proc/self/make-it-fail", "w");
-
-		if (!f || fputs("1\n", f) == EOF || fclose(f))
-			die("/proc/self/make-it-fail: %s", strerror(errno));
-	}
+	/* after our own setup: the workers inherit the flag */
+	if (make_it_fail && set_make_it_fail('1'))
+		die("/proc/self/make-it-fail: %s", strerror(errno));
 	printf("wfpredir-kfuzz: seed %llu, %ld processes, %ld s\n", seed, procs, seconds);
 	fflush(stdout);
 
@@ -1810,6 +1826,9 @@ int main(int argc, char **argv)
 			next_progress += 60;
 		}
 	}
+	/* the report's own file must not fail */
+	if (make_it_fail && set_make_it_fail('0'))
+		fprintf(stderr, "wfpredir-kfuzz: /proc/self/make-it-fail: %s\n", strerror(errno));
 	printf("wfpredir-kfuzz: %d workers over %.0f s (seeds %llu + k * 1000003, k < %d)\n",
 	       spawned, now() - start, seed, spawned);
 	if (nomem)
