@@ -191,6 +191,7 @@ static uint32_t rnd_u32(void)
 
 static int worker_idx;
 static const char *netns_prefix = "kfz-";
+static bool worker_fail;    /* --make-it-fail */
 static uint16_t base_dport; /* this worker's 16 destination ports */
 
 struct family_info {
@@ -1566,6 +1567,26 @@ static void op_netns(void)
 
 /* ------------------------------------------------------------ worker */
 
+/* Opening the file allocates, and may fail once the flag is set: retry. */
+static int set_make_it_fail(char v)
+{
+	int err = 0;
+
+	for (int i = 0; i < 100; i++) {
+		int fd = open("/proc/self/make-it-fail", O_WRONLY | O_CLOEXEC);
+
+		if (fd >= 0 && write(fd, &v, 1) == 1) {
+			close(fd);
+			return 0;
+		}
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+	}
+	errno = err;
+	return -1;
+}
+
 static void worker(uint64_t seed, int idx, double until)
 {
 	struct timespec ts;
@@ -1586,6 +1607,13 @@ static void worker(uint64_t seed, int idx, double until)
 	munmap((uint8_t *)unmapped + 4096, 4096);
 	unmapped = (uint8_t *)unmapped + 4096;
 	rnd_bytes(bigbuf, BIGBUF_LEN);
+	/*
+	 * Each worker after its own setup, never the parent: fork() under
+	 * failslab fails in vmalloc() of the new stack, whose warn_alloc()
+	 * dump reads as a kernel report.
+	 */
+	if (worker_fail && set_make_it_fail('1'))
+		exit(EXIT_NOMEM);
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	life = ts.tv_sec + ts.tv_nsec / 1e9 + 5 + rnd(25);
@@ -1683,26 +1711,6 @@ static void report(FILE *f, double secs, const char *outcomes_path)
 		tally->outcomes_lost ? " (outcome table full: more not counted)" : "");
 }
 
-/* Opening the file allocates, and may fail once the flag is set: retry. */
-static int set_make_it_fail(char v)
-{
-	int err = 0;
-
-	for (int i = 0; i < 100; i++) {
-		int fd = open("/proc/self/make-it-fail", O_WRONLY | O_CLOEXEC);
-
-		if (fd >= 0 && write(fd, &v, 1) == 1) {
-			close(fd);
-			return 0;
-		}
-		err = errno;
-		if (fd >= 0)
-			close(fd);
-	}
-	errno = err;
-	return -1;
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: wfpredir-kfuzz [--seed N] [--seconds N] [--procs N] "
@@ -1724,7 +1732,6 @@ int main(int argc, char **argv)
 	};
 	unsigned long long seed = (unsigned long long)time(NULL);
 	const char *outcomes = NULL;
-	bool make_it_fail = false;
 	long seconds = 60, procs = 4;
 	double start, until, next_progress;
 	int spawned = 0, failed = 0, nomem = 0, c;
@@ -1755,7 +1762,7 @@ int main(int argc, char **argv)
 			outcomes = optarg;
 			break;
 		case 'f':
-			make_it_fail = true;
+			worker_fail = true;
 			break;
 		default:
 			usage();
@@ -1770,9 +1777,7 @@ int main(int argc, char **argv)
 	if (tally == MAP_FAILED || !pids)
 		die("out of memory");
 	signal(SIGPIPE, SIG_IGN);
-	/* after our own setup: the workers inherit the flag */
-	if (make_it_fail && set_make_it_fail('1'))
-		die("/proc/self/make-it-fail: %s", strerror(errno));
+
 	printf("wfpredir-kfuzz: seed %llu, %ld processes, %ld s\n", seed, procs, seconds);
 	fflush(stdout);
 
@@ -1826,9 +1831,6 @@ int main(int argc, char **argv)
 			next_progress += 60;
 		}
 	}
-	/* the report's own file must not fail */
-	if (make_it_fail && set_make_it_fail('0'))
-		fprintf(stderr, "wfpredir-kfuzz: /proc/self/make-it-fail: %s\n", strerror(errno));
 	printf("wfpredir-kfuzz: %d workers over %.0f s (seeds %llu + k * 1000003, k < %d)\n",
 	       spawned, now() - start, seed, spawned);
 	if (nomem)
