@@ -72,7 +72,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 
 
 .PHONY: all module modules-kvers module-debug lib tools test-helpers unit deps check check-debug \
-	demo bench lint clean help
+	demo bench lint clean help fuzz-kernel
 
 all: module lib tools test-helpers
 
@@ -83,6 +83,7 @@ help:
 	@echo '                each kernel of KVERS'
 	@echo 'make check-debug  the kselftests on a KASAN/lockdep/kmemleak kernel'
 	@echo 'make bench      benchmarks in the VM, as ratios against a baseline'
+	@echo 'make fuzz-kernel MINUTES=N  the syscall fuzzer in the debug kernel VM'
 	@echo 'make lint       checkpatch --strict and sparse on kmod/, cppcheck on C'
 	@echo 'make fuzz       build the libFuzzer targets (tests/fuzz) and run each for'
 	@echo '                FUZZ_SECONDS (now $(FUZZ_SECONDS)); fuzz-smoke: the short CI run'
@@ -163,12 +164,19 @@ $(BUILD)/tools/%: $$(sort $$(wildcard tools/%/*.c)) $$(wildcard tools/%/*.h) \
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) \
 		$(BUILD)/lib/libwfpredir.a $(NL_LIBS) -pthread
 
-test-helpers: $(TEST_HELPERS)
+test-helpers: $(TEST_HELPERS) $(BUILD)/tests/wfpredir-kfuzz
 
 # Each links tests/helpers/common/, what the helpers share.
 HELPER_COMMON := $(wildcard tests/helpers/common/*.c)
 $(BUILD)/tests/%: tests/helpers/%.c $(HELPER_COMMON) $(wildcard tests/helpers/common/*.h) \
 		$(BUILD)/lib/libwfpredir.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(HELPER_COMMON) \
+		$(BUILD)/lib/libwfpredir.a $(NL_LIBS) -pthread
+
+# The in-VM syscall fuzzer (tests/fuzz/kernel/), built as a test helper.
+$(BUILD)/tests/wfpredir-kfuzz: tests/fuzz/kernel/wfpredir-kfuzz.c $(HELPER_COMMON) \
+		$(wildcard tests/helpers/common/*.h) $(BUILD)/lib/libwfpredir.a kmod/uapi/linux/wfpredir.h
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(HELPER_COMMON) \
 		$(BUILD)/lib/libwfpredir.a $(NL_LIBS) -pthread
@@ -302,6 +310,27 @@ check-debug:
 	@$(MAKE) --no-print-directory WERROR=1 all module-debug >$(BUILD)-debug.log 2>&1 \
 		|| { tail -n 100 $(BUILD)-debug.log; exit 1; }
 	@tests/check --kernel debug $(KSELFTESTS)
+
+# The kernel fuzzer in the VM: MINUTES (or FUZZ_SECONDS, for CI's short run)
+# of wfpredir-kfuzz with namespaces deleted and the module reloaded under it;
+# the VM fails the run on any kernel report. FUZZ_KERNEL=debug (KASAN,
+# lockdep, kmemleak; default) or stock (faster, finds less); FUZZ_SEED,
+# FUZZ_PROCS; FUZZ_FAILSLAB=PERCENT fails that share of the fuzzer's slab
+# allocations (debug kernel). Documentation/testing.rst, "Kernel fuzzing".
+MINUTES ?= 10
+FUZZ_SECONDS ?= $(shell echo $$(($(MINUTES) * 60)))
+FUZZ_KERNEL ?= debug
+FUZZ_PROCS ?= 4
+FUZZ_SEED ?=
+FUZZ_FAILSLAB ?=
+fuzz-kernel:
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory WERROR=1 all $(if $(filter debug,$(FUZZ_KERNEL)),module-debug) \
+		>$(BUILD)-debug.log 2>&1 || { tail -n 100 $(BUILD)-debug.log; exit 1; }
+	@tests/vm/run --kernel $(if $(filter debug,$(FUZZ_KERNEL)),debug,$(call krelease,$(KDIR))) \
+		--timeout $$(($(FUZZ_SECONDS) + 600)) -- tests/fuzz/kernel/run \
+		--seconds $(FUZZ_SECONDS) --procs $(FUZZ_PROCS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
+		$(if $(FUZZ_FAILSLAB),--failslab $(FUZZ_FAILSLAB))
 
 # Benchmarks report ratios against a baseline of the same run; they never
 # pass or fail on timing, and are not part of make check.
