@@ -311,14 +311,14 @@ check-debug:
 		|| { tail -n 100 $(BUILD)-debug.log; exit 1; }
 	@tests/check --kernel debug $(KSELFTESTS)
 
-# The kernel fuzzer in the VM: MINUTES (or FUZZ_SECONDS, for CI's short run)
+# The kernel fuzzer in the VM: MINUTES (or KFUZZ_SECONDS, for CI's short run)
 # of wfpredir-kfuzz with namespaces deleted and the module reloaded under it;
 # the VM fails the run on any kernel report. FUZZ_KERNEL=debug (KASAN,
 # lockdep, kmemleak; default) or stock (faster, finds less); FUZZ_SEED,
 # FUZZ_PROCS; FUZZ_FAILSLAB=PERCENT fails that share of the fuzzer's slab
 # allocations (debug kernel). Documentation/testing.rst, "Kernel fuzzing".
 MINUTES ?= 10
-FUZZ_SECONDS ?= $(shell echo $$(($(MINUTES) * 60)))
+KFUZZ_SECONDS ?= $(shell echo $$(($(MINUTES) * 60)))
 FUZZ_KERNEL ?= debug
 FUZZ_PROCS ?= 4
 FUZZ_SEED ?=
@@ -328,8 +328,8 @@ fuzz-kernel:
 	@$(MAKE) --no-print-directory WERROR=1 all $(if $(filter debug,$(FUZZ_KERNEL)),module-debug) \
 		>$(BUILD)-debug.log 2>&1 || { tail -n 100 $(BUILD)-debug.log; exit 1; }
 	@tests/vm/run --kernel $(if $(filter debug,$(FUZZ_KERNEL)),debug,$(call krelease,$(KDIR))) \
-		--timeout $$(($(FUZZ_SECONDS) + 600)) -- tests/fuzz/kernel/run \
-		--seconds $(FUZZ_SECONDS) --procs $(FUZZ_PROCS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
+		--timeout $$(($(KFUZZ_SECONDS) + 600)) -- tests/fuzz/kernel/run \
+		--seconds $(KFUZZ_SECONDS) --procs $(FUZZ_PROCS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
 		$(if $(FUZZ_FAILSLAB),--failslab $(FUZZ_FAILSLAB))
 
 # Benchmarks report ratios against a baseline of the same run; they never
