@@ -9,13 +9,14 @@
  *	its side down. A UDP datagram is answered with "TAG " and the datagram.
  *	Prints "listening" once every socket is bound.
  *
- *   soakgen load -d SECS -c CONC [-T SECS] [-i SECS] SPEC...
+ *   soakgen load -d SECS -c CONC [-T SECS] [-U SECS] [-i SECS] SPEC...
  *	For SECS seconds, CONC connections (or UDP flows) at once, taking the
  *	SPECs in turn; SPEC is tcp|udp,ADDR:PORT,TAG: TAG is the origin that
  *	must answer. Each TCP connection sends 1..32 KiB of a pattern its own
  *	id seeds, shuts its side down and reads all of it back; each UDP flow
- *	sends one datagram (resent every 2 s; an
- *	ICMP error ends it) and reads one answer. Every -i
+ *	sends one datagram and reads one answer, within -U SECS (default 10).
+ *	A datagram is never resent: the answer to a copy could reach a later
+ *	flow that took the same port, and look misrouted. Every -i
  *	SECS (default 5) and at the end, one line of running totals:
  *	  stats ok=N failed=N misrouted=N lost=N hung=N conns=N bytes=N
  *	ok: every byte came back from TAG. failed: an error or an end before
@@ -257,7 +258,7 @@ struct cconn {
 	const struct spec *sp;
 	uint64_t id;
 	size_t size, sent, got;
-	int64_t deadline, resend;
+	int64_t deadline;
 	size_t hlen;
 	bool tagged, shut;
 	char hdr[TAG_MAX + 2];
@@ -400,7 +401,6 @@ static void udp_send(struct cconn *c)
 	for (i = 0; i < c->size; i++)
 		buf[i] = pattern(c->id, i);
 	send(c->fd, buf, c->size, 0);
-	c->resend = now_ms() + 2000;
 }
 
 static void tcp_io(struct cconn *c, uint32_t events)
@@ -517,7 +517,7 @@ static void start_one(const struct spec *sp, int64_t timeout_ms)
 		udp_send(c);
 }
 
-/* Connections past their deadline; UDP flows due a resend. */
+/* Connections past their deadline. */
 static void sweep_deadlines(int64_t t)
 {
 	struct cconn *c, *nx;
@@ -526,8 +526,6 @@ static void sweep_deadlines(int64_t t)
 		nx = c->next;
 		if (t >= c->deadline)
 			finish(c, c->sp->udp ? V_FAILED : V_HUNG, "ETIMEDOUT");
-		else if (c->sp->udp && t >= c->resend)
-			udp_send(c);
 	}
 }
 
@@ -535,10 +533,11 @@ static int cmd_load(int argc, char **argv)
 {
 	struct spec specs[MAX_SPECS];
 	int nspecs = 0, conc = 100, opt, i, n, next = 0;
-	int64_t secs = 10, timeout_ms = 60000, ival = 5000, end, tick, sweep = 0;
+	int64_t secs = 10, timeout_ms = 60000, udp_timeout_ms = 10000, ival = 5000, end, tick,
+		sweep = 0;
 	struct epoll_event ev[256];
 
-	while ((opt = getopt(argc, argv, "d:c:T:i:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:c:T:U:i:")) != -1) {
 		switch (opt) {
 		case 'd':
 			secs = atoll(optarg);
@@ -549,11 +548,14 @@ static int cmd_load(int argc, char **argv)
 		case 'T':
 			timeout_ms = atoll(optarg) * 1000;
 			break;
+		case 'U':
+			udp_timeout_ms = atoll(optarg) * 1000;
+			break;
 		case 'i':
 			ival = atoll(optarg) * 1000;
 			break;
 		default:
-			die("usage: soakgen load -d SECS -c CONC [-T SECS] [-i SECS] SPEC...");
+			die("usage: soakgen load -d SECS -c CONC [-T SECS] [-U SECS] [-i SECS] SPEC...");
 		}
 	}
 	for (i = optind; i < argc; i++) {
@@ -576,7 +578,7 @@ static int cmd_load(int argc, char **argv)
 		free(s);
 	}
 	if (!nspecs || conc < 1)
-		die("usage: soakgen load -d SECS -c CONC [-T SECS] [-i SECS] SPEC...");
+		die("usage: soakgen load -d SECS -c CONC [-T SECS] [-U SECS] [-i SECS] SPEC...");
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 	ep_load = epoll_create1(0);
@@ -586,7 +588,7 @@ static int cmd_load(int argc, char **argv)
 		int64_t t = now_ms();
 
 		while (t < end && active < conc) {
-			start_one(&specs[next], timeout_ms);
+			start_one(&specs[next], specs[next].udp ? udp_timeout_ms : timeout_ms);
 			next = (next + 1) % nspecs;
 		}
 		n = epoll_wait(ep_load, ev, 256, 200);

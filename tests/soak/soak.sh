@@ -33,6 +33,7 @@ soakgen=$build/tests/soakgen
 need "$ctl" "$proxy_bin" "$legacy_proxy" "$soakgen" ip jq conntrack insmod rmmod setpriv
 
 minutes=${1:-10}
+ival=${2:-30}
 ko=${WFPREDIR_MODULE:-}
 if [ ! -f "$ko" ]; then
 	echo "SKIP: WFPREDIR_MODULE does not name the module file"
@@ -46,7 +47,6 @@ small_flows=${SOAK_SMALL_FLOWS:-32}
 # record or flow per connection would be thousands of objects, far above.
 slab_tol_mb=${SOAK_SLAB_TOL_MB:-16}
 slab_max_mb=${SOAK_SLAB_MAX_MB:-384}
-ival=${SOAK_INTERVAL:-30}
 total=$((minutes * 60))
 
 nsa=a-$sfx
@@ -104,17 +104,17 @@ conf_write()
 apply_conf()
 {
 	conf_write "${1:-a}"
-	ctl_ns "$nsa" -f "$conf"
+	# one uid (root) runs both wfpredir-proxies: the whole table is theirs
+	ctl_ns "$nsa" -f "$conf" && ctl_ns "$nsa" config set flow-share 100
 }
 
-# counters NS: "REDIRECTS TABLE_FULL FLOWS" from one `-j info`
+# counters NS: "REDIRECTS REFUSALS FLOWS EVICTED" from one `-j info`; the
+# refusals are table_full and flow_share_refused
 counters()
 {
-	ctl_ns "$1" -j info 2>/dev/null | jq -r '[
-		(first(.. | objects | select(has("redirects")) | .redirects) // 0),
-		(first(.. | objects | select(has("table_full")) | .table_full) // 0),
-		(first(.. | objects | select(has("flows")) | .flows) // 0)
-		] | map(tostring) | join(" ")' 2>/dev/null || echo "- - -"
+	ctl_ns "$1" -j info 2>/dev/null | jq -r 'def v(k): first(.. | objects | select(has(k)) | .[k]) // 0;
+		[v("redirects"), v("table_full") + v("flow_share_refused"), v("flows"), v("evicted")]
+		| map(tostring) | join(" ")' 2>/dev/null || echo "0 0 0 0"
 }
 
 # Rules and services churn: the table replaced by either variant, and a
@@ -202,7 +202,7 @@ world()
 			-u "127.0.0.1:1500$p" -u "[::1]:1500$p" || return 1
 	done
 	legacy_start "$nsa" "$tmpd/lg.out" "${loop_as_owner[@]}" "$legacy_proxy" --threads \
-		-n 4096 -t 127.0.0.1:15002 -t "[::1]:15002" || return 1
+		-t 127.0.0.1:15002 -t "[::1]:15002" || return 1
 	setup apply_conf a
 }
 
@@ -261,12 +261,14 @@ while kill -0 "$loader" 2>/dev/null; do
 	now=$(date +%s)
 	el=$((now - start))
 	if [ "$phase" = calm ] && [ $el -ge $r1 ]; then
-		echo "# $el s: rmmod under load; insmod with max_flows=$small_flows"
+		read -r redirs _ < <(counters "$nsa")
+		echo "# $el s: $redirs redirects; rmmod under load; insmod with max_flows=$small_flows"
 		reload max_flows="$small_flows" && phase=full
 	elif [ "$phase" = full ] && [ $el -ge $r2 ]; then
-		read -r _ tf _ < <(counters "$nsa")
-		full_refused=$tf
-		echo "# $el s: the full table refused $tf; rmmod under load; insmod with defaults"
+		read -r redirs tf _ ev < <(counters "$nsa")
+		full_refused=$((tf + ev))
+		echo "# $el s: the full table: $redirs redirects, $tf refused, $ev evicted;" \
+			"rmmod under load; insmod with defaults"
 		reload && phase=after
 		resume_at=$(sum_stats "$tmpd/load.out")
 		resume_at=$(kv_get "$resume_at" ok)
@@ -280,12 +282,12 @@ while kill -0 "$loader" 2>/dev/null; do
 		bytes=$(kv_get "$s" bytes)
 		dt=$((now - prev_t))
 		((dt > 0)) || dt=1
-		read -r redirs tfull flows < <(counters "$nsa")
+		read -r redirs tfull flows ev < <(counters "$nsa")
 		sl=$(slab_kb)
 		((sl > slab_peak)) && slab_peak=$sl
 		echo "# t=${el}s [$phase] $s conn/s=$(((ok - prev_ok) / dt))" \
-			"KiB/s=$(((bytes - prev_bytes) / 1024 / dt)) | redirects=$redirs table_full=$tfull" \
-			"flows=$flows | ns-churn: $(grep -c '^stats' "$tmpd/nschurn.out") namespaces $nsl" \
+			"KiB/s=$(((bytes - prev_bytes) / 1024 / dt)) | redirects=$redirs refused=$tfull" \
+			"evicted=$ev flows=$flows | ns-churn: $(grep -c '^stats' "$tmpd/nschurn.out") namespaces $nsl" \
 			"| rules churn: $(grep -c '^churn' "$tmpd/churn.out") replaces | slab=$((sl / 1024)) MiB"
 		if [ "$phase" = after ] && [ -z "$resume_ok" ] && [ "$ok" -gt "$resume_at" ]; then
 			resume_ok=$((el))
@@ -302,6 +304,15 @@ echo "# load done; its failures by kind:"
 grep '^error' "$tmpd/load.out" | sed 's/^/#   /'
 grep -E '^(misrouted|lost|hung):' "$tmpd/load.out" | head -n 20 | sed 's/^/#   /'
 s=$(sum_stats "$tmpd/load.out")
+if [ "$(kv_get "$s" hung)" != 0 ] || [ "$load_rc" != 0 ]; then
+	echo "# sockets in $nsa by state and process:"
+	ip netns exec "$nsa" ss -Htanp | awk '{ st[$1 " " $NF]++ } END { for (k in st) print "#   " st[k], k }' |
+		sed -E 's/users:\(\("([^"]+)",pid=([0-9]+).*/\1 \2/' | sort | head -n 30
+	for f in w1.log w3.log lg.out; do
+		echo "# $f, last lines:"
+		tail -n 15 "$tmpd/$f" | sed 's/^/#   /'
+	done
+fi
 nsl=$(grep '^stats' "$tmpd/nschurn.out" | sed 's/^stats //' |
 	awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); t[kv[1]] += kv[2] } }
 	END { printf "%d %d %d %d", t["ok"], t["misrouted"], t["lost"], t["hung"] }')
@@ -315,7 +326,7 @@ expect "no connection hung" 0 echo $(($(kv_get "$s" hung) + ns_hung))
 expect "the load generator saw no violation" 0 echo "$load_rc"
 expect "connections completed" yes is_gt "$(kv_get "$s" ok)" 0
 expect "the namespaces' loads completed connections" yes is_gt "$ns_ok" 0
-expect "the full table refused connections (table_full)" yes is_gt "$full_refused" 0
+expect "the full table refused or evicted flows" yes is_gt "$full_refused" 0
 expect "traffic resumed after the last reinsert" yes is_gt "${resume_ok:-0}" 0
 expect "the rules table was replaced under load" yes \
 	is_gt "$(grep -c '^churn' "$tmpd/churn.out")" 2
@@ -326,7 +337,12 @@ expect "slab stayed bounded: peak $((slab_peak / 1024)) MiB, baseline $((slab0 /
 kill "$(cat "$tmpd/w1.pid")" "$(cat "$tmpd/w3.pid")" 2>/dev/null
 cleanup
 for n in $(ip netns list | awk '{ print $1 }'); do
-	case "$n" in *"$sfx") ip netns del "$n" ;; esac
+	case "$n" in
+	*"$sfx")
+		ip netns pids "$n" | xargs -r kill 2>/dev/null
+		ip netns del "$n"
+		;;
+	esac
 done
 conntrack -F >/dev/null 2>&1
 sleep 5
