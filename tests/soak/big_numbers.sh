@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Big numbers: rmmod, and separately the deletion of a namespace, with
-# BIG_N (default 10 000) live TCP connections redirected through
+# N (the first argument, default 10 000) live TCP connections redirected through
 # wfpredir-proxy: BIG_N redirected flows plus the proxy's BIG_N onward ones,
 # and BIG_N proxy sockets holding records. Both must be clean (no kernel
 # report, the module's reference count 0 with the flows live, kmemleak clean
@@ -19,7 +19,7 @@ if [ ! -f "$ko" ]; then
 	echo "SKIP: WFPREDIR_MODULE does not name the module file"
 	exit $ksft_skip
 fi
-n=${BIG_N:-10000}
+n=${1:-10000}
 
 cleanup()
 {
