@@ -332,6 +332,17 @@ fuzz-kernel:
 		--seconds $(KFUZZ_SECONDS) --procs $(FUZZ_PROCS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
 		$(if $(FUZZ_FAILSLAB),--failslab $(FUZZ_FAILSLAB))
 
+# The soak run (MINUTES minutes, default 10) and the big-numbers test, on the
+# debug kernel (SOAK_KERNEL=stock for a quick one); slow, not part of check.
+SOAK_KERNEL ?= debug
+.PHONY: soak soak-big
+soak soak-big:
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory WERROR=1 WFPREDIR_DEBUG=1 all \
+		$(if $(filter debug,$(SOAK_KERNEL)),module-debug) >$(BUILD)-soak.log 2>&1 \
+		|| { tail -n 100 $(BUILD)-soak.log; exit 1; }
+	@tests/soak/run --kernel $(SOAK_KERNEL) $(if $(filter soak-big,$@),--big,$(MINUTES))
+
 # Benchmarks report ratios against a baseline of the same run; they never
 # pass or fail on timing, and are not part of make check.
 bench:
