@@ -157,9 +157,10 @@ static void serve_udp(struct sconn *c)
 	socklen_t plen;
 	char out[CHUNK + TAG_MAX + 2];
 	int hl = snprintf(out, sizeof(out), "%s ", stag);
-	ssize_t n;
 
 	for (;;) {
+		ssize_t n;
+
 		plen = sizeof(peer);
 		n = recvfrom(c->fd, out + hl, sizeof(out) - (size_t)hl, 0, (struct sockaddr *)&peer,
 			     &plen);
@@ -192,7 +193,7 @@ static int cmd_serve(int argc, char **argv)
 {
 	struct epoll_event ev[64];
 	int ep = epoll_create1(0);
-	int opt, i, n;
+	int opt, i;
 
 	while ((opt = getopt(argc, argv, "n:t:u:")) != -1) {
 		struct sconn *c;
@@ -216,7 +217,8 @@ static int cmd_serve(int argc, char **argv)
 	printf("listening\n");
 	fflush(stdout);
 	for (;;) {
-		n = epoll_wait(ep, ev, 64, -1);
+		int n = epoll_wait(ep, ev, 64, -1);
+
 		for (i = 0; i < n; i++) {
 			struct sconn *c = ev[i].data.ptr, *nc;
 			int fd;
@@ -532,7 +534,7 @@ static void sweep_deadlines(int64_t t)
 static int cmd_load(int argc, char **argv)
 {
 	struct spec specs[MAX_SPECS];
-	int nspecs = 0, conc = 100, opt, i, n, next = 0;
+	int nspecs = 0, conc = 100, opt, i, next = 0;
 	int64_t secs = 10, timeout_ms = 60000, udp_timeout_ms = 10000, ival = 5000, end, tick,
 		sweep = 0;
 	struct epoll_event ev[256];
@@ -591,7 +593,8 @@ static int cmd_load(int argc, char **argv)
 			start_one(&specs[next], specs[next].udp ? udp_timeout_ms : timeout_ms);
 			next = (next + 1) % nspecs;
 		}
-		n = epoll_wait(ep_load, ev, 256, 200);
+		int n = epoll_wait(ep_load, ev, 256, 200);
+
 		for (i = 0; i < n; i++) {
 			struct cconn *c = ev[i].data.ptr;
 
