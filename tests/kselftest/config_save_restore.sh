@@ -46,7 +46,7 @@ rule add service proxy priority 10 proto tcp dport 80
 rule add service proxy priority 10 family ipv6 proto tcp to 2001:db8::/32 dport 443
 rule add service dns id 500 proto udp dport 53 uid 1000-2000 context 00ff10
 service add inspect ipv4 127.0.0.1:3129 owner cgroup "/wfp save-$sfx/a b#\"q\""
-rule add service inspect proto tcp dport 8080 cgroup "/wfp save-$sfx/a b#\"q\""
+rule add service inspect priority 20 proto tcp dport 8080 cgroup "/wfp save-$sfx/a b#\"q\""
 EOC
 {
 	echo "table vendor-b"
@@ -76,6 +76,8 @@ setup c -f "$tmpd/etc/wfpredir.conf" || exit 1
 c save >"$tmpd/save1b"
 expect "save has a block per table" "table other" sh -c "grep '^table' '$tmpd/save1' | sort -u | head -n 1"
 # As nft's handles: a rule the file gives no id gets a new one each time.
+# Listings order rules by priority, then id: so no two rules of a table
+# share a priority unless the file fixes their ids (dns has id 500).
 for f in save1 save1b; do
 	sed 's/^rule add id [0-9]* /rule add /' "$tmpd/$f" >"$tmpd/$f.noids"
 	grep '^service' "$tmpd/$f" >"$tmpd/$f.services"
