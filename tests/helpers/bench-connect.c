@@ -63,7 +63,7 @@ static unsigned long parse_count(const char *s)
 	return v;
 }
 
-static void raise_nofile(unsigned long want)
+static void raise_nofile_to(unsigned long want)
 {
 	struct rlimit rl = { .rlim_cur = want, .rlim_max = want };
 	struct rlimit old;
@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 	if (!t)
 		return 1;
 
-	raise_nofile(dups + udp + 64);
+	raise_nofile_to(dups + udp + 64);
 	fd = open("/dev/null", O_RDONLY);
 	if (fd < 0) {
 		perror("bench-connect: /dev/null");

@@ -15,7 +15,7 @@
 
 #include "wfpredir.h"
 
-static double now_ms(void)
+static double now_ms_exact(void)
 {
 	struct timespec ts;
 
@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	start = now_ms();
+	start = now_ms_exact();
 	for (i = 0; i < count; i++) {
 		uint32_t host = (198u << 24) | (18u << 16) | (uint32_t)i;
 
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	printf("added %lu rules in %.0f ms\n", i, now_ms() - start);
+	printf("added %lu rules in %.0f ms\n", i, now_ms_exact() - start);
 	free(rule);
 	wfpredir_ctl_close(ctl);
 	return i == count ? 0 : 1;

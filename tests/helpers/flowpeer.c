@@ -53,26 +53,6 @@
 #define MAX_LISTEN 16
 #define LINE_MAX_LEN 1024
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void raise_nofile(void)
-{
-	struct rlimit rl = { 65536, 65536 };
-
-	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
-		return;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 static void set_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);

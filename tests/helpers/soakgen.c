@@ -50,26 +50,6 @@
 #define MAX_PAYLOAD 32768
 #define UDP_PAYLOAD 900
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void raise_nofile(void)
-{
-	struct rlimit rl = { 65536, 65536 };
-
-	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
-		return;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 /* Byte @i of connection @id's payload: any corruption or mix-up shows. */
 static uint8_t pattern(uint64_t id, size_t i)
 {

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include <wfpredir.h>
 
@@ -113,5 +115,25 @@ void format_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
 		snprintf(buf, len, "none");
 	} else {
 		snprintf(buf, len, "family%u", ss->ss_family);
+	}
+}
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void raise_nofile(void)
+{
+	struct rlimit rl = { 65536, 65536 };
+
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }

@@ -6,6 +6,8 @@
 #ifndef WFPREDIR_TEST_HELPER_H
 #define WFPREDIR_TEST_HELPER_H
 
+#include <stdint.h>
+
 #include <sys/socket.h>
 
 /* "PROG: MESSAGE" on stderr, exit status 2 (a usage or setup failure). */
@@ -27,5 +29,12 @@ socklen_t ss_len(const struct sockaddr_storage *ss);
 /* The reverse of parse_addr(); a v4-mapped IPv6 address prints as IPv4,
  * AF_UNSPEC as "none". */
 void format_addr(const struct sockaddr_storage *ss, char *buf, size_t len);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t now_ms(void);
+
+/* RLIMIT_NOFILE up to 65536, else to the hard limit: the load helpers hold
+ * thousands of sockets. */
+void raise_nofile(void);
 
 #endif /* WFPREDIR_TEST_HELPER_H */
