@@ -1108,15 +1108,10 @@ struct wfpredir_apply {
 };
 
 /* Whether @table is one the APPLY replaces. */
-static bool wfpredir_apply_names(const struct wfpredir_apply *a,
+static bool wfpredir_apply_names(struct wfpredir_apply *a,
 				 const char *table)
 {
-	unsigned int i;
-
-	for (i = 0; i < a->ev.n_tables; i++)
-		if (!strcmp(a->ev.tables[i].name, table))
-			return true;
-	return false;
+	return wfpredir_notify_table(&a->ev, table);
 }
 
 static int wfpredir_apply_table(struct wfpredir_tx *tx,

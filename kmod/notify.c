@@ -275,9 +275,16 @@ void wfpredir_notify_flush(struct net *net, u8 cmd, const char *table,
 	wfpredir_notify_send(net, wfpredir_notify_end(net, msg, hdr, err), 0);
 }
 
-/* @apply's entry for @table, or NULL if the APPLY does not replace it. */
-static struct wfpredir_notify_table *
-wfpredir_notify_table(struct wfpredir_notify_apply *apply, const char *table)
+/**
+ * wfpredir_notify_table - an APPLY's entry for a table
+ * @apply: the APPLY's tables
+ * @table: the table's name
+ *
+ * Return: the entry, or NULL if the APPLY does not replace @table.
+ */
+struct wfpredir_notify_table *
+wfpredir_notify_table(struct wfpredir_notify_apply *apply,
+		      const char *table)
 {
 	unsigned int i;
 

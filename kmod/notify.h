@@ -85,6 +85,9 @@ struct wfpredir_notify_apply {
 	struct wfpredir_notify_table tables[WFPREDIR_APPLY_TABLES_MAX];
 };
 
+struct wfpredir_notify_table *
+wfpredir_notify_table(struct wfpredir_notify_apply *apply,
+		      const char *table);
 void wfpredir_notify_apply_prepare(struct wfpredir_net *wn,
 				   struct wfpredir_notify_apply *apply);
 void wfpredir_notify_apply_commit(struct wfpredir_net *wn,
