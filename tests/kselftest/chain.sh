@@ -67,7 +67,7 @@ for f in 4 6; do
 		out=$tmpd/hold-$f-$port.out
 		bg_run "$out" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n 1 -T 15 "$farp:$port"
 		holders+=($!)
-		wait_for "$out" '^ok\|^failed' 20
+		wait_for "$out" '^ok|^failed' 20
 	done
 	expect "$c: A, B: the client reaches the server through the proxies" "ok 1 same=0 other=1" \
 		cat "$tmpd/hold-$f-8080.out"

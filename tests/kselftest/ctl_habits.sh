@@ -73,8 +73,8 @@ expect "and is the same JSON" "$(ctl_ns "$nsa" -j info | jq -c 'del(.flows, .soc
 # flow list filters: one held connection to each service
 bg_run "$tmpd/hold8080" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n 1 "$B4:8080"
 bg_run "$tmpd/hold9090" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n 1 "$B4:9090"
-wait_for "$tmpd/hold8080" '^ok\|^failed' 20
-wait_for "$tmpd/hold9090" '^ok\|^failed' 20
+wait_for "$tmpd/hold8080" '^ok|^failed' 20
+wait_for "$tmpd/hold9090" '^ok|^failed' 20
 rule_beta=$(ctl_ns "$nsa" -j rule list | jq '.[] | select(.service == 8) | .id')
 
 # dsts ARGS...: the original destinations of the flows flow list ARGS lists.

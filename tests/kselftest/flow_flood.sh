@@ -74,7 +74,7 @@ run_phase()
 	redirects=$(info_get "$nsa" redirects)
 	bg_run "$tmpd/hold-$name" as_uid 2000 "$flowpeer" hold -n 200 -c 4 -T 10 "$B4:8080"
 	holder=$!
-	wait_for "$tmpd/hold-$name" '^ok\|^failed' 120
+	wait_for "$tmpd/hold-$name" '^ok|^failed' 120
 	expect "$name: all 200 TCP connections of uid 2000 succeed during the flood" \
 		"ok 200 same=200 other=0" cat "$tmpd/hold-$name"
 	expect "$name: each was redirected" yes \

@@ -90,7 +90,7 @@ for p in tcp udp; do
 	[ $p = udp ] && u=-u
 	bg_run "$tmpd/hold-$p" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold $u -n 1 -T 10 "$B4:8081"
 	holder=$!
-	wait_for "$tmpd/hold-$p" '^ok\|^failed' 15
+	wait_for "$tmpd/hold-$p" '^ok|^failed' 15
 	expect "$p: the connection was redirected" "ok 1 same=1 other=0" cat "$tmpd/hold-$p"
 	expect "$p: an open redirected connection is one flow" 1 flows
 	expect "$p: flow list shows it" 1 list_len "$nsa" flow
@@ -110,7 +110,7 @@ setup ctl_ns "$nsa" config set flow-share 100 || exit 1
 nsenter --net=/run/netns/"$nsa" conntrack -F >/dev/null 2>&1
 bg_run "$tmpd/hold4" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n 4 -T 10 "$B4:8081"
 holder=$!
-wait_for "$tmpd/hold4" '^ok\|^failed' 15
+wait_for "$tmpd/hold4" '^ok|^failed' 15
 expect "max_flows=4: four redirected connections" "ok 4 same=4 other=0" cat "$tmpd/hold4"
 expect "max_flows=4: the table holds 4 flows" 4 flows
 full=$(info_get "$nsa" table_full)

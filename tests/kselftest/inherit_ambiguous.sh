@@ -67,10 +67,10 @@ for far in "$B4" "[$B6]"; do
 	c="v$([ "$far" = "$B4" ] && echo 4 || echo 6)"
 	hold_as 1000 "$tmpd/c1-$c.out" "$far"
 	h1=$!
-	wait_for "$tmpd/c1-$c.out" '^ok\|^failed' 30
+	wait_for "$tmpd/c1-$c.out" '^ok|^failed' 30
 	hold_as 2000 "$tmpd/c2-$c.out" "$far"
 	h2=$!
-	wait_for "$tmpd/c2-$c.out" '^ok\|^failed' 30
+	wait_for "$tmpd/c2-$c.out" '^ok|^failed' 30
 	expect "$c: client 1 reaches the server through the proxy" "ok 1 same=0 other=1" \
 		cat "$tmpd/c1-$c.out"
 	expect "$c: client 2 reaches the server through the proxy" "ok 1 same=0 other=1" \

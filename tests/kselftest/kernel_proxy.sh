@@ -54,7 +54,7 @@ held()
 
 	bg_run "$out" nsenter --net=/run/netns/"$1" "$flowpeer" hold -n 1 -T 20 "$2"
 	pid=$!
-	wait_for "$out" '^ok\|^failed' 30
+	wait_for "$out" '^ok|^failed' 30
 	flow_chain "$1" "$2" "$3" | sort -u | paste -sd, | sed 's/,/, /g'
 	bg_stop "$pid"
 }
@@ -98,7 +98,7 @@ for f in 4 6; do
 	out=$tmpd/hold-$f.out
 	bg_run "$out" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n 3 -T 15 "$far:8080"
 	holders+=($!)
-	wait_for "$out" '^ok\|^failed' 20
+	wait_for "$out" '^ok|^failed' 20
 	expect "v$f: three connections held open through both proxies" \
 		"ok 3 same=0 other=3" cat "$out"
 done

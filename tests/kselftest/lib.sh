@@ -12,6 +12,19 @@ build=${WFPREDIR_BUILD:-$top/build}
 probe=$build/tests/sockopt-probe
 ctl=$build/tools/wfpredirctl
 
+# Under TCG every fork and exec costs 50-130 ms (a `grep -q` in a polling
+# loop costs more than the 0.1 s it waits): the helpers below poll, match
+# and cut lines with bash builtins, and leave processes to the work itself.
+
+# nap SECS: sleep without a process. read times out on a pipe that this
+# shell holds both ends of, so nothing ever arrives.
+exec {nap_fd}<> <(:)
+nap()
+{
+	read -rt "$1" -u "$nap_fd"
+	return 0
+}
+
 # per_kernel STOCK DEBUG: a load size for this kernel. KASAN, lockdep and
 # kmemleak report a bad access or lock on the first pass over a path, and run
 # about five times slower: the debug kernel gets the smaller load.
@@ -68,7 +81,8 @@ expect()
 	local desc=$1 want=$2 got
 	shift 2
 
-	got=$("$@" 2>&1 | head -n 1)
+	got=$("$@" 2>&1)
+	got=${got%%$'\n'*}
 	case "$want" in
 	*" "*) ;;
 	*) got=${got%% *} ;;
@@ -165,7 +179,7 @@ redir_cleanup()
 			kill -0 "$p" 2>/dev/null && alive=1
 		done
 		((alive)) || break
-		sleep 0.1
+		nap 0.1
 	done
 	for p in "${bg_list[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	wait 2>/dev/null
@@ -221,6 +235,9 @@ bg_run()
 {
 	local out=$1
 	shift
+	# Emptied here, not only by the child's redirection: a caller that
+	# reuses OUT must not find the last run's lines while the child starts.
+	: >"$out"
 	"$@" >"$out" 2>&1 &
 	bg_list+=($!)
 }
@@ -233,59 +250,65 @@ bg_stop()
 	return 0
 }
 
-# wait_for FILE PATTERN [SECS]: until grep finds PATTERN in FILE (default 10 s).
+# wait_for FILE REGEX [SECS]: until a line of FILE matches the extended
+# regular expression REGEX (default 10 s).
 wait_for()
 {
-	local i n=$((${3:-10} * 10))
+	local i n=$((${3:-10} * 10)) line
 
 	for ((i = 0; i < n; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
+		if [ -r "$1" ]; then
+			while IFS= read -r line; do
+				[[ $line =~ $2 ]] && return 0
+			done <"$1"
+		fi
+		nap 0.1
 	done
 	echo "# timed out waiting for '$2' in $1:"
 	sed 's/^/#   /' "$1" 2>/dev/null | tail -n 20
 	return 1
 }
 
-# wait_port NS tcp|udp PORT [SECS]: until something listens on PORT in NS.
+# wait_port NS tcp|udp PORT [SECS]: until something listens on PORT in NS:
+# a TCP socket in LISTEN or an unconnected UDP socket bound to it, in the
+# namespace's /proc/net tables (ss takes most of a second to start).
 wait_port()
 {
-	local i n=$((${4:-10} * 10)) f=-lnt
+	local i n=$((${4:-10} * 10)) state=0A fields re
 
-	[ "$2" = udp ] && f=-lnu
+	[ "$2" = udp ] && state=07
+	printf -v re ':%04X$' "$3"
 	for ((i = 0; i < n; i++)); do
-		[ -n "$(nsenter --net=/run/netns/"$1" ss -H "$f" "sport = :$3" 2>/dev/null)" ] && return 0
-		sleep 0.1
+		while read -r -a fields; do
+			[[ ${fields[1]} =~ $re ]] && [ "${fields[3]}" = "$state" ] && return 0
+		done < <(nsenter --net=/run/netns/"$1" cat /proc/net/"$2" /proc/net/"$2"6 2>/dev/null)
+		nap 0.1
 	done
 	echo "# nothing listens on $2 port $3 in $1"
 	return 1
 }
 
 # proxy_start NS NAME ARGS...: wfpredir-proxy -n NAME -v ARGS in NS, logging to
-# $tmpd/NAME.log, and wait until each of its -t/-u addresses listens.
+# $tmpd/NAME.log; waits until it listens on every address: it writes its
+# pidfile once all of them are bound.
 proxy_start()
 {
-	local ns=$1 name=$2 a
+	local ns=$1 name=$2 pid i
 	shift 2
 
+	rm -f "$tmpd/$name.pid"
 	nsenter --net=/run/netns/"$ns" "$proxy_bin" -n "$name" -v -l "$tmpd/$name.log" \
 		--pidfile "$tmpd/$name.pid" "$@" >>"$tmpd/$name.out" 2>&1 &
-	bg_list+=($!)
-	while [ $# -gt 0 ]; do
-		a=$1
-		shift
-		case "$a" in
-		-t | -u)
-			[ "$a" = -t ] && a=tcp || a=udp
-			wait_port "$ns" "$a" "${1##*:}" || {
-				echo "# proxy $name did not start:"
-				sed 's/^/#   /' "$tmpd/$name.out" "$tmpd/$name.log" 2>/dev/null
-				return 1
-			}
-			shift
-			;;
-		esac
+	pid=$!
+	bg_list+=("$pid")
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$tmpd/$name.pid" ] && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		nap 0.1
 	done
+	echo "# proxy $name did not start:"
+	sed 's/^/#   /' "$tmpd/$name.out" "$tmpd/$name.log" 2>/dev/null
+	return 1
 }
 
 # server_start NS ARGS...: flowpeer serve ARGS in NS; waits until it listens.
@@ -349,18 +372,40 @@ flows_json()
 # destination is ADDR:PORT ("[ADDR6]:PORT" for IPv6; redirected: only those
 # that were redirected; final: only those that were not, the last hop's), one
 # line: the service ids of its record entries, oldest first, an inherited
-# entry suffixed "*".
-# JSON of a flow: {"dst": "ADDR:PORT", "redirected": bool,
-#   "records": [{"service": N, "inherited": bool, ...}, ...], ...}
+# entry suffixed "*". Read from `wfpredirctl flow list` in bash (jq costs
+# half a second in the VM):
+#   flow PROTO SRC->DST [redirected to ADDR by service N rule M] age Tms
+#     entry I service N rule M ... [inherited] [service-only]
 flow_chain()
 {
-	flows_json "$1" | jq -r --arg d "$2" --arg which "${3:-}" '
-		.[] | select(.dst == $d)
-		| select($which == "" or
-			 ($which == "final" and (.redirected | not)) or
-			 ($which == "redirected" and .redirected))
-		| [.records[] | "\(.service)\(if .inherited then "*" else "" end)"]
-		| join(" ")'
+	local line chain='' take=0 redirected
+	local -a fields
+
+	while IFS= read -r line; do
+		read -r -a fields <<<"$line"
+		case "${fields[0]}" in
+		flow)
+			((take)) && echo "$chain"
+			chain=
+			redirected=0
+			[ "${fields[3]}" = redirected ] && redirected=1
+			take=0
+			if [ "${fields[2]#*->}" = "$2" ]; then
+				case "${3:-}:$redirected" in
+				:* | redirected:1 | final:0) take=1 ;;
+				esac
+			fi
+			;;
+		entry)
+			if ((take)); then
+				[[ " ${fields[*]} " == *" inherited "* ]] && fields[3]+="*"
+				chain+="${chain:+ }${fields[3]}"
+			fi
+			;;
+		esac
+	done < <(ctl_ns "$1" flow list)
+	((take)) && echo "$chain"
+	return 0
 }
 
 # ------------------------------------------------------------ cgroups
@@ -528,13 +573,21 @@ redirect_matrix()
 }
 
 # kv FILE PREFIX KEY: in hop's output, the value of KEY= on the first line of
-# FILE that starts with PREFIX ("" when there is none).
+# FILE that starts with PREFIX and has it ("" when there is none).
 kv()
 {
-	awk -v p="$2" -v k="$3=" 'index($0, p) == 1 {
-		for (i = 1; i <= NF; i++)
-			if (index($i, k) == 1) { print substr($i, length(k) + 1); exit }
-	}' "$1"
+	local line word words
+
+	while IFS= read -r line; do
+		[[ $line == "$2"* ]] || continue
+		read -r -a words <<<"$line"
+		for word in "${words[@]}"; do
+			if [[ $word == "$3="* ]]; then
+				echo "${word#"$3="}"
+				return 0
+			fi
+		done
+	done <"$1"
 }
 
 # hop_start OUT NS ARGS...: hop ARGS in NS, output to OUT; waits until it
@@ -557,7 +610,7 @@ hop_wait()
 
 	for ((i = 0; i < ${1:-15} * 10; i++)); do
 		kill -0 "$hop_pid" 2>/dev/null || break
-		sleep 0.1
+		nap 0.1
 	done
 	bg_stop "$hop_pid"
 }
@@ -605,9 +658,10 @@ wait_value()
 	shift 3
 
 	for ((i = 0; i <= secs * 5; i++)); do
-		got=$("$@" 2>&1 | head -n 1)
+		got=$("$@" 2>&1)
+		got=${got%%$'\n'*}
 		[ "$got" = "$want" ] && break
-		sleep 0.2
+		nap 0.2
 	done
 	if [ "$got" = "$want" ]; then
 		echo "PASS: $desc"
@@ -638,6 +692,7 @@ grp_run()
 {
 	local out=$1
 	shift
+	: >"$out"	# as in bg_run
 	setsid "$@" >"$out" 2>&1 &
 	grp_list+=($!)
 }
@@ -648,7 +703,7 @@ loop_cleanup()
 	local p
 
 	for p in "${grp_list[@]}"; do kill -- -"$p" 2>/dev/null; done
-	sleep 0.2
+	nap 0.2
 	for p in "${grp_list[@]}"; do kill -KILL -- -"$p" 2>/dev/null; done
 	redir_cleanup
 }
@@ -717,7 +772,12 @@ PY
 # loop_arrived conn|msg|udp: how many lines of that kind the server printed.
 loop_arrived()
 {
-	grep -c "^$1 " "$tmpd/loop-server.out"
+	local line n=0
+
+	while IFS= read -r line; do
+		[[ $line == "$1 "* ]] && n=$((n + 1))
+	done <"$tmpd/loop-server.out"
+	echo "$n"
 }
 
 # loop_client NS half|close|rst|udp FAR: legacy-proxy --client to
@@ -815,14 +875,13 @@ loop_as_owner=(setpriv "--reuid=$loop_owner_uid" "--regid=$loop_owner_uid" --cle
 # Then nothing moves any more.
 loop_legacy_matrix()
 {
-	local nsa=a-$sfx nsb=b-$sfx kind=$1 cap capd=1 d how far cases last
-	local owner=()
+	local nsa=a-$sfx nsb=b-$sfx kind=$1 cap capd=1 d c delay how far last
+	local owner=() cases=("0 half $B4" "0 close [$B6]" "300 half [$B6]")
 	shift
 
-	cases="0 half $B4|0 close [$B6]|300 half [$B6]"
 	if [ "$kind" = owned ]; then
 		owner=(owner uid "$loop_owner_uid")
-		cases="0 half $B4|0 rst [$B6]|300 close [$B6]|300 rst $B4"
+		cases=("0 half $B4" "0 rst [$B6]" "300 close [$B6]" "300 rst $B4")
 		capd=0
 	fi
 	loop_topo "$nsa" "$nsb" "${owner[@]}" || return
@@ -831,9 +890,11 @@ loop_legacy_matrix()
 	for d in 0 300; do
 		legacy_start "$nsa" "$tmpd/beta-$d.out" "${loop_as_owner[@]}" "$legacy_proxy" "$@" \
 			-d "$d" -n 40 -t 127.0.0.1:15002 -t "[::1]:15002" || return
-		while read -r _ how far; do
+		for c in "${cases[@]}"; do
+			read -r delay how far <<<"$c"
+			[ "$delay" = "$d" ] || continue
 			loop_case "$kind $*, delay $d, $how, $far" "$nsa" "$how" "$far" "$cap" "$capd"
-		done < <(tr '|' '\n' <<<"$cases" | grep "^$d ")
+		done
 		bg_stop "$legacy_pid"
 	done
 	last=$(info_get "$nsa" redirects)

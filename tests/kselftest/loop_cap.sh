@@ -43,7 +43,7 @@ lap()
 	inherited=$(info_get "$nsa" inherited)
 	bg_run "$out" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n 1 -T 20 "$far:$port"
 	holder=$!
-	wait_for "$out" '^ok\|^failed' 30
+	wait_for "$out" '^ok|^failed' 30
 	expect "$c: the flow still reaches the server, through a proxy" "ok 1 same=0 other=1" \
 		cat "$out"
 	expect "$c: chain_capped counts it once" $((capped + 1)) info_get "$nsa" chain_capped

@@ -116,7 +116,7 @@ wait_value "the text listener prints the redirect" \
 bg_run "$tmpd/hold" nsenter --net=/run/netns/"$nsa" setpriv --reuid=2000 --regid=2000 --clear-groups \
 	"$flowpeer" hold -n 3 -c 1 -T 5 "$B4:8080"
 holder=$!
-wait_for "$tmpd/hold" '^ok\|^failed' 30
+wait_for "$tmpd/hold" '^ok|^failed' 30
 expect "uid 2000's third connection is refused" "failed 1 of 3 (ok 2 same=2 other=0): ECONNREFUSED=1" \
 	cat "$tmpd/hold"
 wait_value "REFUSED: the connection, its rule and uid, and why" \

@@ -70,7 +70,7 @@ for f in 4 6; do
 	out=$tmpd/hold-$f.out
 	bg_run "$out" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n 1 -T 15 "$farp:8080"
 	holder=$!
-	wait_for "$out" '^ok\|^failed' 20
+	wait_for "$out" '^ok|^failed' 20
 	expect "$c: the client reaches the server through the example" "ok 1 same=0 other=1" \
 		cat "$out"
 	expect "$c: the example's connection carries the chain [sampler]" 1 \

@@ -133,7 +133,7 @@ kill -HUP "$dpid"
 wait_value "SIGHUP: the new listener opens" yes 10 listening 15002
 wait_value "SIGHUP: RELOADING=1, then READY=1 again" "READY=1 RELOADING=1 READY=1 " 5 notified d1
 client 127.0.0.1:15002 >/dev/null 2>&1
-wait_for "$tmpd/d1.err" "(--require-records)" 5 >/dev/null
+wait_for "$tmpd/d1.err" "\\(--require-records\\)" 5 >/dev/null
 expect "SIGHUP: require-records now refuses an unredirected connection" \
 	"<5>px: tcp#N from 127.0.0.1" eval "logline d1 '(--require-records)' | cut -d: -f1-2"
 

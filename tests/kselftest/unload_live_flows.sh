@@ -47,7 +47,7 @@ world "$nsa" "$nsb" || exit 1
 kmsg_mark
 bg_run "$tmpd/hold1" nsenter --net=/run/netns/"$nsa" "$flowpeer" hold -n "$n" -c 64 -T 30 "$B4:8080"
 holder=$!
-wait_for "$tmpd/hold1" '^ok\|^failed' 100
+wait_for "$tmpd/hold1" '^ok|^failed' 100
 expect "$n connections are open through the proxy" "ok $n same=0 other=$n" cat "$tmpd/hold1"
 expect "each is two flows: the redirected one and the proxy's" $((2 * n)) info_get "$nsa" flows
 rc=0
@@ -82,7 +82,7 @@ world "$nsa2" "$nsb2" || exit 1
 kmsg_mark
 bg_run "$tmpd/hold2" nsenter --net=/run/netns/"$nsa2" "$flowpeer" hold -n "$n2" -c 64 -T 30 "[$B6]:8080"
 holder=$!
-wait_for "$tmpd/hold2" '^ok\|^failed' 60
+wait_for "$tmpd/hold2" '^ok|^failed' 60
 expect "$n2 IPv6 connections are open through the proxy" "ok $n2 same=0 other=$n2" \
 	cat "$tmpd/hold2"
 expect_rc "ip netns del of the client's namespace with live flows" 0 ip netns del "$nsa2"
