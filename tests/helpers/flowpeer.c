@@ -17,10 +17,14 @@
  *	(EPERM, ECONNREFUSED, ETIMEDOUT...), or EBADREPLY when the answer does
  *	not echo MSG. -v adds a line with the local address and the answer.
  *
- *   flowpeer storm -n N [-c CONC] [-T SECS] [-u] ADDR:PORT
+ *   flowpeer storm -n N [-c CONC] [-T SECS] [-u] [-a] ADDR:PORT
  *	N short TCP connections (or UDP flows), CONC at a time, each one
  *	round trip. Prints "ok N same=S other=O" when all succeeded, else
- *	"failed F of N" and the errors; exit 1 then.
+ *	"failed F of N" and the errors; exit 1 then. -a adds a line
+ *	"answers TAG=COUNT..." (the first 8 tags, in the order they came):
+ *	who answered, for a test that moves traffic between services while
+ *	one process connects N times (a process per connection costs more
+ *	than the connection under TCG).
  *
  *   flowpeer hold -n N [-c CONC] [-T SECS] ADDR:PORT
  *	As storm, but keeps every TCP connection open once it has made its
@@ -223,6 +227,8 @@ struct client {
 	unsigned int ok, same, other, failed;
 	unsigned int errs[8];
 	const char *errname[8];
+	unsigned int tag_count[8];
+	char tag_name[8][64];
 	char last_reply[LINE_MAX_LEN];
 	char last_tag[64];
 	char last_local[INET6_ADDRSTRLEN + 10];
@@ -298,6 +304,18 @@ static int conn_start(struct client *cl, struct conn *c, uint64_t id)
 	return 0;
 }
 
+/* One more answer from @name; the ninth and later tags are not listed. */
+static void count_tag(struct client *cl, const char *name)
+{
+	for (size_t i = 0; i < 8; i++) {
+		if (cl->tag_name[i][0] && strcmp(cl->tag_name[i], name))
+			continue;
+		snprintf(cl->tag_name[i], sizeof(cl->tag_name[i]), "%s", name);
+		cl->tag_count[i]++;
+		return;
+	}
+}
+
 /* Checks an answer; returns true when it is complete and was counted. */
 static bool conn_answer(struct client *cl, struct conn *c)
 {
@@ -323,6 +341,7 @@ static bool conn_answer(struct client *cl, struct conn *c)
 	}
 	memcpy(cl->last_tag, c->buf, (size_t)(sp - c->buf));
 	cl->last_tag[sp - c->buf] = '\0';
+	count_tag(cl, cl->last_tag);
 	snprintf(want_peer, sizeof(want_peer), " peer=%s ", c->local);
 	cl->ok++;
 	if (!strncmp(peer, want_peer, strlen(want_peer)))
@@ -475,11 +494,14 @@ static int clients(const char *mode, int argc, char **argv)
 {
 	struct client cl = { .msg = "hello", .timeout_ms = 10000 };
 	unsigned int total = 1, conc = 1, nheld = 0;
-	bool verbose = false, hold = !strcmp(mode, "hold");
+	bool verbose = false, answers = false, hold = !strcmp(mode, "hold");
 	int opt, *held = NULL;
 
-	while ((opt = getopt(argc, argv, "ub:T:m:vn:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "ub:T:m:vn:c:a")) != -1) {
 		switch (opt) {
+		case 'a':
+			answers = true;
+			break;
 		case 'u':
 			cl.udp = true;
 			break;
@@ -529,6 +551,12 @@ static int clients(const char *mode, int argc, char **argv)
 		return cl.failed ? 1 : 0;
 	}
 	print_summary(&cl, total);
+	if (answers) {
+		printf("answers");
+		for (size_t i = 0; i < 8 && cl.tag_name[i][0]; i++)
+			printf(" %s=%u", cl.tag_name[i], cl.tag_count[i]);
+		printf("\n");
+	}
 	fflush(stdout);
 	if (hold) {
 		struct sigaction sa = { .sa_handler = on_signal };
