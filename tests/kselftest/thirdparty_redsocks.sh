@@ -44,7 +44,7 @@ base {
 	log = stderr;
 	daemon = off;
 	redirector = iptables;
-	# a uid of its own, for the owned cases
+	/* a uid of its own, for the owned cases */
 	user = redsocks;
 	group = redsocks;
 }
