@@ -13,7 +13,8 @@
  *     the redirected connection the proxy holds (inherit.c);
  *  3. stops if the chain already holds chain_max entries (the loop cap);
  *     otherwise asks the classifier for the best rule whose service the
- *     chain does not hold yet, by its explicit entries;
+ *     chain does not hold yet, by its explicit entries and the owned
+ *     services its inheritances went through;
  *  4. if there is one, appends an entry, builds the redirect context,
  *     rewrites the destination to the service's listen address and stores
  *     the chain and context with the connection (flowstore.c);
@@ -304,8 +305,37 @@ static void wfpredir_log_capped(const struct wfpredir_flow_key *key,
 				     ntohs(key->dport), count);
 }
 
-/* The services a socket's chain excludes: those of its explicit entries. */
-static unsigned int wfpredir_chain_exclude(const struct wfpredir_chain *chain,
+/*
+ * Whether the inherited entry @i closes a run of inherited entries for an
+ * owned service. A run is one inheritance: a copy of the chain of a
+ * redirected flow, whose last entry is that flow's service, and which the
+ * kernel linked only because the sending socket was that service's owner's.
+ * That the owner's proxy sent this flow on is then no inference: the
+ * service is passed over for good, as a proxy's own entry is. An entry
+ * inside a run, or closing a run of an unowned service, stays inference.
+ */
+static bool wfpredir_entry_owner_linked(struct wfpredir_net *wn,
+					const struct wfpredir_records *records,
+					unsigned int i)
+{
+	const struct wfpredir_service *service;
+	const struct wfpredir_record_entry *entry;
+
+	if (i + 1 < wfpredir_records_count(records) &&
+	    wfpredir_records_entry(records, i + 1)->flags &
+	    WFPREDIR_RECORD_F_INHERITED)
+		return false;
+	entry = wfpredir_records_entry(records, i);
+	service = wfpredir_service_lookup(wn, be32_to_cpu(entry->service_id));
+	return service && wfpredir_owner_is_set(&service->owner);
+}
+
+/*
+ * The services a socket's chain excludes: those of its explicit entries, and
+ * of inherited entries that an owner's connection made facts.
+ */
+static unsigned int wfpredir_chain_exclude(struct wfpredir_net *wn,
+					   const struct wfpredir_chain *chain,
 					   u32 *exclude)
 {
 	const struct wfpredir_record_entry *entry;
@@ -313,7 +343,8 @@ static unsigned int wfpredir_chain_exclude(const struct wfpredir_chain *chain,
 
 	for (i = 0; i < wfpredir_records_count(chain->records); i++) {
 		entry = wfpredir_records_entry(chain->records, i);
-		if (!(entry->flags & WFPREDIR_RECORD_F_INHERITED))
+		if (!(entry->flags & WFPREDIR_RECORD_F_INHERITED) ||
+		    wfpredir_entry_owner_linked(wn, chain->records, i))
 			exclude[n++] = be32_to_cpu(entry->service_id);
 	}
 	return n;
@@ -386,7 +417,7 @@ static unsigned int wfpredir_decide(struct wfpredir_net *wn,
 				     uid);
 		rule = NULL;
 	} else if (chain->records && !chain->flags) {
-		n_exclude = wfpredir_chain_exclude(chain, exclude);
+		n_exclude = wfpredir_chain_exclude(wn, chain, exclude);
 		rule = wfpredir_ruleset_lookup(wn, key, exclude, n_exclude, 0);
 	}
 

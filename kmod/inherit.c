@@ -33,6 +33,11 @@
  *    serves, so no client's identity is copied: the chain gets one
  *    service-only entry (WFPREDIR_RECORD_F_SERVICE_ONLY) per entry of the
  *    longest candidate, which count toward the cap as the real ones would.
+ *
+ * Either way the copied run ends with the entry of the held flow's service
+ * (a candidate is a redirected flow, whose last entry is its own redirect),
+ * and for an owned service that flow was held by the owner's socket:
+ * hook.c takes such a run's last entry as a fact when the chain comes back.
  */
 
 #include "flowstore.h"

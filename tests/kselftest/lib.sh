@@ -905,13 +905,17 @@ loop_legacy_matrix()
 # ------------------------------------------------------ third-party proxies
 # The thirdparty_*.sh tests: a proxy from Debian (squid, haproxy, redsocks,
 # nginx) as service T, alone and chained with pa (service 1, a
-# wfpredir-proxy), no owner, uid, mark or cgroup anywhere. Each case has its
-# own destination port on the origin server, so that its flows are its own:
+# wfpredir-proxy), first with no owner, uid, mark or cgroup anywhere, then
+# with T owned by the uid the proxy runs as (its identity, not an exclusion).
+# Each case has its own destination port on the origin server, so that its
+# flows are its own:
 #   8080 curl, 8081 python  T alone
 #   8082 curl, 8083 python  pa then T (pa's rule has the better priority)
 #   8084 curl, 8085 python  T then pa
+#   8086 curl, 8087 python  pa then T, T owned
+#   8088 curl, 8089 python  T then pa, T owned
 
-tp_ports="8080 8081 8082 8083 8084 8085"
+tp_ports="8080 8081 8082 8083 8084 8085 8086 8087 8088 8089"
 
 # tp_init NSA NSB: redir_init, the EXIT trap, topo_up, the origin server in
 # NSB on every port of $tp_ports, v4 and v6, and pa in NSA (service 1 on
@@ -1104,14 +1108,60 @@ tp_matrix()
 	tp_case "v4: T then pa, python" "$ns" python "$far4" 8085 cap "$half"
 }
 
-# tp_rules NSA SVC: the rules of tp_matrix, T being service SVC (a name).
+# tp_matrix_owned NSA SVC FAR4 FAR6: the owned cases (tp_owned_rules), T's
+# owned service being id SVC, whose owner T's onward sockets belong to (FAR6
+# "" for a proxy without IPv6). Each order, client and family once, two hops
+# exactly:
+#  - pa then T: T's records-less connection is its owner's, so only rules
+#    ranking after all of T's may take it (the owner bound): none, it goes
+#    to the origin, with no chain;
+#  - T then pa: T's connection is bound the same way, pa's rule ranks after,
+#    and it inherits [T*] (T's owner holds the flow); pa hands [T*, pa] on,
+#    and T's entry, closing an inheritance made for T's owner, is a fact that
+#    excludes T (design.rst, "The chain cap"): pa's onward connection goes to
+#    the origin.
+tp_matrix_owned()
+{
+	local ns=$1 t=$2 far4=$3 far6=${4:-$3} f6=v6
+
+	[ -z "$4" ] && f6=v4
+	tp_case "v4 owned: pa then T, curl" "$ns" curl "$far4" 8086 "1, 1 $t|" 1
+	tp_case "$f6 owned: pa then T, python" "$ns" python "$far6" 8087 "1, 1 $t|" 1
+	tp_case "$f6 owned: T then pa, curl" "$ns" curl "$far6" 8088 "$t, $t* 1|$t* 1" 1
+	tp_case "v4 owned: T then pa, python" "$ns" python "$far4" 8089 "$t, $t* 1|$t* 1" 1
+}
+
+# tp_owned_rules NSA SVC SERVICE...: in one transaction (one process: the VM
+# is slow), table "owned": the service add line SERVICE... (T's second
+# listen address, an owner, id SVC) and the rules of tp_matrix_owned for it.
+# Made once the unowned cases are done: an owner makes every records-less
+# connection of T's uid bounded, the unowned cases' too.
+tp_owned_rules()
+{
+	local t=$2
+
+	setup ctl_ns "$1" -f - <<-CONF
+		table owned
+		${*:3}
+		rule add service 1 priority 100 proto tcp dport 8086-8087
+		rule add service $t priority 200 proto tcp dport 8086-8087
+		rule add service $t priority 100 proto tcp dport 8088-8089
+		rule add service 1 priority 200 proto tcp dport 8088-8089
+	CONF
+}
+
+# tp_rules NSA SVC: the rules of tp_matrix, T being service id SVC, in one
+# transaction.
 tp_rules()
 {
-	local ns=$1 t=$2
+	local t=$2
 
-	setup ctl_ns "$ns" rule add service "$t" priority 200 proto tcp dport 8080-8081 &&
-		setup ctl_ns "$ns" rule add service pa priority 100 proto tcp dport 8082-8083 &&
-		setup ctl_ns "$ns" rule add service "$t" priority 200 proto tcp dport 8082-8083 &&
-		setup ctl_ns "$ns" rule add service "$t" priority 100 proto tcp dport 8084-8085 &&
-		setup ctl_ns "$ns" rule add service pa priority 200 proto tcp dport 8084-8085
+	setup ctl_ns "$1" -f - <<-CONF
+		table tp
+		rule add service $t priority 200 proto tcp dport 8080-8081
+		rule add service 1 priority 100 proto tcp dport 8082-8083
+		rule add service $t priority 200 proto tcp dport 8082-8083
+		rule add service $t priority 100 proto tcp dport 8084-8085
+		rule add service 1 priority 200 proto tcp dport 8084-8085
+	CONF
 }

@@ -3,13 +3,16 @@
 #
 # Debian's haproxy in transparent mode (option transparent: it connects on
 # to the destination it reads with SO_ORIGINAL_DST) as service T (id 3),
-# knowing nothing of wfpredir, with no owner, uid, mark or cgroup anywhere
-# (tp_matrix): alone, curl and python, inheritance links haproxy's
+# knowing nothing of wfpredir, first with no owner, uid, mark or cgroup
+# anywhere (tp_matrix): alone, curl and python, inheritance links haproxy's
 # records-less onward connection to the flow it accepted: one redirect, one
 # request at the origin, one line in haproxy's log. Chained with pa (a
 # wfpredir-proxy that hands records on), before and after it, the flow
 # loops between them to the chain cap, then reaches the origin once with the
-# client's bytes (Documentation/third-party-proxies.rst says why).
+# client's bytes (Documentation/third-party-proxies.rst says why). Then
+# with haproxy's service owned by the user haproxy drops to (haproxy),
+# chained in either order: client, hops, origin, each once
+# (tp_matrix_owned).
 # IPv4 only: haproxy asks SO_ORIGINAL_DST at SOL_IP, never
 # IP6T_SO_ORIGINAL_DST, so on an IPv6 connection it would take its own
 # listen address for the destination (Documentation/third-party-proxies.rst).
@@ -29,6 +32,9 @@ global
 	log stdout format raw local0
 	maxconn 64
 	nbthread 1
+	# a uid of its own, for the owned cases
+	user haproxy
+	group haproxy
 
 defaults
 	mode tcp
@@ -40,6 +46,8 @@ defaults
 
 listen tp
 	bind 127.0.0.1:15103
+	# the owned service's (tp_owned_rules)
+	bind 127.0.0.1:15104
 	option transparent
 CONF
 setup ctl_ns "$nsa" service add haproxy id 3 ipv4 127.0.0.1:15103 || exit 1
@@ -49,7 +57,7 @@ if ! wait_port "$nsa" tcp 15103 20; then
 	sed 's/^/# haproxy: /' "$tmpd/haproxy.out" | tail -n 20
 	exit 1
 fi
-tp_rules "$nsa" haproxy || exit 1
+tp_rules "$nsa" 3 || exit 1
 
 haproxy_log()
 {
@@ -57,6 +65,9 @@ haproxy_log()
 }
 tp_hook_log=haproxy_log
 tp_matrix "$nsa" 3 "$B4" ""
+tp_owned_rules "$nsa" 4 service add haproxy-owned id 4 ipv4 127.0.0.1:15104 owner user haproxy ||
+	exit 1
+tp_matrix_owned "$nsa" 4 "$B4" ""
 echo "# v6: not run, haproxy reads the original destination of IPv4 connections only"
 sed -n 's/^/# haproxy: /p' "$tmpd/haproxy.out" | head -n 4
 exit $ret

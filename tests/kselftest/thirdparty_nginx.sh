@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Debian's nginx stream proxy (libnginx-mod-stream), knowing nothing of
-# wfpredir, with no owner, uid, mark or cgroup anywhere. nginx cannot read
+# wfpredir, first with no owner, uid, mark or cgroup anywhere. nginx cannot read
 # SO_ORIGINAL_DST ($server_addr is getsockname(), the proxy's own listen
 # address after the redirect), so each destination has its own service and
 # server block, whose proxy_pass is that destination, fixed: the one
@@ -13,6 +13,9 @@
 # log; chained with pa (a wfpredir-proxy that hands records on), before and
 # after it, the flow loops between them to the chain cap, then reaches the
 # origin once (tp_matrix in lib.sh says why). curl and python, v4 and v6.
+# Then services ng6..ng9 are added, owned by the uid nginx's worker runs as
+# (www-data): chained with pa in either order, client, hops, origin, each
+# once (tp_matrix_owned says why).
 # Service N+3 (listen port 15103+N) forwards to port 8080+N of the origin.
 #
 #   ns a-SFX: clients, pa, nginx (a master and one worker), the rules
@@ -36,6 +39,8 @@ mkdir "$ng"
 	cat <<CONF
 daemon off;
 master_process on;
+# the worker's uid, for the owned services
+user www-data;
 worker_processes 1;
 pid $ng/nginx.pid;
 error_log $ng/error.log notice;
@@ -47,7 +52,7 @@ stream {
 	log_format tp '\$remote_addr -> \$server_addr:\$server_port -> \$upstream_addr \$bytes_received';
 	access_log $ng/access.log tp;
 CONF
-	for n in 0 1 2 3 4 5; do
+	for n in 0 1 2 3 4 5 6 7 8 9; do
 		printf '\tserver { listen 127.0.0.1:%d; proxy_pass %s:%d; }\n' $((15103 + n)) "$B4" $((8080 + n))
 		printf '\tserver { listen [::1]:%d; proxy_pass [%s]:%d; }\n' $((15103 + n)) "$B6" $((8080 + n))
 	done
@@ -58,7 +63,7 @@ for n in 0 1 2 3 4 5; do
 		ipv6 "[::1]:$((15103 + n))" || exit 1
 done
 grp_run "$tmpd/nginx.out" nsenter --net=/run/netns/"$nsa" nginx -p "$ng" -e "$ng/error.log" -c "$ng/nginx.conf"
-if ! wait_port "$nsa" tcp 15108 20; then
+if ! wait_port "$nsa" tcp 15112 20; then
 	sed 's/^/# nginx: /' "$tmpd/nginx.out" "$ng/error.log" 2>/dev/null | tail -n 20
 	exit 1
 fi
@@ -84,5 +89,25 @@ tp_case "v4: nginx alone, curl" "$nsa" curl "$B4" 8080 "3|3*" 1
 tp_case "v6: nginx alone, python" "$nsa" python "[$B6]" 8081 "4|4*" 1
 tp_case "v6: pa then nginx, curl" "$nsa" curl "[$B6]" 8082 cap "$half"
 tp_case "v4: nginx then pa, python" "$nsa" python "$B4" 8085 cap "$half"
+
+# Owned: one transaction (one process) for the services and their rules.
+{
+	echo "table owned"
+	for n in 6 7 8 9; do
+		echo "service add ng$n id $((3 + n)) ipv4 127.0.0.1:$((15103 + n))" \
+			"ipv6 [::1]:$((15103 + n)) owner user www-data"
+	done
+	echo "rule add service 1 priority 100 proto tcp dport 8086-8087"
+	echo "rule add service ng6 priority 200 proto tcp dport 8086"
+	echo "rule add service ng7 priority 200 proto tcp dport 8087"
+	echo "rule add service ng8 priority 100 proto tcp dport 8088"
+	echo "rule add service ng9 priority 100 proto tcp dport 8089"
+	echo "rule add service 1 priority 200 proto tcp dport 8088-8089"
+} >"$tmpd/owned.conf"
+setup ctl_ns "$nsa" -f "$tmpd/owned.conf" || exit 1
+tp_case "v4 owned: pa then nginx, curl" "$nsa" curl "$B4" 8086 "1, 1 9|" 1
+tp_case "v6 owned: pa then nginx, python" "$nsa" python "[$B6]" 8087 "1, 1 10|" 1
+tp_case "v6 owned: nginx then pa, curl" "$nsa" curl "[$B6]" 8088 "11, 11* 1|11* 1" 1
+tp_case "v4 owned: nginx then pa, python" "$nsa" python "$B4" 8089 "12, 12* 1|12* 1" 1
 sed -n 's/^/# nginx access.log: /p' "$ng/access.log" 2>/dev/null | head -n 4
 exit $ret

@@ -3,8 +3,8 @@
 #
 # Debian's squid, an intercepting HTTP proxy (http_port ... intercept: it
 # reads SO_ORIGINAL_DST and connects on to the original destination), as
-# service T (id 3), knowing nothing of wfpredir, with no owner, uid, mark or
-# cgroup anywhere.
+# service T (id 3), knowing nothing of wfpredir. First with no owner, uid,
+# mark or cgroup anywhere:
 #  - alone, curl over v4 and python over v6: the kernel's inheritance links
 #    squid's records-less onward connection to the flow it accepted, so
 #    squid's own rule is passed over: one redirect, one request at the
@@ -14,6 +14,8 @@
 #    squid sees its own Via header and refuses it as a forwarding loop. The
 #    test asserts that, the documented limit
 #    (Documentation/third-party-proxies.rst), so that a change of it shows.
+# Then with squid's service owned by the uid squid runs as (proxy): chained
+# with pa in either order, client, hops, origin, each once (tp_matrix_owned).
 #
 #   ns a-SFX: clients, pa, squid, the rules
 #   ns b-SFX: the origin (HTTP)
@@ -32,6 +34,9 @@ chown proxy: "$sq"
 cat >"$sq/squid.conf" <<CONF
 http_port 127.0.0.1:15103 intercept
 http_port [::1]:15103 intercept
+# the owned service's (tp_owned_rules)
+http_port 127.0.0.1:15104 intercept
+http_port [::1]:15104 intercept
 # squid wants a forward-proxy port beside intercepting ones
 http_port 127.0.0.1:15113
 http_access allow all
@@ -55,7 +60,7 @@ if ! wait_port "$nsa" tcp 15103 30; then
 	sed 's/^/# squid: /' "$tmpd/squid.out" "$sq/cache.log" 2>/dev/null | tail -n 20
 	exit 1
 fi
-tp_rules "$nsa" squid || exit 1
+tp_rules "$nsa" 3 || exit 1
 
 squid_log()
 {
@@ -90,5 +95,11 @@ squid_loop_case()
 squid_loop_case "v6: pa then squid, curl" curl "[$B6]" 8082 4
 squid_loop_case "v4: squid then pa, python" python "$B4" 8085 3
 sed -n 's/^/# squid cache.log: /p' "$sq/cache.log" | grep -A1 'Forwarding loop' | head -n 4
+# squid's sockets are its cache_effective_user's, proxy
+tp_owned_rules "$nsa" 4 service add squid-owned id 4 ipv4 127.0.0.1:15104 ipv6 "[::1]:15104" \
+	owner user proxy || exit 1
+loops=$(grep -c 'Forwarding loop detected' "$sq/cache.log")
+tp_matrix_owned "$nsa" 4 "$B4" "[$B6]"
+expect "owned: squid saw no forwarding loop" "$loops" grep -c 'Forwarding loop detected' "$sq/cache.log"
 sed -n 's/^/# squid access.log: /p' "$sq/access.log" 2>/dev/null | head -n 4
 exit $ret
