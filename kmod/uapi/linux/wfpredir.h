@@ -199,8 +199,11 @@ struct wfpredir_records_hdr {
  * WFPREDIR_RECORD_F_INHERITED: the entry was not handed on by the proxy that
  * opened the connection; the kernel linked the connection to the redirected
  * connection that proxy holds (same original destination), because the proxy
- * set no records. Inherited entries count toward the chain cap but never
- * exclude a service: the link is the kernel's inference, not the proxy's word.
+ * set no records. Inherited entries count toward the chain cap but exclude
+ * no service: the link is the kernel's inference, not the proxy's word. The
+ * exception is the last entry of an inheritance made for an owned service:
+ * only that service's owner's socket is linked, so it has seen the flow (see
+ * Documentation/design.rst, "The chain cap").
  */
 #define WFPREDIR_RECORD_F_INHERITED		0x02
 /*
