@@ -109,10 +109,13 @@ deps:
 # Each kernel gets its own copy of the module sources, $(BUILD)/kmod-RELEASE
 # (kbuild writes objects and the compat probes' header beside the sources,
 # and one tree cannot hold two kernels' objects); tests/vm/run looks there.
-# The copy keeps the sources' times, so a rebuild is incremental.
+# Only sources newer than their copy are copied again, so a rebuild is
+# incremental. A copy is stamped with the time it was made, not the
+# source's: a file edited while kbuild compiled its old copy is then newer
+# than that object the next time, where a kept time would leave it older.
 define build-module
 	rm -rf $(1)/kmod/compat/probes
-	mkdir -p $(1) && cp -rpu --parents Kbuild VERSION kmod tests/modules $(1)/
+	mkdir -p $(1) && cp -ru --parents Kbuild VERSION kmod tests/modules $(1)/
 	$(MAKE) -C $(2) M=$(CURDIR)/$(1) W=1 WFPREDIR_DEBUG=$(3) modules
 endef
 
