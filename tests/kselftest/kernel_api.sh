@@ -38,13 +38,25 @@ kp_user()
 	nsenter --net=/run/netns/"$nsa" setpriv --reuid=1000 --regid=1000 --clear-groups \
 		sh -c 'echo "$1" >"$2"' sh "$*" "$kpf"
 }
-# field NAME: the value of a counter line
-field() { awk -v k="$1" '$1 == k { print $2 }' "$kpf"; }
 # result: "STATUS RETURNED" of the last call
-result() { awk '$1 == "result" { print $3, $4 }' "$kpf"; }
+result()
+{
+	local key _id status returned
+
+	while read -r key _id status returned _; do
+		[ "$key" = result ] && echo "$status $returned"
+	done <"$kpf"
+}
 # async: "STATUS INFORMATION RETURNED" of the last asynchronous call ("ERRNO
 # LENGTH" if native), or "pending"
-async() { awk '$1 == "async" { $1 = ""; $2 = ""; sub(/^ *done /, ""); sub(/^ */, ""); print }' "$kpf"; }
+async()
+{
+	local key _id rest
+
+	while read -r key _id rest; do
+		[ "$key" = async ] && echo "${rest#done }"
+	done <"$kpf"
+}
 # call CMD...: run a synchronous call, print its result
 call() { kp "$@" && result; }
 
@@ -53,7 +65,7 @@ setup kp udp 127.0.0.1:15403 || exit 1
 setup kp hold || exit 1
 # -T: the held connection must outlive every call below on a slow VM
 bg_run "$tmpd/client.out" nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 300 "$B4:8080"
-wait_value "a redirected connection is accepted and held" 1 10 field held
+wait_value "a redirected connection is accepted and held" 1 10 kproxy_field held
 
 # count 1: header 16 + entry 72 + tag 16; the default context: 2 * 128 + 32
 rlen=104
@@ -205,7 +217,7 @@ esac
 # a connection that was not redirected
 setup kp hold
 bg_run "$tmpd/direct.out" nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 5 127.0.0.1:15402
-wait_value "a direct connection is held" 2 10 field held
+wait_value "a direct connection is held" 2 10 kproxy_field held
 expect "records of a connection not redirected: NOT_FOUND" "0xc0000225 0" call qrec
 expect "its context: NOT_FOUND" "0xc0000225 0" call qctx
 expect "native: -ENOENT" "-ENOENT 0" call qrec native

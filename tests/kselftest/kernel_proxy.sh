@@ -27,8 +27,6 @@ setup insmod "$kproxy" || exit 1
 
 # kp CMD...: write one command to kproxy's control file in namespace A
 kp() { nsenter --net=/run/netns/"$nsa" sh -c 'echo "$1" >"$2"' sh "$*" "$kpf"; }
-# field NAME: one counter of kproxy
-field() { awk -v k="$1" '$1 == k { print $2 }' "$kpf"; }
 
 setup proxy_start "$nsa" px -t 127.0.0.1:15501 -t "[::1]:15501" || exit 1
 setup kp listen 127.0.0.1:15502 || exit 1
@@ -62,17 +60,17 @@ held()
 for f in 4 6; do
 	[ $f = 4 ] && far=$B4 || far="[$B6]"
 	c="v$f"
-	up=$(field bytes_up)
-	down=$(field bytes_down)
+	up=$(kproxy_field bytes_up)
+	down=$(kproxy_field bytes_down)
 	expect "$c: client -> wfpredir-proxy -> kproxy -> server: 700 bytes echoed intact" \
 		"server src=other" go "$far:8080"
-	expect "$c: kproxy relayed them upstream" yes is_gt "$(field bytes_up)" $((up + 699))
-	expect "$c: and the answer downstream" yes is_gt "$(field bytes_down)" $((down + 699))
+	expect "$c: kproxy relayed them upstream" yes is_gt "$(kproxy_field bytes_up)" $((up + 699))
+	expect "$c: and the answer downstream" yes is_gt "$(kproxy_field bytes_down)" $((down + 699))
 	expect "$c: the last hop carries [wfpredir-proxy, kproxy]" "1 2" \
 		held "$nsa" "$far:8080" final
 	expect "$c: the redirected hops carry [1] and [1, 2], each service once" "1, 1 2" \
 		held "$nsa" "$far:8080" redirected
-	expect "$c: kproxy read both entries with the synchronous query" 2 field last_entries
+	expect "$c: kproxy read both entries with the synchronous query" 2 kproxy_field last_entries
 
 	expect "$c: client -> kproxy -> wfpredir-proxy -> server: 700 bytes echoed intact" \
 		"server src=other" go "$far:8081"
@@ -86,10 +84,10 @@ for f in 4 6; do
 	expect "$c: 20 connections through kproxy, 5 at a time" "ok 20 same=0 other=20" cat "$out"
 done
 expect "kproxy set records on every onward connection" yes \
-	is_gt "$(field set_ok)" 23
-expect "no query failed" 0 field query_fail
-expect "no onward connection failed" 0 field connect_fail
-wait_value "every relay ends when its client closes" 0 20 field active
+	is_gt "$(kproxy_field set_ok)" 23
+expect "no query failed" 0 kproxy_field query_fail
+expect "no onward connection failed" 0 kproxy_field connect_fail
+wait_value "every relay ends when its client closes" 0 20 kproxy_field active
 
 # unload while relaying live connections
 holders=()
@@ -102,7 +100,7 @@ for f in 4 6; do
 	expect "v$f: three connections held open through both proxies" \
 		"ok 3 same=0 other=3" cat "$out"
 done
-expect "kproxy relays six live connections" 6 field active
+expect "kproxy relays six live connections" 6 kproxy_field active
 expect_rc "kproxy unloads with live connections" 0 rmmod wfpredir_kproxy
 for h in "${holders[@]}"; do bg_stop "$h"; done
 kmsg_clean "the kernel log stays clean"

@@ -160,6 +160,17 @@ kproxy_init()
 	trap kproxy_cleanup EXIT
 }
 
+# kproxy_field NAME: the value of the line "NAME VALUE" of the kproxy
+# module's control file.
+kproxy_field()
+{
+	local key value
+
+	while read -r key value _; do
+		[ "$key" = "$1" ] && echo "$value"
+	done <"$kpf"
+}
+
 kproxy_cleanup()
 {
 	rmmod wfpredir_kproxy 2>/dev/null

@@ -53,11 +53,14 @@ real()
 # set_in NS FAMILY PROTO FILE MUTATION...: what SET_RECORDS says to them
 set_in()
 {
-	local ns=$1 f=$2 p=$3 file=$4 args=() m
+	local ns=$1 f=$2 p=$3 file=$4 args=() m hop_lines line
 	shift 4
 	for m in "$@"; do args+=(-m "$m"); done
 	[ "$p" = udp ] && args+=(-u)
-	nsenter --net=/run/netns/"$ns" "$hop" -f "$f" -r "$file" "${args[@]}" -c - | sed -n 's/^set=//p'
+	hop_lines=$(nsenter --net=/run/netns/"$ns" "$hop" -f "$f" -r "$file" "${args[@]}" -c -)
+	while IFS= read -r line; do
+		[[ $line == set=* ]] && echo "${line#set=}"
+	done <<<"$hop_lines"
 }
 
 # Offsets in a record blob (kmod/uapi/linux/wfpredir.h): a 16-byte header,
