@@ -105,16 +105,17 @@ bench_median()
 # Sample k of round r lands in bench_s_k, a space-separated list.
 bench_interleave()
 {
-	local r i k v n=$#
-	local -a fns=("$@")
+	# odd names: the functions called see these (dynamic scope)
+	local _bi_r _bi_i _bi_k _bi_v _bi_n=$#
+	local -a _bi_fns=("$@")
 
-	for ((k = 0; k < n; k++)); do eval "bench_s_$k="; done
-	for ((r = 0; r < rounds; r++)); do
-		for ((i = 0; i < n; i++)); do
-			k=$(((r + i) % n))
-			v=$("${fns[$k]}") || exit 1
-			eval "bench_s_$k+=\"\${bench_s_$k:+ }\$v\""
-			echo "# round $((r + 1)) ${fns[$k]}: $v"
+	for ((_bi_k = 0; _bi_k < _bi_n; _bi_k++)); do eval "bench_s_$_bi_k="; done
+	for ((_bi_r = 0; _bi_r < rounds; _bi_r++)); do
+		for ((_bi_i = 0; _bi_i < _bi_n; _bi_i++)); do
+			_bi_k=$(((_bi_r + _bi_i) % _bi_n))
+			_bi_v=$("${_bi_fns[$_bi_k]}") || exit 1
+			eval "bench_s_$_bi_k+=\"\${bench_s_$_bi_k:+ }\$_bi_v\""
+			echo "# round $((_bi_r + 1)) ${_bi_fns[$_bi_k]}: $_bi_v"
 		done
 	done
 }
