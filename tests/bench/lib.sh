@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034
 #
 # What the benchmarks of tests/bench share; sourced, not run. A benchmark
 # measures configurations A and B interleaved in one VM run (A B, then B A,
@@ -124,7 +125,7 @@ bench_interleave()
 # the last bench_interleave, round by round.
 bench_ratio()
 {
-	local a b ratios=() i
+	local ratios=() i
 	local -a as bs
 
 	eval "read -r -a as <<<\"\$bench_s_$4\""

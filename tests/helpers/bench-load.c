@@ -396,7 +396,8 @@ static int bulk(int argc, char **argv)
 		left -= (unsigned long long)n;
 	}
 	shutdown(fd, SHUT_WR);
-	while (rlen < sizeof(reply) - 1 && (n = read(fd, reply + rlen, sizeof(reply) - 1 - rlen)) > 0)
+	while (rlen < sizeof(reply) - 1 &&
+	       (n = read(fd, reply + rlen, sizeof(reply) - 1 - rlen)) > 0)
 		rlen += (size_t)n;
 	secs = now_s() - start;
 	close(fd);

@@ -96,7 +96,8 @@ static void *relay(void *arg)
 				continue;
 			n = read(p[i].fd, buf, BUF_LEN);
 			if (n > 0) {
-				if (write(p[!i].fd, buf, (size_t)n) != n) /* blocking: all or error */
+				if (write(p[!i].fd, buf, (size_t)n) !=
+				    n) /* blocking: all or error */
 					goto out;
 				continue;
 			}
