@@ -19,6 +19,11 @@
  *   bench-load bulk [-m MIB] ADDR:PORT
  *	one connection that sends 'B' and MIB MiB (default 64), shuts its side
  *	down and waits for the count; prints "bytes=N secs=S rate=BYTES_PER_S".
+ *   bench-load hold -n N ADDR:PORT
+ *	opens N connections one after the other, sends nothing, prints
+ *	"held N" and keeps them until its standard input ends; then resets
+ *	them all (SO_LINGER 0: no TIME_WAIT left behind). For memory per
+ *	live connection.
  *
  * Exit status: 0; 1 when the bulk count differs or every connection
  * failed; 2 on a usage or setup failure.
@@ -411,6 +416,46 @@ static int bulk(int argc, char **argv)
 	return 0;
 }
 
+/* ------------------------------------------------------------ hold */
+
+static int hold(int argc, char **argv)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct sockaddr_storage to;
+	unsigned long n = 0;
+	socklen_t len;
+	char line[64];
+	int opt, *fds;
+
+	while ((opt = getopt(argc, argv, "n:")) != -1) {
+		if (opt != 'n')
+			die("usage: bench-load hold -n N ADDR:PORT");
+		n = parse_num(optarg, 1000000);
+	}
+	if (optind != argc - 1 || !n)
+		die("usage: bench-load hold -n N ADDR:PORT");
+	len = parse_addr(argv[optind], &to);
+	raise_nofile();
+	fds = calloc(n, sizeof(*fds));
+	if (!fds)
+		die("out of memory");
+	for (unsigned long i = 0; i < n; i++) {
+		fds[i] = socket(to.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fds[i] < 0 || connect(fds[i], (struct sockaddr *)&to, len))
+			die("connection %lu: %s", i, errno_name(errno));
+	}
+	printf("held %lu\n", n);
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin))
+		;
+	for (unsigned long i = 0; i < n; i++) {
+		setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fds[i]);
+	}
+	free(fds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "serve"))
@@ -419,7 +464,9 @@ int main(int argc, char **argv)
 		return rate(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "bulk"))
 		return bulk(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "hold"))
+		return hold(argc - 1, argv + 1);
 	fprintf(stderr, "usage: bench-load serve ADDR:PORT... | rate [-n N] [-c M] [-q BYTES] "
-			"ADDR:PORT | bulk [-m MIB] ADDR:PORT\n");
+			"ADDR:PORT | bulk [-m MIB] ADDR:PORT | hold -n N ADDR:PORT\n");
 	return 2;
 }
