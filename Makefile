@@ -349,7 +349,7 @@ bench:
 	@scripts/install-deps
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/bench-overlapped >$(BUILD).log 2>&1 \
 		|| { cat $(BUILD).log; exit 1; }
-	@tests/vm/run --kernel $(call krelease,$(KDIR)) -- tests/bench/run $(BENCH)
+	@tests/vm/run --kernel $(call krelease,$(KDIR)) --timeout 3600 -- tests/bench/run $(BENCH)
 
 demo:
 	@scripts/install-deps
