@@ -10,10 +10,12 @@
  *	answer REPLY_LEN bytes and close (the server closes first, as an
  *	HTTP/1.0 server does, so TIME_WAIT stays on its side and the client
  *	never runs out of ports). Prints "listening" when ready.
- *   bench-load rate [-n N] [-c M] [-q BYTES] ADDR:PORT
+ *   bench-load rate [-n N] [-c M] [-q BYTES] [-H HELD] ADDR:PORT
  *	N connections (default 1000), at most M open at once (default 1:
  *	sequential), each: connect, a BYTES-byte request (default 32, '\n'
- *	last), the whole reply, close. Latency is from socket() to the end of
+ *	last), the whole reply, close. -H: first open HELD UDP sockets, each
+ *	connected to its own port of ADDR, and keep them: a busy client, whose
+ *	file table the kernel may walk. Latency is from socket() to the end of
  *	the reply. Prints one line:
  *	"conns=N errors=E secs=S rate=CONNS_PER_S p50_us= p90_us= p99_us= max_us="
  *   bench-load bulk [-m MIB] ADDR:PORT
@@ -28,6 +30,7 @@
  * Exit status: 0; 1 when the bulk count differs or every connection
  * failed; 2 on a usage or setup failure.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -290,7 +293,7 @@ static bool slot_step(struct rate_run *r, struct cslot *s, uint32_t events)
 
 static int rate(int argc, char **argv)
 {
-	unsigned long n = 1000, m = 1, q = 32;
+	unsigned long n = 1000, m = 1, q = 32, held = 0;
 	struct sockaddr_storage to;
 	struct epoll_event evs[64];
 	struct rate_run r = { 0 };
@@ -299,8 +302,11 @@ static int rate(int argc, char **argv)
 	char *req;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:c:q:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:c:q:H:")) != -1) {
 		switch (opt) {
+		case 'H':
+			held = parse_num(optarg, 60000);
+			break;
 		case 'n':
 			n = parse_num(optarg, 10000000);
 			break;
@@ -311,14 +317,23 @@ static int rate(int argc, char **argv)
 			q = parse_num(optarg, 65536);
 			break;
 		default:
-			die("usage: bench-load rate [-n N] [-c M] [-q BYTES] ADDR:PORT");
+			die("usage: bench-load rate [-n N] [-c M] [-q BYTES] [-H HELD] ADDR:PORT");
 		}
 	}
 	if (optind != argc - 1)
-		die("usage: bench-load rate [-n N] [-c M] [-q BYTES] ADDR:PORT");
+		die("usage: bench-load rate [-n N] [-c M] [-q BYTES] [-H HELD] ADDR:PORT");
 	r.tolen = parse_addr(argv[optind], &to);
 	r.to = &to;
 	raise_nofile();
+	for (unsigned long i = 0; i < held; i++) {
+		struct sockaddr_storage peer = to;
+		int fd = socket(to.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		/* the port's place is the same in sockaddr_in and sockaddr_in6 */
+		((struct sockaddr_in *)&peer)->sin_port = htons((uint16_t)(2000 + i));
+		if (fd < 0 || connect(fd, (struct sockaddr *)&peer, r.tolen))
+			die("held socket %lu: %s", i, errno_name(errno));
+	}
 	req = malloc(q);
 	r.lat = calloc(n, sizeof(*r.lat));
 	slots = calloc(m, sizeof(*slots));
