@@ -99,7 +99,7 @@ help:
 	@echo '           DESTDIR, PREFIX (now $(PREFIX)), LIBDIR, SBINDIR, ...; WERROR=1,'
 	@echo '           CFLAGS, CPPFLAGS, LDFLAGS (after -Wall -Wextra),'
 	@echo '           KSELFTESTS (names: run only these kselftests in the VM),'
-	@echo '           BENCH (names: run only these benchmarks, e.g. inherit_fds)'
+	@echo '           BENCH (names or prefixes: run only these benchmarks, e.g. p2)'
 
 deps:
 	@scripts/install-deps
