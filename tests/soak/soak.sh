@@ -9,10 +9,10 @@
 # and the module is removed and inserted again under the load, once with a
 # flow table small enough to sit full.
 #
-#   ns a-SFX: the load (soakgen load); proxies w1 and w3 (wfpredir-proxy,
-#             services 1 and 3) and lg (legacy-proxy, drops records; service
-#             2, owned by the uid it runs as, so that its onward connections
-#             are not redirected again)
+#   ns a-SFX: the load (soakgen load); a firewall (fw_up); proxies w1 and
+#             w3 (wfpredir-proxy, services 1 and 3) and lg (legacy-proxy,
+#             drops records; service 2, owned by the uid it runs as, so that
+#             its onward connections are not redirected again)
 #   ns b-SFX: the origins (soakgen serve), one tag per port
 #   TCP 8080: w1 -> lg -> origin o8080      TCP 8081: w1 -> w3 -> lg -> o8081
 #   UDP 9080: w1 -> w3 -> origin o9080
@@ -30,7 +30,7 @@
 source "$(dirname "$0")/../kselftest/lib.sh"
 skip_unless_vm
 soakgen=$build/tests/soakgen
-need "$ctl" "$proxy_bin" "$legacy_proxy" "$soakgen" ip jq conntrack insmod rmmod setpriv
+need "$ctl" "$proxy_bin" "$legacy_proxy" "$soakgen" ip jq conntrack nft insmod rmmod setpriv
 
 minutes=${1:-10}
 ival=${2:-30}
@@ -117,6 +117,22 @@ counters()
 		| map(tostring) | join(" ")' 2>/dev/null || echo "0 0 0 0"
 }
 
+# fw_up NS: the host's firewall, as firewalld, docker or libvirt install
+# one: a nat chain and a rule that uses conntrack. With them the NAT core
+# and conntrack keep their hooks while the module is out, and connections
+# redirected before rmmod go on being translated: nothing may hang. As the
+# only NAT user, wfpredir takes those hooks with it, and a packet that
+# crosses the gap leaves untranslated: the far end resets, and a client
+# waiting for its answer waits forever (Documentation/admin-guide.rst,
+# Unloading; kselftest unload_proxied_conn).
+fw_up()
+{
+	nsenter --net=/run/netns/"$1" nft \
+		'add table inet fw; add chain inet fw out { type nat hook output priority 100; };
+		 add chain inet fw in { type filter hook input priority 0; };
+		 add rule inet fw in ct state established,related accept'
+}
+
 # Rules and services churn: the table replaced by either variant, and a
 # table of another vendor that is made and flushed, every second or so.
 churn()
@@ -148,6 +164,7 @@ ns_churn()
 		n=c$i-$sfx
 		ip netns add "$n" || { sleep 1; continue; }
 		ip -n "$n" link set lo up
+		fw_up "$n"
 		ip netns exec "$n" "$soakgen" serve -n "n$i" -t 127.0.0.1:8080 -t "[::1]:8080" \
 			>/dev/null 2>&1 &
 		p1=$!
@@ -189,6 +206,7 @@ kv_get()
 world()
 {
 	topo_up "$nsa" "$nsb" || return 1
+	fw_up "$nsa" || return 1
 	bg_run "$tmpd/o8080.out" ip netns exec "$nsb" "$soakgen" serve -n o8080 \
 		-t "$B4:8080" -t "[$B6]:8080"
 	bg_run "$tmpd/o8081.out" ip netns exec "$nsb" "$soakgen" serve -n o8081 \
