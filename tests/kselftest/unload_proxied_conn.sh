@@ -136,6 +136,9 @@ expect "idle: both went through wfpredir-proxy and the legacy proxy" 4 info_get 
 reload idle sleep 1
 expect "idle: the IPv4 connection's bytes come back after the reload" origin rt i4 two
 expect "idle: the IPv6 connection's bytes come back after the reload" origin rt i6 two
+# on their old NAT bindings: had the unload killed their conntrack entries,
+# their next packets would have been picked up as new and redirected again
+expect "idle: the reloaded module redirected nothing of theirs" 0 info_get "$nsa" redirects
 expect "idle: a new IPv4 connection goes through the proxies again" "origin src=other" \
 	new_conn "$B4"
 expect "idle: a new IPv6 connection goes through the proxies again" "origin src=other" \
