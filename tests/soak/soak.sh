@@ -271,8 +271,11 @@ world || exit 1
 
 specs=("tcp,$B4:8080,o8080" "tcp,[$B6]:8080,o8080" "tcp,$B4:8081,o8081"
 	"tcp,[$B6]:8081,o8081" "udp,$B4:9080,o9080" "udp,[$B6]:9080,o9080")
-bg_run "$tmpd/load.out" ip netns exec "$nsa" "$soakgen" load -d "$total" -c "$conc" \
-	-T "$(per_kernel 60 120)" -i 5 "${specs[@]}"
+# The loader runs until told to end (SIGUSR1) once each phase had its
+# quarter of the run: a reload under load takes tens of seconds on the
+# debug kernel (an insmod 15 s), which comes on top. -d only bounds it.
+bg_run "$tmpd/load.out" ip netns exec "$nsa" "$soakgen" load -d $((3 * total + 600)) \
+	-c "$conc" -T "$(per_kernel 60 120)" -i 5 "${specs[@]}"
 loader=$!
 bg_run "$tmpd/churn.out" churn
 bg_run "$tmpd/nschurn.out" ns_churn
@@ -280,7 +283,8 @@ bg_run "$tmpd/nschurn.out" ns_churn
 start=$(date +%s)
 phase=calm
 r1=$((total / 4))
-r2=$((total / 2))
+r2=
+r3=
 slab_peak=0
 prev_ok=0
 prev_bytes=0
@@ -296,20 +300,26 @@ while kill -0 "$loader" 2>/dev/null; do
 		read -r redirs _ < <(counters "$nsa")
 		echo "# $el s: $redirs redirects; rmmod under load; insmod with max_flows=$small_flows"
 		reload max_flows="$small_flows" && phase=full
-		# A reload under load takes tens of seconds on the debug kernel:
-		# the full table gets an eighth of the run whatever it took.
 		el=$(($(date +%s) - start))
 		echo "# $el s: reloaded"
-		((r2 >= el + total / 8)) || r2=$((el + total / 8))
+		r2=$((el + total / 4))
 	elif [ "$phase" = full ] && [ $el -ge $r2 ]; then
 		read -r redirs tf _ ev < <(counters "$nsa")
 		full_refused=$((tf + ev))
 		echo "# $el s: the full table: $redirs redirects, $tf refused, $ev evicted;" \
 			"rmmod under load; insmod with defaults"
 		reload && phase=after
-		echo "# $(($(date +%s) - start)) s: reloaded"
+		el=$(($(date +%s) - start))
+		echo "# $el s: reloaded"
+		r3=$((el + total / 4))
+		((r3 >= total)) || r3=$total
 		resume_at=$(sum_stats "$tmpd/load.out")
 		resume_at=$(kv_get "$resume_at" ok)
+	fi
+	if [ "$phase" = after ] && [ $el -ge "$r3" ]; then
+		echo "# $el s: the load ends"
+		kill -USR1 "$loader"
+		phase=end
 	fi
 	if [ $((now - prev_t)) -ge "$ival" ] || ! kill -0 "$loader" 2>/dev/null; then
 		s=$(sum_stats "$tmpd/load.out")
@@ -327,7 +337,8 @@ while kill -0 "$loader" 2>/dev/null; do
 			"KiB/s=$(((bytes - prev_bytes) / 1024 / dt)) | redirects=$redirs refused=$tfull" \
 			"evicted=$ev flows=$flows | ns-churn: $(grep -c '^stats' "$tmpd/nschurn.out") namespaces $nsl" \
 			"| rules churn: $(grep -c '^churn' "$tmpd/churn.out") replaces | slab=$((sl / 1024)) MiB"
-		if [ "$phase" = after ] && [ -z "$resume_ok" ] && [ "$ok" -gt "$resume_at" ]; then
+		if [ "$phase" != full ] && [ "$phase" != calm ] && [ -z "$resume_ok" ] &&
+			[ "$ok" -gt "$resume_at" ]; then
 			resume_ok=$((el))
 		fi
 		prev_ok=$ok
