@@ -162,9 +162,13 @@ ns_churn()
 	local i=0 n p1 p2 lp
 
 	while :; do
+		# A reload is the main load's to check: a namespace's checked
+		# load never straddles one (reload() waits for ns-busy to go).
+		while [ -e "$tmpd/pause" ]; do sleep 0.5; done
+		touch "$tmpd/ns-busy"
 		i=$((i + 1))
 		n=c$i-$sfx
-		ip netns add "$n" || { sleep 1; continue; }
+		ip netns add "$n" || { rm -f "$tmpd/ns-busy"; sleep 1; continue; }
 		ip -n "$n" link set lo up
 		fw_up "$n"
 		ip netns exec "$n" "$soakgen" serve -n "n$i" -t 127.0.0.1:8080 -t "[::1]:8080" \
@@ -178,6 +182,7 @@ ns_churn()
 		ctl_ns "$n" rule add service p proto tcp dport 8080 >/dev/null 2>&1
 		ip netns exec "$n" "$soakgen" load -d 3 -c 20 -T 30 -i 100 \
 			"tcp,127.0.0.1:8080,n$i" "tcp,[::1]:8080,n$i" | grep '^stats' | tail -n 1
+		rm -f "$tmpd/ns-busy"
 		ip netns exec "$n" "$soakgen" load -d 30 -c 20 -T 30 -i 100 \
 			"tcp,127.0.0.1:8080,n$i" >/dev/null 2>&1 &
 		lp=$!
@@ -237,10 +242,14 @@ ms_since()
 
 reload()
 {
-	local t0 rc=0 out
+	local t0 rc=0 out i
 
 	touch "$tmpd/pause"
 	sleep 0.5
+	for ((i = 0; i < 120; i++)); do
+		[ -e "$tmpd/ns-busy" ] || break
+		sleep 0.5
+	done
 	t0=$EPOCHREALTIME
 	out=$(rmmod wfpredir 2>&1) || rc=$?
 	if [ $rc -ne 0 ]; then
