@@ -25,7 +25,8 @@
  *	lost: bytes missing from a connection the origin answered and that
  *	then ended cleanly. hung: a TCP connection still unfinished after -T
  *	SECS (default 60); a UDP flow without an answer by then is failed.
- *	Then one line per kind of failure: "error NAME COUNT".
+ *	Then one line per kind of failure: "error NAME COUNT". SIGUSR1 ends
+ *	the SECS early: no new connection, the open ones finish as at the end.
  *	Exit status 1 when anything was misrouted, lost or hung.
  */
 #include <errno.h>
@@ -499,6 +500,14 @@ static void start_one(const struct spec *sp, int64_t timeout_ms)
 		udp_send(c);
 }
 
+static volatile sig_atomic_t end_now;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	end_now = 1;
+}
+
 /* Connections past their deadline. */
 static void sweep_deadlines(int64_t t)
 {
@@ -562,6 +571,7 @@ static int cmd_load(int argc, char **argv)
 	if (!nspecs || conc < 1)
 		die("usage: soakgen load -d SECS -c CONC [-T SECS] [-U SECS] [-i SECS] SPEC...");
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, on_usr1);
 	raise_nofile();
 	ep_load = epoll_create1(0);
 	end = now_ms() + secs * 1000;
@@ -569,6 +579,8 @@ static int cmd_load(int argc, char **argv)
 	while (now_ms() < end || active > 0) {
 		int64_t t = now_ms();
 
+		if (end_now && end > t)
+			end = t;
 		while (t < end && active < conc) {
 			start_one(&specs[next], specs[next].udp ? udp_timeout_ms : timeout_ms);
 			next = (next + 1) % nspecs;
