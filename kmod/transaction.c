@@ -223,13 +223,13 @@ void wfpredir_tx_abort(struct wfpredir_tx *tx)
 	if (!tx->services)
 		return;
 	xa_for_each(&tx->wn->services.by_id, id, service) {
+		/* Not in the xarray before the commit: reached by its slot. */
+		if (service->tx_id_heir)
+			wfpredir_service_discard(tx->wn, service->tx_id_heir);
 		if (service->tx_new) {
 			service->tx_new = false;
 			wfpredir_service_discard(tx->wn, service);
 		}
-		/* Not in the xarray before the commit: reached by its slot. */
-		if (service->tx_id_heir)
-			wfpredir_service_discard(tx->wn, service->tx_id_heir);
 	}
 	xa_for_each(&tx->wn->services.by_id, id, service) {
 		service->tx_doomed = false;
