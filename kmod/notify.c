@@ -350,6 +350,13 @@ void wfpredir_notify_apply_prepare(struct wfpredir_net *wn,
 			t->services_added++;
 		else
 			t->services_kept++;
+		/* Not in the xarray until the commit: counted by its slot. */
+		if (service->tx_doomed && service->tx_id_heir) {
+			t = wfpredir_notify_table(apply,
+						  service->tx_id_heir->table);
+			if (t)
+				t->services_added++;
+		}
 	}
 	wfpredir_notify_count_rules(wn, apply, false);
 }

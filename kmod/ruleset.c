@@ -644,7 +644,7 @@ wfpredir_rule_alloc(struct wfpredir_net *wn,
 	ret = wfpredir_rule_check(spec, extack);
 	if (ret)
 		return ERR_PTR(ret);
-	service = wfpredir_service_lookup(wn, spec->service_id);
+	service = wfpredir_service_tx_lookup(wn, spec->service_id);
 	if (!service || service->tx_doomed) {
 		WFPREDIR_SPEC_ERR(extack, spec, WFPREDIR_A_RULE_SERVICE,
 				  "no service with this id");

@@ -163,6 +163,29 @@ struct wfpredir_service *wfpredir_service_lookup(struct wfpredir_net *wn,
 }
 
 /**
+ * wfpredir_service_tx_lookup - a service of the state being prepared, by id
+ * @wn: the namespace's state
+ * @id: the id
+ *
+ * A service the transaction being prepared deletes stands for its id's
+ * heir, which the packet path only sees at commit.
+ *
+ * Context: under &wfpredir_net.config_lock.
+ * Return: the service, or NULL.
+ */
+struct wfpredir_service *
+wfpredir_service_tx_lookup(struct wfpredir_net *wn, u32 id)
+{
+	struct wfpredir_service *service;
+
+	lockdep_assert_held(&wn->config_lock);
+	service = xa_load(&wn->services.by_id, id);
+	if (service && service->tx_doomed && service->tx_id_heir)
+		return service->tx_id_heir;
+	return service;
+}
+
+/**
  * wfpredir_service_find_by_addr - the service listening at an address
  * @wn: the namespace's state
  * @family: AF_INET or AF_INET6
@@ -207,14 +230,16 @@ struct wfpredir_service *
 wfpredir_service_find_by_name(struct wfpredir_net *wn, const char *table,
 			      const char *name)
 {
-	struct wfpredir_service *service;
+	struct wfpredir_service *service, *s;
 	unsigned long id;
 
 	lockdep_assert_held(&wn->config_lock);
-	xa_for_each(&wn->services.by_id, id, service)
-		if (!service->tx_doomed && !strcmp(service->name, name) &&
-		    !strcmp(service->table, table))
-			return service;
+	xa_for_each(&wn->services.by_id, id, service) {
+		/* An id's heir is in the slot of the service it replaces. */
+		s = service->tx_doomed ? service->tx_id_heir : service;
+		if (s && !strcmp(s->name, name) && !strcmp(s->table, table))
+			return s;
+	}
 	return NULL;
 }
 
@@ -289,13 +314,19 @@ static bool wfpredir_service_addr_claim(struct wfpredir_net *wn,
 	return true;
 }
 
-/* @new is not created after all: its claims on addresses are void. */
+/* @new is not created after all: its claims on addresses and id are void. */
 static void wfpredir_service_unclaim(struct wfpredir_net *wn,
 				     struct wfpredir_service *new)
 {
 	struct wfpredir_service_addr *as[] = { &new->addr4, &new->addr6 };
 	struct wfpredir_service *holder;
 	unsigned int i;
+
+	if (new->tx_id_claimed) {
+		holder = xa_load(&wn->services.by_id, new->id);
+		if (holder && holder->tx_id_heir == new)
+			holder->tx_id_heir = NULL;
+	}
 
 	for (i = 0; i < ARRAY_SIZE(as); i++) {
 		if (!as[i]->family || !as[i]->unhashed)
@@ -401,14 +432,27 @@ static int wfpredir_service_check(const struct wfpredir_service_spec *spec,
 	return 0;
 }
 
-/* Reserve @spec's id, or a free one; the slot reads as empty until stored. */
+/*
+ * Reserve @spec's id, or a free one; the slot reads as empty until stored.
+ * An id held by a service the transaction deletes is claimed instead, like
+ * its listen address: @new gets the slot at commit.
+ */
 static int wfpredir_service_reserve_id(struct wfpredir_services *services,
 				       const struct wfpredir_service_spec *spec,
-				       u32 *id, struct netlink_ext_ack *extack)
+				       struct wfpredir_service *new,
+				       struct netlink_ext_ack *extack)
 {
+	struct wfpredir_service *holder;
+	u32 *id = &new->id;
 	int ret;
 
 	if (spec->id) {
+		holder = xa_load(&services->by_id, spec->id);
+		if (holder && holder->tx_doomed && !holder->tx_id_heir) {
+			new->tx_id_claimed = true;
+			*id = spec->id;
+			return 0;
+		}
 		ret = xa_insert(&services->by_id, spec->id, NULL,
 				GFP_KERNEL_ACCOUNT);
 		if (ret == -EBUSY) {
@@ -496,7 +540,7 @@ wfpredir_service_new(struct wfpredir_net *wn,
 {
 	const int cg_type = WFPREDIR_A_SERVICE_OWNER_CGROUP;
 	struct wfpredir_services *services = &wn->services;
-	struct wfpredir_service *service;
+	struct wfpredir_service *service, *holder;
 	int ret;
 
 	lockdep_assert_held(&wn->config_lock);
@@ -572,20 +616,27 @@ wfpredir_service_new(struct wfpredir_net *wn,
 		}
 	}
 
-	ret = wfpredir_service_reserve_id(services, spec, &service->id, extack);
+	ret = wfpredir_service_reserve_id(services, spec, service, extack);
 	if (ret)
 		goto err_free;
 	ret = wfpredir_service_hash(services, service);
 	if (ret)
 		goto err_release;
-	/* Replaces the reserved slot: allocates nothing, cannot fail. */
-	xa_store(&services->by_id, service->id, service, GFP_KERNEL_ACCOUNT);
+	if (service->tx_id_claimed) {
+		holder = xa_load(&services->by_id, service->id);
+		holder->tx_id_heir = service;
+	} else {
+		/* Replaces the reserved slot: allocates nothing, cannot fail. */
+		xa_store(&services->by_id, service->id, service,
+			 GFP_KERNEL_ACCOUNT);
+	}
 	services->count++;
 	services->gen++;
 	return service;
 
 err_release:
-	xa_release(&services->by_id, service->id);
+	if (!service->tx_id_claimed)
+		xa_release(&services->by_id, service->id);
 err_free:
 	wfpredir_service_unclaim(wn, service);
 	wfpredir_service_free(service);
@@ -654,12 +705,26 @@ bool wfpredir_service_same(const struct wfpredir_service *service,
 	return true;
 }
 
-/* Unpublish @service and free it after readers are done. */
+/*
+ * Unpublish @service and free it after readers are done; its id's heir, if
+ * any, takes its slot in one step, so a lookup finds the one or the other.
+ */
 static void wfpredir_service_remove(struct wfpredir_services *services,
 				    struct wfpredir_service *service)
 {
+	struct wfpredir_service *heir = service->tx_id_heir;
+
 	wfpredir_service_unhash(services, service);
-	xa_erase(&services->by_id, service->id);
+	if (heir) {
+		/* Replaces a present entry: allocates nothing, cannot fail. */
+		xa_store(&services->by_id, service->id, heir,
+			 GFP_KERNEL_ACCOUNT);
+		heir->tx_id_claimed = false;
+		heir->tx_new = false;
+	} else if (!service->tx_id_claimed) {
+		/* A discarded claim never had the slot: its holder keeps it. */
+		xa_erase(&services->by_id, service->id);
+	}
 	services->count--;
 	services->gen++;
 	call_rcu(&service->rcu, wfpredir_service_free_rcu);
@@ -763,7 +828,8 @@ static void wfpredir_saddr_takeover(struct wfpredir_services *services,
  * @wn: the namespace's state
  * @old: the service; none of its rules is left
  *
- * Its successor, if any, takes its listen addresses over.
+ * Its successor, if any, takes its listen addresses over, and its id's
+ * heir, if any, its id.
  *
  * Context: process context, under &wfpredir_net.config_lock, at commit.
  */

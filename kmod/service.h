@@ -80,7 +80,10 @@ struct wfpredir_owner_key {
  *	&wfpredir_net.config_lock, only while the transaction is prepared
  * @tx_doomed_rules: how many of its rules the transaction deletes
  * @tx_successor: the new service that takes its listen addresses over
+ * @tx_id_heir: the new service that takes its id over
  * @tx_new: created by the transaction being prepared
+ * @tx_id_claimed: its id is a doomed service's, whose slot in
+ *	&wfpredir_services.by_id it gets only at commit
  * @addr4: its IPv4 listen address (family 0 if none)
  * @addr6: its IPv6 listen address (family 0 if none)
  * @rules: how many rules redirect to it; under &wfpredir_net.config_lock
@@ -106,7 +109,9 @@ struct wfpredir_service {
 	bool tx_doomed;
 	unsigned int tx_doomed_rules;
 	struct wfpredir_service *tx_successor;
+	struct wfpredir_service *tx_id_heir;
 	bool tx_new;
+	bool tx_id_claimed;
 	struct wfpredir_service_addr addr4;
 	struct wfpredir_service_addr addr6;
 	unsigned int rules;
@@ -185,6 +190,8 @@ int wfpredir_services_flush(struct wfpredir_net *wn, const char *table,
 struct wfpredir_service *
 wfpredir_service_find_by_name(struct wfpredir_net *wn, const char *table,
 			      const char *name);
+struct wfpredir_service *
+wfpredir_service_tx_lookup(struct wfpredir_net *wn, u32 id);
 struct wfpredir_service *
 wfpredir_service_new(struct wfpredir_net *wn,
 		     const struct wfpredir_service_spec *spec,

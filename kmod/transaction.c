@@ -13,7 +13,9 @@
  * service may take a listen address over from one the transaction deletes
  * (an owner changed, say): it gets the address at commit, in one
  * rhashtable_replace_fast(), so inheritance sees one service at the address
- * at any time.
+ * at any time. An explicit id is taken over the same way, in one xa_store():
+ * until then the new service is reached through the old one's slot
+ * (wfpredir_service_tx_lookup()).
  *
  * What can fail (parsing, ids, names, addresses, cgroups, memory, the rule
  * limit) fails while preparing; the abort then removes what was prepared,
@@ -87,6 +89,7 @@ wfpredir_tx_service(struct wfpredir_tx *tx,
 
 	xa_for_each(&tx->wn->services.by_id, id, service) {
 		if (!service->tx_doomed || service->tx_successor ||
+		    service->tx_id_heir ||
 		    !wfpredir_service_same(service, spec))
 			continue;
 		service->tx_doomed = false;
@@ -220,6 +223,9 @@ void wfpredir_tx_abort(struct wfpredir_tx *tx)
 	if (!tx->services)
 		return;
 	xa_for_each(&tx->wn->services.by_id, id, service) {
+		/* Not in the xarray before the commit: reached by its slot. */
+		if (service->tx_id_heir)
+			wfpredir_service_discard(tx->wn, service->tx_id_heir);
 		if (service->tx_new) {
 			service->tx_new = false;
 			wfpredir_service_discard(tx->wn, service);
