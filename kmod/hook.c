@@ -453,6 +453,16 @@ static unsigned int wfpredir_nat_fn(void *priv, struct sk_buff *skb,
 	protocol = nf_ct_protonum(ct);
 	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
 		return NF_ACCEPT;
+	/*
+	 * A new TCP entry that did not start with a SYN is a connection
+	 * conntrack picked up mid-stream (nf_conntrack_tcp_loose): one made
+	 * while no conntrack user was in the namespace, e.g. across a reload
+	 * of this module. It is not a new flow, and a proxy that never saw its
+	 * handshake could only reset it.
+	 */
+	if (protocol == IPPROTO_TCP &&
+	    READ_ONCE(ct->proto.tcp.state) != TCP_CONNTRACK_SYN_SENT)
+		return NF_ACCEPT;
 
 	sk = skb_to_full_sk(skb);
 	if (sk && (!sk_fullsock(sk) || !net_eq(sock_net(sk), state->net)))
