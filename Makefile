@@ -573,7 +573,7 @@ print-%:
 	@echo '$($*)'
 
 clean:
-	rm -rf $(BUILD) $(BUILD).log $(BUILD)-debug.log
+	rm -rf $(BUILD) $(BUILD).log $(BUILD)-debug.log $(BUILD)-soak.log
 
 # Rebuilt every time: what they say depends on variables, not on files.
 .PHONY: FORCE
