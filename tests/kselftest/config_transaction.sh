@@ -117,7 +117,10 @@ while :; do
 	for tally in ${storm#*$'\n'answers}; do
 		answered[${tally%=*}]=$((${answered[${tally%=*}]:-0} + ${tally#*=}))
 	done
-	[ "$(<"$tmpd/flips")" -ge "$applies" ] && break
+	# the flipper rewrites the file: between its truncation and its write
+	# the file is empty
+	flips=$(<"$tmpd/flips")
+	[ "${flips:-0}" -ge "$applies" ] && break
 done
 touch "$tmpd/stop"
 wait "$flipper" 2>/dev/null
