@@ -295,7 +295,8 @@ static void conn_connect(struct conn *c, const struct redirect_info *ri, const c
 		if (err) {
 			/*
 			 * Going on without them could loop the flow back here.
-			 * An error: this proxy's fault (a missing CAP_NET_ADMIN).
+			 * An error on this proxy's side, not the peer's: a
+			 * missing CAP_NET_ADMIN, or the module was removed.
 			 */
 			log_msg(&px->log, LVL_ERROR,
 				"%s WSAIoctl(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS): %s; closing",

@@ -205,7 +205,7 @@ static int flow_upstream_socket(struct udp_flow *f, const struct redirect_info *
 	} else if (ri->records) {
 		err = redirect_set_records(fd, ri);
 		if (err) {
-			/* This proxy's fault (a missing CAP_NET_ADMIN), not the peer's. */
+			/* This side's (no CAP_NET_ADMIN, no module), not the peer's. */
 			log_msg(&px->log, LVL_ERROR,
 				"%s WSAIoctl(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS): %s; dropping "
 				"the flow",
