@@ -318,6 +318,23 @@ static void wfpredir_notify_count_rules(struct wfpredir_net *wn,
 	}
 }
 
+/* @service's part in the counts of its table, if the APPLY replaces it. */
+static void wfpredir_notify_count_service(struct wfpredir_notify_apply *apply,
+					  const struct wfpredir_service *service)
+{
+	struct wfpredir_notify_table *t;
+
+	t = wfpredir_notify_table(apply, service->table);
+	if (!t)
+		return;
+	if (service->tx_doomed)
+		t->services_deleted++;
+	else if (service->tx_new)
+		t->services_added++;
+	else
+		t->services_kept++;
+}
+
 /**
  * wfpredir_notify_apply_prepare - what an APPLY deletes, before its commit
  * @wn: the namespace state
@@ -331,7 +348,6 @@ static void wfpredir_notify_count_rules(struct wfpredir_net *wn,
 void wfpredir_notify_apply_prepare(struct wfpredir_net *wn,
 				   struct wfpredir_notify_apply *apply)
 {
-	struct wfpredir_notify_table *t;
 	struct wfpredir_service *service;
 	unsigned long id;
 
@@ -341,22 +357,10 @@ void wfpredir_notify_apply_prepare(struct wfpredir_net *wn,
 	if (!apply->listening)
 		return;
 	xa_for_each(&wn->services.by_id, id, service) {
-		t = wfpredir_notify_table(apply, service->table);
-		if (!t)
-			continue;
-		if (service->tx_doomed)
-			t->services_deleted++;
-		else if (service->tx_new)
-			t->services_added++;
-		else
-			t->services_kept++;
+		wfpredir_notify_count_service(apply, service);
 		/* Not in the xarray until the commit: counted by its slot. */
-		if (service->tx_doomed && service->tx_id_heir) {
-			t = wfpredir_notify_table(apply,
-						  service->tx_id_heir->table);
-			if (t)
-				t->services_added++;
-		}
+		if (service->tx_id_heir)
+			wfpredir_notify_count_service(apply, service->tx_id_heir);
 	}
 	wfpredir_notify_count_rules(wn, apply, false);
 }

@@ -180,7 +180,7 @@ wfpredir_service_tx_lookup(struct wfpredir_net *wn, u32 id)
 
 	lockdep_assert_held(&wn->config_lock);
 	service = xa_load(&wn->services.by_id, id);
-	if (service && service->tx_doomed && service->tx_id_heir)
+	if (service && service->tx_id_heir)
 		return service->tx_id_heir;
 	return service;
 }

@@ -80,7 +80,8 @@ struct wfpredir_owner_key {
  *	&wfpredir_net.config_lock, only while the transaction is prepared
  * @tx_doomed_rules: how many of its rules the transaction deletes
  * @tx_successor: the new service that takes its listen addresses over
- * @tx_id_heir: the new service that takes its id over
+ * @tx_id_heir: the new service that takes its id over; set only while it is
+ *	doomed
  * @tx_new: created by the transaction being prepared
  * @tx_id_claimed: its id is a doomed service's, whose slot in
  *	&wfpredir_services.by_id it gets only at commit
