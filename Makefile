@@ -114,7 +114,11 @@ deps:
 # source's: a file edited while kbuild compiled its old copy is then newer
 # than that object the next time, where a kept time would leave it older.
 define build-module
-	rm -rf $(1)/kmod/compat/probes
+	@# A probe deleted from the tree must go from the copy too; the others keep
+	@# their times, or every build would re-probe and recompile everything.
+	for f in $(1)/kmod/compat/probes/*.c; do \
+		[ ! -e "$$f" ] || [ -e "kmod/compat/probes/$${f##*/}" ] || rm -f "$$f"; \
+	done
 	mkdir -p $(1) && cp -ru --parents Kbuild VERSION kmod tests/modules $(1)/
 	$(MAKE) -C $(2) M=$(CURDIR)/$(1) W=1 WFPREDIR_DEBUG=$(3) modules
 endef
@@ -308,11 +312,16 @@ check:
 		|| { cat $(BUILD).log; exit 1; }
 	@tests/check $(addprefix --kernel ,$(KVERS)) $(KSELFTESTS)
 
+# KFUZZ_SECONDS=N on the command line: the kernel fuzzer's short run after
+# the kselftests, in the same boot of the debug kernel (what CI does).
 check-debug:
 	@scripts/install-deps
-	@$(MAKE) --no-print-directory WERROR=1 all module-debug >$(BUILD)-debug.log 2>&1 \
-		|| { tail -n 100 $(BUILD)-debug.log; exit 1; }
-	@tests/check --kernel debug $(KSELFTESTS)
+	@# not all: the stock module is not needed, and building it here
+	@# without make check's WFPREDIR_DEBUG=1 would recompile it twice
+	@$(MAKE) --no-print-directory WERROR=1 lib tools test-helpers module-debug \
+		>$(BUILD)-debug.log 2>&1 || { tail -n 100 $(BUILD)-debug.log; exit 1; }
+	@tests/check --kernel debug \
+		$(if $(filter command line,$(origin KFUZZ_SECONDS)),--fuzz $(KFUZZ_SECONDS)) $(KSELFTESTS)
 
 # The kernel fuzzer in the VM: MINUTES (or KFUZZ_SECONDS, for CI's short run)
 # of wfpredir-kfuzz with namespaces deleted and the module reloaded under it;
@@ -328,7 +337,8 @@ FUZZ_SEED ?=
 FUZZ_FAILSLAB ?=
 fuzz-kernel:
 	@scripts/install-deps
-	@$(MAKE) --no-print-directory WERROR=1 all $(if $(filter debug,$(FUZZ_KERNEL)),module-debug) \
+	@$(MAKE) --no-print-directory WERROR=1 lib tools test-helpers \
+		$(if $(filter debug,$(FUZZ_KERNEL)),module-debug,module) \
 		>$(BUILD)-debug.log 2>&1 || { tail -n 100 $(BUILD)-debug.log; exit 1; }
 	@tests/vm/run --kernel $(if $(filter debug,$(FUZZ_KERNEL)),debug,$(call krelease,$(KDIR))) \
 		--timeout $$(($(KFUZZ_SECONDS) + 600)) -- tests/fuzz/kernel/run \
