@@ -307,7 +307,9 @@ unit: $(BUILD)/san/unit-tests
 # The unit tests once, the kselftests on each kernel of KVERS.
 check:
 	@scripts/install-deps
-	@$(MAKE) --no-print-directory WFPREDIR_DEBUG=1 WERROR=1 lib tools test-helpers modules-kvers \
+	@# every core: the build is about 3 CPU-minutes, and CI waits for it
+	@$(MAKE) -j$(shell nproc) --no-print-directory WFPREDIR_DEBUG=1 WERROR=1 \
+		lib tools test-helpers modules-kvers \
 		$(BUILD)/san/unit-tests $(BUILD)/tsan/unit-tests fuzz-build >$(BUILD).log 2>&1 \
 		|| { cat $(BUILD).log; exit 1; }
 	@tests/check $(addprefix --kernel ,$(KVERS)) $(KSELFTESTS)
@@ -318,7 +320,7 @@ check-debug:
 	@scripts/install-deps
 	@# not all: the stock module is not needed, and building it here
 	@# without make check's WFPREDIR_DEBUG=1 would recompile it twice
-	@$(MAKE) --no-print-directory WERROR=1 lib tools test-helpers module-debug \
+	@$(MAKE) -j$(shell nproc) --no-print-directory WERROR=1 lib tools test-helpers module-debug \
 		>$(BUILD)-debug.log 2>&1 || { tail -n 100 $(BUILD)-debug.log; exit 1; }
 	@tests/check --kernel debug \
 		$(if $(filter command line,$(origin KFUZZ_SECONDS)),--fuzz $(KFUZZ_SECONDS)) $(KSELFTESTS)
@@ -575,7 +577,7 @@ deb:
 	{ git ls-files -co --exclude-standard 2>/dev/null || find . -path ./$(BUILD) -prune -o \
 		-type f -print; } | tar -cf - --no-recursion -T - | \
 		tar -xf - -C $(DEB_DIR)/wfpredir-$(VERSION_STRING)
-	cd $(DEB_DIR)/wfpredir-$(VERSION_STRING) && dpkg-buildpackage -us -uc -b
+	cd $(DEB_DIR)/wfpredir-$(VERSION_STRING) && dpkg-buildpackage -us -uc -b -jauto
 	$(LINTIAN) --fail-on error $(DEB_DIR)/*.changes
 
 # For scripts: `make -s print-KDIR` prints the value the Makefile settled on.
