@@ -6,8 +6,12 @@
 
 ksft_skip=4
 ret=0
-sfx=$(mktemp -u XXXXXXXX)
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Eight random characters for the names of namespaces, cgroups and the
+# scratch directory; no mktemp or dirname process (see below).
+printf -v sfx '%08x' "$SRANDOM"
+lib_dir=.
+[[ ${BASH_SOURCE[0]} == */* ]] && lib_dir=${BASH_SOURCE[0]%/*}
+top=$(cd "$lib_dir/../.." && pwd)
 build=${WFPREDIR_BUILD:-$top/build}
 probe=$build/tests/sockopt-probe
 ctl=$build/tools/wfpredirctl
@@ -137,9 +141,17 @@ cg_list=()
 # redir_init: a scratch directory ($tmpd); call before anything below.
 redir_init()
 {
-	tmpd=$(mktemp -d "${TMPDIR:-/tmp}/wfpredir-test.XXXXXX")
-	# clients run as other users read from it too
-	chmod 755 "$tmpd"
+	local i
+
+	# mkdir, not mktemp and chmod: one process. It fails on a name that
+	# exists, so the directory is ours; clients run as other users read
+	# from it too (755).
+	for ((i = 0; i < 10; i++)); do
+		tmpd=${TMPDIR:-/tmp}/wfpredir-test.$sfx.$i
+		mkdir -m 755 "$tmpd" 2>/dev/null && return 0
+	done
+	echo "FAIL: cannot make a scratch directory in ${TMPDIR:-/tmp}"
+	exit 1
 }
 
 # kproxy_init: locate the in-kernel proxy test module (tests/modules/kproxy,
