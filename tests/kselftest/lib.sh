@@ -718,6 +718,7 @@ is_gt()
 # beta, a legacy proxy that drops them, both with rules for port $loop_port.
 
 legacy_proxy=$build/tests/legacy-proxy
+echoserve=$build/tests/echoserve
 loop_port=7000
 grp_list=()
 
@@ -750,58 +751,8 @@ loop_cleanup()
 # datagram ("udp PEER DATA"): what reached it, whatever the client did next.
 loop_server_start()
 {
-	cat >"$tmpd/loop-server.py" <<'PY'
-import socket, sys, threading
-
-lock = threading.Lock()
-
-def say(*words):
-    with lock:
-        print(*words, flush=True)
-
-def conn(c, peer):
-    say("conn", peer[0])
-    try:
-        while True:
-            data = c.recv(4096)
-            if not data:
-                break
-            say("msg", peer[0], data.decode(errors="replace").strip())
-            c.sendall(b"echo " + data)
-    except OSError as e:
-        say("error", peer[0], e.errno)
-    c.close()
-
-def tcp(fam, addr):
-    s = socket.socket(fam, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(addr)
-    s.listen(64)
-    def run():
-        while True:
-            threading.Thread(target=conn, args=s.accept(), daemon=True).start()
-    return run
-
-def udp(fam, addr):
-    s = socket.socket(fam, socket.SOCK_DGRAM)
-    s.bind(addr)
-    def run():
-        while True:
-            data, peer = s.recvfrom(4096)
-            say("udp", peer[0], data.decode(errors="replace").strip())
-            s.sendto(b"echo " + data, peer)
-    return run
-
-port = int(sys.argv[3])
-runs = [tcp(socket.AF_INET, (sys.argv[1], port)), tcp(socket.AF_INET6, (sys.argv[2], port)),
-        udp(socket.AF_INET, (sys.argv[1], port)), udp(socket.AF_INET6, (sys.argv[2], port))]
-for r in runs:
-    threading.Thread(target=r, daemon=True).start()
-say("listening")
-threading.Event().wait()
-PY
-	bg_run "$tmpd/loop-server.out" nsenter --net=/run/netns/"$1" python3 "$tmpd/loop-server.py" \
-		"$B4" "$B6" "$loop_port"
+	bg_run "$tmpd/loop-server.out" nsenter --net=/run/netns/"$1" "$echoserve" "$B4" "$B6" \
+		"$loop_port"
 	wait_for "$tmpd/loop-server.out" '^listening'
 }
 

@@ -22,7 +22,7 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
-need "$ctl" "$proxy_bin" ip jq ss socat nc python3 setpriv
+need "$ctl" "$proxy_bin" ip jq ss socat nc "$echoserve" setpriv
 
 redir_init
 trap loop_cleanup EXIT
