@@ -30,11 +30,17 @@
  *	As storm, but keeps every TCP connection open once it has made its
  *	round trip; prints the storm line, then waits for SIGTERM.
  *
+ *   flowpeer -N NS MODE ...
+ *	Any mode in network namespace NS (/run/netns/NS), entered by flowpeer
+ *	itself: as `nsenter --net=/run/netns/NS flowpeer MODE ...`, without
+ *	nsenter's process (a tenth of a second under TCG, per client).
+ *
  * Root raises its own descriptor limit, so thousands of connections work.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -572,10 +578,30 @@ static int clients(const char *mode, int argc, char **argv)
 	return cl.failed ? 1 : 0;
 }
 
+/* Enters network namespace NAME, as ip netns and nsenter name it. */
+static void enter_netns(const char *name)
+{
+	char path[256];
+	int fd;
+
+	if (!*name || strchr(name, '/'))
+		die("-N: invalid network namespace name \"%s\"", name);
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+		die("-N: cannot enter network namespace \"%s\": %s", name, strerror(errno));
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "-N")) {
+		enter_netns(argv[2]);
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2)
-		die("usage: flowpeer serve|connect|storm|hold ...");
+		die("usage: flowpeer [-N NS] serve|connect|storm|hold ...");
 	if (!strcmp(argv[1], "serve"))
 		return serve(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "connect") || !strcmp(argv[1], "storm") || !strcmp(argv[1], "hold"))

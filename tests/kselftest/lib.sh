@@ -491,8 +491,9 @@ redirect_matrix()
 		setup ctl_ns "$nsa" service add svc2 id 12 ipv4 127.0.0.1:15012 ipv6 "[::1]:15012" &&
 		setup ctl_ns "$nsa" service add v4only id 13 ipv4 127.0.0.1:15013 || return
 
-	# go ARGS...: one client in namespace A
-	go() { nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 5 "$@"; }
+	# go ARGS...: one client in namespace A (flowpeer enters it: -N, one
+	# process a client, not two)
+	go() { "$flowpeer" -N "$nsa" connect $u -T 5 "$@"; }
 	# go_as UID ARGS...: the same, as another user
 	go_as()
 	{
@@ -598,12 +599,11 @@ redirect_matrix()
 		c="v$f/$p"
 		[ $f = 4 ] && far=$B4 || far="[$B6]"
 		expect "$c: cgroup /wfpt-$sfx takes a socket of that cgroup" "server src=other" \
-			in_cgroup "wfpt-$sfx" nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 5 "$far:8080"
+			in_cgroup "wfpt-$sfx" "$flowpeer" -N "$nsa" connect $u -T 5 "$far:8080"
 		expect "$c: cgroup /wfpt-$sfx takes a socket of a child cgroup" "server src=other" \
-			in_cgroup "wfpt-$sfx/child" nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 5 \
-			"$far:8080"
+			in_cgroup "wfpt-$sfx/child" "$flowpeer" -N "$nsa" connect $u -T 5 "$far:8080"
 		expect "$c: cgroup /wfpt-$sfx leaves a socket of the root cgroup" "server src=same" \
-			in_cgroup "" nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 5 "$far:8080"
+			in_cgroup "" "$flowpeer" -N "$nsa" connect $u -T 5 "$far:8080"
 	done
 	setup ctl_ns "$nsa" rule flush
 }
