@@ -40,7 +40,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -576,21 +575,6 @@ static int clients(const char *mode, int argc, char **argv)
 		free(held);
 	}
 	return cl.failed ? 1 : 0;
-}
-
-/* Enters network namespace NAME, as ip netns and nsenter name it. */
-static void enter_netns(const char *name)
-{
-	char path[256];
-	int fd;
-
-	if (!*name || strchr(name, '/'))
-		die("-N: invalid network namespace name \"%s\"", name);
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
-		die("-N: cannot enter network namespace \"%s\": %s", name, strerror(errno));
-	close(fd);
 }
 
 int main(int argc, char **argv)

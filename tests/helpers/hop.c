@@ -7,9 +7,12 @@
  * if asked, sets records (those it read, or a file's, optionally corrupted)
  * on a new socket and connects it onward, printing what each step returned.
  *
- *   hop [-u] -l ADDR:PORT [-s FILE] [-x FILE] [-T SECS] [-R MS] [-k]
+ *   hop [-N NS] [-u] -l ADDR:PORT [-s FILE] [-x FILE] [-T SECS] [-R MS] [-k]
  *       [-c DST [-r FILE] [-m MUTATION]... [-W FILE]]
- *   hop [-u] -r FILE [-m MUTATION]... [-W FILE] -c DST|- [-f 4|6]
+ *   hop [-N NS] [-u] -r FILE [-m MUTATION]... [-W FILE] -c DST|- [-f 4|6]
+ *
+ *   -N   first enter network namespace NS (/run/netns/NS), as nsenter --net
+ *        would, without nsenter's process
  *
  *   -l   listen there (TCP) or bind there (UDP, -u) and take one flow
  *   -s   save the accepted socket's raw records to FILE
@@ -421,8 +424,11 @@ int main(int argc, char **argv)
 	int opt, family = AF_INET, c = -1, up = -1;
 	struct sigaction sa = { .sa_handler = on_signal };
 
-	while ((opt = getopt(argc, argv, "ul:s:x:c:r:m:W:T:R:f:k")) != -1) {
+	while ((opt = getopt(argc, argv, "N:ul:s:x:c:r:m:W:T:R:f:k")) != -1) {
 		switch (opt) {
+		case 'N':
+			enter_netns(optarg);
+			break;
 		case 'u':
 			udp = true;
 			break;
