@@ -1020,19 +1020,19 @@ tp_chains()
 # joined by ", " (a few chains: an insertion sort beats a sort process).
 sorted_join()
 {
-	local -n a=$1
-	local -a s=()
+	local -n sj_in=$1
+	local -a sj_out=()
 	local x i out=
 	local LC_ALL=C
 
-	for x in "${a[@]}"; do
-		for ((i = ${#s[@]}; i > 0; i--)); do
-			[[ ${s[i - 1]} > $x ]] || break
-			s[i]=${s[i - 1]}
+	for x in "${sj_in[@]}"; do
+		for ((i = ${#sj_out[@]}; i > 0; i--)); do
+			[[ ${sj_out[i - 1]} > $x ]] || break
+			sj_out[i]=${sj_out[i - 1]}
 		done
-		s[i]=$x
+		sj_out[i]=$x
 	done
-	for x in "${s[@]}"; do out+="${out:+, }$x"; done
+	for x in "${sj_out[@]}"; do out+="${out:+, }$x"; done
 	echo "$out"
 }
 
