@@ -30,6 +30,11 @@
  *	As storm, but keeps every TCP connection open once it has made its
  *	round trip; prints the storm line, then waits for SIGTERM.
  *
+ *   flowpeer -N NS MODE ...
+ *	Any mode in network namespace NS (/run/netns/NS), entered by flowpeer
+ *	itself: as `nsenter --net=/run/netns/NS flowpeer MODE ...`, without
+ *	nsenter's process (a tenth of a second under TCG, per client).
+ *
  * Root raises its own descriptor limit, so thousands of connections work.
  */
 #include <arpa/inet.h>
@@ -574,8 +579,13 @@ static int clients(const char *mode, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "-N")) {
+		enter_netns(argv[2]);
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2)
-		die("usage: flowpeer serve|connect|storm|hold ...");
+		die("usage: flowpeer [-N NS] serve|connect|storm|hold ...");
 	if (!strcmp(argv[1], "serve"))
 		return serve(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "connect") || !strcmp(argv[1], "storm") || !strcmp(argv[1], "hold"))

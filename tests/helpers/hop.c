@@ -7,9 +7,12 @@
  * if asked, sets records (those it read, or a file's, optionally corrupted)
  * on a new socket and connects it onward, printing what each step returned.
  *
- *   hop [-u] -l ADDR:PORT [-s FILE] [-x FILE] [-T SECS] [-k]
+ *   hop [-N NS] [-u] -l ADDR:PORT [-s FILE] [-x FILE] [-T SECS] [-R MS] [-k]
  *       [-c DST [-r FILE] [-m MUTATION]... [-W FILE]]
- *   hop [-u] -r FILE [-m MUTATION]... [-W FILE] -c DST|- [-f 4|6]
+ *   hop [-N NS] [-u] -r FILE [-m MUTATION]... [-W FILE] -c DST|- [-f 4|6]
+ *
+ *   -N   first enter network namespace NS (/run/netns/NS), as nsenter --net
+ *        would, without nsenter's process
  *
  *   -l   listen there (TCP) or bind there (UDP, -u) and take one flow
  *   -s   save the accepted socket's raw records to FILE
@@ -24,6 +27,9 @@
  *   -W   after setting, print "waiting" and wait until FILE exists before
  *        connecting (lets a test look at the socket store meanwhile)
  *   -T   timeout of each wait, seconds (default 10)
+ *   -R   UDP: send the onward datagram again after MS milliseconds without
+ *        an answer (default 1000), for 3 s in all (a lost first datagram
+ *        costs the test MS, not a second)
  *   -k   keep every socket open until SIGTERM once done
  *
  * Output, one fact per line, "key=value ...":
@@ -69,6 +75,7 @@
 #define BLOB_MAX 4096
 
 static int timeout_s = 10;
+static int udp_retry_ms = 1000;
 
 /* An address and port from a record entry (network order). */
 static void format_raw(unsigned int family, const uint8_t *addr, uint16_t port_be, char *buf,
@@ -310,7 +317,9 @@ static int onward(int family, bool udp, const char *dst, const unsigned char *re
 	fcntl(fd, F_SETFL, fl);
 
 	/* one round trip with a flowpeer server */
-	for (int tries = 0; tries < (udp ? 3 : 1); tries++) {
+	int tries_max = udp ? (3000 + udp_retry_ms - 1) / udp_retry_ms : 1;
+
+	for (int tries = 0; tries < tries_max; tries++) {
 		char buf[1024];
 		ssize_t r;
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -319,8 +328,8 @@ static int onward(int family, bool udp, const char *dst, const unsigned char *re
 			printf("reply=%s\n", errno_name(errno));
 			break;
 		}
-		if (poll(&p, 1, udp ? 1000 : timeout_s * 1000) <= 0) {
-			if (tries == (udp ? 2 : 0))
+		if (poll(&p, 1, udp ? udp_retry_ms : timeout_s * 1000) <= 0) {
+			if (tries == tries_max - 1)
 				printf("reply=ETIMEDOUT\n");
 			continue;
 		}
@@ -415,8 +424,11 @@ int main(int argc, char **argv)
 	int opt, family = AF_INET, c = -1, up = -1;
 	struct sigaction sa = { .sa_handler = on_signal };
 
-	while ((opt = getopt(argc, argv, "ul:s:x:c:r:m:W:T:f:k")) != -1) {
+	while ((opt = getopt(argc, argv, "N:ul:s:x:c:r:m:W:T:R:f:k")) != -1) {
 		switch (opt) {
+		case 'N':
+			enter_netns(optarg);
+			break;
 		case 'u':
 			udp = true;
 			break;
@@ -445,6 +457,11 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			timeout_s = atoi(optarg);
+			break;
+		case 'R':
+			udp_retry_ms = atoi(optarg);
+			if (udp_retry_ms < 1 || udp_retry_ms > 3000)
+				die("-R wants milliseconds from 1 to 3000");
 			break;
 		case 'f':
 			family = !strcmp(optarg, "6") ? AF_INET6 : AF_INET;

@@ -30,8 +30,29 @@ setup ctl_ns "$nsa" service add kpu id 3 ipv4 127.0.0.1:15403 || exit 1
 setup ctl_ns "$nsa" rule add service kp proto tcp dport 8080 || exit 1
 setup ctl_ns "$nsa" rule add service kpu proto udp dport 7777 || exit 1
 
-# kp CMD...: write one command to the control file in namespace A, as root
-kp() { nsenter --net=/run/netns/"$nsa" sh -c 'echo "$1" >"$2"' sh "$*" "$kpf"; }
+# kp_once CMD...: write one command to the control file in namespace A, as
+# root, from a process of its own that exits right after
+kp_once() { nsenter --net=/run/netns/"$nsa" sh -c 'echo "$1" >"$2"' sh "$*" "$kpf"; }
+# kp CMD...: the same, a synchronous command through one shell in namespace
+# A that writes each line it reads to the control file (opened and closed
+# for each, as by kp_once) and answers with the write's status: two process
+# starts fewer a command. An asynchronous one (async) still comes from a
+# process of its own, which is gone when it completes: the credentials
+# must have been captured at submission.
+kp()
+{
+	local reply
+
+	case " $* " in
+	*" async "*)
+		kp_once "$@"
+		return
+		;;
+	esac
+	printf '%s\n' "$*" >&"$kpw_in"
+	read -r -t 30 reply <&"$kpw_out" || return 1
+	[ "$reply" = "rc 0" ]
+}
 # kp_user CMD...: the same as an unprivileged user
 kp_user()
 {
@@ -60,6 +81,17 @@ async()
 # call CMD...: run a synchronous call, print its result
 call() { kp "$@" && result; }
 
+mkfifo "$tmpd/kpw.in" "$tmpd/kpw.out"
+# shellcheck disable=SC2016 # the writer's own expansions
+nsenter --net=/run/netns/"$nsa" bash -c '
+	exec <"$2" >"$3"
+	while IFS= read -r line; do
+		echo "$line" 2>/dev/null >"$1"
+		echo "rc $?"
+	done' kpw "$kpf" "$tmpd/kpw.in" "$tmpd/kpw.out" &
+bg_list+=($!)
+# read-write opens: they do not wait for the writer, nor hang if it failed
+exec {kpw_in}<>"$tmpd/kpw.in" {kpw_out}<>"$tmpd/kpw.out"
 setup kp listen 127.0.0.1:15402 || exit 1
 setup kp udp 127.0.0.1:15403 || exit 1
 setup kp hold || exit 1
@@ -180,13 +212,14 @@ case "$got" in
 	kp qrec target=udp async
 	sleep 0.5
 	expect "pending again" pending async
-	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -u -T 1 "$B4:7777" >/dev/null 2>&1
+	# one datagram; -T 0: nothing answers it, so do not wait for an answer
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -u -T 0 "$B4:7777" >/dev/null 2>&1
 	wait_value "a redirected datagram completes it: SUCCESS with the records" \
 		"$s_ok $rlen $rlen" 10 async
 	kp drain
 	kp qrec target=udp async
 	sleep 0.5
-	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -u -T 1 127.0.0.1:15403 >/dev/null 2>&1
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -u -T 0 127.0.0.1:15403 >/dev/null 2>&1
 	wait_value "a datagram that was not redirected completes it: NOT_FOUND" \
 		"0xc0000225 0 0" 10 async
 	kp drain
@@ -200,7 +233,7 @@ case "$got" in
 	wait_value "native cancel: -ECANCELED" "-ECANCELED 0" 10 async
 	kp qrec native target=udp async
 	sleep 0.5
-	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -u -T 1 "$B4:7777" >/dev/null 2>&1
+	nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -u -T 0 "$B4:7777" >/dev/null 2>&1
 	wait_value "a redirected datagram completes the native query: 0 and the records' length" \
 		"0 $rlen" 10 async
 	kp drain

@@ -6,8 +6,12 @@
 
 ksft_skip=4
 ret=0
-sfx=$(mktemp -u XXXXXXXX)
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Eight random characters for the names of namespaces, cgroups and the
+# scratch directory; no mktemp or dirname process (see below).
+printf -v sfx '%08x' "$SRANDOM"
+lib_dir=.
+[[ ${BASH_SOURCE[0]} == */* ]] && lib_dir=${BASH_SOURCE[0]%/*}
+top=$(cd "$lib_dir/../.." && pwd)
 build=${WFPREDIR_BUILD:-$top/build}
 probe=$build/tests/sockopt-probe
 ctl=$build/tools/wfpredirctl
@@ -137,9 +141,17 @@ cg_list=()
 # redir_init: a scratch directory ($tmpd); call before anything below.
 redir_init()
 {
-	tmpd=$(mktemp -d "${TMPDIR:-/tmp}/wfpredir-test.XXXXXX")
-	# clients run as other users read from it too
-	chmod 755 "$tmpd"
+	local i
+
+	# mkdir, not mktemp and chmod: one process. It fails on a name that
+	# exists, so the directory is ours; clients run as other users read
+	# from it too (755).
+	for ((i = 0; i < 10; i++)); do
+		tmpd=${TMPDIR:-/tmp}/wfpredir-test.$sfx.$i
+		mkdir -m 755 "$tmpd" 2>/dev/null && return 0
+	done
+	echo "FAIL: cannot make a scratch directory in ${TMPDIR:-/tmp}"
+	exit 1
 }
 
 # kproxy_init: locate the in-kernel proxy test module (tests/modules/kproxy,
@@ -479,8 +491,9 @@ redirect_matrix()
 		setup ctl_ns "$nsa" service add svc2 id 12 ipv4 127.0.0.1:15012 ipv6 "[::1]:15012" &&
 		setup ctl_ns "$nsa" service add v4only id 13 ipv4 127.0.0.1:15013 || return
 
-	# go ARGS...: one client in namespace A
-	go() { nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 5 "$@"; }
+	# go ARGS...: one client in namespace A (flowpeer enters it: -N, one
+	# process a client, not two)
+	go() { "$flowpeer" -N "$nsa" connect $u -T 5 "$@"; }
 	# go_as UID ARGS...: the same, as another user
 	go_as()
 	{
@@ -586,12 +599,11 @@ redirect_matrix()
 		c="v$f/$p"
 		[ $f = 4 ] && far=$B4 || far="[$B6]"
 		expect "$c: cgroup /wfpt-$sfx takes a socket of that cgroup" "server src=other" \
-			in_cgroup "wfpt-$sfx" nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 5 "$far:8080"
+			in_cgroup "wfpt-$sfx" "$flowpeer" -N "$nsa" connect $u -T 5 "$far:8080"
 		expect "$c: cgroup /wfpt-$sfx takes a socket of a child cgroup" "server src=other" \
-			in_cgroup "wfpt-$sfx/child" nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 5 \
-			"$far:8080"
+			in_cgroup "wfpt-$sfx/child" "$flowpeer" -N "$nsa" connect $u -T 5 "$far:8080"
 		expect "$c: cgroup /wfpt-$sfx leaves a socket of the root cgroup" "server src=same" \
-			in_cgroup "" nsenter --net=/run/netns/"$nsa" "$flowpeer" connect $u -T 5 "$far:8080"
+			in_cgroup "" "$flowpeer" -N "$nsa" connect $u -T 5 "$far:8080"
 	done
 	setup ctl_ns "$nsa" rule flush
 }
@@ -706,6 +718,7 @@ is_gt()
 # beta, a legacy proxy that drops them, both with rules for port $loop_port.
 
 legacy_proxy=$build/tests/legacy-proxy
+echoserve=$build/tests/echoserve
 loop_port=7000
 grp_list=()
 
@@ -738,58 +751,8 @@ loop_cleanup()
 # datagram ("udp PEER DATA"): what reached it, whatever the client did next.
 loop_server_start()
 {
-	cat >"$tmpd/loop-server.py" <<'PY'
-import socket, sys, threading
-
-lock = threading.Lock()
-
-def say(*words):
-    with lock:
-        print(*words, flush=True)
-
-def conn(c, peer):
-    say("conn", peer[0])
-    try:
-        while True:
-            data = c.recv(4096)
-            if not data:
-                break
-            say("msg", peer[0], data.decode(errors="replace").strip())
-            c.sendall(b"echo " + data)
-    except OSError as e:
-        say("error", peer[0], e.errno)
-    c.close()
-
-def tcp(fam, addr):
-    s = socket.socket(fam, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(addr)
-    s.listen(64)
-    def run():
-        while True:
-            threading.Thread(target=conn, args=s.accept(), daemon=True).start()
-    return run
-
-def udp(fam, addr):
-    s = socket.socket(fam, socket.SOCK_DGRAM)
-    s.bind(addr)
-    def run():
-        while True:
-            data, peer = s.recvfrom(4096)
-            say("udp", peer[0], data.decode(errors="replace").strip())
-            s.sendto(b"echo " + data, peer)
-    return run
-
-port = int(sys.argv[3])
-runs = [tcp(socket.AF_INET, (sys.argv[1], port)), tcp(socket.AF_INET6, (sys.argv[2], port)),
-        udp(socket.AF_INET, (sys.argv[1], port)), udp(socket.AF_INET6, (sys.argv[2], port))]
-for r in runs:
-    threading.Thread(target=r, daemon=True).start()
-say("listening")
-threading.Event().wait()
-PY
-	bg_run "$tmpd/loop-server.out" nsenter --net=/run/netns/"$1" python3 "$tmpd/loop-server.py" \
-		"$B4" "$B6" "$loop_port"
+	bg_run "$tmpd/loop-server.out" nsenter --net=/run/netns/"$1" "$echoserve" "$B4" "$B6" \
+		"$loop_port"
 	wait_for "$tmpd/loop-server.out" '^listening'
 }
 
@@ -922,8 +885,19 @@ loop_legacy_matrix()
 		bg_stop "$legacy_pid"
 	done
 	last=$(info_get "$nsa" redirects)
-	sleep 2
-	expect "$kind $*: two seconds later, no more redirects" "$last" info_get "$nsa" redirects
+	loop_quiet "$kind $*" "$nsa" "$last"
+}
+
+# loop_quiet DESC NS REDIRECTS: once a loop's client has its answer, every
+# flow in NS must go (a closed connection's at the next collection, every
+# second) and the redirect counter stay at REDIRECTS. A loop that went on
+# would keep flows, or add redirects, in NS: waiting for no flow ends as
+# soon as nothing is left that could loop, where a fixed sleep could only
+# hope to have waited long enough.
+loop_quiet()
+{
+	wait_value "$1: every flow goes" 0 10 info_get "$2" flows
+	expect "$1: and no more redirects came" "$3" info_get "$2" redirects
 }
 
 # ------------------------------------------------------ third-party proxies
@@ -933,13 +907,14 @@ loop_legacy_matrix()
 # with T owned by the uid the proxy runs as (its identity, not an exclusion).
 # Each case has its own destination port on the origin server, so that its
 # flows are its own:
-#   8080 curl, 8081 python  T alone
-#   8082 curl, 8083 python  pa then T (pa's rule has the better priority)
-#   8084 curl, 8085 python  T then pa
-#   8086 curl, 8087 python  pa then T, T owned
-#   8088 curl, 8089 python  T then pa, T owned
+#   8080 curl, 8081 bash  T alone
+#   8082 curl, 8083 bash  pa then T (pa's rule has the better priority)
+#   8084 curl, 8085 bash  T then pa
+#   8086 curl, 8087 bash  pa then T, T owned
+#   8088 curl, 8089 bash  T then pa, T owned
 
 tp_ports="8080 8081 8082 8083 8084 8085 8086 8087 8088 8089"
+tporigin=$build/tests/tporigin
 
 # tp_init NSA NSB: redir_init, the EXIT trap, topo_up, the origin server in
 # NSB on every port of $tp_ports, v4 and v6, and pa in NSA (service 1 on
@@ -956,80 +931,50 @@ tp_init()
 	proxy_start "$1" pa -t 127.0.0.1:15101 -t "[::1]:15101"
 }
 
-# tp_origin_start NS: the origin, an HTTP server on $B4 and $B6, each port of
-# $tp_ports. For every request it prints "req PEER PORT PATH", then holds the
-# answer until $tmpd/release/TOKEN exists (PATH is /TOKEN; at most 15 s), so
-# that every hop of the connection is alive while the test lists the flows;
-# the body is "origin PORT TOKEN".
+# tp_origin_start NS: the origin (tests/helpers/tporigin.c), an HTTP server
+# on $B4 and $B6, each port of $tp_ports. For every request it prints "req
+# PEER PORT PATH", then holds the answer until $tmpd/release/TOKEN exists
+# (PATH is /TOKEN; at most 15 s), so that every hop of the connection is
+# alive while the test lists the flows; the body is "origin PORT TOKEN".
 tp_origin_start()
 {
-	cat >"$tmpd/origin.py" <<'PY'
-import os, socket, sys, threading, time
-
-lock = threading.Lock()
-
-def say(*words):
-    with lock:
-        print(*words, flush=True)
-
-def conn(c, peer, port, release):
-    try:
-        head = b""
-        while b"\r\n\r\n" not in head:
-            data = c.recv(4096)
-            if not data:
-                say("short", peer[0], port, head[:40])
-                return
-            head += data
-        path = head.split(b"\r\n")[0].split(b" ")[1].decode()
-        say("req", peer[0], port, path)
-        token = os.path.join(release, path.strip("/"))
-        end = time.monotonic() + 15
-        while not os.path.exists(token) and time.monotonic() < end:
-            time.sleep(0.02)
-        body = ("origin %d %s\n" % (port, path.strip("/"))).encode()
-        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
-                  b"Connection: close\r\n\r\n" % len(body) + body)
-    except OSError as e:
-        say("error", peer[0], port, e.errno)
-    finally:
-        c.close()
-
-def serve(fam, addr, port, release):
-    s = socket.socket(fam, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, port))
-    s.listen(64)
-    def run():
-        while True:
-            c, peer = s.accept()
-            threading.Thread(target=conn, args=(c, peer, port, release), daemon=True).start()
-    threading.Thread(target=run, daemon=True).start()
-
-for p in sys.argv[4:]:
-    serve(socket.AF_INET, sys.argv[1], int(p), sys.argv[3])
-    serve(socket.AF_INET6, sys.argv[2], int(p), sys.argv[3])
-say("listening")
-threading.Event().wait()
-PY
 	# shellcheck disable=SC2086 # a list of ports
-	bg_run "$tmpd/origin.out" nsenter --net=/run/netns/"$1" python3 "$tmpd/origin.py" "$B4" "$B6" \
+	bg_run "$tmpd/origin.out" nsenter --net=/run/netns/"$1" "$tporigin" "$B4" "$B6" \
 		"$tmpd/release" $tp_ports
 	wait_for "$tmpd/origin.out" '^listening'
 }
 
-# tp_client curl|python NS URL: the body the client got (or its error).
+# tp_client curl|bash NS URL: the body the client got (or its error). bash:
+# an HTTP/1.1 client of bash's /dev/tcp, a plain connect() as any
+# program's, where python3's urllib took over a second to start in the VM.
+# Only a 200 answer's body is printed; otherwise its status line.
 tp_client()
 {
 	case "$1" in
 	curl)
 		nsenter --net=/run/netns/"$2" curl -sS -g --noproxy '*' --max-time 20 "$3" 2>&1
 		;;
-	python)
-		nsenter --net=/run/netns/"$2" python3 -c '
-import sys, urllib.request
-opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-sys.stdout.write(opener.open(sys.argv[1], timeout=20).read().decode())' "$3" 2>&1
+	bash)
+		# shellcheck disable=SC2016 # the script's own expansions
+		nsenter --net=/run/netns/"$2" timeout 20 bash -c '
+			hp=${1#http://} line= status=
+			path=/${hp#*/} hp=${hp%%/*}
+			host=${hp%:*} host=${host#[} host=${host%]}
+			exec 3<>"/dev/tcp/$host/${hp##*:}" || exit 1
+			printf "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" \
+				"$path" "$hp" >&3
+			while IFS= read -r line <&3; do
+				line=${line%$'"'"'\r'"'"'}
+				[ -z "$status" ] && status=$line
+				[ -z "$line" ] && break
+			done
+			case "$status" in
+			"HTTP/1."?" 200 "*) ;;
+			*) echo "${status:-no answer}"; exit 1 ;;
+			esac
+			while IFS= read -r line <&3 || [ -n "$line" ]; do
+				printf "%s\n" "$line"
+			done' tp_client "$3" 2>&1
 		;;
 	esac
 }
@@ -1039,14 +984,84 @@ sys.stdout.write(opener.open(sys.argv[1], timeout=20).read().decode())' "$3" 2>&
 # chains separated by ", ". One flow list for all: the VM is slow.
 tp_chains()
 {
-	local ns=$1
+	local ns=$1 line chain='' take=0 redirected=0
+	local -a fields red=() fin=()
+
 	shift
-	flows_json "$ns" | jq -r '
-		[.[] | select(.dst as $d | $ARGS.positional | index($d))] as $f
-		| def chains(r): [$f[] | select(.redirected == r)
-			| [.records[] | "\(.service)\(if .inherited then "*" else "" end)"]
-			| join(" ")] | sort | join(", ");
-		"\(chains(true))|\(chains(false))"' --args "$@"
+	# the text of `flow list`, as flow_chain reads it (jq: half a second)
+	while IFS= read -r line; do
+		read -r -a fields <<<"$line"
+		case "${fields[0]}" in
+		flow)
+			if ((take)); then
+				if ((redirected)); then red+=("$chain"); else fin+=("$chain"); fi
+			fi
+			chain=
+			redirected=0
+			[ "${fields[3]}" = redirected ] && redirected=1
+			take=0
+			[[ " $* " == *" ${fields[2]#*->} "* ]] && take=1
+			;;
+		entry)
+			if ((take)); then
+				[[ " ${fields[*]} " == *" inherited "* ]] && fields[3]+="*"
+				chain+="${chain:+ }${fields[3]}"
+			fi
+			;;
+		esac
+	done < <(ctl_ns "$ns" flow list)
+	if ((take)); then
+		if ((redirected)); then red+=("$chain"); else fin+=("$chain"); fi
+	fi
+	echo "$(sorted_join red)|$(sorted_join fin)"
+}
+
+# sorted_join ARRAY: the strings of the array named ARRAY in byte order,
+# joined by ", " (a few chains: an insertion sort beats a sort process).
+sorted_join()
+{
+	local -n sj_in=$1
+	local -a sj_out=()
+	local x i out=
+	local LC_ALL=C
+
+	for x in "${sj_in[@]}"; do
+		for ((i = ${#sj_out[@]}; i > 0; i--)); do
+			[[ ${sj_out[i - 1]} > $x ]] || break
+			sj_out[i]=${sj_out[i - 1]}
+		done
+		sj_out[i]=$x
+	done
+	for x in "${sj_out[@]}"; do out+="${out:+, }$x"; done
+	echo "$out"
+}
+
+# count_lines FILE [REGEX]: how many lines of FILE match the extended regular
+# expression REGEX (default: every line); 0 when FILE does not exist. For
+# the proxies' logs, read in polling loops: no grep, no wc.
+count_lines()
+{
+	local line n=0 re=${2:-}
+
+	if [ -r "$1" ]; then
+		while IFS= read -r line; do
+			[[ -z $re || $line =~ $re ]] && n=$((n + 1))
+		done <"$1"
+	fi
+	echo "$n"
+}
+
+# list_count LIST: how many items the ", "-separated LIST has.
+list_count()
+{
+	local -a items
+	local x n=0
+
+	IFS=, read -r -a items <<<"$1"
+	for x in "${items[@]}"; do
+		[[ $x == *[![:space:]]* ]] && n=$((n + 1))
+	done
+	echo "$n"
 }
 
 # tp_hook_log: set by a test to a function that prints how many connections
@@ -1067,11 +1082,11 @@ tp_case()
 {
 	local c=$1 ns=$2 client=$3 far=$4 port=$5 want=$6 logged=$7 token l0 out pid hops
 	local capd=0 got cap
-	local -a dsts counts0 counts1
+	local -a dsts counts0 counts1 words
 
 	shift 7
 	dsts=("$far:$port" "$@")
-	token=$(echo "$c" | tr -c 'a-zA-Z0-9\n' '-')-$sfx
+	token=${c//[^a-zA-Z0-9]/-}-$sfx
 	# each case has a port of its own, but not always a DST of its own
 	[ $# -gt 0 ] &&
 		wait_value "$c: no flow of an earlier case is left" "|" 5 tp_chains "$ns" "${dsts[@]}"
@@ -1088,14 +1103,14 @@ tp_case()
 		cap=$(info_get "$ns" chain_max)
 		got=$(tp_chains "$ns" "${dsts[@]}")
 		echo "# $c: $got"
-		hops=$(tr ',' '\n' <<<"${got%|*}" | grep -c .)
+		hops=$(list_count "${got%|*}")
+		read -r -a words <<<"${got#*|}"
 		expect "$c: the loop ends at the cap: $cap redirected hops" "$cap" echo "$hops"
-		expect "$c: and one final hop, of $cap entries" "$cap" \
-			echo "$(wc -w <<<"${got#*|}")"
+		expect "$c: and one final hop, of $cap entries" "$cap" echo "${#words[@]}"
 		capd=1
 	else
 		expect "$c: the hops are $want" "$want" tp_chains "$ns" "${dsts[@]}"
-		hops=$(tr ',' '\n' <<<"${want%|*}" | grep -c .)
+		hops=$(list_count "${want%|*}")
 	fi
 	read -ra counts1 < <(loop_counters "$ns")
 	: >"$tmpd/release/$token"
@@ -1104,7 +1119,8 @@ tp_case()
 		echo $((counts1[0] - counts0[0]))
 	expect "$c: chain_capped +$capd" "$capd" echo $((counts1[1] - counts0[1]))
 	expect "$c: the client gets the origin's answer" "origin $port $token" cat "$out"
-	expect "$c: the origin saw the request once" 1 grep -c " $port /$token\$" "$tmpd/origin.out"
+	expect "$c: the origin saw the request once" 1 \
+		count_lines "$tmpd/origin.out" " $port /$token\$"
 	if [ -n "$tp_hook_log" ]; then
 		wait_value "$c: the proxy logged $logged connections" $((l0 + logged)) 5 "$tp_hook_log"
 	fi
@@ -1127,9 +1143,9 @@ tp_matrix()
 	[ -z "$4" ] && f6=v4
 	half=$(($(info_get "$ns" chain_max) / 2))
 	tp_case "v4: T alone, curl" "$ns" curl "$far4" 8080 "$t|$t*" 1
-	tp_case "$f6: T alone, python" "$ns" python "$far6" 8081 "$t|$t*" 1
+	tp_case "$f6: T alone, bash" "$ns" bash "$far6" 8081 "$t|$t*" 1
 	tp_case "$f6: pa then T, curl" "$ns" curl "$far6" 8082 cap "$half"
-	tp_case "v4: T then pa, python" "$ns" python "$far4" 8085 cap "$half"
+	tp_case "v4: T then pa, bash" "$ns" bash "$far4" 8085 cap "$half"
 }
 
 # tp_matrix_owned NSA SVC FAR4 FAR6: the owned cases (tp_owned_rules), T's
@@ -1150,9 +1166,9 @@ tp_matrix_owned()
 
 	[ -z "$4" ] && f6=v4
 	tp_case "v4 owned: pa then T, curl" "$ns" curl "$far4" 8086 "1, 1 $t|" 1
-	tp_case "$f6 owned: pa then T, python" "$ns" python "$far6" 8087 "1, 1 $t|" 1
+	tp_case "$f6 owned: pa then T, bash" "$ns" bash "$far6" 8087 "1, 1 $t|" 1
 	tp_case "$f6 owned: T then pa, curl" "$ns" curl "$far6" 8088 "$t, $t* 1|$t* 1" 1
-	tp_case "v4 owned: T then pa, python" "$ns" python "$far4" 8089 "$t, $t* 1|$t* 1" 1
+	tp_case "v4 owned: T then pa, bash" "$ns" bash "$far4" 8089 "$t, $t* 1|$t* 1" 1
 }
 
 # tp_owned_rules NSA SVC SERVICE...: in one transaction (one process: the VM

@@ -17,7 +17,7 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
-need "$ctl" "$proxy_bin" "$legacy_proxy" ip jq ss python3 setpriv
+need "$ctl" "$proxy_bin" "$legacy_proxy" ip jq ss "$echoserve" setpriv
 
 redir_init
 trap loop_cleanup EXIT

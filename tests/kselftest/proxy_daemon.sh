@@ -18,7 +18,7 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
-need "$ctl" "$proxy_bin" "$flowpeer" ip ss setpriv socat python3
+need "$ctl" "$proxy_bin" "$flowpeer" ip setpriv socat python3
 
 nsa=a-$sfx
 nsb=b-$sfx
@@ -43,7 +43,7 @@ expect "-c: the error names file:line" \
 # notifications to $tmpd/NAME.notify. $dpid is the proxy.
 daemon_start()
 {
-	local name=$1 i
+	local name=$1
 	shift
 	bg_run "$tmpd/$name.notify" nsenter --net=/run/netns/"$nsa" python3 "$notify_recv" \
 		"$tmpd/$name.sock" 127.0.0.1 15001
@@ -58,10 +58,7 @@ daemon_start()
 		"$proxy_bin" -c "$tmpd/px.conf" "$@" 2>>"$tmpd/$name.err" >/dev/null &
 	dpid=$!
 	bg_list+=("$dpid")
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^connect' "$tmpd/$name.notify" && return 0
-		sleep 0.1
-	done
+	wait_for "$tmpd/$name.notify" '^connect' >/dev/null && return 0
 	echo "# no READY=1 from $name:"
 	sed 's/^/#   /' "$tmpd/$name.err" "$tmpd/$name.notify"
 	return 1
@@ -70,17 +67,28 @@ daemon_start()
 # notified NAME: the notifications of NAME that matter, on one line.
 notified()
 {
-	grep -e '^READY=1' -e '^RELOADING=1' -e '^STOPPING=1' "$tmpd/$1.notify" | tr '\n' ' '
+	local line out=
+
+	while IFS= read -r line; do
+		case "$line" in
+		READY=1* | RELOADING=1* | STOPPING=1*) out+="$line " ;;
+		esac
+	done <"$tmpd/$1.notify"
+	echo "$out"
 }
 
-# listening PORT: whether something listens on 127.0.0.1:PORT in ns a.
+# listening PORT: whether a TCP socket listens on 127.0.0.1:PORT in ns a,
+# from the namespace's /proc/net/tcp (ss takes most of a second to start).
 listening()
 {
-	if [ -n "$(nsenter --net=/run/netns/"$nsa" ss -Hlnt "sport = :$1")" ]; then
-		echo yes
-	else
-		echo no
-	fi
+	local -a f
+	local want
+
+	printf -v want '0100007F:%04X' "$1"
+	while read -r -a f; do
+		[ "${f[1]}" = "$want" ] && [ "${f[3]}" = 0A ] && { echo yes; return; }
+	done < <(nsenter --net=/run/netns/"$nsa" cat /proc/net/tcp)
+	echo no
 }
 
 # logline NAME PATTERN: the first line of NAME's log with PATTERN, its
@@ -94,7 +102,12 @@ logline()
 # relayed NAME: how many connections NAME has relayed to the server.
 relayed()
 {
-	grep -c "connected to $B4:8080" "$tmpd/$1.err"
+	local line n=0
+
+	while IFS= read -r line; do
+		[[ $line == *"connected to $B4:8080"* ]] && n=$((n + 1))
+	done <"$tmpd/$1.err"
+	echo "$n"
 }
 
 # conf LINE...: $tmpd/px.conf, readable by the proxy's user.
@@ -152,15 +165,21 @@ expect "journald: every line carries a priority" 0 \
 	eval "grep -cv '^<[3-7]>' '$tmpd/d1.err'"
 
 # SIGTERM with a redirected connection open: the listener closes at once,
-# the connection still relays what comes after, then exit 0.
-(sleep 3; printf 'late\n'; sleep 1) |
-	nsenter --net=/run/netns/"$nsa" socat -t 5 -T 10 - TCP4:"$B4:8080" >"$tmpd/late.out" 2>&1 &
+# the connection still relays what comes after, then exit 0. The client's
+# input is a FIFO this shell writes to once the proxy is stopping.
+mkfifo "$tmpd/late.in"
+nsenter --net=/run/netns/"$nsa" socat -t 5 -T 10 - TCP4:"$B4:8080" <"$tmpd/late.in" \
+	>"$tmpd/late.out" 2>&1 &
 holder=$!
+exec {late}>"$tmpd/late.in"
 wait_value "the late connection is relayed" 3 10 relayed d1
 kill -TERM "$dpid"
 wait_value "SIGTERM: the listener closes at once" no 2 listening 15001
 wait_value "SIGTERM: STOPPING=1" "READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 STOPPING=1 " \
 	5 notified d1
+printf 'late\n' >&"$late"
+wait_for "$tmpd/late.out" '^server' 5 >/dev/null
+exec {late}>&-
 wait "$holder"
 expect "SIGTERM: the open connection still relays after it" "server" cat "$tmpd/late.out"
 expect "SIGTERM: the reply is the late message's" 1 grep -c "msg=late" "$tmpd/late.out"
@@ -174,9 +193,11 @@ expect "SIGTERM: drained, logged as a notice" "<5>px: drained: every connection 
 # the file, and a connection that outlives it is closed.
 conf "name px" "tcp 127.0.0.1:15001" "drain-timeout 20" "verbose 1"
 daemon_start d2 --drain-timeout 1 || exit 1
-(sleep 8; printf 'never\n') |
-	nsenter --net=/run/netns/"$nsa" socat -t 9 -T 10 - TCP4:"$B4:8080" >"$tmpd/never.out" 2>&1 &
+mkfifo "$tmpd/never.in"
+nsenter --net=/run/netns/"$nsa" socat -t 9 -T 10 - TCP4:"$B4:8080" <"$tmpd/never.in" \
+	>"$tmpd/never.out" 2>&1 &
 holder=$!
+exec {never}>"$tmpd/never.in"
 wait_value "the never-ending connection is relayed" 1 10 relayed d2
 t0=$SECONDS
 kill -TERM "$dpid"
@@ -188,6 +209,9 @@ expect "drain-timeout 1: within 3 s ($took s)" yes eval '[ $took -le 3 ] && echo
 expect "drain-timeout 1: what is left is closed, logged" \
 	"<5>px: drain-timeout 1 s reached: closing 1 TCP connections and 0 UDP flows" \
 	grep -m1 "drain-timeout 1 s reached" "$tmpd/d2.err"
+# only now, with the proxy gone, does the client send
+printf 'never\n' >&"$never"
+exec {never}>&-
 wait "$holder"
 expect "drain-timeout 1: the connection got no answer" 0 grep -c "msg=never" "$tmpd/never.out"
 exit $ret

@@ -15,7 +15,10 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
-need "$ctl" "$hop" "$flowpeer" ip jq python3 setpriv
+# The victim's datagram and the snooper's query (python3 took a second to
+# start in the VM)
+udpsnoop=$build/tests/udpsnoop
+need "$ctl" "$hop" "$flowpeer" "$udpsnoop" ip jq setpriv
 
 redir_init
 trap redir_cleanup EXIT
@@ -28,45 +31,6 @@ as() { # as UID CMD...: CMD in namespace A as UID, without privilege
 	nsenter --net=/run/netns/"$nsa" setpriv --reuid="$id" --regid="$id" --clear-groups "$@"
 }
 
-cat >"$tmpd/victim.py" <<'PY'
-# Send one datagram to DST:PORT from an ephemeral port; print the source
-# address and port; wait.
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.connect((sys.argv[1], int(sys.argv[2])))
-s.send(b"victim-secret")
-print("src %s:%d" % s.getsockname(), flush=True)
-time.sleep(30)
-PY
-
-cat >"$tmpd/snoop.py" <<'PY'
-# Bind LOCAL LPORT (SO_REUSEADDR), connect to PEER:PPORT, ask for the flow's
-# records and context; print "records=ERR context=ERR" and, when the context
-# came, "uid=U".
-import errno, socket, struct, sys
-local, lport = sys.argv[1], int(sys.argv[2])
-peer, pport = sys.argv[3].rsplit(":", 1)
-pport = int(pport)
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((local, lport))
-s.connect((peer, pport))
-out = []
-ctx = None
-for name, opt in (("records", 0x5750), ("context", 0x5751)):
-    try:
-        v = s.getsockopt(socket.SOL_IP, opt, 1024)  # Python's largest
-        out.append(name + "=ok")
-        if name == "context":
-            ctx = v
-    except OSError as e:
-        out.append(name + "=" + errno.errorcode[e.errno])
-if ctx is not None and len(ctx) >= 288:
-    out.append("uid=%d" % struct.unpack("=I", ctx[256:260])[0])
-print(" ".join(out), flush=True)
-PY
-chmod 644 "$tmpd"/*.py
-
 # ---------------------------------------------------------------- UDP
 setup ctl_ns "$nsa" service add dns id 1 ipv4 127.0.0.1:15353 owner uid 3000 || exit 1
 setup ctl_ns "$nsa" service add open id 2 ipv4 127.0.0.1:15354 || exit 1
@@ -77,10 +41,14 @@ setup ctl_ns "$nsa" rule add service open proto udp dport 54 || exit 1
 # and port, ADDR:PORT
 victim()
 {
-	local out=$tmpd/victim-$1.out
-	bg_run "$out" as 1000 python3 "$tmpd/victim.py" 127.0.0.53 "$1"
+	local out=$tmpd/victim-$1.out line
+
+	bg_run "$out" as 1000 "$udpsnoop" victim "127.0.0.53:$1"
 	wait_for "$out" '^src' >/dev/null || return 1
-	sed -n 's/^src //p' "$out"
+	while read -r line; do
+		[[ $line == "src "* ]] && echo "${line#src }"
+	done <"$out"
+	return 0
 }
 
 # unreplied UDP flows live 30 s; a loaded test VM can take longer than that
@@ -89,22 +57,22 @@ vport=$(victim 53) || exit 1
 plain=$(victim 5353) || exit 1
 echo "# victim sources: redirected $vport, not redirected $plain"
 # (the owner's answer below shows the victim's flow is there to be found)
-noflow=$(as 2000 python3 "$tmpd/snoop.py" 127.0.0.1 15353 "$plain")
+noflow=$(as 2000 "$udpsnoop" snoop 127.0.0.1:15353 "$plain")
 expect "a flow that was not redirected: ENOENT for both" \
 	"records=ENOENT context=ENOENT" echo "$noflow"
 expect "the owner (uid 3000) reads the records and the victim's uid" \
 	"records=ok context=ok uid=1000" \
-	as 3000 python3 "$tmpd/snoop.py" 127.0.0.1 15353 "$vport"
+	as 3000 "$udpsnoop" snoop 127.0.0.1:15353 "$vport"
 expect "uid 2000 on the owned service's address, at the victim's port: ENOENT, as a flow not redirected" \
-	"$noflow" as 2000 python3 "$tmpd/snoop.py" 127.0.0.1 15353 "$vport"
+	"$noflow" as 2000 "$udpsnoop" snoop 127.0.0.1:15353 "$vport"
 expect "root, not the owner, gets ENOENT too" "$noflow" \
-	nsenter --net=/run/netns/"$nsa" python3 "$tmpd/snoop.py" 127.0.0.1 15353 "$vport"
+	nsenter --net=/run/netns/"$nsa" "$udpsnoop" snoop 127.0.0.1:15353 "$vport"
 oport=$(victim 54) || exit 1
 echo "# victim source, unowned service: $oport"
 expect "an unowned service: an unprivileged user gets ENOENT" "$noflow" \
-	as 2000 python3 "$tmpd/snoop.py" 127.0.0.1 15354 "$oport"
+	as 2000 "$udpsnoop" snoop 127.0.0.1:15354 "$oport"
 expect "an unowned service: CAP_NET_ADMIN reads it" "records=ok context=ok uid=1000" \
-	nsenter --net=/run/netns/"$nsa" python3 "$tmpd/snoop.py" 127.0.0.1 15354 "$oport"
+	nsenter --net=/run/netns/"$nsa" "$udpsnoop" snoop 127.0.0.1:15354 "$oport"
 
 # ---------------------------------------------------------------- TCP
 setup ctl_ns "$nsa" service add web id 3 ipv4 127.0.0.1:15080 owner user nobody || exit 1

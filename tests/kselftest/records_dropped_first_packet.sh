@@ -50,7 +50,15 @@ setup ctl_ns "$nsa" service add hopsvc id 7 ipv4 127.0.0.1:15007 ipv6 "[::1]:150
 dropped() { sed -n "s/^dropped_$1 //p" "$ctlf"; }
 # chains DST: the chains of the flows to DST that were not redirected,
 # comma-separated (a ghost of the dropped first packet would add one)
-chains() { flow_chain "$nsa" "$1" final | paste -sd,; }
+chains()
+{
+	local line out=
+
+	while IFS= read -r line; do
+		out+="${out:+,}$line"
+	done < <(flow_chain "$nsa" "$1" final)
+	echo "$out"
+}
 # onward PROTO DST: the chains of the flows to DST. A closed TCP connection's
 # flow is released at the next collection, so for TCP none is as good as
 # one; more than one, or another chain, is a ghost or a loop.
@@ -72,15 +80,16 @@ for hook in out post; do
 		for f in 4 6; do
 			port=$((port + 1))
 			c="$hook/$p/v$f"
-			u='' far=$B4 svc=127.0.0.1:15007 how=''
+			u='' retry='' far=$B4 svc=127.0.0.1:15007 how=''
 			[ "$f" = 6 ] && far="[$B6]" svc="[::1]:15007"
-			# UDP: a silent loss (a drop would fail the send with EPERM)
-			[ "$p" = udp ] && u=-u how=lose
+			# UDP: a silent loss (a drop would fail the send with EPERM);
+			# hop sends again after 200 ms, not a second
+			[ "$p" = udp ] && u=-u retry="-R 200" how=lose
 			out=$tmpd/hop-$hook-$p-$f.out
 			drops=$(dropped "$hook")
 			redirects=$(info_get "$nsa" redirects)
 
-			hop_start "$out" "$nsa" $u -l "$svc" -c "$far:$port" -T 30 || {
+			hop_start "$out" "$nsa" $u $retry -l "$svc" -c "$far:$port" -T 30 || {
 				ret=1
 				continue
 			}
@@ -90,7 +99,7 @@ for hook in out post; do
 				>"$tmpd/client.out" 2>&1
 			hop_wait 40
 			echo off >"$ctlf"
-			sed 's/^/# hop: /' "$out"
+			while IFS= read -r line; do echo "# hop: $line"; done <"$out"
 
 			expect "$c: the dropper dropped hop's first packet" "$((drops + 1))" dropped "$hook"
 			expect "$c: hop read the chain of service 7" 7 kv "$out" "entry=0 " service

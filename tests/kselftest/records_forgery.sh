@@ -57,7 +57,8 @@ set_in()
 	shift 4
 	for m in "$@"; do args+=(-m "$m"); done
 	[ "$p" = udp ] && args+=(-u)
-	hop_lines=$(nsenter --net=/run/netns/"$ns" "$hop" -f "$f" -r "$file" "${args[@]}" -c -)
+	# -N: hop enters NS itself, one process a call
+	hop_lines=$("$hop" -N "$ns" -f "$f" -r "$file" "${args[@]}" -c -)
 	while IFS= read -r line; do
 		[[ $line == set=* ]] && echo "${line#set=}"
 	done <<<"$hop_lines"

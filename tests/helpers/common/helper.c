@@ -3,13 +3,16 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <wfpredir.h>
 
@@ -116,6 +119,20 @@ void format_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
 	} else {
 		snprintf(buf, len, "family%u", ss->ss_family);
 	}
+}
+
+void enter_netns(const char *name)
+{
+	char path[256];
+	int fd;
+
+	if (!*name || strchr(name, '/'))
+		die("invalid network namespace name \"%s\"", name);
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+		die("cannot enter network namespace \"%s\": %s", name, strerror(errno));
+	close(fd);
 }
 
 int64_t now_ms(void)

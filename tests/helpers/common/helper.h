@@ -30,6 +30,11 @@ socklen_t ss_len(const struct sockaddr_storage *ss);
  * AF_UNSPEC as "none". */
 void format_addr(const struct sockaddr_storage *ss, char *buf, size_t len);
 
+/* Enters the network namespace that ip netns calls @name (/run/netns/@name),
+ * as nsenter --net does; dies when it cannot. For the helpers' -N: one
+ * process where nsenter and the helper were two. */
+void enter_netns(const char *name);
+
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t now_ms(void);
 
