@@ -4,7 +4,7 @@
 # Debian's haproxy in transparent mode (option transparent: it connects on
 # to the destination it reads with SO_ORIGINAL_DST) as service T (id 3),
 # knowing nothing of wfpredir, first with no owner, uid, mark or cgroup
-# anywhere (tp_matrix): alone, curl and bash, inheritance links haproxy's
+# anywhere (tp_matrix): alone, curl and python, inheritance links haproxy's
 # records-less onward connection to the flow it accepted: one redirect, one
 # request at the origin, one line in haproxy's log. Chained with pa (a
 # wfpredir-proxy that hands records on), before and after it, the flow
@@ -22,7 +22,7 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
-need "$ctl" "$proxy_bin" ip "$tporigin" curl haproxy
+need "$ctl" "$proxy_bin" ip "$tporigin" curl python3 haproxy
 
 nsa=a-$sfx
 nsb=b-$sfx

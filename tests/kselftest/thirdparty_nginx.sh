@@ -12,7 +12,7 @@
 # alone, one redirect, one request at the origin, one line in nginx's access
 # log; chained with pa (a wfpredir-proxy that hands records on), before and
 # after it, the flow loops between them to the chain cap, then reaches the
-# origin once (tp_matrix in lib.sh says why). curl and bash, v4 and v6.
+# origin once (tp_matrix in lib.sh says why). curl and python, v4 and v6.
 # Then services ng6..ng9 are added, owned by the uid nginx's worker runs as
 # (www-data): chained with pa in either order, client, hops, origin, each
 # once (tp_matrix_owned says why).
@@ -23,7 +23,7 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
-need "$ctl" "$proxy_bin" ip "$tporigin" curl nginx
+need "$ctl" "$proxy_bin" ip "$tporigin" curl python3 nginx
 stream_so=/usr/lib/nginx/modules/ngx_stream_module.so
 if [ ! -f "$stream_so" ]; then
 	echo "SKIP: $stream_so missing (libnginx-mod-stream)"
@@ -85,9 +85,9 @@ tp_hook_log=nginx_log
 # cases as tp_matrix's, each port with its own service.
 half=$(($(info_get "$nsa" chain_max) / 2))
 tp_case "v4: nginx alone, curl" "$nsa" curl "$B4" 8080 "3|3*" 1
-tp_case "v6: nginx alone, bash" "$nsa" bash "[$B6]" 8081 "4|4*" 1
+tp_case "v6: nginx alone, python" "$nsa" python "[$B6]" 8081 "4|4*" 1
 tp_case "v6: pa then nginx, curl" "$nsa" curl "[$B6]" 8082 cap "$half"
-tp_case "v4: nginx then pa, bash" "$nsa" bash "$B4" 8085 cap "$half"
+tp_case "v4: nginx then pa, python" "$nsa" python "$B4" 8085 cap "$half"
 
 # Owned: one transaction (one process) for the services and their rules.
 {
@@ -105,8 +105,8 @@ tp_case "v4: nginx then pa, bash" "$nsa" bash "$B4" 8085 cap "$half"
 } >"$tmpd/owned.conf"
 setup ctl_ns "$nsa" -f "$tmpd/owned.conf" || exit 1
 tp_case "v4 owned: pa then nginx, curl" "$nsa" curl "$B4" 8086 "1, 1 9|" 1
-tp_case "v6 owned: pa then nginx, bash" "$nsa" bash "[$B6]" 8087 "1, 1 10|" 1
+tp_case "v6 owned: pa then nginx, python" "$nsa" python "[$B6]" 8087 "1, 1 10|" 1
 tp_case "v6 owned: nginx then pa, curl" "$nsa" curl "[$B6]" 8088 "11, 11* 1|11* 1" 1
-tp_case "v4 owned: nginx then pa, bash" "$nsa" bash "$B4" 8089 "12, 12* 1|12* 1" 1
+tp_case "v4 owned: nginx then pa, python" "$nsa" python "$B4" 8089 "12, 12* 1|12* 1" 1
 sed -n 's/^/# nginx access.log: /p' "$ng/access.log" 2>/dev/null | head -n 4
 exit $ret

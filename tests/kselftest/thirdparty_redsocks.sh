@@ -28,7 +28,7 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
-need "$ctl" "$proxy_bin" ip "$tporigin" curl redsocks microsocks
+need "$ctl" "$proxy_bin" ip "$tporigin" curl python3 redsocks microsocks
 
 nsa=a-$sfx
 nsb=b-$sfx
@@ -98,7 +98,7 @@ tp_hook_log=redsocks_log
 s1=$B4:1080
 s2=$B4:1081
 tp_case "v4: redsocks alone, curl" "$nsa" curl "$B4" 8080 "3|" 1 "$s1"
-tp_case "v4: pa then redsocks, bash" "$nsa" bash "$B4" 8083 "1, 1 3|" 1 "$s1"
+tp_case "v4: pa then redsocks, python" "$nsa" python "$B4" 8083 "1, 1 3|" 1 "$s1"
 tp_case "v4: redsocks then pa, curl" "$nsa" curl "$B4" 8084 "1, 4|1" 1 "$s2"
 setup ctl_ns "$nsa" -f - <<CONF || exit 1
 table owned
@@ -109,7 +109,7 @@ rule add service 5 priority 200 proto tcp dport 8086-8087
 rule add service 6 priority 100 proto tcp dport 8088-8089
 rule add service 1 priority 200 proto tcp dport 1082
 CONF
-tp_case "v4 owned: pa then redsocks, bash" "$nsa" bash "$B4" 8087 "1, 1 5|" 1 "$s1"
+tp_case "v4 owned: pa then redsocks, python" "$nsa" python "$B4" 8087 "1, 1 5|" 1 "$s1"
 tp_case "v4 owned: redsocks then pa, curl" "$nsa" curl "$B4" 8088 "1, 6|1" 1 "$B4:1082"
 expect "the origin saw every request from microsocks, on the server side" 5 \
 	grep -c "^req $B4 " "$tmpd/origin.out"

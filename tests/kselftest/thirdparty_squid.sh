@@ -5,7 +5,7 @@
 # reads SO_ORIGINAL_DST and connects on to the original destination), as
 # service T (id 3), knowing nothing of wfpredir. First with no owner, uid,
 # mark or cgroup anywhere:
-#  - alone, curl over v4 and bash over v6: the kernel's inheritance links
+#  - alone, curl over v4 and python over v6: the kernel's inheritance links
 #    squid's records-less onward connection to the flow it accepted, so
 #    squid's own rule is passed over: one redirect, one request at the
 #    origin, the origin's answer back, one line in squid's access log;
@@ -22,7 +22,7 @@
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 skip_unless_vm
-need "$ctl" "$proxy_bin" ip "$tporigin" curl squid
+need "$ctl" "$proxy_bin" ip "$tporigin" curl python3 squid
 
 nsa=a-$sfx
 nsb=b-$sfx
@@ -68,7 +68,7 @@ squid_log()
 }
 tp_hook_log=squid_log
 tp_case "v4: squid alone, curl" "$nsa" curl "$B4" 8080 "3|3*" 1
-tp_case "v6: squid alone, bash" "$nsa" bash "[$B6]" 8081 "3|3*" 1
+tp_case "v6: squid alone, python" "$nsa" python "[$B6]" 8081 "3|3*" 1
 
 # squid_loop_case DESC CLIENT FAR PORT REDIRECTS: chained with pa, the flow
 # comes back to squid (tp_matrix says why) with squid's own Via header,
@@ -92,7 +92,7 @@ squid_loop_case()
 	expect "$c: chain_capped +0" 0 echo $((counts1[1] - counts0[1]))
 }
 squid_loop_case "v6: pa then squid, curl" curl "[$B6]" 8082 4
-squid_loop_case "v4: squid then pa, bash" bash "$B4" 8085 3
+squid_loop_case "v4: squid then pa, python" python "$B4" 8085 3
 sed -n 's/^/# squid cache.log: /p' "$sq/cache.log" | grep -A1 'Forwarding loop' | head -n 4
 # squid's sockets are its cache_effective_user's, proxy
 tp_owned_rules "$nsa" 4 service add squid-owned id 4 ipv4 127.0.0.1:15104 ipv6 "[::1]:15104" \
