@@ -112,6 +112,12 @@ typedef struct _WSATHREADID {
 #define SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS _WSAIOW(IOC_VENDOR, 220)
 #define SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT _WSAIOW(IOC_VENDOR, 221)
 #define SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS _WSAIOW(IOC_VENDOR, 222)
+/*
+ * libwfpredir's own code, not Windows': records and context in one call,
+ * laid out as WFPREDIR_SO_GET_REDIRECT answers (struct wfpredir_redirect,
+ * records, context). A QUERY in every respect below.
+ */
+#define SIO_QUERY_WFPREDIR_REDIRECT _WSAIOW(IOC_VENDOR, 0x5750)
 
 WFPREDIR_STATIC_ASSERT(SIO_FLUSH == 0x28000004, "SIO_FLUSH");
 WFPREDIR_STATIC_ASSERT(SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS == 0x980000DC,
@@ -328,6 +334,46 @@ int wfpredir_query_records(int fd, void *buf, size_t *len);
  * redirected but carries no context for this socket.
  */
 int wfpredir_query_context(int fd, void *buf, size_t *len);
+
+/**
+ * struct wfpredir_redirect_info - where wfpredir_query_redirect() put things.
+ * @records: the records, inside the caller's buffer.
+ * @records_len: their length.
+ * @context: the context, inside the caller's buffer; NULL when the
+ *	connection carries records but no context.
+ * @context_len: its length; 0 with @context NULL.
+ * @flags: WFPREDIR_REDIRECT_F_* of <linux/wfpredir.h> (0 from a module
+ *	older than WFPREDIR_SO_GET_REDIRECT).
+ */
+struct wfpredir_redirect_info {
+	const uint8_t *records;
+	size_t records_len;
+	const uint8_t *context;
+	size_t context_len;
+	uint32_t flags;
+};
+
+/**
+ * wfpredir_query_redirect() - the records and the context in one call.
+ * @fd: the connected (accepted) socket.
+ * @buf: receives both; NULL asks for the size only. Its layout is the
+ *	module's (a header, the records, the context): read them through @out.
+ * @len: in: size of @buf (WFPREDIR_REDIRECT_MAX_LEN is always enough); out:
+ *	the bytes used, or the size needed.
+ * @out: filled on success, pointing into @buf.
+ *
+ * One socket option call (WFPREDIR_SO_GET_REDIRECT), where reading both
+ * otherwise takes two; with a module older than that option, the two
+ * queries, through the same buffer. A connection with records but no
+ * context succeeds with @out->context NULL (wfpredir_query_context() gives
+ * -ENODATA there).
+ *
+ * Return: 0; -ENOBUFS with *@len the size needed when @buf is NULL or too
+ * small; -EFAULT when @len or @out is NULL, or @buf is not writable;
+ * -EPROTO for an answer the library cannot parse; otherwise the errors of
+ * wfpredir_query_records(), with *@len unchanged.
+ */
+int wfpredir_query_redirect(int fd, void *buf, size_t *len, struct wfpredir_redirect_info *out);
 
 /**
  * wfpredir_wsa_error_from_errno() - the errno to WSA error table.
