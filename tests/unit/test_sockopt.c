@@ -106,7 +106,7 @@ START_TEST(a_query_with_a_null_len_gives_efault)
 }
 END_TEST
 
-START_TEST(the_level_is_sol_ip_on_ipv4_and_sol_ipv6_on_ipv6_sockets)
+START_TEST(the_kernel_is_asked_at_sol_ip_first_and_at_the_family_level_after_a_failure)
 {
 	int v4 = unit_socket(AF_INET, SOCK_DGRAM, 0);
 	int v6 = unit_socket(AF_INET6, SOCK_STREAM, 0);
@@ -114,13 +114,39 @@ START_TEST(the_level_is_sol_ip_on_ipv4_and_sol_ipv6_on_ipv6_sockets)
 
 	ck_assert_int_eq(wfpredir__level(v4), SOL_IP);
 	ck_assert_int_eq(wfpredir__level(v6), SOL_IPV6);
-	ck_assert_int_eq(wfpredir__native_set(&fake_sockopt, v4, "x", 1), 0);
+	/* success at SOL_IP, which the IPv6 layer hands to the same handler:
+	 * one call, no SO_DOMAIN */
+	ck_assert_int_eq(wfpredir__native_set(&fake_sockopt, v6, "x", 1), 0);
+	ck_assert_int_eq(fake.calls, 1);
 	ck_assert_int_eq(fake.level, SOL_IP);
 	ck_assert_int_eq(fake.name, WFPREDIR_SO_SET_RECORDS);
+	fake_reset();
 	ck_assert_int_eq(
 		wfpredir__native_query(&fake_sockopt, v6, WFPREDIR_SO_GET_CONTEXT, NULL, &len), 0);
-	ck_assert_int_eq(fake.level, SOL_IPV6);
+	ck_assert_int_eq(fake.calls, 1);
+	ck_assert_int_eq(fake.level, SOL_IP);
 	ck_assert_int_eq(fake.name, WFPREDIR_SO_GET_CONTEXT);
+
+	/* a failure is asked again at the family's level, whose error counts */
+	fake_reset();
+	fake.err = -ENOENT;
+	len = 8;
+	ck_assert_int_eq(
+		wfpredir__native_query(&fake_sockopt, v6, WFPREDIR_SO_GET_RECORDS, NULL, &len),
+		-ENOENT);
+	ck_assert_int_eq(fake.calls, 2);
+	ck_assert_int_eq(fake.first_level, SOL_IP);
+	ck_assert_int_eq(fake.level, SOL_IPV6);
+	ck_assert_uint_eq(len, 8);
+	fake_reset();
+	fake.err = -EISCONN;
+	ck_assert_int_eq(wfpredir__native_set(&fake_sockopt, v6, "x", 1), -EISCONN);
+	ck_assert_int_eq(fake.calls, 2);
+	ck_assert_int_eq(fake.level, SOL_IPV6);
+	fake_reset();
+	fake.err = -EISCONN;
+	ck_assert_int_eq(wfpredir__native_set(&fake_sockopt, v4, "x", 1), -EISCONN);
+	ck_assert_int_eq(fake.level, SOL_IP);
 	close(v4);
 	close(v6);
 }
@@ -252,7 +278,7 @@ Suite *sockopt_suite(void)
 	tcase_add_test(tc, a_unix_or_netlink_socket_gives_eopnotsupp);
 	tcase_add_test(tc, without_the_module_tcp_and_udp_over_ipv4_and_ipv6_give_enoprotoopt);
 	tcase_add_test(tc, a_query_with_a_null_len_gives_efault);
-	tcase_add_test(tc, the_level_is_sol_ip_on_ipv4_and_sol_ipv6_on_ipv6_sockets);
+	tcase_add_test(tc, the_kernel_is_asked_at_sol_ip_first_and_at_the_family_level_after_a_failure);
 	tcase_add_test(tc, set_hands_the_records_and_their_length_to_the_kernel);
 	tcase_add_test(tc, set_with_more_than_int_max_bytes_gives_einval_without_asking_the_kernel);
 	tcase_add_test(tc, a_kernel_reply_longer_than_the_buffer_gives_enobufs_and_the_size_needed);

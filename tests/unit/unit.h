@@ -55,6 +55,7 @@ struct fake_kernel {
 	socklen_t data_len;
 
 	int calls;
+	int first_level; /* of the first call since fake_reset() */
 	int level;
 	int name;
 	socklen_t asked;
