@@ -183,7 +183,9 @@ WFPREDIR_STATIC_ASSERT(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS == 0x980000DE,
  * @s: the socket (a file descriptor).
  * @dwIoControlCode: SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
  *	SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT,
- *	SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS or SIO_FLUSH.
+ *	SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, SIO_FLUSH, or
+ *	SIO_QUERY_WFPREDIR_REDIRECT (libwfpredir's own: records and context
+ *	in one call, a QUERY like the other two).
  * @lpvInBuffer: SET: the records blob. Ignored by the other codes.
  * @cbInBuffer: SET: size of the blob, not 0. Ignored by the other codes.
  * @lpvOutBuffer: QUERY: receives the records or context; NULL asks for the
@@ -204,15 +206,20 @@ WFPREDIR_STATIC_ASSERT(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS == 0x980000DE,
  *     through a fault-safe store, so a bad pointer never raises SIGSEGV;
  *     from here on it holds 0 unless a step below says otherwise.
  *  2. @s not an open socket (closed, negative, a pipe, a file): WSAENOTSOCK.
- *  3. @dwIoControlCode not one of the four codes: WSAEINVAL.
+ *  3. @dwIoControlCode not one of the five codes: WSAEINVAL.
  *  4. SIO_FLUSH: aborts every overlapped operation pending on @s (each
  *     completes with WSA_OPERATION_ABORTED) and succeeds with 0 bytes.
  *  5. Parameters. SET: @cbOutBuffer != 0 or @cbInBuffer == 0: WSAEINVAL;
  *     @lpvInBuffer NULL or not readable for @cbInBuffer bytes: WSAEFAULT.
  *     QUERY: @lpvOutBuffer not writable for @cbOutBuffer bytes: WSAEFAULT.
- *     Buffers are probed fault-safely, page by page, before the kernel sees
- *     them (as Windows probes them), and the kernel's own EFAULT maps to
- *     WSAEFAULT as well.
+ *     Buffers are checked fault-safely, page by page, as Windows probes
+ *     them, and the kernel's own EFAULT maps to WSAEFAULT as well.
+ *     A non-overlapped SET or QUERY is first tried at the kernel's cost:
+ *     the kernel call at once, the pages it did not write probed after it
+ *     succeeds; any failure runs these steps from the start, so every
+ *     error is the one this order gives. What differs: a QUERY whose
+ *     @lpcbBytesReturned turns out not writable fails with WSAEFAULT having
+ *     filled @lpvOutBuffer.
  *  6. @s not an AF_INET or AF_INET6 socket: WSAEOPNOTSUPP.
  *  7. The kernel's answer, through wfpredir_wsa_error_from_errno(). Without
  *     the wfpredir module that is ENOPROTOOPT, hence WSAEOPNOTSUPP; a socket

@@ -39,6 +39,8 @@ run()
 	r=()
 	while read -r name rest; do
 		r[$name]=$rest
+		# a setup failure says why
+		[ "$name" = query-redirect: ] && echo "# query-redirect: $rest"
 	done < <(nsenter --net=/run/netns/"$ns" "$qr" "$@" 2>&1)
 }
 res() { echo "${r[$1]:-missing}"; }
@@ -47,12 +49,13 @@ for f in 4 6 m; do
 	case $f in
 	4) listen=127.0.0.1:15301 far=127.0.0.1 ;;
 	6) listen="[::1]:15301" far="[::1]" ;;
-	m) listen="[::]:15301" far=127.0.0.1 ;;
+	m) listen="[::]:15301" far=127.0.0.1 ;; # AF_INET6 sockets, v4-mapped flows
 	esac
 	for p in tcp udp; do
 		for rule in default custom; do
 			c="v$f/$p/$rule"
-			dport=9301 ctx=280 flags=0
+			[ $f = m ] && c="mapped/$p/$rule"
+			dport=9301 ctx=288 flags=0
 			if [ $rule = custom ]; then
 				dport=9302 ctx=600 flags=1
 			fi
