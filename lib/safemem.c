@@ -123,8 +123,8 @@ static int futex_store(DWORD *dst, DWORD value)
 
 	if (((uintptr_t)dst & 3) || value > FUTEX_SET_MAX)
 		return 1;
-	rc = syscall(SYS_futex, &probe_futex, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, 0, (void *)0,
-		     dst, FUTEX_OP(FUTEX_OP_SET, value, FUTEX_OP_CMP_EQ, 0));
+	rc = syscall(SYS_futex, &probe_futex, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, 0, (void *)0, dst,
+		     FUTEX_OP(FUTEX_OP_SET, value, FUTEX_OP_CMP_EQ, 0));
 	if (rc >= 0)
 		return 0;
 	return errno == EFAULT ? -EFAULT : 1;

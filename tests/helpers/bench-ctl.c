@@ -67,7 +67,7 @@ enum op {
 	OP_QBOTH,
 	OP_COUNT
 };
-static const char *const op_names[OP_COUNT] = { "od",	"raw",	"lib",	"wsa",	"set", "qrec",
+static const char *const op_names[OP_COUNT] = { "od",	"raw",	"lib",	"wsa",	"set",	"qrec",
 						"qctx", "rawc", "libc", "wsac", "qboth" };
 
 static unsigned char records[2048], ctx[1024], both[WFPREDIR_REDIRECT_MAX_LEN];

@@ -148,16 +148,16 @@ static void cases_redirected(int fd)
 	}
 	memcpy(&hdr, buf, sizeof(hdr));
 	total = len;
-	printf("combined ok len=%u hdr=%u rec=%u ctx=%u flags=%u\n", (unsigned int)len,
-	       hdr.hdr_len, hdr.records_len, hdr.context_len, hdr.flags);
+	printf("combined ok len=%u hdr=%u rec=%u ctx=%u flags=%u\n", (unsigned int)len, hdr.hdr_len,
+	       hdr.records_len, hdr.context_len, hdr.flags);
 
 	err = get(fd, WFPREDIR_SO_GET_RECORDS, rec, &rlen);
 	cerr = get(fd, WFPREDIR_SO_GET_CONTEXT, ctx, &clen);
 	printf("same records=%d context=%d\n",
 	       !err && rlen == hdr.records_len && !memcmp(rec, buf + hdr.hdr_len, rlen),
-	       cerr == ENODATA ? hdr.context_len == 0 :
-	       !cerr && clen == hdr.context_len &&
-		       !memcmp(ctx, buf + hdr.hdr_len + hdr.records_len, clen));
+	       cerr == ENODATA ? hdr.context_len == 0
+			       : !cerr && clen == hdr.context_len &&
+					 !memcmp(ctx, buf + hdr.hdr_len + hdr.records_len, clen));
 
 	if (level_of(fd) == SOL_IPV6) {
 		olen = sizeof(other);
@@ -188,11 +188,10 @@ static void cases_redirected(int fd)
 	printf("badptr %s\n", errno_name(get(fd, WFPREDIR_SO_GET_REDIRECT, bad, &olen)));
 
 	fresh = socket(family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-	printf("set %s\n",
-	       errno_name(setsockopt(fresh, level_of(fresh), WFPREDIR_SO_SET_RECORDS,
-				     buf + hdr.hdr_len, hdr.records_len) ?
-				  errno :
-				  0));
+	printf("set %s\n", errno_name(setsockopt(fresh, level_of(fresh), WFPREDIR_SO_SET_RECORDS,
+						 buf + hdr.hdr_len, hdr.records_len)
+					      ? errno
+					      : 0));
 	close(fresh);
 
 	memset(other, 0, sizeof(other));
@@ -216,21 +215,20 @@ static void cases_redirected(int fd)
 	memset(other, 0, sizeof(other));
 	got = 0;
 	err = WSAIoctl(fd, SIO_QUERY_WFPREDIR_REDIRECT, NULL, 0, other, sizeof(other), &got, NULL,
-		       NULL) ?
-		      WSAGetLastError() :
-		      0;
+		       NULL)
+		      ? WSAGetLastError()
+		      : 0;
 	printf("wsa %s bytes=%u same=%d\n", wsa_name(err), (unsigned int)got,
 	       !err && got == total && !memcmp(other, buf, total));
 	got = 0;
-	err = WSAIoctl(fd, SIO_QUERY_WFPREDIR_REDIRECT, NULL, 0, other, total - 1, &got, NULL,
-		       NULL) ?
-		      WSAGetLastError() :
-		      0;
+	err = WSAIoctl(fd, SIO_QUERY_WFPREDIR_REDIRECT, NULL, 0, other, total - 1, &got, NULL, NULL)
+		      ? WSAGetLastError()
+		      : 0;
 	printf("wsa_short %s bytes=%u\n", wsa_name(err), (unsigned int)got);
 	got = 77;
-	err = WSAIoctl(fd, SIO_QUERY_WFPREDIR_REDIRECT, NULL, 0, bad, total, &got, NULL, NULL) ?
-		      WSAGetLastError() :
-		      0;
+	err = WSAIoctl(fd, SIO_QUERY_WFPREDIR_REDIRECT, NULL, 0, bad, total, &got, NULL, NULL)
+		      ? WSAGetLastError()
+		      : 0;
 	printf("wsa_badptr %s bytes=%u\n", wsa_name(err), (unsigned int)got);
 	munmap(bad, 4096);
 }
@@ -245,11 +243,10 @@ static void cases_direct(int fd)
 
 	printf("direct %s\n", errno_name(get(fd, WFPREDIR_SO_GET_REDIRECT, buf, &len)));
 	printf("lib_direct %s\n", errno_name(wfpredir_query_redirect(fd, buf, &slen, &info)));
-	printf("wsa_direct %s\n",
-	       wsa_name(WSAIoctl(fd, SIO_QUERY_WFPREDIR_REDIRECT, NULL, 0, buf, sizeof(buf), &got,
-				 NULL, NULL) ?
-				WSAGetLastError() :
-				0));
+	printf("wsa_direct %s\n", wsa_name(WSAIoctl(fd, SIO_QUERY_WFPREDIR_REDIRECT, NULL, 0, buf,
+						    sizeof(buf), &got, NULL, NULL)
+						   ? WSAGetLastError()
+						   : 0));
 }
 
 /* The accepted socket, or for UDP the bound one with the datagram queued. */
@@ -311,8 +308,7 @@ int main(int argc, char **argv)
 	close(fresh);
 	if (!udp) {
 		len = sizeof(buf);
-		printf("listener %s\n",
-		       errno_name(get(ls, WFPREDIR_SO_GET_REDIRECT, buf, &len)));
+		printf("listener %s\n", errno_name(get(ls, WFPREDIR_SO_GET_REDIRECT, buf, &len)));
 	}
 
 	client(dst);

@@ -131,9 +131,9 @@ START_TEST(the_kernel_is_asked_at_sol_ip_first_and_at_the_family_level_after_a_f
 	fake_reset();
 	fake.err = -ENOENT;
 	len = 8;
-	ck_assert_int_eq(
-		wfpredir__native_query(&fake_sockopt, v6, WFPREDIR_SO_GET_RECORDS, NULL, &len),
-		-ENOENT);
+	ck_assert_int_eq(wfpredir__native_query(&fake_sockopt, v6, WFPREDIR_SO_GET_RECORDS, NULL,
+						&len),
+			 -ENOENT);
 	ck_assert_int_eq(fake.calls, 2);
 	ck_assert_int_eq(fake.first_level, SOL_IP);
 	ck_assert_int_eq(fake.level, SOL_IPV6);
@@ -278,7 +278,8 @@ Suite *sockopt_suite(void)
 	tcase_add_test(tc, a_unix_or_netlink_socket_gives_eopnotsupp);
 	tcase_add_test(tc, without_the_module_tcp_and_udp_over_ipv4_and_ipv6_give_enoprotoopt);
 	tcase_add_test(tc, a_query_with_a_null_len_gives_efault);
-	tcase_add_test(tc, the_kernel_is_asked_at_sol_ip_first_and_at_the_family_level_after_a_failure);
+	tcase_add_test(tc,
+		       the_kernel_is_asked_at_sol_ip_first_and_at_the_family_level_after_a_failure);
 	tcase_add_test(tc, set_hands_the_records_and_their_length_to_the_kernel);
 	tcase_add_test(tc, set_with_more_than_int_max_bytes_gives_einval_without_asking_the_kernel);
 	tcase_add_test(tc, a_kernel_reply_longer_than_the_buffer_gives_enobufs_and_the_size_needed);
