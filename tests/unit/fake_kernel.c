@@ -21,6 +21,8 @@ static int fake_get(int fd, int level, int name, void *val, socklen_t *len)
 {
 	(void)fd;
 	record(level, name, val, *len);
+	if (fake.unknown_name && name == fake.unknown_name)
+		return -ENOPROTOOPT; /* a module older than the option */
 	if (fake.err)
 		return fake.err;
 	/* As the kernel's copy_to_user(): a bad buffer is EFAULT, not SIGSEGV. */

@@ -267,6 +267,173 @@ START_TEST(a_len_above_int_max_reaches_the_kernel_as_int_max)
 }
 END_TEST
 
+/* A WFPREDIR_SO_GET_REDIRECT answer: header (hdr_len bytes), records,
+ * context; returns its length. */
+static size_t redirect_answer(unsigned char *buf, unsigned int hdr_len, const char *rec,
+			      const char *ctx, unsigned int flags)
+{
+	struct wfpredir_redirect h = { .hdr_len = (uint16_t)hdr_len,
+				       .records_len = (uint16_t)strlen(rec),
+				       .context_len = (uint16_t)strlen(ctx),
+				       .flags = (uint16_t)flags };
+
+	memset(buf, 0xee, hdr_len);
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + hdr_len, rec, h.records_len);
+	memcpy(buf + hdr_len + h.records_len, ctx, h.context_len);
+	return hdr_len + h.records_len + h.context_len;
+}
+
+START_TEST(query_redirect_points_into_the_buffer_at_the_records_and_the_context)
+{
+	int fd = unit_socket(AF_INET6, SOCK_STREAM, 0);
+	unsigned char answer[64], buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = sizeof(buf);
+
+	fake.data = answer;
+	fake.data_len = (socklen_t)redirect_answer(answer, 8, "RECORDS", "CONTEXT!", 1);
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info), 0);
+	ck_assert_int_eq(fake.calls, 1);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_GET_REDIRECT);
+	ck_assert_uint_eq(len, 8 + 7 + 8);
+	ck_assert_ptr_eq(info.records, buf + 8);
+	ck_assert_uint_eq(info.records_len, 7);
+	ck_assert_int_eq(memcmp(info.records, "RECORDS", 7), 0);
+	ck_assert_ptr_eq(info.context, buf + 15);
+	ck_assert_uint_eq(info.context_len, 8);
+	ck_assert_int_eq(memcmp(info.context, "CONTEXT!", 8), 0);
+	ck_assert_uint_eq(info.flags, WFPREDIR_REDIRECT_F_CUSTOM_CONTEXT);
+	close(fd);
+}
+END_TEST
+
+START_TEST(query_redirect_finds_the_records_at_hdr_len_of_a_longer_header)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char answer[64], buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = sizeof(buf);
+
+	fake.data = answer;
+	fake.data_len = (socklen_t)redirect_answer(answer, 16, "R", "", 0);
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info), 0);
+	ck_assert_ptr_eq(info.records, buf + 16);
+	ck_assert_uint_eq(info.records_len, 1);
+	/* no context: NULL, not a pointer past the records */
+	ck_assert_ptr_null(info.context);
+	ck_assert_uint_eq(info.context_len, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(query_redirect_refuses_an_answer_whose_lengths_do_not_add_up)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char answer[64], buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len;
+
+	fake.data = answer;
+	fake.data_len = (socklen_t)redirect_answer(answer, 8, "RECORDS", "CTX", 0) - 1;
+	len = sizeof(buf);
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info),
+			 -EPROTO);
+	fake.data_len = (socklen_t)redirect_answer(answer, 4, "", "", 0);
+	len = sizeof(buf);
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info),
+			 -EPROTO);
+	fake.data_len = 6; /* shorter than the header */
+	len = sizeof(buf);
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info),
+			 -EPROTO);
+	close(fd);
+}
+END_TEST
+
+START_TEST(query_redirect_too_small_or_without_a_buffer_gives_enobufs_and_the_size)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char answer[64], buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = 10, total;
+
+	total = redirect_answer(answer, 8, "RECORDS", "CONTEXT", 0);
+	fake.data = answer;
+	fake.data_len = (socklen_t)total;
+	memset(buf, 0, sizeof(buf));
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info),
+			 -ENOBUFS);
+	ck_assert_uint_eq(len, total);
+	ck_assert_int_eq(buf[0], 0);
+	len = 4096;
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, NULL, &len, &info),
+			 -ENOBUFS);
+	ck_assert_uint_eq(len, total);
+	ck_assert_uint_eq(fake.asked, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(query_redirect_errors_keep_len_and_null_pointers_give_efault)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = sizeof(buf);
+	void *bad = unit_map(1, (const int[]){ PROT_NONE });
+
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, NULL, &info),
+			 -EFAULT);
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, NULL),
+			 -EFAULT);
+	ck_assert_int_eq(fake.calls, 0);
+	fake.err = -ENOENT;
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info),
+			 -ENOENT);
+	ck_assert_uint_eq(len, sizeof(buf));
+	/* a buffer the kernel cannot write: its EFAULT */
+	fake.err = 0;
+	fake.data = "0123456789abcdef";
+	fake.data_len = 16;
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, bad, &len, &info),
+			 -EFAULT);
+	ck_assert_uint_eq(len, sizeof(buf));
+	unit_unmap(bad, 1);
+	/* not a socket: the family lookup after the failure tells */
+	ck_assert_int_eq(wfpredir_query_redirect(-1, buf, &len, &info), -EBADF);
+	close(fd);
+}
+END_TEST
+
+START_TEST(query_redirect_makes_the_two_queries_when_the_module_predates_it)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = sizeof(buf);
+
+	fake.unknown_name = WFPREDIR_SO_GET_REDIRECT;
+	fake.data = "BLOB";
+	fake.data_len = 4;
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info), 0);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_GET_CONTEXT);
+	ck_assert_ptr_eq(info.records, buf);
+	ck_assert_uint_eq(info.records_len, 4);
+	ck_assert_ptr_eq(info.context, buf + 4);
+	ck_assert_uint_eq(info.context_len, 4);
+	ck_assert_uint_eq(len, 8);
+	ck_assert_uint_eq(info.flags, 0);
+
+	/* too small for both: the sum of the sizes */
+	len = 6;
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info),
+			 -ENOBUFS);
+	ck_assert_uint_eq(len, 8);
+	close(fd);
+}
+END_TEST
+
 Suite *sockopt_suite(void)
 {
 	Suite *s = suite_create("sockopt");
@@ -287,6 +454,12 @@ Suite *sockopt_suite(void)
 	tcase_add_test(tc, a_null_buffer_asks_the_kernel_for_the_size_with_len_zero);
 	tcase_add_test(tc, a_kernel_error_is_returned_with_len_unchanged);
 	tcase_add_test(tc, a_len_above_int_max_reaches_the_kernel_as_int_max);
+	tcase_add_test(tc, query_redirect_points_into_the_buffer_at_the_records_and_the_context);
+	tcase_add_test(tc, query_redirect_finds_the_records_at_hdr_len_of_a_longer_header);
+	tcase_add_test(tc, query_redirect_refuses_an_answer_whose_lengths_do_not_add_up);
+	tcase_add_test(tc, query_redirect_too_small_or_without_a_buffer_gives_enobufs_and_the_size);
+	tcase_add_test(tc, query_redirect_errors_keep_len_and_null_pointers_give_efault);
+	tcase_add_test(tc, query_redirect_makes_the_two_queries_when_the_module_predates_it);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -51,6 +51,7 @@ void unit_assert_module_absent(void);
  */
 struct fake_kernel {
 	int err;
+	int unknown_name; /* an option name the fake has not heard of */
 	const void *data;
 	socklen_t data_len;
 
