@@ -289,13 +289,41 @@ static void wfpredir_copy_context(const struct wfpredir_flow *flow, u8 *buf,
 }
 
 /*
- * Copy the records, or the context, of the flow of @tuple into @buf, if
- * @sk may read them.
+ * WFPREDIR_SO_GET_REDIRECT's answer for @flow into @buf, if it fits in
+ * @size bytes. Under RCU.
+ * Return: its length.
+ */
+static int wfpredir_copy_redirect(struct wfpredir_net *wn,
+				  const struct wfpredir_flow *flow, u8 *buf,
+				  size_t size, const struct wfpredir_view *view)
+{
+	struct wfpredir_redirect hdr = {
+		.hdr_len = sizeof(hdr),
+		.records_len = flow->records->len,
+		.context_len = flow->context_len,
+	};
+	size_t len = sizeof(hdr) + hdr.records_len + hdr.context_len;
+
+	if (len > size)
+		return len;
+	if (flow->context_len && flow->custom_context)
+		hdr.flags |= WFPREDIR_REDIRECT_F_CUSTOM_CONTEXT;
+	memcpy(buf, &hdr, sizeof(hdr));
+	wfpredir_copy_records(wn, flow, buf + sizeof(hdr), view);
+	if (hdr.context_len)
+		wfpredir_copy_context(flow, buf + sizeof(hdr) + hdr.records_len,
+				      view);
+	return len;
+}
+
+/*
+ * Copy the records, the context, or both (WFPREDIR_SO_GET_REDIRECT) of the
+ * flow of @tuple into @buf, if @sk may read them.
  * Return: their length (which may exceed @size: then nothing is copied);
  * -ENOENT if the connection holds no records, or holds some @sk may not
  * read (so that nobody learns which flows were redirected); -ENODATA if it
  * holds records but no context (it was not redirected: its socket passed
- * records on).
+ * records on), for the context alone.
  */
 static int wfpredir_flow_lookup(struct sock *sk,
 				const struct nf_conntrack_tuple *tuple,
@@ -319,6 +347,8 @@ static int wfpredir_flow_lookup(struct sock *sk,
 	flow = wfpredir_flowstore_lookup(&wn->flows, ct);
 	if (!flow || !wfpredir_may_read(wn, flow, sk)) {
 		ret = -ENOENT;
+	} else if (optval == WFPREDIR_SO_GET_REDIRECT) {
+		ret = wfpredir_copy_redirect(wn, flow, buf, size, &view);
 	} else if (optval == WFPREDIR_SO_GET_RECORDS) {
 		ret = flow->records->len;
 		if (ret <= size)
@@ -339,7 +369,8 @@ static int wfpredir_flow_lookup(struct sock *sk,
 /**
  * wfpredir_sock_query - the records or the context of a socket's flow
  * @sk: a TCP or UDP socket with a peer, or a bound UDP socket
- * @optval: %WFPREDIR_SO_GET_RECORDS or %WFPREDIR_SO_GET_CONTEXT
+ * @optval: %WFPREDIR_SO_GET_RECORDS, %WFPREDIR_SO_GET_CONTEXT or
+ *	%WFPREDIR_SO_GET_REDIRECT
  * @buf: receives them, if they fit
  * @size: the size of @buf
  *
@@ -468,9 +499,17 @@ static int wfpredir_get_dgram_flow(struct sock *sk, int optval,
 	return ret;
 }
 
+/*
+ * The answers of one flow that fit here (one or two record entries with the
+ * default context, the common case) go to the user without a heap bounce;
+ * small enough for the shallow stack of a getsockopt() call.
+ */
+#define WFPREDIR_QUERY_STACK_LEN	512
+
 static int wfpredir_get_flow_data(struct sock *sk, int optval,
 				  void __user *user, int *len)
 {
+	u8 stack_buf[WFPREDIR_QUERY_STACK_LEN] __aligned(8);
 	size_t size;
 	void *buf;
 	int ret;
@@ -478,8 +517,23 @@ static int wfpredir_get_flow_data(struct sock *sk, int optval,
 	if (*len < 0)
 		return -EINVAL;
 
+	ret = wfpredir_sock_query(sk, optval, stack_buf,
+				  min_t(size_t, *len, sizeof(stack_buf)));
+	if (ret < 0)
+		return ret;
+	/* Copied, or too small for the caller: no bounce needed. */
+	if (ret <= (int)sizeof(stack_buf) || ret > *len)
+		return wfpredir_put_answer(user, len, stack_buf, ret);
+
+	/*
+	 * Fits the caller but not the stack: ask again into the heap, sized
+	 * for any answer, as the head datagram of a UDP socket may have
+	 * changed meanwhile.
+	 */
 	if (optval == WFPREDIR_SO_GET_RECORDS)
 		size = WFPREDIR_RECORDS_MAX_LEN;
+	else if (optval == WFPREDIR_SO_GET_REDIRECT)
+		size = WFPREDIR_REDIRECT_MAX_LEN;
 	else
 		size = max_t(size_t, WFPREDIR_CONTEXT_DEFAULT_LEN,
 			     WFPREDIR_CONTEXT_MAX_CUSTOM_LEN);
@@ -571,6 +625,7 @@ static int wfpredir_getsockopt(struct sock *sk, int optval, void __user *user,
 	switch (optval) {
 	case WFPREDIR_SO_GET_RECORDS:
 	case WFPREDIR_SO_GET_CONTEXT:
+	case WFPREDIR_SO_GET_REDIRECT:
 		return wfpredir_get_flow_data(sk, optval, user, len);
 	case WFPREDIR_SO_GET_DGRAM_FLOW:
 	case WFPREDIR_SO_PEEK_DGRAM_FLOW:

@@ -53,6 +53,8 @@ int wfpredir__native_set(const struct wfpredir_sockopt_ops *ops, int fd, const v
 			 size_t len);
 int wfpredir__native_query(const struct wfpredir_sockopt_ops *ops, int fd, int name, void *buf,
 			   size_t *len);
+int wfpredir__native_query_redirect(const struct wfpredir_sockopt_ops *ops, int fd, void *buf,
+				    size_t *len, struct wfpredir_redirect_info *out);
 
 /* wsaioctl.c: WSAIoctl() with the sockopt calls as a parameter. */
 int wfpredir__ioctl(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD code, LPVOID in,
@@ -72,6 +74,9 @@ void wfpredir__set_last_error(int wsa);
 int wfpredir__store_dword(DWORD *dst, DWORD value);
 int wfpredir__probe_read(const void *addr, size_t len);
 int wfpredir__probe_write(void *addr, size_t len);
+/* The same for [addr, addr + len) of which the kernel has just written the
+ * first @written bytes: only the pages it did not reach are probed. */
+int wfpredir__probe_write_tail(void *addr, size_t len, size_t written);
 
 /* wsa_errors.c: the errno -> WSA table, one row per errno. */
 struct wfpredir_errno_map {

@@ -6,7 +6,11 @@
  * space; a plain access through one would raise SIGSEGV here. The kernel does
  * the access instead and reports EFAULT.
  *
- * Stores and read probes: process_vm_readv()/process_vm_writev() on our own
+ * Stores of a small value to an aligned word: FUTEX_WAKE_OP with
+ * FUTEX_OP_SET, one system call that writes the word atomically or fails
+ * with EFAULT (the kernel faults the page in for writing first, as for any
+ * store). Other stores and read probes: process_vm_readv()/
+ * process_vm_writev() on our own
  * thread copy between our memory and the caller's and fail with EFAULT (or
  * stop short) at an unmapped or wrongly protected page. They honour page
  * protection (no FOLL_FORCE), and ptrace access to one's own thread group is
@@ -100,19 +104,45 @@ static int copy_result(ssize_t done, size_t want)
 	return done == -EMFILE || done == -ENFILE || done == -ENOMEM ? (int)done : -EFAULT;
 }
 
+/* FUTEX_WAKE_OP's first futex: a word nobody waits on, so the call wakes
+ * no one there. */
+static uint32_t probe_futex;
+
+/* The largest value FUTEX_OP_SET stores: its operand is 12 bits, signed. */
+#define FUTEX_SET_MAX 0x7ff
+
+/*
+ * One system call, no gettid(): FUTEX_WAKE_OP stores @value into the
+ * aligned word @dst atomically (FUTEX_OP_SET) or fails with EFAULT when it
+ * cannot be written. 0, -EFAULT, or 1 when this way is not open (@dst not
+ * aligned, @value too large, futex() refused).
+ */
+static int futex_store(DWORD *dst, DWORD value)
+{
+	long rc;
+
+	if (((uintptr_t)dst & 3) || value > FUTEX_SET_MAX)
+		return 1;
+	rc = syscall(SYS_futex, &probe_futex, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, 0, (void *)0, dst,
+		     FUTEX_OP(FUTEX_OP_SET, value, FUTEX_OP_CMP_EQ, 0));
+	if (rc >= 0)
+		return 0;
+	return errno == EFAULT ? -EFAULT : 1;
+}
+
 int wfpredir__store_dword(DWORD *dst, DWORD value)
 {
 	struct iovec ours = { .iov_base = &value, .iov_len = sizeof(value) };
 	struct iovec theirs = { .iov_base = dst, .iov_len = sizeof(value) };
+	int rc;
 
 	if (!dst)
 		return -EFAULT;
+	rc = futex_store(dst, value);
+	if (rc <= 0)
+		return rc;
 	return copy_result(caller_copy(true, &ours, &theirs, 1), sizeof(value));
 }
-
-/* FUTEX_WAKE_OP's first futex: a word nobody waits on, so the call wakes
- * no one there. */
-static uint32_t probe_futex;
 
 /*
  * Whether the aligned word at @word can be written: 0, -EFAULT, or 1 when
@@ -188,4 +218,21 @@ int wfpredir__probe_read(const void *addr, size_t len)
 int wfpredir__probe_write(void *addr, size_t len)
 {
 	return probe((uintptr_t)addr, len, true);
+}
+
+int wfpredir__probe_write_tail(void *addr, size_t len, size_t written)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = (uintptr_t)addr, end, next;
+
+	if (written >= len)
+		return 0;
+	if (!written)
+		return probe(start, len, true);
+	end = start + len;
+	/* The page of the last byte written is known to be writable. */
+	next = ((start + written - 1) & ~(page - 1)) + page;
+	if (next <= start || next >= end)
+		return 0;
+	return probe(next, end - next, true);
 }

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
 
 static int kernel_get(int fd, int level, int name, void *val, socklen_t *len)
 {
@@ -69,11 +71,22 @@ int wfpredir__query_at(const struct wfpredir_sockopt_ops *ops, int fd, int level
 	return got > asked ? WFPREDIR__TOO_SMALL : 0;
 }
 
+/*
+ * The fast path asks at SOL_IP first, whatever the family: the IPv6 layer
+ * hands SOL_IP options of TCP and UDP sockets to the IPv4 one, and the
+ * module answers the same for both (one handler on PF_INET and PF_INET6).
+ * Only when that fails is the family looked up (SO_DOMAIN) and the call
+ * made again at its level, so that every error is the one the family's
+ * level gives. Neither option changes anything when it fails.
+ */
 int wfpredir__native_set(const struct wfpredir_sockopt_ops *ops, int fd, const void *records,
 			 size_t len)
 {
-	int level = wfpredir__level(fd);
+	int level;
 
+	if (len <= INT_MAX && fd >= 0 && !wfpredir__set_at(ops, fd, SOL_IP, records, len))
+		return 0;
+	level = wfpredir__level(fd);
 	if (level < 0)
 		return level;
 	return wfpredir__set_at(ops, fd, level, records, len);
@@ -82,15 +95,89 @@ int wfpredir__native_set(const struct wfpredir_sockopt_ops *ops, int fd, const v
 int wfpredir__native_query(const struct wfpredir_sockopt_ops *ops, int fd, int name, void *buf,
 			   size_t *len)
 {
+	size_t want;
 	int level, rc;
 
 	if (!len)
 		return -EFAULT;
+	want = *len;
+	if (fd >= 0) {
+		rc = wfpredir__query_at(ops, fd, SOL_IP, name, buf, len);
+		if (rc >= 0)
+			return rc == WFPREDIR__TOO_SMALL ? -ENOBUFS : 0;
+		*len = want;
+	}
 	level = wfpredir__level(fd);
 	if (level < 0)
 		return level;
 	rc = wfpredir__query_at(ops, fd, level, name, buf, len);
 	return rc == WFPREDIR__TOO_SMALL ? -ENOBUFS : rc;
+}
+
+/* The two queries, for a module older than WFPREDIR_SO_GET_REDIRECT. */
+static int query_redirect_compat(const struct wfpredir_sockopt_ops *ops, int fd, uint8_t *buf,
+				 size_t *len, struct wfpredir_redirect_info *out)
+{
+	size_t rlen = buf ? *len : 0, clen;
+	int rc, rrc;
+
+	rrc = wfpredir__native_query(ops, fd, WFPREDIR_SO_GET_RECORDS, buf, &rlen);
+	if (rrc && rrc != -ENOBUFS)
+		return rrc;
+	clen = !buf || rrc ? 0 : *len - rlen;
+	rc = wfpredir__native_query(ops, fd, WFPREDIR_SO_GET_CONTEXT, buf ? buf + rlen : NULL,
+				    &clen);
+	if (rc == -ENODATA) {
+		clen = 0;
+		rc = 0;
+	}
+	if (rc && rc != -ENOBUFS)
+		return rc;
+	if (rrc || rc) {
+		*len = rlen + clen;
+		return -ENOBUFS;
+	}
+	*len = rlen + clen;
+	out->records = buf;
+	out->records_len = rlen;
+	out->context = clen ? buf + rlen : NULL;
+	out->context_len = clen;
+	out->flags = 0;
+	return 0;
+}
+
+int wfpredir__native_query_redirect(const struct wfpredir_sockopt_ops *ops, int fd, void *buf,
+				    size_t *len, struct wfpredir_redirect_info *out)
+{
+	struct wfpredir_redirect hdr;
+	const uint8_t *p = buf;
+	size_t got;
+	int rc;
+
+	if (!len || !out)
+		return -EFAULT;
+	got = *len;
+	rc = wfpredir__native_query(ops, fd, WFPREDIR_SO_GET_REDIRECT, buf, &got);
+	if (rc == -ENOPROTOOPT)
+		return query_redirect_compat(ops, fd, buf, len, out);
+	if (rc == -ENOBUFS)
+		*len = got;
+	if (rc)
+		return rc;
+	/* The header as the kernel wrote it; later fields are skipped. */
+	if (got < sizeof(hdr))
+		return -EPROTO;
+	memcpy(&hdr, p, sizeof(hdr));
+	if (hdr.hdr_len < sizeof(hdr) ||
+	    (size_t)hdr.hdr_len + hdr.records_len + hdr.context_len != got)
+		return -EPROTO;
+	*len = got;
+	out->records = p + hdr.hdr_len;
+	out->records_len = hdr.records_len;
+	out->context = hdr.context_len ? p + hdr.hdr_len + hdr.records_len : NULL;
+	out->context_len = hdr.context_len;
+	out->flags = hdr.flags;
+	return 0;
 }
 
 int wfpredir_set_records(int fd, const void *records, size_t len)
@@ -108,4 +195,9 @@ int wfpredir_query_context(int fd, void *buf, size_t *len)
 {
 	return wfpredir__native_query(&wfpredir__kernel_sockopt, fd, WFPREDIR_SO_GET_CONTEXT, buf,
 				      len);
+}
+
+int wfpredir_query_redirect(int fd, void *buf, size_t *len, struct wfpredir_redirect_info *out)
+{
+	return wfpredir__native_query_redirect(&wfpredir__kernel_sockopt, fd, buf, len, out);
 }

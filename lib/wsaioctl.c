@@ -136,11 +136,69 @@ static int try_nothing(void *arg, DWORD *bytes)
 	return 0;
 }
 
+/*
+ * The common call, at what the kernel call costs: a non-overlapped SET or
+ * QUERY with plausible parameters goes straight to the kernel, at SOL_IP
+ * (the IPv6 layer hands that to the same handler), and lets the kernel's
+ * own copy tell whether the buffers are good. Only a call that succeeds
+ * there, with every byte the exact path would probe accounted for, ends
+ * here: 0. Anything else returns -1, and the exact path (ioctl_run())
+ * runs the numbered steps from the start; it stores 0 first, so a count
+ * stored here is never left behind by a call that fails. Neither kernel
+ * call changes anything when it fails. A QUERY whose *bytes_returned turns
+ * out not writable has filled the output buffer (no other effect) before
+ * failing with WSAEFAULT.
+ */
+static int ioctl_fast(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD code, LPVOID in,
+		      DWORD in_len, LPVOID out, DWORD out_len, LPDWORD bytes_returned,
+		      const struct ov_call *oc)
+{
+	size_t len;
+	int name;
+
+	if ((oc && oc->ov) || s < 0)
+		return -1;
+	switch (code) {
+	case SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS:
+		if (out_len || !in_len || !in)
+			return -1;
+		/* Step 1's store, with the count a success reports. */
+		if (wfpredir__store_dword(bytes_returned, in_len))
+			return -1;
+		/* The kernel reads all in_len bytes or fails. */
+		return wfpredir__set_at(ops, s, SOL_IP, in, in_len) ? -1 : 0;
+	case SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS:
+		name = WFPREDIR_SO_GET_RECORDS;
+		break;
+	case SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT:
+		name = WFPREDIR_SO_GET_CONTEXT;
+		break;
+	case SIO_QUERY_WFPREDIR_REDIRECT:
+		name = WFPREDIR_SO_GET_REDIRECT;
+		break;
+	default:
+		return -1;
+	}
+	/* Size probes and answers too small fail: the exact path tells. */
+	if (!out || !out_len)
+		return -1;
+	len = out_len;
+	if (wfpredir__query_at(ops, s, SOL_IP, name, out, &len))
+		return -1;
+	/* Windows probes the whole buffer: the part the kernel did not write. */
+	if (wfpredir__probe_write_tail(out, out_len, len))
+		return -1;
+	return wfpredir__store_dword(bytes_returned, (DWORD)len) ? -1 : 0;
+}
+
 static int ioctl_run(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD code, LPVOID in,
 		     DWORD in_len, LPVOID out, DWORD out_len, LPDWORD bytes_returned,
 		     struct ov_call *oc)
 {
 	int level, rc;
+
+	if (!ioctl_fast(ops, s, code, in, in_len, out, out_len, bytes_returned, oc))
+		return 0;
 
 	/* 1 */
 	rc = wfpredir__store_dword(bytes_returned, 0);
@@ -187,6 +245,9 @@ static int ioctl_run(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD cod
 				   bytes_returned, oc);
 	case SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT:
 		return ioctl_query(ops, s, level, WFPREDIR_SO_GET_CONTEXT, out, out_len,
+				   bytes_returned, oc);
+	case SIO_QUERY_WFPREDIR_REDIRECT:
+		return ioctl_query(ops, s, level, WFPREDIR_SO_GET_REDIRECT, out, out_len,
 				   bytes_returned, oc);
 	default:
 		return WSAEINVAL;

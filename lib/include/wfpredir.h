@@ -112,6 +112,12 @@ typedef struct _WSATHREADID {
 #define SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS _WSAIOW(IOC_VENDOR, 220)
 #define SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT _WSAIOW(IOC_VENDOR, 221)
 #define SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS _WSAIOW(IOC_VENDOR, 222)
+/*
+ * libwfpredir's own code, not Windows': records and context in one call,
+ * laid out as WFPREDIR_SO_GET_REDIRECT answers (struct wfpredir_redirect,
+ * records, context). A QUERY in every respect below.
+ */
+#define SIO_QUERY_WFPREDIR_REDIRECT _WSAIOW(IOC_VENDOR, 0x5750)
 
 WFPREDIR_STATIC_ASSERT(SIO_FLUSH == 0x28000004, "SIO_FLUSH");
 WFPREDIR_STATIC_ASSERT(SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS == 0x980000DC,
@@ -177,7 +183,9 @@ WFPREDIR_STATIC_ASSERT(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS == 0x980000DE,
  * @s: the socket (a file descriptor).
  * @dwIoControlCode: SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
  *	SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT,
- *	SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS or SIO_FLUSH.
+ *	SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, SIO_FLUSH, or
+ *	SIO_QUERY_WFPREDIR_REDIRECT (libwfpredir's own: records and context
+ *	in one call, a QUERY like the other two).
  * @lpvInBuffer: SET: the records blob. Ignored by the other codes.
  * @cbInBuffer: SET: size of the blob, not 0. Ignored by the other codes.
  * @lpvOutBuffer: QUERY: receives the records or context; NULL asks for the
@@ -198,15 +206,20 @@ WFPREDIR_STATIC_ASSERT(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS == 0x980000DE,
  *     through a fault-safe store, so a bad pointer never raises SIGSEGV;
  *     from here on it holds 0 unless a step below says otherwise.
  *  2. @s not an open socket (closed, negative, a pipe, a file): WSAENOTSOCK.
- *  3. @dwIoControlCode not one of the four codes: WSAEINVAL.
+ *  3. @dwIoControlCode not one of the five codes: WSAEINVAL.
  *  4. SIO_FLUSH: aborts every overlapped operation pending on @s (each
  *     completes with WSA_OPERATION_ABORTED) and succeeds with 0 bytes.
  *  5. Parameters. SET: @cbOutBuffer != 0 or @cbInBuffer == 0: WSAEINVAL;
  *     @lpvInBuffer NULL or not readable for @cbInBuffer bytes: WSAEFAULT.
  *     QUERY: @lpvOutBuffer not writable for @cbOutBuffer bytes: WSAEFAULT.
- *     Buffers are probed fault-safely, page by page, before the kernel sees
- *     them (as Windows probes them), and the kernel's own EFAULT maps to
- *     WSAEFAULT as well.
+ *     Buffers are checked fault-safely, page by page, as Windows probes
+ *     them, and the kernel's own EFAULT maps to WSAEFAULT as well.
+ *     A non-overlapped SET or QUERY is first tried at the kernel's cost:
+ *     the kernel call at once, the pages it did not write probed after it
+ *     succeeds; any failure runs these steps from the start, so every
+ *     error is the one this order gives. What differs: a QUERY whose
+ *     @lpcbBytesReturned turns out not writable fails with WSAEFAULT having
+ *     filled @lpvOutBuffer.
  *  6. @s not an AF_INET or AF_INET6 socket: WSAEOPNOTSUPP.
  *  7. The kernel's answer, through wfpredir_wsa_error_from_errno(). Without
  *     the wfpredir module that is ENOPROTOOPT, hence WSAEOPNOTSUPP; a socket
@@ -328,6 +341,46 @@ int wfpredir_query_records(int fd, void *buf, size_t *len);
  * redirected but carries no context for this socket.
  */
 int wfpredir_query_context(int fd, void *buf, size_t *len);
+
+/**
+ * struct wfpredir_redirect_info - where wfpredir_query_redirect() put things.
+ * @records: the records, inside the caller's buffer.
+ * @records_len: their length.
+ * @context: the context, inside the caller's buffer; NULL when the
+ *	connection carries records but no context.
+ * @context_len: its length; 0 with @context NULL.
+ * @flags: WFPREDIR_REDIRECT_F_* of <linux/wfpredir.h> (0 from a module
+ *	older than WFPREDIR_SO_GET_REDIRECT).
+ */
+struct wfpredir_redirect_info {
+	const uint8_t *records;
+	size_t records_len;
+	const uint8_t *context;
+	size_t context_len;
+	uint32_t flags;
+};
+
+/**
+ * wfpredir_query_redirect() - the records and the context in one call.
+ * @fd: the connected (accepted) socket.
+ * @buf: receives both; NULL asks for the size only. Its layout is the
+ *	module's (a header, the records, the context): read them through @out.
+ * @len: in: size of @buf (WFPREDIR_REDIRECT_MAX_LEN is always enough); out:
+ *	the bytes used, or the size needed.
+ * @out: filled on success, pointing into @buf.
+ *
+ * One socket option call (WFPREDIR_SO_GET_REDIRECT), where reading both
+ * otherwise takes two; with a module older than that option, the two
+ * queries, through the same buffer. A connection with records but no
+ * context succeeds with @out->context NULL (wfpredir_query_context() gives
+ * -ENODATA there).
+ *
+ * Return: 0; -ENOBUFS with *@len the size needed when @buf is NULL or too
+ * small; -EFAULT when @len or @out is NULL, or @buf is not writable;
+ * -EPROTO for an answer the library cannot parse; otherwise the errors of
+ * wfpredir_query_records(), with *@len unchanged.
+ */
+int wfpredir_query_redirect(int fd, void *buf, size_t *len, struct wfpredir_redirect_info *out);
 
 /**
  * wfpredir_wsa_error_from_errno() - the errno to WSA error table.

@@ -20,10 +20,17 @@
  *   wsa   the same through WSAIoctl (SIO_QUERY_WFP_CONNECTION_REDIRECT_
  *         RECORDS, ..._CONTEXT, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS)
  *   set   the raw setsockopt alone; qrec, qctx: each raw query alone
+ *   rawc  getsockopt(WFPREDIR_SO_GET_REDIRECT) (records and context in one
+ *         call), then the set, raw
+ *   libc  the same through wfpredir_query_redirect, wfpredir_set_records
+ *   wsac  the same through WSAIoctl (SIO_QUERY_WFPREDIR_REDIRECT, then
+ *         SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS)
+ *   qboth the combined raw query alone
  *
  * The fresh sockets are made before the timing starts (a proxy makes its
  * onward socket either way). Prints a line a round:
- * "od=NS raw=NS lib=NS wsa=NS set=NS qrec=NS qctx=NS". Exit status 1 when a
+ * "od=NS raw=NS lib=NS wsa=NS set=NS qrec=NS qctx=NS rawc=NS libc=NS wsac=NS
+ * qboth=NS". Exit status 1 when a
  * call fails (the message names it), 2 on a usage or setup failure.
  */
 #include <errno.h>
@@ -46,10 +53,24 @@
 #define SO_ORIGINAL_DST 80 /* <linux/netfilter_ipv4.h> */
 #endif
 
-enum op { OP_OD, OP_RAW, OP_LIB, OP_WSA, OP_SET, OP_QREC, OP_QCTX, OP_COUNT };
-static const char *const op_names[OP_COUNT] = { "od", "raw", "lib", "wsa", "set", "qrec", "qctx" };
+enum op {
+	OP_OD,
+	OP_RAW,
+	OP_LIB,
+	OP_WSA,
+	OP_SET,
+	OP_QREC,
+	OP_QCTX,
+	OP_RAWC,
+	OP_LIBC,
+	OP_WSAC,
+	OP_QBOTH,
+	OP_COUNT
+};
+static const char *const op_names[OP_COUNT] = { "od",	"raw",	"lib",	"wsa",	"set",	"qrec",
+						"qctx", "rawc", "libc", "wsac", "qboth" };
 
-static unsigned char records[2048], ctx[1024];
+static unsigned char records[2048], ctx[1024], both[WFPREDIR_REDIRECT_MAX_LEN];
 static int wfp_fd, od_fd;
 
 static double now_ns(void)
@@ -80,6 +101,14 @@ static void raw_qctx(void)
 
 	if (getsockopt(wfp_fd, SOL_IP, WFPREDIR_SO_GET_CONTEXT, ctx, &len))
 		fail("WFPREDIR_SO_GET_CONTEXT", errno);
+}
+
+static void raw_qboth(void)
+{
+	socklen_t len = sizeof(both);
+
+	if (getsockopt(wfp_fd, SOL_IP, WFPREDIR_SO_GET_REDIRECT, both, &len))
+		fail("WFPREDIR_SO_GET_REDIRECT", errno);
 }
 
 static socklen_t records_len(void)
@@ -140,6 +169,37 @@ static void one(enum op op, int fresh, socklen_t rlen)
 			exit(1);
 		}
 		break;
+	case OP_RAWC:
+		raw_qboth();
+		if (setsockopt(fresh, SOL_IP, WFPREDIR_SO_SET_RECORDS, records, rlen))
+			fail("WFPREDIR_SO_SET_RECORDS", errno);
+		break;
+	case OP_LIBC: {
+		struct wfpredir_redirect_info info;
+		int r;
+
+		len = sizeof(both);
+		r = wfpredir_query_redirect(wfp_fd, both, &len, &info);
+		if (r)
+			fail("wfpredir_query_redirect", -r);
+		r = wfpredir_set_records(fresh, info.records, info.records_len);
+		if (r)
+			fail("wfpredir_set_records", -r);
+		break;
+	}
+	case OP_WSAC:
+		if (WSAIoctl(wfp_fd, SIO_QUERY_WFPREDIR_REDIRECT, NULL, 0, both, sizeof(both), &got,
+			     NULL, NULL) ||
+		    WSAIoctl(fresh, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS,
+			     both + sizeof(struct wfpredir_redirect), rlen, NULL, 0, &got, NULL,
+			     NULL)) {
+			fprintf(stderr, "bench-ctl: WSAIoctl: %d\n", WSAGetLastError());
+			exit(1);
+		}
+		break;
+	case OP_QBOTH:
+		raw_qboth();
+		break;
 	case OP_QREC:
 		raw_qrec();
 		break;
@@ -154,7 +214,8 @@ static void one(enum op op, int fresh, socklen_t rlen)
 /* ns per iteration of op, n times; fresh sockets made beforehand. */
 static double measure(enum op op, unsigned long n, int *pool, socklen_t rlen)
 {
-	bool sets = op == OP_RAW || op == OP_LIB || op == OP_WSA || op == OP_SET;
+	bool sets = op == OP_RAW || op == OP_LIB || op == OP_WSA || op == OP_SET || op == OP_RAWC ||
+		    op == OP_LIBC || op == OP_WSAC;
 	double start, ns;
 
 	for (unsigned long i = 0; sets && i < n; i++) {

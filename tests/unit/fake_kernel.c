@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "unit.h"
 
+#include <errno.h>
 #include <string.h>
 
 struct fake_kernel fake;
 
 static void record(int level, int name, const void *buf, socklen_t len)
 {
+	if (!fake.calls)
+		fake.first_level = level;
 	fake.calls++;
 	fake.level = level;
 	fake.name = name;
@@ -18,10 +21,16 @@ static int fake_get(int fd, int level, int name, void *val, socklen_t *len)
 {
 	(void)fd;
 	record(level, name, val, *len);
+	if (fake.unknown_name && name == fake.unknown_name)
+		return -ENOPROTOOPT; /* a module older than the option */
 	if (fake.err)
 		return fake.err;
-	if (fake.data_len && *len >= fake.data_len)
+	/* As the kernel's copy_to_user(): a bad buffer is EFAULT, not SIGSEGV. */
+	if (fake.data_len && *len >= fake.data_len) {
+		if (wfpredir__probe_write(val, fake.data_len))
+			return -EFAULT;
 		memcpy(val, fake.data, fake.data_len);
+	}
 	*len = fake.data_len;
 	return 0;
 }
@@ -30,6 +39,9 @@ static int fake_set(int fd, int level, int name, const void *val, socklen_t len)
 {
 	(void)fd;
 	record(level, name, val, len);
+	/* The kernel reads the records before anything can fail after. */
+	if (wfpredir__probe_read(val, len))
+		return -EFAULT;
 	if (len <= sizeof(fake.set_copy))
 		memcpy(fake.set_copy, val, len);
 	return fake.err;

@@ -46,6 +46,24 @@ static int store_writes_aligned_and_unaligned(void)
 	return bad;
 }
 
+/* Small values to aligned words take FUTEX_OP_SET; larger ones and
+ * unaligned words the other way: all land whole. */
+static int store_of_any_value_lands(void)
+{
+	static const DWORD values[] = { 0, 1, 0x7ff, 0x800, 0xffffffff };
+	DWORD v[2];
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		v[0] = ~values[i];
+		bad |= wfpredir__store_dword(&v[0], values[i]) || v[0] != values[i];
+		memset(v, 0x11, sizeof(v));
+		bad |= wfpredir__store_dword((DWORD *)((unsigned char *)v + 2), values[i]);
+		bad |= memcmp((unsigned char *)v + 2, &values[i], 4) != 0;
+	}
+	return bad;
+}
+
 static int store_to_null_or_unmapped_fails(void)
 {
 	return wfpredir__store_dword(NULL, 1) != -EFAULT ||
@@ -164,17 +182,12 @@ static int probe_of_range_that_wraps_around_fails(void)
 }
 
 static int (*const checks[])(void) = {
-	store_writes_aligned_and_unaligned,
-	store_to_null_or_unmapped_fails,
-	store_to_prot_none_fails,
-	store_to_read_only_fails_unchanged,
-	store_straddling_into_prot_none_fails,
-	probe_of_good_range_passes_unchanged,
-	probe_of_zero_bytes_passes_even_for_null,
-	probe_of_null_or_unmapped_fails,
-	probe_ending_in_prot_none_page_fails,
-	probe_for_write_of_read_only_page_fails,
-	probe_of_range_that_wraps_around_fails,
+	store_writes_aligned_and_unaligned,	 store_of_any_value_lands,
+	store_to_null_or_unmapped_fails,	 store_to_prot_none_fails,
+	store_to_read_only_fails_unchanged,	 store_straddling_into_prot_none_fails,
+	probe_of_good_range_passes_unchanged,	 probe_of_zero_bytes_passes_even_for_null,
+	probe_of_null_or_unmapped_fails,	 probe_ending_in_prot_none_page_fails,
+	probe_for_write_of_read_only_page_fails, probe_of_range_that_wraps_around_fails,
 };
 
 #define NCHECKS (sizeof(checks) / sizeof(checks[0]))
@@ -393,6 +406,29 @@ START_TEST(a_write_probe_never_undoes_a_concurrent_store)
 }
 END_TEST
 
+START_TEST(a_store_of_every_value_lands_at_any_alignment)
+{
+	ck_assert_int_eq(store_of_any_value_lands(), 0);
+}
+END_TEST
+
+START_TEST(probing_what_the_kernel_did_not_write_checks_only_the_pages_after)
+{
+	size_t page = unit_page_size();
+	unsigned char *p = unit_map(2, rw_none);
+
+	/* all written, or the rest in the page of the last byte written */
+	ck_assert_int_eq(wfpredir__probe_write_tail(p, page + 64, page + 64), 0);
+	ck_assert_int_eq(wfpredir__probe_write_tail(p, page, 10), 0);
+	/* the rest reaches the PROT_NONE page */
+	ck_assert_int_eq(wfpredir__probe_write_tail(p, page + 1, 10), -EFAULT);
+	ck_assert_int_eq(wfpredir__probe_write_tail(p, page + 1, 0), -EFAULT);
+	/* nothing written: all of it */
+	ck_assert_int_eq(wfpredir__probe_write_tail(p, page, 0), 0);
+	unit_unmap(p, 2);
+}
+END_TEST
+
 Suite *safemem_suite(void)
 {
 	Suite *s = suite_create("safemem");
@@ -402,6 +438,8 @@ Suite *safemem_suite(void)
 	 * a pipe: seconds under TSan on a busy host, past Check's default 4. */
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, a_store_writes_the_dword_at_any_alignment);
+	tcase_add_test(tc, a_store_of_every_value_lands_at_any_alignment);
+	tcase_add_test(tc, probing_what_the_kernel_did_not_write_checks_only_the_pages_after);
 	tcase_add_test(tc, a_store_through_null_or_an_unmapped_address_fails_with_efault);
 	tcase_add_test(tc, a_store_into_a_prot_none_page_fails_with_efault);
 	tcase_add_test(tc, a_store_into_a_read_only_page_fails_with_efault_and_changes_nothing);

@@ -106,7 +106,7 @@ START_TEST(a_query_with_a_null_len_gives_efault)
 }
 END_TEST
 
-START_TEST(the_level_is_sol_ip_on_ipv4_and_sol_ipv6_on_ipv6_sockets)
+START_TEST(the_kernel_is_asked_at_sol_ip_first_and_at_the_family_level_after_a_failure)
 {
 	int v4 = unit_socket(AF_INET, SOCK_DGRAM, 0);
 	int v6 = unit_socket(AF_INET6, SOCK_STREAM, 0);
@@ -114,13 +114,39 @@ START_TEST(the_level_is_sol_ip_on_ipv4_and_sol_ipv6_on_ipv6_sockets)
 
 	ck_assert_int_eq(wfpredir__level(v4), SOL_IP);
 	ck_assert_int_eq(wfpredir__level(v6), SOL_IPV6);
-	ck_assert_int_eq(wfpredir__native_set(&fake_sockopt, v4, "x", 1), 0);
+	/* success at SOL_IP, which the IPv6 layer hands to the same handler:
+	 * one call, no SO_DOMAIN */
+	ck_assert_int_eq(wfpredir__native_set(&fake_sockopt, v6, "x", 1), 0);
+	ck_assert_int_eq(fake.calls, 1);
 	ck_assert_int_eq(fake.level, SOL_IP);
 	ck_assert_int_eq(fake.name, WFPREDIR_SO_SET_RECORDS);
+	fake_reset();
 	ck_assert_int_eq(
 		wfpredir__native_query(&fake_sockopt, v6, WFPREDIR_SO_GET_CONTEXT, NULL, &len), 0);
-	ck_assert_int_eq(fake.level, SOL_IPV6);
+	ck_assert_int_eq(fake.calls, 1);
+	ck_assert_int_eq(fake.level, SOL_IP);
 	ck_assert_int_eq(fake.name, WFPREDIR_SO_GET_CONTEXT);
+
+	/* a failure is asked again at the family's level, whose error counts */
+	fake_reset();
+	fake.err = -ENOENT;
+	len = 8;
+	ck_assert_int_eq(wfpredir__native_query(&fake_sockopt, v6, WFPREDIR_SO_GET_RECORDS, NULL,
+						&len),
+			 -ENOENT);
+	ck_assert_int_eq(fake.calls, 2);
+	ck_assert_int_eq(fake.first_level, SOL_IP);
+	ck_assert_int_eq(fake.level, SOL_IPV6);
+	ck_assert_uint_eq(len, 8);
+	fake_reset();
+	fake.err = -EISCONN;
+	ck_assert_int_eq(wfpredir__native_set(&fake_sockopt, v6, "x", 1), -EISCONN);
+	ck_assert_int_eq(fake.calls, 2);
+	ck_assert_int_eq(fake.level, SOL_IPV6);
+	fake_reset();
+	fake.err = -EISCONN;
+	ck_assert_int_eq(wfpredir__native_set(&fake_sockopt, v4, "x", 1), -EISCONN);
+	ck_assert_int_eq(fake.level, SOL_IP);
 	close(v4);
 	close(v6);
 }
@@ -241,6 +267,173 @@ START_TEST(a_len_above_int_max_reaches_the_kernel_as_int_max)
 }
 END_TEST
 
+/* A WFPREDIR_SO_GET_REDIRECT answer: header (hdr_len bytes), records,
+ * context; returns its length. */
+static size_t redirect_answer(unsigned char *buf, unsigned int hdr_len, const char *rec,
+			      const char *ctx, unsigned int flags)
+{
+	struct wfpredir_redirect h = { .hdr_len = (uint16_t)hdr_len,
+				       .records_len = (uint16_t)strlen(rec),
+				       .context_len = (uint16_t)strlen(ctx),
+				       .flags = (uint16_t)flags };
+
+	memset(buf, 0xee, hdr_len);
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + hdr_len, rec, h.records_len);
+	memcpy(buf + hdr_len + h.records_len, ctx, h.context_len);
+	return hdr_len + h.records_len + h.context_len;
+}
+
+START_TEST(query_redirect_points_into_the_buffer_at_the_records_and_the_context)
+{
+	int fd = unit_socket(AF_INET6, SOCK_STREAM, 0);
+	unsigned char answer[64], buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = sizeof(buf);
+
+	fake.data = answer;
+	fake.data_len = (socklen_t)redirect_answer(answer, 8, "RECORDS", "CONTEXT!", 1);
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info), 0);
+	ck_assert_int_eq(fake.calls, 1);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_GET_REDIRECT);
+	ck_assert_uint_eq(len, 8 + 7 + 8);
+	ck_assert_ptr_eq(info.records, buf + 8);
+	ck_assert_uint_eq(info.records_len, 7);
+	ck_assert_int_eq(memcmp(info.records, "RECORDS", 7), 0);
+	ck_assert_ptr_eq(info.context, buf + 15);
+	ck_assert_uint_eq(info.context_len, 8);
+	ck_assert_int_eq(memcmp(info.context, "CONTEXT!", 8), 0);
+	ck_assert_uint_eq(info.flags, WFPREDIR_REDIRECT_F_CUSTOM_CONTEXT);
+	close(fd);
+}
+END_TEST
+
+START_TEST(query_redirect_finds_the_records_at_hdr_len_of_a_longer_header)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char answer[64], buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = sizeof(buf);
+
+	fake.data = answer;
+	fake.data_len = (socklen_t)redirect_answer(answer, 16, "R", "", 0);
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info), 0);
+	ck_assert_ptr_eq(info.records, buf + 16);
+	ck_assert_uint_eq(info.records_len, 1);
+	/* no context: NULL, not a pointer past the records */
+	ck_assert_ptr_null(info.context);
+	ck_assert_uint_eq(info.context_len, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(query_redirect_refuses_an_answer_whose_lengths_do_not_add_up)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char answer[64], buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len;
+
+	fake.data = answer;
+	fake.data_len = (socklen_t)redirect_answer(answer, 8, "RECORDS", "CTX", 0) - 1;
+	len = sizeof(buf);
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info),
+			 -EPROTO);
+	fake.data_len = (socklen_t)redirect_answer(answer, 4, "", "", 0);
+	len = sizeof(buf);
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info),
+			 -EPROTO);
+	fake.data_len = 6; /* shorter than the header */
+	len = sizeof(buf);
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info),
+			 -EPROTO);
+	close(fd);
+}
+END_TEST
+
+START_TEST(query_redirect_too_small_or_without_a_buffer_gives_enobufs_and_the_size)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char answer[64], buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = 10, total;
+
+	total = redirect_answer(answer, 8, "RECORDS", "CONTEXT", 0);
+	fake.data = answer;
+	fake.data_len = (socklen_t)total;
+	memset(buf, 0, sizeof(buf));
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info),
+			 -ENOBUFS);
+	ck_assert_uint_eq(len, total);
+	ck_assert_int_eq(buf[0], 0);
+	len = 4096;
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, NULL, &len, &info),
+			 -ENOBUFS);
+	ck_assert_uint_eq(len, total);
+	ck_assert_uint_eq(fake.asked, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(query_redirect_errors_keep_len_and_null_pointers_give_efault)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = sizeof(buf);
+	void *bad = unit_map(1, (const int[]){ PROT_NONE });
+
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, NULL, &info),
+			 -EFAULT);
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, NULL),
+			 -EFAULT);
+	ck_assert_int_eq(fake.calls, 0);
+	fake.err = -ENOENT;
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info),
+			 -ENOENT);
+	ck_assert_uint_eq(len, sizeof(buf));
+	/* a buffer the kernel cannot write: its EFAULT */
+	fake.err = 0;
+	fake.data = "0123456789abcdef";
+	fake.data_len = 16;
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, bad, &len, &info),
+			 -EFAULT);
+	ck_assert_uint_eq(len, sizeof(buf));
+	unit_unmap(bad, 1);
+	/* not a socket: the family lookup after the failure tells */
+	ck_assert_int_eq(wfpredir_query_redirect(-1, buf, &len, &info), -EBADF);
+	close(fd);
+}
+END_TEST
+
+START_TEST(query_redirect_makes_the_two_queries_when_the_module_predates_it)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = sizeof(buf);
+
+	fake.unknown_name = WFPREDIR_SO_GET_REDIRECT;
+	fake.data = "BLOB";
+	fake.data_len = 4;
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info), 0);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_GET_CONTEXT);
+	ck_assert_ptr_eq(info.records, buf);
+	ck_assert_uint_eq(info.records_len, 4);
+	ck_assert_ptr_eq(info.context, buf + 4);
+	ck_assert_uint_eq(info.context_len, 4);
+	ck_assert_uint_eq(len, 8);
+	ck_assert_uint_eq(info.flags, 0);
+
+	/* too small for both: the sum of the sizes */
+	len = 6;
+	ck_assert_int_eq(wfpredir__native_query_redirect(&fake_sockopt, fd, buf, &len, &info),
+			 -ENOBUFS);
+	ck_assert_uint_eq(len, 8);
+	close(fd);
+}
+END_TEST
+
 Suite *sockopt_suite(void)
 {
 	Suite *s = suite_create("sockopt");
@@ -252,7 +445,8 @@ Suite *sockopt_suite(void)
 	tcase_add_test(tc, a_unix_or_netlink_socket_gives_eopnotsupp);
 	tcase_add_test(tc, without_the_module_tcp_and_udp_over_ipv4_and_ipv6_give_enoprotoopt);
 	tcase_add_test(tc, a_query_with_a_null_len_gives_efault);
-	tcase_add_test(tc, the_level_is_sol_ip_on_ipv4_and_sol_ipv6_on_ipv6_sockets);
+	tcase_add_test(tc,
+		       the_kernel_is_asked_at_sol_ip_first_and_at_the_family_level_after_a_failure);
 	tcase_add_test(tc, set_hands_the_records_and_their_length_to_the_kernel);
 	tcase_add_test(tc, set_with_more_than_int_max_bytes_gives_einval_without_asking_the_kernel);
 	tcase_add_test(tc, a_kernel_reply_longer_than_the_buffer_gives_enobufs_and_the_size_needed);
@@ -260,6 +454,12 @@ Suite *sockopt_suite(void)
 	tcase_add_test(tc, a_null_buffer_asks_the_kernel_for_the_size_with_len_zero);
 	tcase_add_test(tc, a_kernel_error_is_returned_with_len_unchanged);
 	tcase_add_test(tc, a_len_above_int_max_reaches_the_kernel_as_int_max);
+	tcase_add_test(tc, query_redirect_points_into_the_buffer_at_the_records_and_the_context);
+	tcase_add_test(tc, query_redirect_finds_the_records_at_hdr_len_of_a_longer_header);
+	tcase_add_test(tc, query_redirect_refuses_an_answer_whose_lengths_do_not_add_up);
+	tcase_add_test(tc, query_redirect_too_small_or_without_a_buffer_gives_enobufs_and_the_size);
+	tcase_add_test(tc, query_redirect_errors_keep_len_and_null_pointers_give_efault);
+	tcase_add_test(tc, query_redirect_makes_the_two_queries_when_the_module_predates_it);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -22,17 +22,21 @@ static const DWORD all_codes[] = {
 	SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
 	SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT,
 	SIO_FLUSH,
+	SIO_QUERY_WFPREDIR_REDIRECT,
 };
 
 static const DWORD wfp_codes[] = {
 	SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS,
 	SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
 	SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT,
+	SIO_QUERY_WFPREDIR_REDIRECT,
 };
 
+/* libwfpredir's combined query is a QUERY in every respect. */
 static const DWORD query_codes[] = {
 	SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
 	SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT,
+	SIO_QUERY_WFPREDIR_REDIRECT,
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -358,7 +362,7 @@ START_TEST(SET_with_an_unmapped_or_PROT_NONE_lpvInBuffer_fails_with_WSAEFAULT)
 			    WSAEFAULT);
 		ck_assert_uint_eq(ret, 0);
 	}
-	ck_assert_int_eq(fake.calls, 0);
+	/* the kernel may be asked first: it faults as the probe does */
 	close(fd);
 }
 END_TEST
@@ -383,7 +387,8 @@ START_TEST(a_successful_SET_returns_zero_with_cbInBuffer_bytes_and_keeps_the_las
 					 records, 1, NULL, 0, &ret),
 			 0);
 	ck_assert_uint_eq(ret, 1);
-	ck_assert_int_eq(fake.level, SOL_IPV6);
+	/* SOL_IP for both families: the IPv6 layer hands it to the same handler */
+	ck_assert_int_eq(fake.level, SOL_IP);
 	close(v4);
 	close(v6);
 }
@@ -443,7 +448,6 @@ START_TEST(a_query_with_an_unmapped_PROT_NONE_or_read_only_lpvOutBuffer_fails_wi
 			ck_assert_uint_eq(ret, 0);
 		}
 	}
-	ck_assert_int_eq(fake.calls, 0);
 	ck_assert_uint_eq(r[0], 0x5a);
 	close(fd);
 }
@@ -458,7 +462,7 @@ START_TEST(a_cbOutBuffer_larger_than_the_real_buffer_fails_with_WSAEFAULT)
 	expect_fail(wfpredir__ioctl(&fake_sockopt, fd, SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
 				    NULL, 0, p, (DWORD)unit_page_size() + 1, &ret),
 		    WSAEFAULT);
-	ck_assert_int_eq(fake.calls, 0);
+	ck_assert_uint_eq(ret, 0);
 	close(fd);
 }
 END_TEST
@@ -504,7 +508,7 @@ START_TEST(a_query_that_fits_returns_zero_and_the_bytes_written_and_keeps_the_la
 }
 END_TEST
 
-START_TEST(the_queries_ask_for_the_records_and_context_options_at_the_family_level)
+START_TEST(the_queries_ask_at_sol_ip_first_and_at_the_family_level_after_a_failure)
 {
 	int v6 = unit_socket(AF_INET6, SOCK_STREAM, 0);
 	unsigned char buf[16];
@@ -517,13 +521,26 @@ START_TEST(the_queries_ask_for_the_records_and_context_options_at_the_family_lev
 					 sizeof(buf), &ret),
 			 0);
 	ck_assert_int_eq(fake.name, WFPREDIR_SO_GET_RECORDS);
-	ck_assert_int_eq(fake.level, SOL_IPV6);
+	ck_assert_int_eq(fake.level, SOL_IP);
+	ck_assert_int_eq(fake.calls, 1);
 	ck_assert_int_eq(wfpredir__ioctl(&fake_sockopt, v6,
 					 SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT, NULL, 0, buf,
 					 sizeof(buf), &ret),
 			 0);
 	ck_assert_int_eq(fake.name, WFPREDIR_SO_GET_CONTEXT);
+	ck_assert_int_eq(fake.level, SOL_IP);
+	ck_assert_int_eq(wfpredir__ioctl(&fake_sockopt, v6, SIO_QUERY_WFPREDIR_REDIRECT, NULL, 0,
+					 buf, sizeof(buf), &ret),
+			 0);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_GET_REDIRECT);
+	fake_reset();
+	fake.err = -ENOENT;
+	expect_fail(wfpredir__ioctl(&fake_sockopt, v6, SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
+				    NULL, 0, buf, sizeof(buf), &ret),
+		    FWP_E_NOT_FOUND);
+	ck_assert_int_eq(fake.first_level, SOL_IP);
 	ck_assert_int_eq(fake.level, SOL_IPV6);
+	ck_assert_uint_eq(ret, 0);
 	close(v6);
 }
 END_TEST
@@ -693,6 +710,125 @@ START_TEST(a_query_ignores_lpvInBuffer_and_cbInBuffer)
 }
 END_TEST
 
+/* ------------------------------------------------------------ fast path */
+
+START_TEST(a_successful_query_or_set_asks_the_kernel_once)
+{
+	int fd = unit_socket(AF_INET6, SOCK_STREAM, 0);
+	unsigned char buf[64];
+	size_t i;
+
+	fake.data = "answer";
+	fake.data_len = 6;
+	for (i = 0; i < N(query_codes); i++) {
+		DWORD ret = POISON;
+
+		fake.calls = 0;
+		ck_assert_int_eq(wfpredir__ioctl(&fake_sockopt, fd, query_codes[i], NULL, 0, buf,
+						 sizeof(buf), &ret),
+				 0);
+		ck_assert_int_eq(fake.calls, 1);
+		ck_assert_uint_eq(ret, 6);
+	}
+	fake.calls = 0;
+	ck_assert_int_eq(wfpredir__ioctl(&fake_sockopt, fd, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS,
+					 records, 40, NULL, 0, &(DWORD){ 0 }),
+			 0);
+	ck_assert_int_eq(fake.calls, 1);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_SET_with_an_unwritable_lpcbBytesReturned_sets_nothing)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char *r = unit_map(1, ro);
+
+	expect_fail(wfpredir__ioctl(&fake_sockopt, fd, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS,
+				    records, 40, NULL, 0, (DWORD *)r),
+		    WSAEFAULT);
+	ck_assert_int_eq(fake.calls, 0);
+	ck_assert_uint_eq(r[0], 0x5a);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_failed_SET_leaves_zero_in_lpcbBytesReturned_not_the_count)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	DWORD ret = POISON;
+
+	fake.err = -EBADMSG;
+	expect_fail(wfpredir__ioctl(&fake_sockopt, fd, SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS,
+				    records, 40, NULL, 0, &ret),
+		    WSAEINVAL);
+	ck_assert_uint_eq(ret, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_query_the_kernel_answered_fails_when_an_unwritten_page_is_bad)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char *p = unit_map(2, rw_none);
+	size_t i;
+
+	/* the answer fits in the first page, the declared length does not */
+	fake.data = "redirect data";
+	fake.data_len = 13;
+	for (i = 0; i < N(query_codes); i++) {
+		DWORD ret = POISON;
+
+		expect_fail(wfpredir__ioctl(&fake_sockopt, fd, query_codes[i], NULL, 0, p,
+					    (DWORD)unit_page_size() + 16, &ret),
+			    WSAEFAULT);
+		ck_assert_uint_eq(ret, 0);
+	}
+	close(fd);
+}
+END_TEST
+
+START_TEST(a_query_with_an_unwritable_lpcbBytesReturned_fails_with_WSAEFAULT)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char *r = unit_map(1, ro), buf[64];
+	size_t i;
+
+	fake.data = "redirect data";
+	fake.data_len = 13;
+	for (i = 0; i < N(query_codes); i++) {
+		WSASetLastError(LAST_ERROR);
+		expect_fail(wfpredir__ioctl(&fake_sockopt, fd, query_codes[i], NULL, 0, buf,
+					    sizeof(buf), (DWORD *)r),
+			    WSAEFAULT);
+		ck_assert_uint_eq(r[0], 0x5a);
+	}
+	close(fd);
+}
+END_TEST
+
+START_TEST(the_combined_query_too_small_gives_WSAEFAULT_and_the_size_needed)
+{
+	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[8];
+	DWORD ret = POISON;
+
+	fake.data = "header+records+context";
+	fake.data_len = 22;
+	expect_fail(wfpredir__ioctl(&fake_sockopt, fd, SIO_QUERY_WFPREDIR_REDIRECT, NULL, 0, buf,
+				    sizeof(buf), &ret),
+		    WSAEFAULT);
+	ck_assert_uint_eq(ret, 22);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_GET_REDIRECT);
+	fake.err = -ENOENT;
+	expect_fail(wfpredir__ioctl(&fake_sockopt, fd, SIO_QUERY_WFPREDIR_REDIRECT, NULL, 0, buf,
+				    sizeof(buf), &ret),
+		    FWP_E_NOT_FOUND);
+	ck_assert_uint_eq(ret, 0);
+	close(fd);
+}
+END_TEST
+
 Suite *wsaioctl_suite(void)
 {
 	Suite *s = suite_create("wsaioctl");
@@ -727,7 +863,13 @@ Suite *wsaioctl_suite(void)
 	tcase_add_test(tc, pointer_and_parameter_checks_come_before_the_family_check);
 	tcase_add_test(
 		tc, a_query_that_fits_returns_zero_and_the_bytes_written_and_keeps_the_last_error);
-	tcase_add_test(tc, the_queries_ask_for_the_records_and_context_options_at_the_family_level);
+	tcase_add_test(tc, the_queries_ask_at_sol_ip_first_and_at_the_family_level_after_a_failure);
+	tcase_add_test(tc, a_successful_query_or_set_asks_the_kernel_once);
+	tcase_add_test(tc, a_SET_with_an_unwritable_lpcbBytesReturned_sets_nothing);
+	tcase_add_test(tc, a_failed_SET_leaves_zero_in_lpcbBytesReturned_not_the_count);
+	tcase_add_test(tc, a_query_the_kernel_answered_fails_when_an_unwritten_page_is_bad);
+	tcase_add_test(tc, a_query_with_an_unwritable_lpcbBytesReturned_fails_with_WSAEFAULT);
+	tcase_add_test(tc, the_combined_query_too_small_gives_WSAEFAULT_and_the_size_needed);
 	tcase_add_test(tc,
 		       a_query_into_a_too_small_buffer_fails_with_WSAEFAULT_and_the_size_needed);
 	tcase_add_test(tc, a_query_with_cbOutBuffer_zero_or_a_null_buffer_is_a_size_probe);

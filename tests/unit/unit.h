@@ -51,10 +51,12 @@ void unit_assert_module_absent(void);
  */
 struct fake_kernel {
 	int err;
+	int unknown_name; /* an option name the fake has not heard of */
 	const void *data;
 	socklen_t data_len;
 
 	int calls;
+	int first_level; /* of the first call since fake_reset() */
 	int level;
 	int name;
 	socklen_t asked;

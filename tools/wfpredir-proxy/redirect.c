@@ -2,7 +2,8 @@
 /*
  * wfpredir-proxy: everything that talks to the redirect engine. Records and
  * context go through the Windows-style API only (WSAIoctl and
- * WSAGetLastError), as a ported Windows redirect service would; the one
+ * WSAGetLastError), as a ported Windows redirect service would, with one
+ * extension code that reads both in one call; the one
  * Linux call is the SO_ORIGINAL_DST fallback for flows that legacy
  * netfilter rules redirected.
  */
@@ -77,12 +78,58 @@ static void parse_context(struct redirect_info *ri, const unsigned char *ctx, DW
 	ri->have_orig = true;
 }
 
+/*
+ * Both at once: SIO_QUERY_WFPREDIR_REDIRECT, libwfpredir's one extension
+ * code, costs one kernel call where the two Windows queries cost two.
+ * Return: false when the module predates it (WSAEOPNOTSUPP, which a
+ * module that is not loaded gives too: the two queries then tell).
+ */
+static bool query_both(int fd, struct redirect_info *ri)
+{
+	struct wfpredir_redirect hdr;
+	unsigned char *buf;
+	DWORD len;
+	int err;
+
+	err = query_blob(fd, SIO_QUERY_WFPREDIR_REDIRECT, (void **)&buf, &len);
+	if (err == WSAEOPNOTSUPP)
+		return false;
+	if (err) {
+		ri->records_err = err;
+		ri->context_err = err;
+		return true;
+	}
+	memcpy(&hdr, buf, len < sizeof(hdr) ? 0 : sizeof(hdr));
+	if (len < sizeof(hdr) || hdr.hdr_len < sizeof(hdr) ||
+	    (DWORD)hdr.hdr_len + hdr.records_len + hdr.context_len != len) {
+		free(buf);
+		ri->records_err = WSAEINVAL;
+		ri->context_err = WSAEINVAL;
+		return true;
+	}
+	if (hdr.context_len) {
+		ri->context_len = hdr.context_len;
+		if (!(hdr.flags & WFPREDIR_REDIRECT_F_CUSTOM_CONTEXT))
+			parse_context(ri, buf + hdr.hdr_len + hdr.records_len, hdr.context_len);
+	} else {
+		/* as the context query answers a flow without context */
+		ri->context_err = FWP_E_NOT_FOUND;
+	}
+	/* the buffer becomes the records: redirect_info_free() frees it */
+	memmove(buf, buf + hdr.hdr_len, hdr.records_len);
+	ri->records = buf;
+	ri->records_len = hdr.records_len;
+	return true;
+}
+
 /* Fills *ri from the socket; every outcome is recorded in it, none fails. */
 void redirect_query(int fd, struct redirect_info *ri)
 {
 	void *ctx;
 
 	memset(ri, 0, sizeof(*ri));
+	if (query_both(fd, ri))
+		return;
 	ri->records_err = query_blob(fd, SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS, &ri->records,
 				     &ri->records_len);
 	ri->context_err =

@@ -155,6 +155,58 @@ struct wfpredir_dgram_flow {
 };
 
 /*
+ * getsockopt(fd, level, WFPREDIR_SO_GET_REDIRECT, buf, &len)
+ *
+ * The records and the context of the socket's connection in one call, which
+ * costs what one WFPREDIR_SO_GET_RECORDS does: what a proxy asks for each
+ * connection it accepts. The socket, the flow answered for (a UDP socket
+ * without a peer: the datagram at the head of its queue), who may read it,
+ * and the namespaces uids and pids are told in are those of
+ * WFPREDIR_SO_GET_RECORDS.
+ *
+ * The answer is a struct wfpredir_redirect, then records_len bytes of
+ * records starting at offset hdr_len, then context_len bytes of context
+ * right after them, in all hdr_len + records_len + context_len bytes.
+ * context_len is 0 when the connection holds records but no context (where
+ * WFPREDIR_SO_GET_CONTEXT fails with -ENODATA).
+ *
+ * Extensible: hdr_len is the size of struct wfpredir_redirect as the
+ * running module knows it. A later version only appends fields to the
+ * struct (raising hdr_len) and defines new flags; a caller finds the records
+ * at hdr_len, never at sizeof(struct wfpredir_redirect), and ignores flags
+ * it does not know. hdr_len is never less than 8.
+ *
+ * Buffer too small (len less than the whole answer, header included): as
+ * for WFPREDIR_SO_GET_RECORDS, the call SUCCEEDS, copies nothing, and sets
+ * len to the size required. WFPREDIR_REDIRECT_MAX_LEN is enough for every
+ * answer of a module with this header; a caller that gets a larger len back
+ * retries with that.
+ *
+ * A module without this option (before 0.2.0) fails it with -ENOPROTOOPT;
+ * callers then fall back to the two queries above, as libwfpredir does.
+ *
+ *   -EOPNOTSUPP	not a TCP or UDP socket
+ *   -EINVAL		len is negative
+ *   -ENOTCONN		socket is not connected (a UDP socket: not bound)
+ *   -EAGAIN		UDP socket without a peer, its receive queue empty
+ *   -ENOENT		the socket's connection was not redirected and
+ *			carries no records, or the socket may not read it
+ *   -ENOMEM		out of memory
+ *   -EFAULT		buf not writable
+ */
+#define WFPREDIR_SO_GET_REDIRECT	(WFPREDIR_SO_BASE + 4)
+
+/* The context is the custom bytes of the rule, not the default layout. */
+#define WFPREDIR_REDIRECT_F_CUSTOM_CONTEXT	0x0001
+
+struct wfpredir_redirect {
+	__u16	hdr_len;	/* offset of the records: this struct's size */
+	__u16	records_len;	/* bytes of records at offset hdr_len */
+	__u16	context_len;	/* bytes of context after the records */
+	__u16	flags;		/* WFPREDIR_REDIRECT_F_*; others are zero */
+};
+
+/*
  * setsockopt(fd, level, WFPREDIR_SO_CLEAR_RECORDS, NULL, 0)
  *
  * Drop the records set on a socket and not yet taken by a new connection:
@@ -268,6 +320,11 @@ struct wfpredir_context_process {
  */
 #define WFPREDIR_DGRAM_FLOW_MAX_LEN					\
 	(sizeof(struct wfpredir_dgram_flow) + WFPREDIR_RECORDS_MAX_LEN +	\
+	 WFPREDIR_CONTEXT_MAX_CUSTOM_LEN)
+
+/* Enough for any answer of WFPREDIR_SO_GET_REDIRECT from this version. */
+#define WFPREDIR_REDIRECT_MAX_LEN					\
+	(sizeof(struct wfpredir_redirect) + WFPREDIR_RECORDS_MAX_LEN +	\
 	 WFPREDIR_CONTEXT_MAX_CUSTOM_LEN)
 
 /*
