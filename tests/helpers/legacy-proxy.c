@@ -199,10 +199,11 @@ static bool write_all(int fd, const char *buf, size_t len)
  * Both directions until both ended: an end of stream goes on as SHUT_WR, a
  * reset (or a failed write) resets the other side too. Closes both.
  */
-static void relay(int a, int b)
+static void relay(int a, int b, const char *orig)
 {
 	int fd[2] = { a, b };
 	bool open[2] = { true, true };
+	unsigned long long moved[2] = { 0, 0 };
 	char buf[16384];
 
 	while (open[0] || open[1]) {
@@ -214,16 +215,21 @@ static void relay(int a, int b)
 		n = poll(p, 2, IDLE_MS);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			printf("idle orig=%s client->origin %llu origin->client %llu open %d %d\n",
+			       orig, moved[0], moved[1], open[0], open[1]);
 			break;
+		}
 		for (int i = 0; i < 2; i++) {
 			ssize_t got;
 
 			if (!open[i] || !p[i].revents)
 				continue;
 			got = recv(fd[i], buf, sizeof(buf), 0);
-			if (got > 0 && write_all(fd[!i], buf, (size_t)got))
+			if (got > 0 && write_all(fd[!i], buf, (size_t)got)) {
+				moved[i] += (unsigned long long)got;
 				continue;
+			}
 			if (got == 0) {
 				shutdown(fd[!i], SHUT_WR);
 				open[i] = false;
@@ -278,7 +284,7 @@ static void serve_conn(int cfd)
 		reset_close(cfd);
 		return;
 	}
-	relay(cfd, ufd);
+	relay(cfd, ufd, text);
 }
 
 static void *conn_thread(void *arg)

@@ -241,7 +241,7 @@ struct cconn {
 	const struct spec *sp;
 	uint64_t id;
 	size_t size, sent, got;
-	int64_t deadline;
+	int64_t start, deadline;
 	size_t hlen;
 	bool tagged, shut;
 	char hdr[TAG_MAX + 2];
@@ -282,6 +282,23 @@ static void print_stats(void)
 
 enum verdict { V_OK, V_FAILED, V_MISROUTED, V_LOST, V_HUNG };
 
+/*
+ * "local ADDR:PORT, N ms": what finds the connection in the proxies' logs
+ * (wfpredir-proxy's "accept PEER -> LOCAL" line), and when it ended.
+ */
+static const char *conn_where(const struct cconn *c)
+{
+	static char out[INET6_ADDRSTRLEN + 64];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char a[INET6_ADDRSTRLEN + 16] = "?";
+
+	if (!getsockname(c->fd, (struct sockaddr *)&ss, &len))
+		format_addr(&ss, a, sizeof(a));
+	snprintf(out, sizeof(out), "local %s, %lld ms", a, (long long)(now_ms() - c->start));
+	return out;
+}
+
 static int ep_load, active;
 /* Every unfinished connection, for the deadline sweep: hundreds at most. */
 static struct cconn head = { .prev = &head, .next = &head };
@@ -303,13 +320,14 @@ static void finish(struct cconn *c, enum verdict v, const char *why)
 		break;
 	case V_LOST:
 		st.lost += c->size - c->got;
-		fprintf(stderr, "lost: %zu of %zu bytes from %s\n", c->size - c->got, c->size,
-			c->sp->tag);
+		fprintf(stderr, "lost: %zu of %zu bytes from %s (sent %zu; %s)\n", c->size - c->got,
+			c->size, c->sp->tag, c->sent, conn_where(c));
 		break;
 	case V_HUNG:
 		st.hung++;
-		fprintf(stderr, "hung: %s to %s: sent %zu of %zu, got %zu\n",
-			c->sp->udp ? "udp" : "tcp", c->sp->tag, c->sent, c->size, c->got);
+		fprintf(stderr, "hung: %s to %s: sent %zu of %zu, got %zu (%s)\n",
+			c->sp->udp ? "udp" : "tcp", c->sp->tag, c->sent, c->size, c->got,
+			conn_where(c));
 		break;
 	}
 	if (v != V_OK)
@@ -482,7 +500,8 @@ static void start_one(const struct spec *sp, int64_t timeout_ms)
 	c->id = ((uint64_t)getpid() << 32) | next_id++;
 	c->size = sp->udp ? 1 + (size_t)(c->id % (UDP_PAYLOAD - 1))
 			  : 1 + (size_t)((c->id * 7919) % MAX_PAYLOAD);
-	c->deadline = now_ms() + timeout_ms;
+	c->start = now_ms();
+	c->deadline = c->start + timeout_ms;
 	e.events = sp->udp ? EPOLLIN : EPOLLIN | EPOLLOUT;
 	e.data.ptr = c;
 	epoll_ctl(ep_load, EPOLL_CTL_ADD, fd, &e);

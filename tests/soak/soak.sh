@@ -370,6 +370,16 @@ load_rc=$?
 echo "# load done; its failures by kind:"
 grep '^error' "$tmpd/load.out" | sed 's/^/#   /'
 grep -E '^(misrouted|lost|hung):' "$tmpd/load.out" | head -n 20 | sed 's/^/#   /'
+# A lost or hung connection, hop by hop: w1's lines for it (found by the
+# client's port in w1's "accept PEER -> LOCAL"), and the legacy proxy's
+# connections that ended idle.
+sed -nE 's/^(lost|hung):.*local ([^,]+),.*/\2/p' "$tmpd/load.out" | head -n 8 |
+	while read -r peer; do
+		id=$(grep -F "accept $peer -> " "$tmpd/w1.log" | tail -n 1 | sed -E 's/.* (tcp#[0-9]+) accept.*/\1/')
+		echo "# client $peer: w1 ${id:-(no accept line)}"
+		[ -n "$id" ] && grep -F "$id " "$tmpd/w1.log" | sed 's/^/#     /'
+	done
+grep '^idle' "$tmpd/lg.out" | head -n 20 | sed 's/^/#   lg: /'
 s=$(sum_stats "$tmpd/load.out")
 if [ "$(kv_get "$s" hung)" != 0 ] || [ "$load_rc" != 0 ]; then
 	echo "# sockets in $nsa by state and process:"
