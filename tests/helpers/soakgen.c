@@ -25,7 +25,7 @@
  *	lost: bytes missing from a connection the origin answered and that
  *	then ended cleanly. hung: a TCP connection still unfinished after -T
  *	SECS (default 60); a UDP flow without an answer by then is failed.
- *	Then one line per kind of failure: "error NAME COUNT". SIGUSR1 ends
+ *	Then one line per kind of failure: "error tcp|udp NAME COUNT". SIGUSR1 ends
  *	the SECS early: no new connection, the open ones finish as at the end.
  *	Exit status 1 when anything was misrouted, lost or hung.
  */
@@ -252,20 +252,23 @@ static struct {
 } st;
 
 #define MAX_ERRS 16
+/* By protocol: a TCP and a UDP timeout have different causes. */
 static struct {
+	bool udp;
 	const char *name;
 	uint64_t n;
 } errs[MAX_ERRS];
 
-static void note_err(const char *name)
+static void note_err(bool udp, const char *name)
 {
 	int i;
 
 	for (i = 0; i < MAX_ERRS && errs[i].name; i++)
-		if (!strcmp(errs[i].name, name))
+		if (errs[i].udp == udp && !strcmp(errs[i].name, name))
 			break;
 	if (i == MAX_ERRS)
 		return;
+	errs[i].udp = udp;
 	errs[i].name = name;
 	errs[i].n++;
 }
@@ -331,7 +334,7 @@ static void finish(struct cconn *c, enum verdict v, const char *why)
 		break;
 	}
 	if (v != V_OK)
-		note_err(why);
+		note_err(c->sp->udp, why);
 	epoll_ctl(ep_load, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->prev->next = c->next;
@@ -492,7 +495,7 @@ static void start_one(const struct spec *sp, int64_t timeout_ms)
 		free(c);
 		st.conns++;
 		st.failed++;
-		note_err(errno_name(errno));
+		note_err(sp->udp, errno_name(errno));
 		return;
 	}
 	c->fd = fd;
@@ -626,7 +629,8 @@ static int cmd_load(int argc, char **argv)
 	}
 	print_stats();
 	for (i = 0; i < MAX_ERRS && errs[i].name; i++)
-		printf("error %s %llu\n", errs[i].name, (unsigned long long)errs[i].n);
+		printf("error %s %s %llu\n", errs[i].udp ? "udp" : "tcp", errs[i].name,
+		       (unsigned long long)errs[i].n);
 	return st.misrouted || st.lost || st.hung ? 1 : 0;
 }
 

@@ -380,6 +380,14 @@ sed -nE 's/^(lost|hung):.*local ([^,]+),.*/\2/p' "$tmpd/load.out" | head -n 8 |
 		[ -n "$id" ] && grep -F "$id " "$tmpd/w1.log" | sed 's/^/#     /'
 	done
 grep '^idle' "$tmpd/lg.out" | head -n 20 | sed 's/^/#   lg: /'
+# What the wfpredir-proxies refused or gave up on, by kind (numbers and
+# addresses folded): the other side of the load's failures.
+for f in w1 w3; do
+	echo "# $f: warnings and errors by kind:"
+	grep -E ' (warn|warning|error): ' "$tmpd/$f.log" | sed -E 's/^[^ ]+ [^ ]+ [^ ]+ //;
+		s/(tcp|udp)#[0-9]+/\1#N/g; s/\[?[0-9a-f.:]*[0-9][0-9a-f.:]*(\]?:[0-9]+)?/N/g' |
+		sort | uniq -c | sort -rn | head -n 8 | sed 's/^/#   /'
+done
 s=$(sum_stats "$tmpd/load.out")
 if [ "$(kv_get "$s" hung)" != 0 ] || [ "$load_rc" != 0 ]; then
 	echo "# sockets in $nsa by state and process:"
