@@ -397,6 +397,10 @@ static bool on_data(struct cconn *c, const char *p, size_t n)
 	return true;
 }
 
+/*
+ * A datagram the kernel refused (a full flow table refuses with
+ * ECONNREFUSED right in send()) is a refusal, not an answer that never came.
+ */
 static void udp_send(struct cconn *c)
 {
 	uint8_t buf[UDP_PAYLOAD];
@@ -404,7 +408,8 @@ static void udp_send(struct cconn *c)
 
 	for (i = 0; i < c->size; i++)
 		buf[i] = pattern(c->id, i);
-	send(c->fd, buf, c->size, 0);
+	if (send(c->fd, buf, c->size, 0) < 0)
+		finish(c, V_FAILED, errno_name(errno));
 }
 
 static void tcp_io(struct cconn *c, uint32_t events)
