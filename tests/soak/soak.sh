@@ -43,6 +43,11 @@ fi
 # figures of CPU (an insmod took 15 s, a line of figures 30 s at 150).
 conc=${SOAK_CONC:-$(per_kernel 300 60)}
 small_flows=${SOAK_SMALL_FLOWS:-32}
+# How long a TCP connection may take before it counts as hung. A reload under load
+# stops a connection's bytes for as long as the rmmod, the insmod and the
+# configuration take (a minute on the debug kernel, 10 s on stock): TCP
+# retransmits across it, with backoff, and must still finish within this.
+tcp_deadline=$(per_kernel 60 120)
 # Teardown leaves some slab behind that is no leak: the per-CPU and partial
 # slabs SLUB keeps, kmemleak's own metadata for objects freed since its last
 # scan, conntrack's and the namespaces' RCU-deferred frees. A leak of a
@@ -226,8 +231,10 @@ world()
 		proxy_start "$nsa" "w$p" --max-conns 4096 -t "127.0.0.1:1500$p" -t "[::1]:1500$p" \
 			-u "127.0.0.1:1500$p" -u "[::1]:1500$p" || return 1
 	done
+	# It gives up a silent connection only after the load's own deadline:
+	# a stall is the load's to judge (as hung), never cut short by a hop.
 	legacy_start "$nsa" "$tmpd/lg.out" "${loop_as_owner[@]}" "$legacy_proxy" --threads \
-		-t 127.0.0.1:15002 -t "[::1]:15002" || return 1
+		-I $((tcp_deadline + 60)) -t 127.0.0.1:15002 -t "[::1]:15002" || return 1
 	setup apply_conf a
 }
 
@@ -293,7 +300,7 @@ specs=("tcp,$B4:8080,o8080" "tcp,[$B6]:8080,o8080" "tcp,$B4:8081,o8081"
 # quarter of the run: a reload under load takes tens of seconds on the
 # debug kernel (an insmod 15 s), which comes on top. -d only bounds it.
 bg_run "$tmpd/load.out" ip netns exec "$nsa" "$soakgen" load -d $((3 * total + 600)) \
-	-c "$conc" -T "$(per_kernel 60 120)" -i 5 "${specs[@]}"
+	-c "$conc" -T "$tcp_deadline" -i 5 "${specs[@]}"
 loader=$!
 bg_run "$tmpd/churn.out" churn
 bg_run "$tmpd/nschurn.out" ns_churn
@@ -380,6 +387,9 @@ sed -nE 's/^(lost|hung):.*local ([^,]+),.*/\2/p' "$tmpd/load.out" | head -n 8 |
 		[ -n "$id" ] && grep -F "$id " "$tmpd/w1.log" | sed 's/^/#     /'
 	done
 grep '^idle' "$tmpd/lg.out" | head -n 20 | sed 's/^/#   lg: /'
+echo "# lg: $(grep -c '^quiet' "$tmpd/lg.out") connections silent for over 10 s that went on;" \
+	"$(grep -c '^idle' "$tmpd/lg.out") given up"
+grep '^quiet' "$tmpd/lg.out" | head -n 5 | sed 's/^/#   lg: /'
 # What the wfpredir-proxies refused or gave up on, by kind (numbers and
 # addresses folded): the other side of the load's failures.
 for f in w1 w3; do
