@@ -43,10 +43,11 @@ fi
 # figures of CPU (an insmod took 15 s, a line of figures 30 s at 150).
 conc=${SOAK_CONC:-$(per_kernel 300 60)}
 small_flows=${SOAK_SMALL_FLOWS:-32}
-# How long a TCP connection may take before it counts as hung. A reload under load
-# stops a connection's bytes for as long as the rmmod, the insmod and the
-# configuration take (a minute on the debug kernel, 10 s on stock): TCP
-# retransmits across it, with backoff, and must still finish within this.
+# How long a TCP connection may take before it counts as hung. A reload
+# under load can hold a connection's bytes back for as long as the rmmod,
+# the insmod and the configuration take (a minute on the debug kernel, 10 s
+# on stock); TCP retransmits across it, with backoff, and must still finish
+# within this.
 tcp_deadline=$(per_kernel 60 120)
 # Teardown leaves some slab behind that is no leak: the per-CPU and partial
 # slabs SLUB keeps, kmemleak's own metadata for objects freed since its last
