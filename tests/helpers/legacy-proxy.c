@@ -213,15 +213,14 @@ static void relay(int a, int b, const char *orig)
 	bool open[2] = { true, true };
 	unsigned long long moved[2] = { 0, 0 };
 	char buf[16384];
-	int64_t t0;
 
 	while (open[0] || open[1]) {
 		struct pollfd p[2];
+		int64_t t0 = now_ms();
 		int n;
 
 		for (int i = 0; i < 2; i++)
 			p[i] = (struct pollfd){ .fd = open[i] ? fd[i] : -1, .events = POLLIN };
-		t0 = now_ms();
 		n = poll(p, 2, idle_ms);
 		if (n < 0 && errno == EINTR)
 			continue;
