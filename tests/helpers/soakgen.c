@@ -18,13 +18,15 @@
  *	A datagram is never resent: the answer to a copy could reach a later
  *	flow that took the same port, and look misrouted. Every -i
  *	SECS (default 5) and at the end, one line of running totals:
- *	  stats ok=N failed=N misrouted=N lost=N hung=N conns=N bytes=N
+ *	  stats ok=N failed=N misrouted=N lost=N hung=N conns=N bytes=N unanswered=N
  *	ok: every byte came back from TAG. failed: an error or an end before
  *	the origin answered (what an unloaded module or a full table gives a
  *	proxy). misrouted: another origin answered, or other bytes came back.
  *	lost: bytes missing from a connection the origin answered and that
  *	then ended cleanly. hung: a TCP connection still unfinished after -T
- *	SECS (default 60); a UDP flow without an answer by then is failed.
+ *	SECS (default 60); a UDP flow without an answer by then is failed,
+ *	and counted in unanswered as well: UDP has no other way to show a
+ *	datagram lost, so the soak judges unanswered flows by when they came.
  *	Then one line per kind of failure: "error tcp|udp NAME COUNT". SIGUSR1 ends
  *	the SECS early: no new connection, the open ones finish as at the end.
  *	Exit status 1 when anything was misrouted, lost or hung.
@@ -248,7 +250,7 @@ struct cconn {
 };
 
 static struct {
-	uint64_t ok, failed, misrouted, lost, hung, conns, bytes;
+	uint64_t ok, failed, misrouted, lost, hung, conns, bytes, unanswered;
 } st;
 
 #define MAX_ERRS 16
@@ -275,11 +277,12 @@ static void note_err(bool udp, const char *name)
 
 static void print_stats(void)
 {
-	printf("stats ok=%llu failed=%llu misrouted=%llu lost=%llu hung=%llu conns=%llu bytes=%llu\n",
+	printf("stats ok=%llu failed=%llu misrouted=%llu lost=%llu hung=%llu conns=%llu bytes=%llu "
+	       "unanswered=%llu\n",
 	       (unsigned long long)st.ok, (unsigned long long)st.failed,
 	       (unsigned long long)st.misrouted, (unsigned long long)st.lost,
 	       (unsigned long long)st.hung, (unsigned long long)st.conns,
-	       (unsigned long long)st.bytes);
+	       (unsigned long long)st.bytes, (unsigned long long)st.unanswered);
 	fflush(stdout);
 }
 
@@ -542,8 +545,11 @@ static void sweep_deadlines(int64_t t)
 
 	for (c = head.next; c != &head; c = nx) {
 		nx = c->next;
-		if (t >= c->deadline)
-			finish(c, c->sp->udp ? V_FAILED : V_HUNG, "ETIMEDOUT");
+		if (t < c->deadline)
+			continue;
+		if (c->sp->udp)
+			st.unanswered++;
+		finish(c, c->sp->udp ? V_FAILED : V_HUNG, "ETIMEDOUT");
 	}
 }
 
