@@ -324,6 +324,8 @@ while kill -0 "$loader" 2>/dev/null; do
 	el=$((now - start))
 	if [ "$phase" = calm ] && [ $el -ge $r1 ]; then
 		read -r redirs _ < <(counters "$nsa")
+		calm=$(sum_stats "$tmpd/load.out")
+		echo "# $el s: calm until now: $calm"
 		echo "# $el s: $redirs redirects; rmmod under load; insmod with max_flows=$small_flows"
 		reload max_flows="$small_flows" && phase=full
 		el=$(($(date +%s) - start))
