@@ -26,6 +26,21 @@
 # during the run, and on slab not back within SOAK_SLAB_TOL_MB of the
 # baseline after teardown. (The VM harness fails the run on any kernel
 # report or kmemleak finding as well.)
+#
+# Timeouts. A TCP connection unfinished after its deadline is hung, and
+# fails the run: a stall is never an expected failure, and no hop may cut
+# one short (the legacy proxy's idle limit lies past the deadline; one that
+# ended a silent connection gracefully made a stalled one look like bytes
+# lost). A UDP flow without an answer within 10 s is failed (ETIMEDOUT,
+# counted as unanswered too), because where UDP loses a datagram on
+# purpose nothing else can tell the client: the full table evicts an
+# unreplied UDP flow with its conntrack entry, so its answer finds no
+# translation back (kmod/flowstore.c); a wfpredir-proxy's onward datagram
+# that the full table refuses is dropped (its "dropped" count); a flow
+# whose records a proxy cannot read while the module is out is a sink. A
+# datagram the kernel refuses in send() is ECONNREFUSED, not a timeout.
+# "calm until now" gives the figures before the first reload, where none
+# of those happen.
 # shellcheck source=../kselftest/lib.sh
 source "$(dirname "$0")/../kselftest/lib.sh"
 skip_unless_vm
