@@ -27,8 +27,9 @@
  *	SECS (default 60); a UDP flow without an answer by then is failed,
  *	and counted in unanswered as well: UDP has no other way to show a
  *	datagram lost, so the soak judges unanswered flows by when they came.
- *	Then one line per kind of failure: "error tcp|udp NAME COUNT". SIGUSR1 ends
- *	the SECS early: no new connection, the open ones finish as at the end.
+ *	Then one line per kind of failure: "error tcp|udp NAME COUNT".
+ *	SIGUSR1 ends the SECS early: no new connection, the open ones finish
+ *	as at the end.
  *	Exit status 1 when anything was misrouted, lost or hung.
  */
 #include <errno.h>
