@@ -18,7 +18,8 @@
  *	A datagram is never resent: the answer to a copy could reach a later
  *	flow that took the same port, and look misrouted. Every -i
  *	SECS (default 5) and at the end, one line of running totals:
- *	  stats ok=N failed=N misrouted=N lost=N hung=N conns=N bytes=N unanswered=N
+ *	  stats ok=N failed=N misrouted=N lost=N hung=N conns=N bytes=N
+ *	        unanswered=N late=N
  *	ok: every byte came back from TAG. failed: an error or an end before
  *	the origin answered (what an unloaded module or a full table gives a
  *	proxy). misrouted: another origin answered, or other bytes came back.
@@ -27,6 +28,9 @@
  *	SECS (default 60); a UDP flow without an answer by then is failed,
  *	and counted in unanswered as well: UDP has no other way to show a
  *	datagram lost, so the soak judges unanswered flows by when they came.
+ *	Such a flow is listened to for 60 s more: late counts the answers
+ *	that came in that time (checked as any other; only bytes from the
+ *	wrong origin count again, as misrouted).
  *	Then one line per kind of failure: "error tcp|udp NAME COUNT".
  *	SIGUSR1 ends the SECS early: no new connection, the open ones finish
  *	as at the end.
@@ -53,6 +57,8 @@
 #define CHUNK 16384
 #define MAX_PAYLOAD 32768
 #define UDP_PAYLOAD 900
+/* How long a UDP flow past its deadline is still listened to. */
+#define LATE_MS 60000
 
 /* Byte @i of connection @id's payload: any corruption or mix-up shows. */
 static uint8_t pattern(uint64_t id, size_t i)
@@ -247,11 +253,12 @@ struct cconn {
 	int64_t start, deadline;
 	size_t hlen;
 	bool tagged, shut;
+	bool overdue; /* a UDP flow past its deadline, counted, still heard */
 	char hdr[TAG_MAX + 2];
 };
 
 static struct {
-	uint64_t ok, failed, misrouted, lost, hung, conns, bytes, unanswered;
+	uint64_t ok, failed, misrouted, lost, hung, conns, bytes, unanswered, late;
 } st;
 
 #define MAX_ERRS 16
@@ -279,11 +286,12 @@ static void note_err(bool udp, const char *name)
 static void print_stats(void)
 {
 	printf("stats ok=%llu failed=%llu misrouted=%llu lost=%llu hung=%llu conns=%llu bytes=%llu "
-	       "unanswered=%llu\n",
+	       "unanswered=%llu late=%llu\n",
 	       (unsigned long long)st.ok, (unsigned long long)st.failed,
 	       (unsigned long long)st.misrouted, (unsigned long long)st.lost,
 	       (unsigned long long)st.hung, (unsigned long long)st.conns,
-	       (unsigned long long)st.bytes, (unsigned long long)st.unanswered);
+	       (unsigned long long)st.bytes, (unsigned long long)st.unanswered,
+	       (unsigned long long)st.late);
 	fflush(stdout);
 }
 
@@ -312,6 +320,20 @@ static struct cconn head = { .prev = &head, .next = &head };
 
 static void finish(struct cconn *c, enum verdict v, const char *why)
 {
+	if (c->overdue) {
+		/* Counted failed at its deadline: only a late answer counts now. */
+		if (v == V_OK)
+			st.late++;
+		if (v == V_OK || v == V_FAILED) {
+			epoll_ctl(ep_load, EPOLL_CTL_DEL, c->fd, NULL);
+			close(c->fd);
+			c->prev->next = c->next;
+			c->next->prev = c->prev;
+			free(c);
+			return;
+		}
+		active++; /* taken off at the deadline; the common end below */
+	}
 	switch (v) {
 	case V_OK:
 		st.ok++;
@@ -548,8 +570,19 @@ static void sweep_deadlines(int64_t t)
 		nx = c->next;
 		if (t < c->deadline)
 			continue;
-		if (c->sp->udp)
+		if (c->sp->udp && !c->overdue) {
+			/*
+			 * Failed now, but still listened to: an answer after
+			 * the deadline (late) is slowness, none at all a loss.
+			 */
+			st.failed++;
 			st.unanswered++;
+			note_err(true, "ETIMEDOUT");
+			c->overdue = true;
+			c->deadline = t + LATE_MS;
+			active--;
+			continue;
+		}
 		finish(c, c->sp->udp ? V_FAILED : V_HUNG, "ETIMEDOUT");
 	}
 }
