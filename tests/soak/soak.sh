@@ -41,7 +41,7 @@
 # datagram the kernel refuses in send() is ECONNREFUSED, not a timeout.
 # None of those happen before the first reload ("calm until now"), yet on
 # the debug kernel most UDP flows there went unanswered in 10 s, while a
-# TCP connection through the same proxies took some 30 s: the load
+# TCP connection through the same proxies took some 20 s: the load
 # generator listens 60 s more, and "late" counts the answers that came
 # after all. Only unanswered minus late could be datagrams lost.
 # shellcheck source=../kselftest/lib.sh
@@ -187,9 +187,15 @@ ns_churn()
 
 	while :; do
 		# A reload is the main load's to check: a namespace's checked
-		# load never straddles one (reload() waits for ns-busy to go).
-		while [ -e "$tmpd/pause" ]; do sleep 0.5; done
+		# load never straddles one. Each side marks itself first and
+		# then looks at the other (reload() touches pause, then waits
+		# for ns-busy to go), so that the two cannot both go ahead.
 		touch "$tmpd/ns-busy"
+		if [ -e "$tmpd/pause" ]; then
+			rm -f "$tmpd/ns-busy"
+			sleep 0.5
+			continue
+		fi
 		i=$((i + 1))
 		n=c$i-$sfx
 		ip netns add "$n" || { rm -f "$tmpd/ns-busy"; sleep 1; continue; }
@@ -204,10 +210,10 @@ ns_churn()
 		sleep 1
 		ctl_ns "$n" service add p id 1 ipv4 127.0.0.1:15001 ipv6 "[::1]:15001" >/dev/null 2>&1
 		ctl_ns "$n" rule add service p proto tcp dport 8080 >/dev/null 2>&1
-		ip netns exec "$n" "$soakgen" load -d 3 -c 20 -T 30 -i 100 \
+		ip netns exec "$n" "$soakgen" load -d 3 -c 20 -T "$tcp_deadline" -i 100 \
 			"tcp,127.0.0.1:8080,n$i" "tcp,[::1]:8080,n$i" | grep '^stats' | tail -n 1
 		rm -f "$tmpd/ns-busy"
-		ip netns exec "$n" "$soakgen" load -d 30 -c 20 -T 30 -i 100 \
+		ip netns exec "$n" "$soakgen" load -d 30 -c 20 -T "$tcp_deadline" -i 100 \
 			"tcp,127.0.0.1:8080,n$i" >/dev/null 2>&1 &
 		lp=$!
 		sleep 1
@@ -272,7 +278,8 @@ reload()
 
 	touch "$tmpd/pause"
 	sleep 0.5
-	for ((i = 0; i < 120; i++)); do
+	# a namespace's load: 3 s, and its connections' deadline
+	for ((i = 0; i < 2 * (tcp_deadline + 10); i++)); do
 		[ -e "$tmpd/ns-busy" ] || break
 		sleep 0.5
 	done
