@@ -29,6 +29,9 @@
  *                 sockets (default: one process, a thread per client)
  *   -d MS         connect onward MS milliseconds after the accept (or the
  *                 client's first datagram)
+ *   -I SECS       give a TCP connection up after SECS seconds without a byte
+ *                 either way (default 30), with a reset both ways: a
+ *                 stream cut short must not look complete to either end
  *   -n MAX        take at most MAX connections or UDP clients per accepting
  *                 process, then close what arrives: a test's loop can never
  *                 take every descriptor, however it goes wrong
@@ -49,6 +52,9 @@
  *   conn orig=ADDR:PORT             an accepted connection and where it goes
  *   client peer=ADDR:PORT           a new UDP client
  *   connect=ERRNO dst=ADDR:PORT     an onward connection that failed
+ *   quiet MS orig=ADDR:PORT ...     a connection that had no byte either
+ *                                   way for MS (over 10 000) ms, then went on
+ *   idle orig=ADDR:PORT ...         one given up after -I SECS, reset
  *   worker ppid=P acceptor=A        --pass-fd: the worker's parent, and the
  *                                   acceptor's pid (never the same)
  * Exit status: 2 on a usage or setup failure; otherwise it runs until
@@ -82,7 +88,8 @@
 
 #define MAX_LISTEN 8
 #define MAX_CLIENTS 64
-#define IDLE_MS 30000
+/* A silence this long is printed (a "quiet" line): a stall worth knowing of. */
+#define QUIET_MS 10000
 #define UDP_IDLE_S 10
 
 enum mode { MODE_THREADS, MODE_FORK, MODE_PREFORK, MODE_PASS_FD };
@@ -90,6 +97,7 @@ enum mode { MODE_THREADS, MODE_FORK, MODE_PREFORK, MODE_PASS_FD };
 static enum mode mode = MODE_THREADS;
 static int workers = 1;
 static int delay_ms;
+static int idle_ms = 30000;
 static long max_conns = -1;
 static bool udp;
 static const char *addrs[MAX_LISTEN];
@@ -199,31 +207,43 @@ static bool write_all(int fd, const char *buf, size_t len)
  * Both directions until both ended: an end of stream goes on as SHUT_WR, a
  * reset (or a failed write) resets the other side too. Closes both.
  */
-static void relay(int a, int b)
+static void relay(int a, int b, const char *orig)
 {
 	int fd[2] = { a, b };
 	bool open[2] = { true, true };
+	unsigned long long moved[2] = { 0, 0 };
 	char buf[16384];
 
 	while (open[0] || open[1]) {
 		struct pollfd p[2];
+		int64_t t0 = now_ms();
 		int n;
 
 		for (int i = 0; i < 2; i++)
 			p[i] = (struct pollfd){ .fd = open[i] ? fd[i] : -1, .events = POLLIN };
-		n = poll(p, 2, IDLE_MS);
+		n = poll(p, 2, idle_ms);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			break;
+		if (n <= 0) {
+			printf("idle orig=%s client->origin %llu origin->client %llu open %d %d\n",
+			       orig, moved[0], moved[1], open[0], open[1]);
+			reset_close(a);
+			reset_close(b);
+			return;
+		}
+		if (now_ms() - t0 > QUIET_MS)
+			printf("quiet %lld orig=%s client->origin %llu origin->client %llu\n",
+			       (long long)(now_ms() - t0), orig, moved[0], moved[1]);
 		for (int i = 0; i < 2; i++) {
 			ssize_t got;
 
 			if (!open[i] || !p[i].revents)
 				continue;
 			got = recv(fd[i], buf, sizeof(buf), 0);
-			if (got > 0 && write_all(fd[!i], buf, (size_t)got))
+			if (got > 0 && write_all(fd[!i], buf, (size_t)got)) {
+				moved[i] += (unsigned long long)got;
 				continue;
+			}
 			if (got == 0) {
 				shutdown(fd[!i], SHUT_WR);
 				open[i] = false;
@@ -278,7 +298,7 @@ static void serve_conn(int cfd)
 		reset_close(cfd);
 		return;
 	}
-	relay(cfd, ufd);
+	relay(cfd, ufd, text);
 }
 
 static void *conn_thread(void *arg)
@@ -640,8 +660,8 @@ static int client(const char *how, const char *addr)
 
 static __attribute__((noreturn)) void usage(void)
 {
-	die("usage: legacy-proxy [--threads|--fork|--prefork N|--pass-fd] [-d MS] [-n MAX] "
-	    "-t ADDR:PORT...\n"
+	die("usage: legacy-proxy [--threads|--fork|--prefork N|--pass-fd] [-d MS] [-I SECS] "
+	    "[-n MAX] -t ADDR:PORT...\n"
 	    "       legacy-proxy [-P N] [-d MS] [-n MAX] -u ADDR:PORT... -U ADDR:PORT\n"
 	    "       legacy-proxy --client half|close|rst|udp ADDR:PORT");
 }
@@ -690,6 +710,9 @@ int main(int argc, char **argv)
 			mode = MODE_PASS_FD;
 		} else if (!strcmp(a, "-d") || !strcmp(a, "--delay")) {
 			delay_ms = number(v);
+			i++;
+		} else if (!strcmp(a, "-I")) {
+			idle_ms = number(v) * 1000;
 			i++;
 		} else if (!strcmp(a, "-n")) {
 			max_conns = number(v);

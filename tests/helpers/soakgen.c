@@ -19,14 +19,21 @@
  *	flow that took the same port, and look misrouted. Every -i
  *	SECS (default 5) and at the end, one line of running totals:
  *	  stats ok=N failed=N misrouted=N lost=N hung=N conns=N bytes=N
+ *	        unanswered=N late=N
  *	ok: every byte came back from TAG. failed: an error or an end before
  *	the origin answered (what an unloaded module or a full table gives a
  *	proxy). misrouted: another origin answered, or other bytes came back.
  *	lost: bytes missing from a connection the origin answered and that
  *	then ended cleanly. hung: a TCP connection still unfinished after -T
- *	SECS (default 60); a UDP flow without an answer by then is failed.
- *	Then one line per kind of failure: "error NAME COUNT". SIGUSR1 ends
- *	the SECS early: no new connection, the open ones finish as at the end.
+ *	SECS (default 60); a UDP flow without an answer by then is failed,
+ *	and counted in unanswered as well: UDP has no other way to show a
+ *	datagram lost, so the soak judges unanswered flows by when they came.
+ *	Such a flow is listened to for 60 s more: late counts the answers
+ *	that came in that time (checked as any other; only bytes from the
+ *	wrong origin count again, as misrouted).
+ *	Then one line per kind of failure: "error tcp|udp NAME COUNT".
+ *	SIGUSR1 ends the SECS early: no new connection, the open ones finish
+ *	as at the end.
  *	Exit status 1 when anything was misrouted, lost or hung.
  */
 #include <errno.h>
@@ -50,6 +57,8 @@
 #define CHUNK 16384
 #define MAX_PAYLOAD 32768
 #define UDP_PAYLOAD 900
+/* How long a UDP flow past its deadline is still listened to. */
+#define LATE_MS 60000
 
 /* Byte @i of connection @id's payload: any corruption or mix-up shows. */
 static uint8_t pattern(uint64_t id, size_t i)
@@ -241,46 +250,69 @@ struct cconn {
 	const struct spec *sp;
 	uint64_t id;
 	size_t size, sent, got;
-	int64_t deadline;
+	int64_t start, deadline;
 	size_t hlen;
 	bool tagged, shut;
+	bool overdue; /* a UDP flow past its deadline, counted, still heard */
 	char hdr[TAG_MAX + 2];
 };
 
 static struct {
-	uint64_t ok, failed, misrouted, lost, hung, conns, bytes;
+	uint64_t ok, failed, misrouted, lost, hung, conns, bytes, unanswered, late;
 } st;
 
 #define MAX_ERRS 16
+/* By protocol: a TCP and a UDP timeout have different causes. */
 static struct {
+	bool udp;
 	const char *name;
 	uint64_t n;
 } errs[MAX_ERRS];
 
-static void note_err(const char *name)
+static void note_err(bool udp, const char *name)
 {
 	int i;
 
 	for (i = 0; i < MAX_ERRS && errs[i].name; i++)
-		if (!strcmp(errs[i].name, name))
+		if (errs[i].udp == udp && !strcmp(errs[i].name, name))
 			break;
 	if (i == MAX_ERRS)
 		return;
+	errs[i].udp = udp;
 	errs[i].name = name;
 	errs[i].n++;
 }
 
 static void print_stats(void)
 {
-	printf("stats ok=%llu failed=%llu misrouted=%llu lost=%llu hung=%llu conns=%llu bytes=%llu\n",
+	printf("stats ok=%llu failed=%llu misrouted=%llu lost=%llu hung=%llu conns=%llu bytes=%llu "
+	       "unanswered=%llu late=%llu\n",
 	       (unsigned long long)st.ok, (unsigned long long)st.failed,
 	       (unsigned long long)st.misrouted, (unsigned long long)st.lost,
 	       (unsigned long long)st.hung, (unsigned long long)st.conns,
-	       (unsigned long long)st.bytes);
+	       (unsigned long long)st.bytes, (unsigned long long)st.unanswered,
+	       (unsigned long long)st.late);
 	fflush(stdout);
 }
 
 enum verdict { V_OK, V_FAILED, V_MISROUTED, V_LOST, V_HUNG };
+
+/*
+ * "local ADDR:PORT, N ms": what finds the connection in the proxies' logs
+ * (wfpredir-proxy's "accept PEER -> LOCAL" line), and when it ended.
+ */
+static const char *conn_where(const struct cconn *c)
+{
+	static char out[INET6_ADDRSTRLEN + 64];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char a[INET6_ADDRSTRLEN + 16] = "?";
+
+	if (!getsockname(c->fd, (struct sockaddr *)&ss, &len))
+		format_addr(&ss, a, sizeof(a));
+	snprintf(out, sizeof(out), "local %s, %lld ms", a, (long long)(now_ms() - c->start));
+	return out;
+}
 
 static int ep_load, active;
 /* Every unfinished connection, for the deadline sweep: hundreds at most. */
@@ -288,6 +320,20 @@ static struct cconn head = { .prev = &head, .next = &head };
 
 static void finish(struct cconn *c, enum verdict v, const char *why)
 {
+	if (c->overdue) {
+		/* Counted failed at its deadline: only a late answer counts now. */
+		if (v == V_OK)
+			st.late++;
+		if (v == V_OK || v == V_FAILED) {
+			epoll_ctl(ep_load, EPOLL_CTL_DEL, c->fd, NULL);
+			close(c->fd);
+			c->prev->next = c->next;
+			c->next->prev = c->prev;
+			free(c);
+			return;
+		}
+		active++; /* taken off at the deadline; the common end below */
+	}
 	switch (v) {
 	case V_OK:
 		st.ok++;
@@ -303,17 +349,18 @@ static void finish(struct cconn *c, enum verdict v, const char *why)
 		break;
 	case V_LOST:
 		st.lost += c->size - c->got;
-		fprintf(stderr, "lost: %zu of %zu bytes from %s\n", c->size - c->got, c->size,
-			c->sp->tag);
+		fprintf(stderr, "lost: %zu of %zu bytes from %s (sent %zu; %s)\n", c->size - c->got,
+			c->size, c->sp->tag, c->sent, conn_where(c));
 		break;
 	case V_HUNG:
 		st.hung++;
-		fprintf(stderr, "hung: %s to %s: sent %zu of %zu, got %zu\n",
-			c->sp->udp ? "udp" : "tcp", c->sp->tag, c->sent, c->size, c->got);
+		fprintf(stderr, "hung: %s to %s: sent %zu of %zu, got %zu (%s)\n",
+			c->sp->udp ? "udp" : "tcp", c->sp->tag, c->sent, c->size, c->got,
+			conn_where(c));
 		break;
 	}
 	if (v != V_OK)
-		note_err(why);
+		note_err(c->sp->udp, why);
 	epoll_ctl(ep_load, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->prev->next = c->next;
@@ -376,6 +423,10 @@ static bool on_data(struct cconn *c, const char *p, size_t n)
 	return true;
 }
 
+/*
+ * A datagram the kernel refused (a full flow table refuses with
+ * ECONNREFUSED right in send()) is a refusal, not an answer that never came.
+ */
 static void udp_send(struct cconn *c)
 {
 	uint8_t buf[UDP_PAYLOAD];
@@ -383,7 +434,8 @@ static void udp_send(struct cconn *c)
 
 	for (i = 0; i < c->size; i++)
 		buf[i] = pattern(c->id, i);
-	send(c->fd, buf, c->size, 0);
+	if (send(c->fd, buf, c->size, 0) < 0)
+		finish(c, V_FAILED, errno_name(errno));
 }
 
 static void tcp_io(struct cconn *c, uint32_t events)
@@ -474,7 +526,7 @@ static void start_one(const struct spec *sp, int64_t timeout_ms)
 		free(c);
 		st.conns++;
 		st.failed++;
-		note_err(errno_name(errno));
+		note_err(sp->udp, errno_name(errno));
 		return;
 	}
 	c->fd = fd;
@@ -482,7 +534,8 @@ static void start_one(const struct spec *sp, int64_t timeout_ms)
 	c->id = ((uint64_t)getpid() << 32) | next_id++;
 	c->size = sp->udp ? 1 + (size_t)(c->id % (UDP_PAYLOAD - 1))
 			  : 1 + (size_t)((c->id * 7919) % MAX_PAYLOAD);
-	c->deadline = now_ms() + timeout_ms;
+	c->start = now_ms();
+	c->deadline = c->start + timeout_ms;
 	e.events = sp->udp ? EPOLLIN : EPOLLIN | EPOLLOUT;
 	e.data.ptr = c;
 	epoll_ctl(ep_load, EPOLL_CTL_ADD, fd, &e);
@@ -515,8 +568,22 @@ static void sweep_deadlines(int64_t t)
 
 	for (c = head.next; c != &head; c = nx) {
 		nx = c->next;
-		if (t >= c->deadline)
-			finish(c, c->sp->udp ? V_FAILED : V_HUNG, "ETIMEDOUT");
+		if (t < c->deadline)
+			continue;
+		if (c->sp->udp && !c->overdue) {
+			/*
+			 * Failed now, but still listened to: an answer after
+			 * the deadline (late) is slowness, none at all a loss.
+			 */
+			st.failed++;
+			st.unanswered++;
+			note_err(true, "ETIMEDOUT");
+			c->overdue = true;
+			c->deadline = t + LATE_MS;
+			active--;
+			continue;
+		}
+		finish(c, c->sp->udp ? V_FAILED : V_HUNG, "ETIMEDOUT");
 	}
 }
 
@@ -607,7 +674,8 @@ static int cmd_load(int argc, char **argv)
 	}
 	print_stats();
 	for (i = 0; i < MAX_ERRS && errs[i].name; i++)
-		printf("error %s %llu\n", errs[i].name, (unsigned long long)errs[i].n);
+		printf("error %s %s %llu\n", errs[i].udp ? "udp" : "tcp", errs[i].name,
+		       (unsigned long long)errs[i].n);
 	return st.misrouted || st.lost || st.hung ? 1 : 0;
 }
 

@@ -26,6 +26,24 @@
 # during the run, and on slab not back within SOAK_SLAB_TOL_MB of the
 # baseline after teardown. (The VM harness fails the run on any kernel
 # report or kmemleak finding as well.)
+#
+# Timeouts. A TCP connection unfinished after its deadline is hung, and
+# fails the run: a stall is never an expected failure, and no hop may cut
+# one short (the legacy proxy's idle limit lies past the deadline; one that
+# ended a silent connection gracefully made a stalled one look like bytes
+# lost). A UDP flow without an answer within 10 s is failed (ETIMEDOUT,
+# counted as unanswered too), because where UDP loses a datagram on
+# purpose nothing else can tell the client: the full table evicts an
+# unreplied UDP flow with its conntrack entry, so its answer finds no
+# translation back (kmod/flowstore.c); a wfpredir-proxy's onward datagram
+# that the full table refuses is dropped (its "dropped" count); a flow
+# whose records a proxy cannot read while the module is out is a sink. A
+# datagram the kernel refuses in send() is ECONNREFUSED, not a timeout.
+# None of those happen before the first reload ("calm until now"), yet on
+# the debug kernel most UDP flows there went unanswered in 10 s, while a
+# TCP connection through the same proxies took some 20 s: the load
+# generator listens 60 s more, and "late" counts the answers that came
+# after all. Only unanswered minus late could be datagrams lost.
 # shellcheck source=../kselftest/lib.sh
 source "$(dirname "$0")/../kselftest/lib.sh"
 skip_unless_vm
@@ -43,6 +61,12 @@ fi
 # figures of CPU (an insmod took 15 s, a line of figures 30 s at 150).
 conc=${SOAK_CONC:-$(per_kernel 300 60)}
 small_flows=${SOAK_SMALL_FLOWS:-32}
+# How long a TCP connection may take before it counts as hung. A reload
+# under load can hold a connection's bytes back for as long as the rmmod,
+# the insmod and the configuration take (a minute on the debug kernel, 10 s
+# on stock); TCP retransmits across it, with backoff, and must still finish
+# within this.
+tcp_deadline=$(per_kernel 60 120)
 # Teardown leaves some slab behind that is no leak: the per-CPU and partial
 # slabs SLUB keeps, kmemleak's own metadata for objects freed since its last
 # scan, conntrack's and the namespaces' RCU-deferred frees. A leak of a
@@ -163,9 +187,15 @@ ns_churn()
 
 	while :; do
 		# A reload is the main load's to check: a namespace's checked
-		# load never straddles one (reload() waits for ns-busy to go).
-		while [ -e "$tmpd/pause" ]; do sleep 0.5; done
+		# load never straddles one. Each side marks itself first and
+		# then looks at the other (reload() touches pause, then waits
+		# for ns-busy to go), so that the two cannot both go ahead.
 		touch "$tmpd/ns-busy"
+		if [ -e "$tmpd/pause" ]; then
+			rm -f "$tmpd/ns-busy"
+			sleep 0.5
+			continue
+		fi
 		i=$((i + 1))
 		n=c$i-$sfx
 		ip netns add "$n" || { rm -f "$tmpd/ns-busy"; sleep 1; continue; }
@@ -180,10 +210,10 @@ ns_churn()
 		sleep 1
 		ctl_ns "$n" service add p id 1 ipv4 127.0.0.1:15001 ipv6 "[::1]:15001" >/dev/null 2>&1
 		ctl_ns "$n" rule add service p proto tcp dport 8080 >/dev/null 2>&1
-		ip netns exec "$n" "$soakgen" load -d 3 -c 20 -T 30 -i 100 \
+		ip netns exec "$n" "$soakgen" load -d 3 -c 20 -T "$tcp_deadline" -i 100 \
 			"tcp,127.0.0.1:8080,n$i" "tcp,[::1]:8080,n$i" | grep '^stats' | tail -n 1
 		rm -f "$tmpd/ns-busy"
-		ip netns exec "$n" "$soakgen" load -d 30 -c 20 -T 30 -i 100 \
+		ip netns exec "$n" "$soakgen" load -d 30 -c 20 -T "$tcp_deadline" -i 100 \
 			"tcp,127.0.0.1:8080,n$i" >/dev/null 2>&1 &
 		lp=$!
 		sleep 1
@@ -226,8 +256,10 @@ world()
 		proxy_start "$nsa" "w$p" --max-conns 4096 -t "127.0.0.1:1500$p" -t "[::1]:1500$p" \
 			-u "127.0.0.1:1500$p" -u "[::1]:1500$p" || return 1
 	done
+	# It gives up a silent connection only after the load's own deadline:
+	# a stall is the load's to judge (as hung), never cut short by a hop.
 	legacy_start "$nsa" "$tmpd/lg.out" "${loop_as_owner[@]}" "$legacy_proxy" --threads \
-		-t 127.0.0.1:15002 -t "[::1]:15002" || return 1
+		-I $((tcp_deadline + 60)) -t 127.0.0.1:15002 -t "[::1]:15002" || return 1
 	setup apply_conf a
 }
 
@@ -246,7 +278,8 @@ reload()
 
 	touch "$tmpd/pause"
 	sleep 0.5
-	for ((i = 0; i < 120; i++)); do
+	# a namespace's load: 3 s, and its connections' deadline
+	for ((i = 0; i < 2 * (tcp_deadline + 10); i++)); do
 		[ -e "$tmpd/ns-busy" ] || break
 		sleep 0.5
 	done
@@ -293,7 +326,7 @@ specs=("tcp,$B4:8080,o8080" "tcp,[$B6]:8080,o8080" "tcp,$B4:8081,o8081"
 # quarter of the run: a reload under load takes tens of seconds on the
 # debug kernel (an insmod 15 s), which comes on top. -d only bounds it.
 bg_run "$tmpd/load.out" ip netns exec "$nsa" "$soakgen" load -d $((3 * total + 600)) \
-	-c "$conc" -T "$(per_kernel 60 120)" -i 5 "${specs[@]}"
+	-c "$conc" -T "$tcp_deadline" -i 5 "${specs[@]}"
 loader=$!
 bg_run "$tmpd/churn.out" churn
 bg_run "$tmpd/nschurn.out" ns_churn
@@ -316,6 +349,8 @@ while kill -0 "$loader" 2>/dev/null; do
 	el=$((now - start))
 	if [ "$phase" = calm ] && [ $el -ge $r1 ]; then
 		read -r redirs _ < <(counters "$nsa")
+		calm=$(sum_stats "$tmpd/load.out")
+		echo "# $el s: calm until now: $calm"
 		echo "# $el s: $redirs redirects; rmmod under load; insmod with max_flows=$small_flows"
 		reload max_flows="$small_flows" && phase=full
 		el=$(($(date +%s) - start))
@@ -370,6 +405,27 @@ load_rc=$?
 echo "# load done; its failures by kind:"
 grep '^error' "$tmpd/load.out" | sed 's/^/#   /'
 grep -E '^(misrouted|lost|hung):' "$tmpd/load.out" | head -n 20 | sed 's/^/#   /'
+# A lost or hung connection, hop by hop: w1's lines for it (found by the
+# client's port in w1's "accept PEER -> LOCAL"), and the legacy proxy's
+# connections that ended idle.
+sed -nE 's/^(lost|hung):.*local ([^,]+),.*/\2/p' "$tmpd/load.out" | head -n 8 |
+	while read -r peer; do
+		id=$(grep -F "accept $peer -> " "$tmpd/w1.log" | tail -n 1 | sed -E 's/.* (tcp#[0-9]+) accept.*/\1/')
+		echo "# client $peer: w1 ${id:-(no accept line)}"
+		[ -n "$id" ] && grep -F "$id " "$tmpd/w1.log" | sed 's/^/#     /'
+	done
+grep '^idle' "$tmpd/lg.out" | head -n 20 | sed 's/^/#   lg: /'
+echo "# lg: $(grep -c '^quiet' "$tmpd/lg.out") connections silent for over 10 s that went on;" \
+	"$(grep -c '^idle' "$tmpd/lg.out") given up"
+grep '^quiet' "$tmpd/lg.out" | head -n 5 | sed 's/^/#   lg: /'
+# What the wfpredir-proxies refused or gave up on, by kind (numbers and
+# addresses folded): the other side of the load's failures.
+for f in w1 w3; do
+	echo "# $f: warnings and errors by kind:"
+	grep -E ' (warn|warning|error): ' "$tmpd/$f.log" | sed -E 's/^[^ ]+ [^ ]+ [^ ]+ //;
+		s/(tcp|udp)#[0-9]+/\1#N/g; s/\[?[0-9a-f.:]*[0-9][0-9a-f.:]*(\]?:[0-9]+)?/N/g' |
+		sort | uniq -c | sort -rn | head -n 8 | sed 's/^/#   /'
+done
 s=$(sum_stats "$tmpd/load.out")
 if [ "$(kv_get "$s" hung)" != 0 ] || [ "$load_rc" != 0 ]; then
 	echo "# sockets in $nsa by state and process:"
