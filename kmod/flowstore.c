@@ -35,7 +35,10 @@
  * of them are looked at from its head per insert. Those that no socket can
  * query any more are released at once: sequential short connections each
  * find the place of one that closed before, however fast they come, and
- * the refusals of a table filled with TIME_WAIT entries are gone. Assured
+ * the refusals of a table filled with TIME_WAIT entries are gone. A table
+ * with room looks at WFPREDIR_FLOW_REAP_PROBES flows per insert, so that
+ * under load the memory of closed connections goes as fast as new ones
+ * come, without waiting for the GC; the cost is that of the insert. Assured
  * live flows met on the way go back to the tail (a second chance, as in
  * CLOCK), so the head keeps moving to flows not looked at for longest.
  * Only if no dead flow was met, a full table evicts, as conntrack's
@@ -82,8 +85,14 @@
  * not confirmed after this long is given up.
  */
 #define WFPREDIR_FLOW_UNCONFIRMED_TIMEOUT (10 * HZ)
-/* Eviction candidates looked at per insert into a full table. */
+/* Flows looked at per insert into a full table. */
 #define WFPREDIR_FLOW_EVICT_PROBES 16
+/*
+ * Flows looked at per insert into a table with room: more than the one a
+ * flow adds, so that under a sustained rate of short connections the
+ * closed ones are freed as fast as new ones come, not once a second.
+ */
+#define WFPREDIR_FLOW_REAP_PROBES 2
 
 static const struct rhashtable_params wfpredir_flow_params = {
 	.head_offset = offsetof(struct wfpredir_flow, node),
@@ -376,7 +385,7 @@ static bool wfpredir_flowstore_tight(const struct wfpredir_flowstore *store,
 
 /*
  * Make room for a new flow of @uid, which holds @mine flows: look at the
- * oldest flows, at most WFPREDIR_FLOW_EVICT_PROBES of them.
+ * oldest flows, at most @probes of them.
  *  - A dead flow (its connection closed, or gone from conntrack, or a
  *    ghost) is taken out of the store onto @dead, for the caller to free
  *    after the unlock: nobody can query it, so nobody loses anything.
@@ -395,17 +404,17 @@ static bool wfpredir_flowstore_tight(const struct wfpredir_flowstore *store,
  */
 static struct wfpredir_flow *
 wfpredir_flowstore_scan(struct wfpredir_flowstore *store, kuid_t uid,
-			unsigned int mine, struct list_head *dead)
+			unsigned int mine, unsigned int probes,
+			struct list_head *dead)
 {
 	struct wfpredir_flow *flow, *tmp, *victim = NULL;
-	unsigned int probes = 0;
 	struct nf_conn *ct;
 	LIST_HEAD(assured);
 
 	lockdep_assert_held(&store->lock);
 
 	list_for_each_entry_safe(flow, tmp, &store->age, lru) {
-		if (probes++ >= WFPREDIR_FLOW_EVICT_PROBES)
+		if (!probes--)
 			break;
 		ct = flow->ct;
 		if (wfpredir_flow_dead(flow)) {
@@ -433,9 +442,10 @@ wfpredir_flowstore_scan(struct wfpredir_flowstore *store, kuid_t uid,
  * @context_len: room for the context, at most U16_MAX
  * @gfp: allocation flags (the packet path: GFP_ATOMIC | __GFP_ACCOUNT)
  *
- * A full store first evicts a flow whose conntrack entry is not assured,
- * killing that entry. The flow is zeroed but for @context_len and its
- * owner. Hand it to wfpredir_flowstore_insert(), or give it back with
+ * Releases the flows of closed connections met among the oldest; a full
+ * store, if none was met, then evicts a flow whose conntrack entry is not
+ * assured, killing that entry. The flow is zeroed but for @context_len and
+ * its owner. Hand it to wfpredir_flowstore_insert(), or give it back with
  * wfpredir_flow_abandon().
  *
  * Context: any but hard IRQ.
@@ -450,6 +460,7 @@ struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
 	struct wfpredir_flow_owner *owner, *spare = NULL;
 	struct wfpredir_flow *flow, *victim = NULL, *dead_flow, *tmp;
 	LIST_HEAD(dead);
+	unsigned int probes;
 	int err = 0;
 
 	if (WARN_ON_ONCE(context_len > U16_MAX))
@@ -476,16 +487,16 @@ struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
 	spin_lock_bh(&store->lock);
 	owner = rhashtable_lookup_fast(&store->owners, &uid,
 				       wfpredir_owner_params);
-	if (wfpredir_flowstore_tight(store, owner)) {
-		/* Held across the scan, which may take its last flows. */
-		if (owner)
-			owner->count++;
-		victim = wfpredir_flowstore_scan(store, uid,
-						 owner ? owner->count - 1 : 0,
-						 &dead);
-		if (owner)
-			owner->count--;
-	}
+	probes = wfpredir_flowstore_tight(store, owner) ?
+		 WFPREDIR_FLOW_EVICT_PROBES : WFPREDIR_FLOW_REAP_PROBES;
+	/* Held across the scan, which may take its last flows. */
+	if (owner)
+		owner->count++;
+	victim = wfpredir_flowstore_scan(store, uid,
+					 owner ? owner->count - 1 : 0, probes,
+					 &dead);
+	if (owner)
+		owner->count--;
 	if (wfpredir_owner_full(store, owner)) {
 		victim = NULL;
 		err = -EDQUOT;
