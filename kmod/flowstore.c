@@ -13,22 +13,45 @@
  * was never confirmed and is referenced by nobody else (the first packet
  * was dropped after the hook, or lost a clash: a ghost, dead to the world
  * but for our reference); and TCP flows in TIME_WAIT or CLOSE, which no
- * socket can query any more. Namespace exit releases the rest; it must, or
- * conntrack's own exit would wait forever for them.
+ * socket can query any more: their memory is back within a second, their
+ * place at once when it is needed (below). Namespace exit releases the
+ * rest; it must, or conntrack's own exit would wait forever for them.
+ *
+ * A flow lives as long as a socket can query it: until its TCP connection
+ * has closed at both ends (conntrack in TIME_WAIT after the last ACK, or
+ * CLOSE after a reset), or its conntrack entry goes. A closed connection's
+ * accepted socket may still be open, but what it would learn concerns a
+ * connection that is over, and a proxy asks right after accept(): it then
+ * gets ENOENT, as for a connection that carries no records (Windows lists
+ * WSAENOTCONN among these queries' errors, and documents nothing about a
+ * closed connection). A half-closed connection keeps its flow. UDP has no
+ * close that conntrack sees: a UDP flow lives as its entry does.
  *
  * The count is reserved before a flow is built (wfpredir_flow_alloc()), so
  * the packet path learns that the table is full before it redirects
- * anything. A full table first evicts, as conntrack's early_drop does: the
- * oldest flow whose entry is not assured goes, with its conntrack entry
- * (nf_ct_kill()), so that no redirected connection is left without its
- * records. The candidates are kept in insertion order on one list and at
- * most WFPREDIR_FLOW_EVICT_PROBES of them are looked at per insert; assured
- * ones met on the way leave the list, and a live flow is evicted only for a
- * uid that holds no more flows than the flow's own uid. Only when none of
- * those can go is the connection refused. And no uid may hold more than @share percent of the
- * table: one local user flooding new flows (unreplied UDP lives 30 s,
- * SYN_SENT 120 s) fills its share and is refused, while everyone else's
- * connections still find room, by eviction if need be.
+ * anything. The GC runs once a second, and connections close faster than
+ * that: a full table (or a uid at its share) first makes room. Every flow
+ * is on one list in insertion order, and at most WFPREDIR_FLOW_EVICT_PROBES
+ * of them are looked at from its head per insert. Those that no socket can
+ * query any more are released at once: sequential short connections each
+ * find the place of one that closed before, however fast they come, and
+ * the refusals of a table filled with TIME_WAIT entries are gone. A table
+ * with room looks at WFPREDIR_FLOW_REAP_PROBES flows per insert, so that
+ * under load the memory of closed connections goes as fast as new ones
+ * come, without waiting for the GC; the cost is that of the insert. Assured
+ * live flows met on the way go back to the tail (a second chance, as in
+ * CLOCK), so the head keeps moving to flows not looked at for longest.
+ * Only if no dead flow was met, a full table evicts, as conntrack's
+ * early_drop does: the oldest flow met whose entry is confirmed but not
+ * assured goes, with its conntrack entry (nf_ct_kill()), so that no
+ * redirected connection is left without its records; and a live flow is
+ * evicted only for a uid that holds no more flows than the flow's own uid.
+ * Only when none of those can go is the connection refused. And no uid may
+ * hold more than @share percent of the table: one local user flooding new
+ * flows (unreplied UDP lives 30 s, SYN_SENT 120 s) fills its share and is
+ * refused, while everyone else's connections still find room, by eviction
+ * if need be; its own closed connections make room in its share as they
+ * do in the table.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -62,8 +85,14 @@
  * not confirmed after this long is given up.
  */
 #define WFPREDIR_FLOW_UNCONFIRMED_TIMEOUT (10 * HZ)
-/* Eviction candidates looked at per insert into a full table. */
+/* Flows looked at per insert into a full table. */
 #define WFPREDIR_FLOW_EVICT_PROBES 16
+/*
+ * Flows looked at per insert into a table with room: more than the one a
+ * flow adds, so that under a sustained rate of short connections the
+ * closed ones are freed as fast as new ones come, not once a second.
+ */
+#define WFPREDIR_FLOW_REAP_PROBES 2
 
 static const struct rhashtable_params wfpredir_flow_params = {
 	.head_offset = offsetof(struct wfpredir_flow, node),
@@ -111,6 +140,17 @@ static void wfpredir_owner_destroy(void *ptr, void *arg)
 	kfree(ptr);
 }
 
+/* @owner holds no flow any more: it goes. */
+static void wfpredir_owner_release(struct wfpredir_flowstore *store,
+				   struct wfpredir_flow_owner *owner)
+{
+	lockdep_assert_held(&store->lock);
+
+	rhashtable_remove_fast(&store->owners, &owner->node,
+			       wfpredir_owner_params);
+	kfree_rcu(owner, rcu);
+}
+
 /* Give back the place of a flow charged to @owner. */
 static void wfpredir_flowstore_uncharge(struct wfpredir_flowstore *store,
 					struct wfpredir_flow_owner *owner)
@@ -118,11 +158,8 @@ static void wfpredir_flowstore_uncharge(struct wfpredir_flowstore *store,
 	lockdep_assert_held(&store->lock);
 
 	atomic_dec(&store->count);
-	if (--owner->count)
-		return;
-	rhashtable_remove_fast(&store->owners, &owner->node,
-			       wfpredir_owner_params);
-	kfree_rcu(owner, rcu);
+	if (!--owner->count)
+		wfpredir_owner_release(store, owner);
 }
 
 /* Take a stored flow out; free it with call_rcu() after the unlock. */
@@ -162,16 +199,25 @@ static bool wfpredir_ct_ghost(const struct nf_conn *ct)
 	       refcount_read(&ct->ct_general.use) == 1;
 }
 
-/* Whether the GC releases @flow now. */
-static bool wfpredir_flow_stale(const struct wfpredir_flow *flow)
+/*
+ * No socket can query @flow any more, nor ever will: its connection is gone
+ * from conntrack, or has closed, or never left (a ghost). Releasing it costs
+ * nobody anything.
+ */
+static bool wfpredir_flow_dead(const struct wfpredir_flow *flow)
 {
 	const struct nf_conn *ct = flow->ct;
 
-	if (nf_ct_is_dying(ct) || wfpredir_ct_closed(ct))
+	return nf_ct_is_dying(ct) || wfpredir_ct_closed(ct) ||
+	       (!nf_ct_is_confirmed(ct) && wfpredir_ct_ghost(ct));
+}
+
+/* Whether the GC releases @flow now. */
+static bool wfpredir_flow_stale(const struct wfpredir_flow *flow)
+{
+	if (wfpredir_flow_dead(flow))
 		return true;
-	if (nf_ct_is_confirmed(ct))
-		return false;
-	return wfpredir_ct_ghost(ct) ||
+	return !nf_ct_is_confirmed(flow->ct) &&
 	       time_after(jiffies,
 			  flow->born + WFPREDIR_FLOW_UNCONFIRMED_TIMEOUT);
 }
@@ -196,13 +242,6 @@ static void wfpredir_flowstore_collect(struct wfpredir_flowstore *store)
 				flow->owner = NULL;
 				call_rcu(&flow->rcu, wfpredir_flow_free_rcu);
 			}
-			spin_unlock_bh(&store->lock);
-		} else if (test_bit(IPS_ASSURED_BIT, &flow->ct->status) &&
-			   !list_empty_careful(&flow->lru)) {
-			/* Keep the candidates few, so that probes find one. */
-			spin_lock_bh(&store->lock);
-			if (flow->owner)
-				list_del_init(&flow->lru);
 			spin_unlock_bh(&store->lock);
 		}
 
@@ -247,7 +286,7 @@ int wfpredir_flowstore_init(struct wfpredir_flowstore *store, unsigned int max)
 	int ret;
 
 	spin_lock_init(&store->lock);
-	INIT_LIST_HEAD(&store->unassured);
+	INIT_LIST_HEAD(&store->age);
 	atomic_set(&store->count, 0);
 	store->max = max;
 	store->share = WFPREDIR_FLOW_SHARE_DEFAULT;
@@ -292,7 +331,7 @@ void wfpredir_flowstore_destroy(struct wfpredir_flowstore *store)
 	rhashtable_free_and_destroy(&store->table, wfpredir_flow_destroy, NULL);
 	rhashtable_free_and_destroy(&store->owners, wfpredir_owner_destroy,
 				    NULL);
-	INIT_LIST_HEAD(&store->unassured);
+	INIT_LIST_HEAD(&store->age);
 	atomic_set(&store->count, 0);
 }
 
@@ -321,53 +360,78 @@ static unsigned int wfpredir_owner_max(const struct wfpredir_flowstore *store)
 }
 
 /*
- * Find a flow to make room for a new one of @me (NULL: a uid holding none)
- * in a full table: the oldest whose conntrack entry is not assured, as
- * conntrack's early_drop, or a ghost. A live flow is taken only from a uid
- * holding at least as many flows as @me: a uid filling the table evicts its
- * own flows, never those of the users it crowds out, however fast it cycles
- * through the table. Taken out of the store; *@kill says whether its entry
- * must be killed too.
- * Return: the flow, for the caller to finish after the unlock; or NULL.
+ * Whether @owner (NULL: a uid holding none) holds its share of the store. A
+ * share of 100 % is no share: a full table is then just full.
+ */
+static bool wfpredir_owner_full(const struct wfpredir_flowstore *store,
+				const struct wfpredir_flow_owner *owner)
+{
+	return owner && READ_ONCE(store->share) < 100 &&
+	       owner->count >= wfpredir_owner_max(store);
+}
+
+/*
+ * Whether a new flow of @owner finds no place without making room first:
+ * the table is full, or @owner holds its share.
+ */
+static bool wfpredir_flowstore_tight(const struct wfpredir_flowstore *store,
+				     const struct wfpredir_flow_owner *owner)
+{
+	lockdep_assert_held(&store->lock);
+
+	return wfpredir_owner_full(store, owner) ||
+	       atomic_read(&store->count) >= store->max;
+}
+
+/*
+ * Make room for a new flow of @uid, which holds @mine flows: look at the
+ * oldest flows, at most @probes of them.
+ *  - A dead flow (its connection closed, or gone from conntrack, or a
+ *    ghost) is taken out of the store onto @dead, for the caller to free
+ *    after the unlock: nobody can query it, so nobody loses anything.
+ *  - A live assured flow moves to the tail of the age list: it is looked
+ *    at again only after every other flow (a second chance, as in CLOCK),
+ *    so probes meet the flows of connections that closed since.
+ *  - Of the live flows confirmed but not assured, the first that may go for
+ *    @uid is returned, left in place: conntrack's early_drop victim, to be
+ *    killed only if no dead flow made room. A live flow may go only for a
+ *    uid that holds no more flows than its own: a uid filling the table
+ *    evicts its own flows, never those of the users it crowds out, however
+ *    fast it cycles through the table.
+ *  - Unconfirmed entries are left alone: killing one would drop the
+ *    reference of the packet that carries it.
+ * Return: the early_drop victim, or NULL.
  */
 static struct wfpredir_flow *
-wfpredir_flowstore_evict(struct wfpredir_flowstore *store,
-			 const struct wfpredir_flow_owner *me, bool *kill)
+wfpredir_flowstore_scan(struct wfpredir_flowstore *store, kuid_t uid,
+			unsigned int mine, unsigned int probes,
+			struct list_head *dead)
 {
-	unsigned int mine = me ? me->count : 0;
-	struct wfpredir_flow *flow, *tmp;
-	unsigned int probes = 0;
+	struct wfpredir_flow *flow, *tmp, *victim = NULL;
 	struct nf_conn *ct;
+	LIST_HEAD(assured);
 
 	lockdep_assert_held(&store->lock);
 
-	list_for_each_entry_safe(flow, tmp, &store->unassured, lru) {
-		if (probes++ >= WFPREDIR_FLOW_EVICT_PROBES)
+	list_for_each_entry_safe(flow, tmp, &store->age, lru) {
+		if (!probes--)
 			break;
 		ct = flow->ct;
-		if (!nf_ct_is_confirmed(ct)) {
-			/*
-			 * Killing an unconfirmed entry would drop the
-			 * reference of the packet that carries it.
-			 */
-			if (!wfpredir_ct_ghost(ct))
-				continue;
-			*kill = false;
-		} else if (nf_ct_is_dying(ct) || wfpredir_ct_closed(ct)) {
-			*kill = false;
+		if (wfpredir_flow_dead(flow)) {
+			wfpredir_flow_unlink(store, flow);
+			flow->owner = NULL;
+			list_add_tail(&flow->lru, dead);
+		} else if (!nf_ct_is_confirmed(ct)) {
+			continue;
 		} else if (test_bit(IPS_ASSURED_BIT, &ct->status)) {
-			list_del_init(&flow->lru);
-			continue;
-		} else if (flow->owner != me && flow->owner->count < mine) {
-			continue;
-		} else {
-			*kill = true;
+			list_move_tail(&flow->lru, &assured);
+		} else if (!victim && (uid_eq(flow->owner->uid, uid) ||
+				       flow->owner->count >= mine)) {
+			victim = flow;
 		}
-		wfpredir_flow_unlink(store, flow);
-		flow->owner = NULL;
-		return flow;
 	}
-	return NULL;
+	list_splice_tail(&assured, &store->age);
+	return victim;
 }
 
 /**
@@ -378,9 +442,10 @@ wfpredir_flowstore_evict(struct wfpredir_flowstore *store,
  * @context_len: room for the context, at most U16_MAX
  * @gfp: allocation flags (the packet path: GFP_ATOMIC | __GFP_ACCOUNT)
  *
- * A full store first evicts a flow whose conntrack entry is not assured,
- * killing that entry. The flow is zeroed but for @context_len and its
- * owner. Hand it to wfpredir_flowstore_insert(), or give it back with
+ * Releases the flows of closed connections met among the oldest; a full
+ * store, if none was met, then evicts a flow whose conntrack entry is not
+ * assured, killing that entry. The flow is zeroed but for @context_len and
+ * its owner. Hand it to wfpredir_flowstore_insert(), or give it back with
  * wfpredir_flow_abandon().
  *
  * Context: any but hard IRQ.
@@ -393,8 +458,9 @@ struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
 					  gfp_t gfp)
 {
 	struct wfpredir_flow_owner *owner, *spare = NULL;
-	struct wfpredir_flow *flow, *victim = NULL;
-	bool kill = false;
+	struct wfpredir_flow *flow, *victim = NULL, *dead_flow, *tmp;
+	LIST_HEAD(dead);
+	unsigned int probes;
 	int err = 0;
 
 	if (WARN_ON_ONCE(context_len > U16_MAX))
@@ -421,18 +487,29 @@ struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
 	spin_lock_bh(&store->lock);
 	owner = rhashtable_lookup_fast(&store->owners, &uid,
 				       wfpredir_owner_params);
-	/* A share of 100 % is no share: a full table is then just full. */
-	if (owner && READ_ONCE(store->share) < 100 &&
-	    owner->count >= wfpredir_owner_max(store)) {
+	probes = wfpredir_flowstore_tight(store, owner) ?
+		 WFPREDIR_FLOW_EVICT_PROBES : WFPREDIR_FLOW_REAP_PROBES;
+	/* Held across the scan, which may take its last flows. */
+	if (owner)
+		owner->count++;
+	victim = wfpredir_flowstore_scan(store, uid,
+					 owner ? owner->count - 1 : 0, probes,
+					 &dead);
+	if (owner)
+		owner->count--;
+	if (wfpredir_owner_full(store, owner)) {
+		victim = NULL;
 		err = -EDQUOT;
 		goto out;
 	}
-	if (atomic_read(&store->count) >= store->max) {
-		victim = wfpredir_flowstore_evict(store, owner, &kill);
-		if (!victim) {
-			err = -ENOSPC;
-			goto out;
-		}
+	if (atomic_read(&store->count) < store->max) {
+		victim = NULL;
+	} else if (victim) {
+		wfpredir_flow_unlink(store, victim);
+		victim->owner = NULL;
+	} else {
+		err = -ENOSPC;
+		goto out;
 	}
 	if (!owner) {
 		if (!spare) {
@@ -452,14 +529,18 @@ struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
 	atomic_inc(&store->count);
 	flow->owner = owner;
 out:
+	/* Its flows went in the scan, and it gets no new one. */
+	if (err && owner && !owner->count)
+		wfpredir_owner_release(store, owner);
 	spin_unlock_bh(&store->lock);
 
 	if (victim) {
 		atomic64_inc(&store->evicted);
-		if (kill)
-			nf_ct_kill(victim->ct);
+		nf_ct_kill(victim->ct);
 		call_rcu(&victim->rcu, wfpredir_flow_free_rcu);
 	}
+	list_for_each_entry_safe(dead_flow, tmp, &dead, lru)
+		call_rcu(&dead_flow->rcu, wfpredir_flow_free_rcu);
 	kfree(spare);
 	if (err) {
 		kfree(flow);
@@ -528,7 +609,7 @@ int wfpredir_flowstore_insert(struct wfpredir_flowstore *store,
 	old = rhashtable_lookup_get_insert_fast(&store->table, &flow->node,
 						wfpredir_flow_params);
 	if (!old) {
-		list_add_tail(&flow->lru, &store->unassured);
+		list_add_tail(&flow->lru, &store->age);
 		if (flow->service_id)
 			wfpredir_flowstore_index_dest(store, flow);
 	}

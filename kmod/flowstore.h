@@ -52,9 +52,7 @@ struct wfpredir_flow_owner {
  * @rcu: frees the flow after readers are done
  * @ct: the connection; the flow holds a reference on it
  * @records: the connection's record chain; owned
- * @lru: in &wfpredir_flowstore.unassured while its conntrack entry may not
- *	be assured yet (an eviction candidate), else empty; under the store
- *	lock
+ * @lru: in &wfpredir_flowstore.age while stored; under the store lock
  * @owner: the uid it is charged to
  * @born: jiffies when the flow was stored
  * @service_id: the service it was redirected to; 0 if it was not
@@ -98,15 +96,18 @@ struct wfpredir_flow {
  * @table: flows keyed by conntrack pointer
  * @by_dest: redirected flows by original destination, newest first
  * @owners: &wfpredir_flow_owner keyed by uid
- * @lock: serialises changes to @table, @owners, @unassured and the owners'
- *	counts; taken with BHs off (the packet path stores flows)
- * @unassured: flows whose conntrack entry was not assured when last looked
- *	at, oldest first: the eviction candidates
+ * @lock: serialises changes to @table, @by_dest, @owners, @age and the
+ *	owners' counts; taken with BHs off (the packet path stores flows)
+ * @age: every stored flow, oldest first, but that flows found assured when
+ *	making room go back to the tail: where a full table looks for flows
+ *	to release or evict
  * @count: flows stored or reserved
  * @max: most flows allowed
  * @share: most flows one uid may hold, in percent of @max
- * @evicted: flows evicted to make room (WFPREDIR_A_STATS_EVICTED)
- * @gc: releases flows whose connection is gone; queued while @count > 0
+ * @evicted: live flows evicted to make room, their connection killed
+ *	(WFPREDIR_A_STATS_EVICTED)
+ * @gc: releases flows whose connection is gone or closed; queued while
+ *	@count > 0
  * @drained: called by @gc when it leaves the store empty; may be NULL
  */
 struct wfpredir_flowstore {
@@ -114,7 +115,7 @@ struct wfpredir_flowstore {
 	struct rhltable by_dest;
 	struct rhashtable owners;
 	spinlock_t lock;	/* serialises changes; see above */
-	struct list_head unassured;
+	struct list_head age;
 	atomic_t count;
 	unsigned int max;
 	unsigned int share;
