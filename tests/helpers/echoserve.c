@@ -82,35 +82,8 @@ static void print_event(const char *what, const char *peer, const char *data, si
 
 static void open_one(int family, int type, const char *addr, int port)
 {
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
-	int fd, one = 1;
+	int fd = bound_socket(family, type, addr, port);
 
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(port);
-		if (inet_pton(AF_INET6, addr, &a->sin6_addr) != 1)
-			die("not an IPv6 address: %s", addr);
-		sl = sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port);
-		if (inet_pton(AF_INET, addr, &a->sin_addr) != 1)
-			die("not an IPv4 address: %s", addr);
-		sl = sizeof(*a);
-	}
-	fd = socket(family, type, 0);
-	if (fd < 0)
-		die("socket: %s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0)
-		die("bind %s port %d: %s", addr, port, strerror(errno));
 	if (type == SOCK_STREAM && listen(fd, 64) < 0)
 		die("listen: %s", strerror(errno));
 	if (add(fd, type == SOCK_STREAM ? 1 : 2, NULL) < 0)
