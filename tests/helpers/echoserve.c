@@ -82,7 +82,7 @@ static void print_event(const char *what, const char *peer, const char *data, si
 
 static void open_one(int family, int type, const char *addr, int port)
 {
-	int fd = bound_socket(family, type, addr, port);
+	int fd = open_bound(family, type, addr, port);
 
 	if (type == SOCK_STREAM && listen(fd, 64) < 0)
 		die("listen: %s", strerror(errno));

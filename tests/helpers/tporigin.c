@@ -91,7 +91,7 @@ static void say(const char *fmt, ...)
 
 static void listen_on(int family, const char *addr, int port)
 {
-	int fd = bound_socket(family, SOCK_STREAM, addr, port);
+	int fd = open_bound(family, SOCK_STREAM, addr, port);
 
 	if (listen(fd, 64) < 0)
 		die("listen on %s port %d: %s", addr, port, strerror(errno));

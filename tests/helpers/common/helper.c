@@ -50,7 +50,7 @@ const char *wsa_name(int wsa)
 	return n ? n : "WSA_UNKNOWN";
 }
 
-int bound_socket(int family, int type, const char *addr, int port)
+int open_bound(int family, int type, const char *addr, int port)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;

@@ -25,7 +25,7 @@ socklen_t parse_addr(const char *s, struct sockaddr_storage *ss);
 
 /* A socket of @family and @type (SO_REUSEADDR; IPv6 only for AF_INET6)
  * bound to the literal address @addr and @port; dies when it cannot. */
-int bound_socket(int family, int type, const char *addr, int port);
+int open_bound(int family, int type, const char *addr, int port);
 
 /* The length of @ss's address, by its family. */
 socklen_t ss_len(const struct sockaddr_storage *ss);
