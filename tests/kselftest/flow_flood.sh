@@ -16,22 +16,7 @@ skip_unless_vm
 flood=$build/tests/udpflood
 need "$ctl" "$flowpeer" "$flood" ip jq setpriv insmod rmmod
 
-ko=${WFPREDIR_MODULE:-}
-if [ ! -f "$ko" ]; then
-	echo "SKIP: WFPREDIR_MODULE does not name the module file"
-	exit $ksft_skip
-fi
-cleanup()
-{
-	redir_cleanup
-	# back to the module's defaults for the tests that follow
-	[ -d /sys/module/wfpredir ] && rmmod wfpredir
-	insmod "$ko"
-}
-redir_init
-trap cleanup EXIT
-rmmod wfpredir || exit 1
-setup insmod "$ko" max_flows=512 || exit 1
+module_params max_flows=512
 
 nsa=a-$sfx
 nsb=b-$sfx

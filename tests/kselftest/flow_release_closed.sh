@@ -16,25 +16,10 @@ source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 need "$ctl" "$proxy_bin" "$flowpeer" ip setpriv conntrack insmod rmmod
 
-ko=${WFPREDIR_MODULE:-}
-if [ ! -f "$ko" ]; then
-	echo "SKIP: WFPREDIR_MODULE does not name the module file"
-	exit $ksft_skip
-fi
 max=32
 n=400
 
-cleanup()
-{
-	redir_cleanup
-	# back to the module's defaults for the tests that follow
-	[ -d /sys/module/wfpredir ] && rmmod wfpredir
-	insmod "$ko"
-}
-redir_init
-trap cleanup EXIT
-rmmod wfpredir || exit 1
-setup insmod "$ko" max_flows=$max || exit 1
+module_params max_flows=$max
 
 nsa=a-$sfx
 nsb=b-$sfx

@@ -139,6 +139,31 @@ bg_list=()
 cg_list=()
 
 # redir_init: a scratch directory ($tmpd); call before anything below.
+# module_params PARAM...: this test runs on the module reloaded with
+# PARAM... (max_flows=N, ...), which goes back to its defaults at exit with
+# the namespaces (redir_init/redir_cleanup; the EXIT trap is set here). A
+# skip without the module file.
+module_params()
+{
+	ko=${WFPREDIR_MODULE:-}
+	if [ ! -f "$ko" ]; then
+		echo "SKIP: WFPREDIR_MODULE does not name the module file"
+		exit $ksft_skip
+	fi
+	redir_init
+	trap module_params_restore EXIT
+	rmmod wfpredir || exit 1
+	setup insmod "$ko" "$@" || exit 1
+}
+
+# shellcheck disable=SC2317 # run by module_params' EXIT trap
+module_params_restore()
+{
+	redir_cleanup
+	[ -d /sys/module/wfpredir ] && rmmod wfpredir
+	insmod "$ko"
+}
+
 redir_init()
 {
 	local i

@@ -17,23 +17,8 @@ source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 need "$ctl" "$flowpeer" ip jq setpriv insmod rmmod
 
-ko=${WFPREDIR_MODULE:-}
-if [ ! -f "$ko" ]; then
-	echo "SKIP: WFPREDIR_MODULE does not name the module file"
-	exit $ksft_skip
-fi
-cleanup()
-{
-	redir_cleanup
-	# back to the module's defaults for the tests that follow
-	[ -d /sys/module/wfpredir ] && rmmod wfpredir
-	insmod "$ko"
-}
-redir_init
-trap cleanup EXIT
 # Four flows in all, two per uid (flow-share 50): the third of a uid is refused.
-rmmod wfpredir || exit 1
-setup insmod "$ko" max_flows=4 || exit 1
+module_params max_flows=4
 
 nsa=a-$sfx
 nsb=b-$sfx
