@@ -323,7 +323,8 @@ check-debug:
 	@$(MAKE) -j$(shell nproc) --no-print-directory WERROR=1 lib tools test-helpers module-debug \
 		>$(BUILD)-debug.log 2>&1 || { tail -n 100 $(BUILD)-debug.log; exit 1; }
 	@tests/check --kernel debug \
-		$(if $(filter command line,$(origin KFUZZ_SECONDS)),--fuzz $(KFUZZ_SECONDS)) $(KSELFTESTS)
+		$(if $(filter command line,$(origin KFUZZ_SECONDS)),--fuzz $(KFUZZ_SECONDS)) \
+		$(if $(SOAK_MINUTES),--soak $(SOAK_MINUTES)) $(KSELFTESTS)
 
 # The kernel fuzzer in the VM: MINUTES (or KFUZZ_SECONDS, for CI's short run)
 # of wfpredir-kfuzz with namespaces deleted and the module reloaded under it;
