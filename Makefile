@@ -223,9 +223,11 @@ $(BUILD)/tsan/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TSAN_LIB_OBJ
 # libFuzzer targets (tests/fuzz/NAME.c) with Debian's clang, ASan and UBSan:
 # every parser hostile input reaches, the module's record codec among them
 # (kmod/records.c itself, built through the stand-ins of tests/fuzz/kshim/).
-# make fuzz runs each for FUZZ_SECONDS; make fuzz-smoke is CI's short run.
+# make fuzz runs each for FUZZ_SECONDS, or with FUZZ_RUNS=N until it has run
+# N inputs (a release: 10000000); make fuzz-smoke is CI's short run.
 FUZZ_CC ?= clang-14
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?=
 FUZZ_WORK ?= $(CACHE)/fuzz
 # A target is tests/fuzz/AREA_WHAT.c (gen-seeds.c writes the corpora).
 FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*_*.c)))
@@ -286,7 +288,8 @@ fuzz-seeds: $(BUILD)/fuzz/gen-seeds
 	$(BUILD)/fuzz/gen-seeds tests/fuzz/corpus
 
 fuzz: fuzz-build
-	@tests/fuzz/run --seconds $(FUZZ_SECONDS) --work $(FUZZ_WORK) $(BUILD)/fuzz
+	@tests/fuzz/run $(if $(FUZZ_RUNS),--runs $(FUZZ_RUNS),--seconds $(FUZZ_SECONDS)) \
+		--work $(FUZZ_WORK) $(BUILD)/fuzz
 
 fuzz-smoke: fuzz-build
 	@tests/fuzz/run --smoke $(BUILD)/fuzz
