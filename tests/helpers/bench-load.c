@@ -10,10 +10,12 @@
  *	answer REPLY_LEN bytes and close (the server closes first, as an
  *	HTTP/1.0 server does, so TIME_WAIT stays on its side and the client
  *	never runs out of ports). Prints "listening" when ready.
- *   bench-load rate [-n N] [-c M] [-q BYTES] [-H HELD] ADDR:PORT
- *	N connections (default 1000), at most M open at once (default 1:
- *	sequential), each: connect, a BYTES-byte request (default 32, '\n'
- *	last), the whole reply, close. -H: first open HELD UDP sockets, each
+ *   bench-load rate [-n N | -t SECONDS] [-c M] [-q BYTES] [-H HELD] ADDR:PORT
+ *	N connections (default 1000), or as many as SECONDS allow, at most M
+ *	open at once (default 1: sequential), each: connect, a BYTES-byte
+ *	request (default 32, '\n' last), the whole reply, close. A sustained
+ *	load runs for a time: the flow table's release of closed connections
+ *	is what it measures. -H: first open HELD UDP sockets, each
  *	connected to its own port of ADDR, and keep them: a busy client, whose
  *	file table the kernel may walk. Latency is from socket() to the end of
  *	the reply. Prints one line:
@@ -220,9 +222,16 @@ struct rate_run {
 	const char *req;
 	size_t reqlen;
 	unsigned long started, done, errors;
+	unsigned long max;	/* connections to make, at most */
+	double deadline;	/* or 0: start none after this time */
 	double *lat;
 	int ep;
 };
+
+static bool may_start(const struct rate_run *r)
+{
+	return r->started < r->max && (!r->deadline || now_s() < r->deadline);
+}
 
 /* Start a connection in slot s; false when none could be started. */
 static bool slot_start(struct rate_run *r, struct cslot *s)
@@ -293,7 +302,9 @@ static bool slot_step(struct rate_run *r, struct cslot *s, uint32_t events)
 
 static int rate(int argc, char **argv)
 {
-	unsigned long n = 1000, m = 1, q = 32, held = 0;
+	unsigned long n = 1000, m = 1, q = 32, held = 0, secs_limit = 0;
+	const char *usage = "usage: bench-load rate [-n N | -t SECONDS] [-c M] [-q BYTES] "
+			    "[-H HELD] ADDR:PORT";
 	struct sockaddr_storage to;
 	struct epoll_event evs[64];
 	struct rate_run r = { 0 };
@@ -302,8 +313,13 @@ static int rate(int argc, char **argv)
 	char *req;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:c:q:H:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:t:c:q:H:")) != -1) {
 		switch (opt) {
+		case 't':
+			secs_limit = parse_num(optarg, 86400);
+			/* every latency is kept: room for 10^7 connections */
+			n = 10000000;
+			break;
 		case 'H':
 			held = parse_num(optarg, 60000);
 			break;
@@ -317,11 +333,11 @@ static int rate(int argc, char **argv)
 			q = parse_num(optarg, 65536);
 			break;
 		default:
-			die("usage: bench-load rate [-n N] [-c M] [-q BYTES] [-H HELD] ADDR:PORT");
+			die("%s", usage);
 		}
 	}
 	if (optind != argc - 1)
-		die("usage: bench-load rate [-n N] [-c M] [-q BYTES] [-H HELD] ADDR:PORT");
+		die("%s", usage);
 	r.tolen = parse_addr(argv[optind], &to);
 	r.to = &to;
 	raise_nofile();
@@ -346,10 +362,12 @@ static int rate(int argc, char **argv)
 	r.reqlen = q;
 
 	start = now_s();
-	for (unsigned long i = 0; i < m && r.started < n; i++)
-		while (r.started < n && !slot_start(&r, &slots[i]))
+	r.max = n;
+	r.deadline = secs_limit ? start + (double)secs_limit : 0;
+	for (unsigned long i = 0; i < m && may_start(&r); i++)
+		while (may_start(&r) && !slot_start(&r, &slots[i]))
 			;
-	while (r.done + r.errors < n) {
+	while (r.done + r.errors < r.started) {
 		int k = epoll_wait(r.ep, evs, 64, 10000);
 
 		if (k == 0)
@@ -359,7 +377,7 @@ static int rate(int argc, char **argv)
 
 			if (!slot_step(&r, s, evs[i].events))
 				continue;
-			while (r.started < n && !slot_start(&r, s))
+			while (may_start(&r) && !slot_start(&r, s))
 				;
 		}
 	}
@@ -481,7 +499,7 @@ int main(int argc, char **argv)
 		return bulk(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "hold"))
 		return hold(argc - 1, argv + 1);
-	fprintf(stderr, "usage: bench-load serve ADDR:PORT... | rate [-n N] [-c M] [-q BYTES] "
+	fprintf(stderr, "usage: bench-load serve ADDR:PORT... | rate [-n N | -t SECONDS] [-c M] [-q BYTES] "
 			"ADDR:PORT | bulk [-m MIB] ADDR:PORT | hold -n N ADDR:PORT\n");
 	return 2;
 }
