@@ -60,7 +60,7 @@ hold()
 	t0=$(date +%s%N)
 	bg_run "$2" ip netns exec "$1" "$flowpeer" hold -n "$n" -c 64 -T 120 "$3:8080"
 	holder=$!
-	wait_for "$2" '^ok\|^failed' 3000
+	wait_for "$2" '^ok|^failed' 3000
 	echo "# $n connections opened in $(ms_since "$t0") ms"
 	expect "$n connections are open through the proxy" "ok $n same=0 other=$n" cat "$2"
 	expect "$((2 * n)) flows live: the redirected ones and the proxy's" $((2 * n)) \
