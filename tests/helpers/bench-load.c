@@ -222,8 +222,8 @@ struct rate_run {
 	const char *req;
 	size_t reqlen;
 	unsigned long started, done, errors;
-	unsigned long max;	/* connections to make, at most */
-	double deadline;	/* or 0: start none after this time */
+	unsigned long max; /* connections to make, at most */
+	double deadline;   /* or 0: start none after this time */
 	double *lat;
 	int ep;
 };
@@ -499,7 +499,7 @@ int main(int argc, char **argv)
 		return bulk(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "hold"))
 		return hold(argc - 1, argv + 1);
-	fprintf(stderr, "usage: bench-load serve ADDR:PORT... | rate [-n N | -t SECONDS] [-c M] [-q BYTES] "
-			"ADDR:PORT | bulk [-m MIB] ADDR:PORT | hold -n N ADDR:PORT\n");
+	fprintf(stderr, "usage: bench-load serve ADDR:PORT... | rate [-n N | -t SECONDS] [-c M] "
+			"[-q BYTES] ADDR:PORT | bulk [-m MIB] ADDR:PORT | hold -n N ADDR:PORT\n");
 	return 2;
 }
