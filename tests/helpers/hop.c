@@ -19,6 +19,8 @@
  *   -x   save its raw context to FILE
  *   -c   set records on a new socket, then connect it to DST ("-": set only,
  *        on a fresh socket of family -f, default 4)
+ *   -n   with -c -: set them on COUNT fresh sockets, and print one line
+ *        "set=ok|ERRNO count=SET" (a socket store holding many)
  *   -r   the records to set come from FILE instead of the accepted socket
  *   -m   corrupt them first: flip:OFF flips bit 0 of byte OFF (negative:
  *        from the end); truncate:N drops the last N bytes; dropentry removes
@@ -347,6 +349,32 @@ static int onward(int family, bool udp, const char *dst, const unsigned char *re
 	return fd;
 }
 
+/* Sets records on @count fresh sockets, kept open; prints how many took. */
+static void set_many(int family, bool udp, const unsigned char *rec, size_t reclen,
+		     unsigned long count)
+{
+	unsigned long done = 0;
+	int err = 0;
+
+	raise_nofile();
+	while (done < count) {
+		int fd = socket(family, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+
+		if (fd < 0) {
+			err = errno;
+			break;
+		}
+		err = wfpredir_set_records(fd, rec, reclen);
+		if (err) {
+			close(fd);
+			break;
+		}
+		done++;
+	}
+	printf("set=%s count=%lu\n", errno_name(err), done);
+	fflush(stdout);
+}
+
 /* Accepts one connection, or the first datagram of a UDP flow. */
 static int take_one(const char *at, bool udp, char *msg, size_t msglen)
 {
@@ -422,9 +450,10 @@ int main(int argc, char **argv)
 	size_t reclen = 0, ctxlen = 0, nmut = 0;
 	bool udp = false, keep = false, have_rec = false;
 	int opt, family = AF_INET, c = -1, up = -1;
+	unsigned long many = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 
-	while ((opt = getopt(argc, argv, "N:ul:s:x:c:r:m:W:T:R:f:k")) != -1) {
+	while ((opt = getopt(argc, argv, "N:ul:s:x:c:r:m:W:T:R:f:kn:")) != -1) {
 		switch (opt) {
 		case 'N':
 			enter_netns(optarg);
@@ -469,6 +498,11 @@ int main(int argc, char **argv)
 		case 'k':
 			keep = true;
 			break;
+		case 'n':
+			many = strtoul(optarg, NULL, 10);
+			if (!many || many > 1000000)
+				die("-n wants a count from 1 to 1000000");
+			break;
 		default:
 			exit(2);
 		}
@@ -511,7 +545,12 @@ int main(int argc, char **argv)
 		}
 		for (size_t i = 0; i < nmut; i++)
 			reclen = mutate(mut[i], rec, reclen);
-		up = onward(family, udp, dst, have_rec ? rec : NULL, reclen, waitfile);
+		if (many && !strcmp(dst, "-") && have_rec)
+			set_many(family, udp, rec, reclen, many);
+		else if (many)
+			die("-n wants -c - and records to set");
+		else
+			up = onward(family, udp, dst, have_rec ? rec : NULL, reclen, waitfile);
 	}
 	fflush(stdout);
 	if (keep) {

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Big numbers: rmmod, and separately the deletion of a namespace, with
-# N (the first argument, default 10 000) live TCP connections redirected through
-# wfpredir-proxy: BIG_N redirected flows plus the proxy's BIG_N onward ones,
-# and BIG_N proxy sockets holding records. Both must be clean (no kernel
+# N (the first argument, default 10 000) live TCP connections redirected
+# through wfpredir-proxy (N redirected flows plus the proxy's N onward ones,
+# whose records the flows hold once connected) and N more sockets holding
+# records they have not used yet (hop sets a redirected connection's
+# records on N fresh sockets: the socket store full of them). Both must be clean (no kernel
 # report, the module's reference count 0 with the flows live, kmemleak clean
 # at the end of the VM run), and the script says how long each took. This is
 # unload_live_flows.sh at five times the size; slow on the debug kernel, so
@@ -12,7 +14,7 @@
 # shellcheck source=../kselftest/lib.sh
 source "$(dirname "$0")/../kselftest/lib.sh"
 skip_unless_vm
-need "$ctl" "$proxy_bin" "$flowpeer" ip jq ss insmod rmmod sysctl
+need "$ctl" "$proxy_bin" "$flowpeer" "$hop" ip jq ss insmod rmmod sysctl
 
 ko=${WFPREDIR_MODULE:-}
 if [ ! -f "$ko" ]; then
@@ -48,7 +50,9 @@ world()
 	proxy_start "$1" "px-$1" --max-conns $((n + 100)) -t 127.0.0.1:15001 \
 		-t "[::1]:15001" || return 1
 	setup ctl_ns "$1" service add px id 1 ipv4 127.0.0.1:15001 ipv6 "[::1]:15001" &&
-		setup ctl_ns "$1" rule add service px proto tcp
+		setup ctl_ns "$1" service add hp id 2 ipv4 127.0.0.1:15002 &&
+		setup ctl_ns "$1" rule add service hp priority 10 proto tcp dport 8081 &&
+		setup ctl_ns "$1" rule add service px priority 20 proto tcp
 }
 
 # hold NS OUT FAR: $n connections to FAR:8080 from NS, kept open; checks
@@ -65,7 +69,15 @@ hold()
 	expect "$n connections are open through the proxy" "ok $n same=0 other=$n" cat "$2"
 	expect "$((2 * n)) flows live: the redirected ones and the proxy's" $((2 * n)) \
 		info_get "$1" flows
-	expect "$n sockets hold records" yes is_gt "$(info_get "$1" sockets)" $((n - 1))
+	# one more redirected connection, to hop: its records on $n sockets
+	hop_start "$tmpd/hop-$1.out" "$1" -l 127.0.0.1:15002 -c - -n "$n" -k -T 60 || return 1
+	setup ip netns exec "$1" "$flowpeer" connect -T 60 "$B4:8081" || return 1
+	wait_for "$tmpd/hop-$1.out" '^holding' 600
+	expect "hop set the records on $n fresh sockets" "set=ok count=$n" \
+		grep '^set=' "$tmpd/hop-$1.out"
+	# the proxy's onward sockets leave the store once their flows are
+	# confirmed, at the store's next collection
+	wait_value "$n sockets hold records" "$n" 30 info_get "$1" sockets
 }
 
 # --- rmmod with live flows
@@ -94,6 +106,7 @@ expect_rc "insmod succeeds again" 0 insmod "$ko"
 expect "the reloaded module starts empty: no flows" 0 info_get "$nsa" flows
 t0=$(date +%s%N)
 bg_stop "$holder"
+bg_stop "$hop_pid"
 kill "$(cat "$tmpd/px-$nsa.pid")" 2>/dev/null
 ip netns del "$nsa"
 ip netns del "$nsb"
@@ -114,6 +127,7 @@ del_ms=$(ms_since "$t0")
 # down (the module's exit for it included) and its end of the veth pair goes,
 # taking the peer in $nsb2 with it: the devices go after the module's exit.
 bg_stop "$holder"
+bg_stop "$hop_pid"
 kill "$(cat "$tmpd/px-$nsa2.pid")" 2>/dev/null
 kill_ms=$(ms_since "$t0")
 gone_ms=
