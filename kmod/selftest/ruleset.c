@@ -767,8 +767,8 @@ static bool __init model_check(struct wfpredir_net *wn, struct socket *sock,
 {
 	static const u32 extra[] = { 0, 1, 1023, 1024, 1500, 2047, 2048,
 				     65535, (u32)-2, U32_MAX };
-	unsigned int i, n = 0, bad = 0;
-	u32 uid, want, got;
+	unsigned int i, bad = 0, changes = 0;
+	u32 uid, want, got, last = 0;
 
 	for (i = 0; i < 90 + ARRAY_SIZE(extra); i++) {
 		uid = i < 90 ? 990 + i : extra[i - 90];
@@ -777,7 +777,8 @@ static bool __init model_check(struct wfpredir_net *wn, struct socket *sock,
 		want = model_best(m, true, uid);
 		got = classify_ex(wn, AF_INET, IPPROTO_TCP, "10.1.2.3", 5,
 				  sock->sk, NULL, 0);
-		n++;
+		changes += want != last;
+		last = want;
 		if (got != want && bad++ < 5)
 			pr_err("ruleset self-test: uid %u: rule %u, model %u\n",
 			       uid, got, want);
@@ -787,7 +788,8 @@ static bool __init model_check(struct wfpredir_net *wn, struct socket *sock,
 	if (got != want && bad++ < 5)
 		pr_err("ruleset self-test: no socket: rule %u, model %u\n",
 		       got, want);
-	return EXPECT(!bad) && EXPECT(consistent(wn));
+	/* Else a catch-all rule could hide what the index does. */
+	return EXPECT(!bad) && EXPECT(changes > 30) && EXPECT(consistent(wn));
 }
 
 static bool __init test_uid_index(struct wfpredir_net *wn,
@@ -810,7 +812,8 @@ static bool __init test_uid_index(struct wfpredir_net *wn,
 	for (i = 0; i < MODEL_RULES; i++) {
 		/* A permutation of 1..MODEL_RULES: ids out of order. */
 		m[i].id = (i * 7919) % MODEL_RULES + 1;
-		m[i].priority = 10 * (model_rand(&state) % 4);
+		/* Ties within each kind, and kinds that outrank others. */
+		m[i].priority = 10 * (model_rand(&state) % 3);
 		m[i].wide_port = !(model_rand(&state) % 5);
 		a = 1000 + model_rand(&state) % 64;
 		switch (model_rand(&state) % 8) {
@@ -830,9 +833,11 @@ static bool __init test_uid_index(struct wfpredir_net *wn,
 			m[i].has_uid = true;
 			m[i].uid_min = min(a, b);
 			m[i].uid_max = max(a, b);
+			m[i].priority += 15;
 			break;
 		case 5:				/* a cgroup */
 			m[i].cgroup = true;
+			m[i].priority += 15;
 			break;
 		case 6:				/* a cgroup and uids */
 			m[i].cgroup = true;
@@ -841,10 +846,12 @@ static bool __init test_uid_index(struct wfpredir_net *wn,
 			m[i].uid_max = a + 1 + model_rand(&state) % 40;
 			break;
 		default:			/* any socket or none */
+			m[i].priority += 40;
 			break;
 		}
 		/* The full range and the highest uid, once each. */
 		if (i == 17) {
+			m[i].priority = 35;
 			m[i].has_uid = true;
 			m[i].uid_min = 0;
 			m[i].uid_max = (u32)-2;
