@@ -68,8 +68,8 @@ int main(int argc, char **argv)
 		case 'l':
 			len = parse_addr(optarg, &ls);
 			fd = socket(ls.ss_family, SOCK_STREAM, 0);
-			if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 },
-						 sizeof(int)) ||
+			if (fd < 0 ||
+			    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int)) ||
 			    bind(fd, (struct sockaddr *)&ls, len) || listen(fd, 4096))
 				die("cannot listen on %s: %s", optarg, strerror(errno));
 			break;
@@ -105,8 +105,7 @@ int main(int argc, char **argv)
 		len = sizeof(local);
 		if (getsockname(fd, (struct sockaddr *)&local, &len))
 			die("getsockname: %s", strerror(errno));
-		printf("%s %u\n", argv[i],
-		       ntohs(((struct sockaddr_in *)&local)->sin_port));
+		printf("%s %u\n", argv[i], ntohs(((struct sockaddr_in *)&local)->sin_port));
 	}
 	printf("ready\n");
 	for (;;)
