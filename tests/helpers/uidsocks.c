@@ -51,8 +51,7 @@ int main(int argc, char **argv)
 	struct sockaddr_storage dst, ls, local;
 	const char *dst_s = NULL;
 	socklen_t dlen = 0, len;
-	char spec[4200], *at;
-	unsigned long uid;
+	char spec[4200];
 	int opt, fd;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -82,6 +81,9 @@ int main(int argc, char **argv)
 	dlen = parse_addr(dst_s, &dst);
 
 	for (int i = optind; i < argc; i++) {
+		char *at;
+		unsigned long uid;
+
 		snprintf(spec, sizeof(spec), "%s", argv[i]);
 		at = strchr(spec, '@');
 		if (at) {
