@@ -7,7 +7,7 @@
 # group is walked rule by rule), by cgroup (nested cgroups), by both, or by
 # neither, with tied priorities (ties go to the lower id) and ids out of
 # order; a few use a port range, so that two buckets compete. Connections
-# from ~130 (uid, cgroup) pairs, all made by uidsocks in one process, must
+# from 124 (uid, cgroup) pairs, all made by uidsocks in one process, must
 # each be redirected by the rule the model below picks (lowest priority,
 # then id, among the rules whose uid range and cgroup hold the socket's),
 # or by none when the model has none; again after deleting rules one by one
