@@ -14,12 +14,35 @@
  * whose rules name /32 destinations with one port each costs one probe
  * per flow whether it has ten rules or a million.
  *
- * Within a bucket rules are kept in (priority, id) order, so the first rule
- * of a bucket that matches everything else (protocol, port range, uid,
- * cgroup, the service's family and exclusion) is the bucket's best, and a
- * bucket is left as soon as its rules rank after the best found so far.
- * Only rules that share a destination prefix and port are ever compared
- * one by one.
+ * Within a bucket, rules that match a socket's uid or cgroup are grouped
+ * again, the same way one level down, so that rules differing only by uid
+ * or cgroup are not compared one by one either. A uid range is keyed by
+ * the smallest aligned power-of-two block of uids that holds it (its
+ * "uid prefix": the bits uid_min and uid_max share; an exact uid is a
+ * block of one); a cgroup by the cgroup itself and its level. A lookup
+ * probes, for each uid prefix length and cgroup level in use in the
+ * bucket, the one group of the socket's uid (masked) or of its cgroup's
+ * ancestor at that level: at most 33 + 64 probes, one or two for the
+ * common shapes (a rule per uid, per uid range, per cgroup). A rule with
+ * an exact uid is grouped by uid, one with a cgroup and a uid range by
+ * cgroup, one with neither stays in the bucket's own list, as does one
+ * whose cgroup lies 64 or more levels deep. Every rule is in exactly one
+ * list, so the index costs a group (64 bytes) per distinct key and 388
+ * bytes per bucket that has grouped rules, whatever the overlap.
+ *
+ * Every list (a bucket's own, a group's) is kept in (priority, id) order,
+ * so the first rule of a list that matches everything else (protocol, port
+ * range, uid, cgroup, the service's family and exclusion) is the list's
+ * best, and a list is left as soon as its rules rank after the best found
+ * so far: the best over all lists probed is the lookup's, as if they were
+ * one list in (priority, id) order. Rules are compared one by one only
+ * where they share a destination prefix, port, and uid block or cgroup.
+ * Disjoint uid ranges never share a group but by their block: a range's
+ * block is the smallest that holds it, so the range holds the block's
+ * middle, and of disjoint ranges only one can. Overlapping ranges that
+ * hold the same block middle share a group and are walked in order, as
+ * every rule of a bucket was before the index: memory stays one list node
+ * per rule, and the walk is the fallback for deeply overlapping ranges.
  *
  * The packet path is an RCU reader: no lock, no allocation. Changes happen
  * under the namespace's config_lock; rules and buckets are freed after a
@@ -90,16 +113,75 @@ struct wfpredir_bucket_key {
 	u8 pad[3];
 };
 
+/* uid prefix lengths 0..32, and the cgroup levels grouped (deeper: not). */
+#define WFPREDIR_UID_PLENS	33
+#define WFPREDIR_CGROUP_LEVELS	64
+
+/**
+ * struct wfpredir_bucket_counts - a bucket's grouped rules, counted
+ * @uid: rules per uid prefix length
+ * @cgroup: rules per cgroup level
+ *
+ * Only the writer reads them, to clear a mask bit when its count drops.
+ */
+struct wfpredir_bucket_counts {
+	unsigned int uid[WFPREDIR_UID_PLENS];
+	unsigned int cgroup[WFPREDIR_CGROUP_LEVELS];
+};
+
 /**
  * struct wfpredir_bucket - the rules of one key
  * @node: in &wfpredir_ruleset.buckets
  * @key: the key
- * @rules: its rules, in (priority, id) order; RCU list
+ * @rest: its rules that are in no group, in (priority, id) order; RCU list
+ * @uid_plens: bit p set while a group of uid prefix length p holds rules;
+ *	read locklessly by lookups
+ * @cgroup_levels: bit l set while a group of cgroup level l holds rules;
+ *	likewise
+ * @n_rules: its rules, grouped or not
+ * @counts: what @uid_plens and @cgroup_levels are kept from; allocated with
+ *	the first grouped rule
  * @rcu: frees the bucket after readers are done
  */
 struct wfpredir_bucket {
 	struct rhash_head node;
 	struct wfpredir_bucket_key key;
+	struct list_head rest;
+	u64 uid_plens;
+	u64 cgroup_levels;
+	unsigned int n_rules;
+	struct wfpredir_bucket_counts *counts;
+	struct rcu_head rcu;
+};
+
+enum {
+	WFPREDIR_GROUP_UID = 1,
+	WFPREDIR_GROUP_CGROUP,
+};
+
+/*
+ * A group's key: hashed and compared whole (jhash2, six words), so no
+ * implicit padding.
+ */
+struct wfpredir_group_key {
+	const struct wfpredir_bucket *bucket;
+	u64 value;	/* the uid masked to @level bits, or the cgroup */
+	u8 kind;	/* WFPREDIR_GROUP_* */
+	u8 level;	/* the uid prefix length, or the cgroup's level */
+	u8 pad[6];
+};
+
+/**
+ * struct wfpredir_group - the rules of a bucket that share a uid block or a
+ *	cgroup
+ * @node: in &wfpredir_ruleset.groups
+ * @key: the key
+ * @rules: its rules, in (priority, id) order; RCU list
+ * @rcu: frees the group after readers are done
+ */
+struct wfpredir_group {
+	struct rhash_head node;
+	struct wfpredir_group_key key;
 	struct list_head rules;
 	struct rcu_head rcu;
 };
@@ -107,7 +189,8 @@ struct wfpredir_bucket {
 /**
  * struct wfpredir_rule_entry - a rule and what the classifier keeps of it
  * @rule: what the packet path sees
- * @node: in &wfpredir_bucket.rules
+ * @node: in its group's &wfpredir_group.rules, or its bucket's
+ *	&wfpredir_bucket.rest
  * @rank: priority << 32 | id: one comparison orders two rules
  * @by_rank: in its service's &wfpredir_service.rules_by_rank
  * @protocol: IPPROTO_TCP, IPPROTO_UDP, or 0 for both
@@ -119,6 +202,7 @@ struct wfpredir_bucket {
  * @cgrp: match sockets of this cgroup or a descendant; NULL for any. The
  *	rule holds a reference.
  * @bucket: the bucket it is in
+ * @group: the group it is in, or NULL for its bucket's own list
  * @family: AF_INET, AF_INET6, or AF_UNSPEC for both
  * @prefix: prefix length of @daddr
  * @has_daddr: a destination was given (dumps tell it from family-only)
@@ -146,6 +230,7 @@ struct wfpredir_rule_entry {
 	u32 uid_max;
 	struct cgroup *cgrp;
 	struct wfpredir_bucket *bucket;
+	struct wfpredir_group *group;
 	u8 family;
 	u8 prefix;
 	bool has_daddr;
@@ -163,6 +248,13 @@ static const struct rhashtable_params wfpredir_bucket_params = {
 	.head_offset = offsetof(struct wfpredir_bucket, node),
 	.key_offset = offsetof(struct wfpredir_bucket, key),
 	.key_len = sizeof(struct wfpredir_bucket_key),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params wfpredir_group_params = {
+	.head_offset = offsetof(struct wfpredir_group, node),
+	.key_offset = offsetof(struct wfpredir_group, key),
+	.key_len = sizeof(struct wfpredir_group_key),
 	.automatic_shrinking = true,
 };
 
@@ -293,18 +385,20 @@ static int wfpredir_lookup_excluded(const struct wfpredir_lookup *lk, u32 id)
 	return -1;
 }
 
-static void wfpredir_probe(struct wfpredir_ruleset *rules,
-			   struct wfpredir_lookup *lk,
-			   const struct wfpredir_bucket_key *bkey)
+/* The uid block mask of prefix length @plen (0..32). */
+static u32 wfpredir_uid_mask(unsigned int plen)
+{
+	return plen ? ~0U << (32 - plen) : 0;
+}
+
+/* Walk one list of rules in (priority, id) order; see the header comment. */
+static void wfpredir_probe_list(struct wfpredir_lookup *lk,
+				const struct list_head *head)
 {
 	const struct wfpredir_rule_entry *r;
-	struct wfpredir_bucket *b;
 	int i;
 
-	b = rhashtable_lookup(&rules->buckets, bkey, wfpredir_bucket_params);
-	if (!b)
-		return;
-	list_for_each_entry_rcu(r, &b->rules, node) {
+	list_for_each_entry_rcu(r, head, node) {
 		/* Sorted: nothing further on can beat the best. */
 		if (lk->best && r->rank > lk->best->rank)
 			return;
@@ -320,6 +414,76 @@ static void wfpredir_probe(struct wfpredir_ruleset *rules,
 		if (!lk->skipped[i] || r->rank < lk->skipped[i]->rank)
 			lk->skipped[i] = r;
 	}
+}
+
+static void wfpredir_probe_group(struct wfpredir_ruleset *rules,
+				 struct wfpredir_lookup *lk,
+				 const struct wfpredir_group_key *gkey)
+{
+	struct wfpredir_group *g;
+
+	g = rhashtable_lookup(&rules->groups, gkey, wfpredir_group_params);
+	if (g)
+		wfpredir_probe_list(lk, &g->rules);
+}
+
+/* The groups of @b that a socket's uid and cgroup may match. */
+static void wfpredir_probe_groups(struct wfpredir_ruleset *rules,
+				  struct wfpredir_lookup *lk,
+				  const struct wfpredir_bucket *b)
+{
+	u64 plens = READ_ONCE(b->uid_plens);
+	u64 levels = READ_ONCE(b->cgroup_levels);
+	struct wfpredir_group_key gkey;
+	unsigned int level;
+	u32 uid;
+
+	/* Grouped rules all match on the socket. */
+	if (!(plens | levels) || !lk->key->sk)
+		return;
+	memset(&gkey, 0, sizeof(gkey));
+	gkey.bucket = b;
+	if (plens) {
+		uid = wfpredir_lookup_uid(lk);
+		gkey.kind = WFPREDIR_GROUP_UID;
+		while (plens) {
+			level = __ffs64(plens);
+			plens &= plens - 1;
+			gkey.level = level;
+			gkey.value = uid & wfpredir_uid_mask(level);
+			wfpredir_probe_group(rules, lk, &gkey);
+		}
+	}
+#ifdef CONFIG_SOCK_CGROUP_DATA
+	if (levels) {
+		struct cgroup *cg = sock_cgroup_ptr(&lk->key->sk->sk_cgrp_data);
+
+		gkey.kind = WFPREDIR_GROUP_CGROUP;
+		while (levels) {
+			level = __ffs64(levels);
+			levels &= levels - 1;
+			/* Rules of deeper cgroups cannot hold the socket's. */
+			if (level > cg->level)
+				break;
+			gkey.level = level;
+			gkey.value = (unsigned long)cgroup_ancestor(cg, level);
+			wfpredir_probe_group(rules, lk, &gkey);
+		}
+	}
+#endif
+}
+
+static void wfpredir_probe(struct wfpredir_ruleset *rules,
+			   struct wfpredir_lookup *lk,
+			   const struct wfpredir_bucket_key *bkey)
+{
+	struct wfpredir_bucket *b;
+
+	b = rhashtable_lookup(&rules->buckets, bkey, wfpredir_bucket_params);
+	if (!b)
+		return;
+	wfpredir_probe_list(lk, &b->rest);
+	wfpredir_probe_groups(rules, lk, b);
 }
 
 /* Probe every tuple of @tf in use; @family is that of the bucket keys. */
@@ -535,7 +699,7 @@ wfpredir_bucket_get(struct wfpredir_ruleset *rules,
 	if (!b)
 		return ERR_PTR(-ENOMEM);
 	b->key = *key;
-	INIT_LIST_HEAD(&b->rules);
+	INIT_LIST_HEAD(&b->rest);
 	ret = rhashtable_insert_fast(&rules->buckets, &b->node,
 				     wfpredir_bucket_params);
 	if (ret) {
@@ -545,22 +709,134 @@ wfpredir_bucket_get(struct wfpredir_ruleset *rules,
 	return b;
 }
 
-/* Publish @r in @b, in (priority, id) order. */
-static void wfpredir_bucket_add(struct wfpredir_bucket *b,
-				struct wfpredir_rule_entry *r)
+/* Drop @b if it holds no rule. */
+static void wfpredir_bucket_put(struct wfpredir_ruleset *rules,
+				struct wfpredir_bucket *b)
+{
+	if (b->n_rules)
+		return;
+	rhashtable_remove_fast(&rules->buckets, &b->node,
+			       wfpredir_bucket_params);
+	/* Readers never look at the counts. */
+	kfree(b->counts);
+	b->counts = NULL;
+	kfree_rcu(b, rcu);
+}
+
+/* Publish @r in @head, in (priority, id) order. */
+static void wfpredir_list_add(struct list_head *head,
+			      struct wfpredir_rule_entry *r)
 {
 	struct wfpredir_rule_entry *pos;
 
 	/*
 	 * From the tail: rules mostly come with ascending ids and equal
-	 * priorities, so a bucket of many rules is extended in O(1).
+	 * priorities, so a list of many rules is extended in O(1).
 	 */
-	list_for_each_entry_reverse(pos, &b->rules, node)
+	list_for_each_entry_reverse(pos, head, node)
 		if (pos->rank < r->rank)
 			break;
 	/* After @pos, or first if the walk ended at the head. */
 	list_add_rcu(&r->node, &pos->node);
-	r->bucket = b;
+}
+
+/*
+ * The key of the group @r belongs in, its bucket set; false if it stays in
+ * its bucket's own list. See the header comment.
+ */
+static bool wfpredir_group_key_of(const struct wfpredir_rule_entry *r,
+				  struct wfpredir_group_key *gkey)
+{
+	unsigned int plen;
+
+	memset(gkey, 0, sizeof(*gkey));
+	gkey->bucket = r->bucket;
+	if (r->has_uid && (r->uid_min == r->uid_max || !r->cgrp)) {
+		plen = 32 - fls(r->uid_min ^ r->uid_max);
+		gkey->kind = WFPREDIR_GROUP_UID;
+		gkey->level = plen;
+		gkey->value = r->uid_min & wfpredir_uid_mask(plen);
+		return true;
+	}
+	if (r->cgrp && r->cgrp->level < WFPREDIR_CGROUP_LEVELS) {
+		gkey->kind = WFPREDIR_GROUP_CGROUP;
+		gkey->level = r->cgrp->level;
+		gkey->value = (unsigned long)r->cgrp;
+		return true;
+	}
+	return false;
+}
+
+/* The count of @gkey's level in @b's counts, and the mask it keeps. */
+static unsigned int *wfpredir_group_count(struct wfpredir_bucket *b,
+					  const struct wfpredir_group_key *gkey,
+					  u64 **mask)
+{
+	if (gkey->kind == WFPREDIR_GROUP_UID) {
+		*mask = &b->uid_plens;
+		return &b->counts->uid[gkey->level];
+	}
+	*mask = &b->cgroup_levels;
+	return &b->counts->cgroup[gkey->level];
+}
+
+/* Put @r, its bucket set, in its group, creating what it needs. */
+static int wfpredir_group_add(struct wfpredir_ruleset *rules,
+			      struct wfpredir_rule_entry *r,
+			      const struct wfpredir_group_key *gkey)
+{
+	struct wfpredir_bucket *b = r->bucket;
+	struct wfpredir_group *g;
+	unsigned int *count;
+	u64 *mask;
+	int ret;
+
+	if (!b->counts) {
+		b->counts = kzalloc(sizeof(*b->counts), GFP_KERNEL_ACCOUNT);
+		if (!b->counts)
+			return -ENOMEM;
+	}
+	g = rhashtable_lookup_fast(&rules->groups, gkey,
+				   wfpredir_group_params);
+	if (!g) {
+		g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
+		if (!g)
+			return -ENOMEM;
+		g->key = *gkey;
+		INIT_LIST_HEAD(&g->rules);
+		ret = rhashtable_insert_fast(&rules->groups, &g->node,
+					     wfpredir_group_params);
+		if (ret) {
+			kfree(g);
+			return ret;
+		}
+	}
+	wfpredir_list_add(&g->rules, r);
+	r->group = g;
+	count = wfpredir_group_count(b, gkey, &mask);
+	/* After the rule is in the group: a lookup that sees the bit finds it. */
+	if (!(*count)++)
+		WRITE_ONCE(*mask, *mask | BIT_ULL(gkey->level));
+	return 0;
+}
+
+/* Take @r out of its group, and the group out if it is left empty. */
+static void wfpredir_group_del(struct wfpredir_ruleset *rules,
+			       struct wfpredir_rule_entry *r)
+{
+	struct wfpredir_group *g = r->group;
+	unsigned int *count;
+	u64 *mask;
+
+	list_del_rcu(&r->node);
+	count = wfpredir_group_count(r->bucket, &g->key, &mask);
+	if (!--(*count))
+		WRITE_ONCE(*mask, *mask & ~BIT_ULL(g->key.level));
+	if (list_empty(&g->rules)) {
+		rhashtable_remove_fast(&rules->groups, &g->node,
+				       wfpredir_group_params);
+		kfree_rcu(g, rcu);
+	}
 }
 
 /* Reserve @spec's id, or a free one; the slot reads as empty until stored. */
@@ -702,7 +978,9 @@ static int wfpredir_rule_link(struct wfpredir_ruleset *rules,
 			      struct wfpredir_rule_entry *r)
 {
 	struct wfpredir_bucket_key bkey;
+	struct wfpredir_group_key gkey;
 	struct wfpredir_bucket *b;
+	int ret;
 
 	memset(&bkey, 0, sizeof(bkey));
 	bkey.family = r->family;
@@ -716,7 +994,18 @@ static int wfpredir_rule_link(struct wfpredir_ruleset *rules,
 	b = wfpredir_bucket_get(rules, &bkey);
 	if (IS_ERR(b))
 		return PTR_ERR(b);
-	wfpredir_bucket_add(b, r);
+	r->bucket = b;
+	if (wfpredir_group_key_of(r, &gkey)) {
+		ret = wfpredir_group_add(rules, r, &gkey);
+		if (ret) {
+			wfpredir_bucket_put(rules, b);
+			return ret;
+		}
+	} else {
+		r->group = NULL;
+		wfpredir_list_add(&b->rest, r);
+	}
+	b->n_rules++;
 	wfpredir_tuple_get(rules->tuples, &bkey);
 	return 0;
 }
@@ -727,13 +1016,13 @@ static void wfpredir_rule_unlink(struct wfpredir_ruleset *rules,
 {
 	struct wfpredir_bucket *b = r->bucket;
 
-	list_del_rcu(&r->node);
+	if (r->group)
+		wfpredir_group_del(rules, r);
+	else
+		list_del_rcu(&r->node);
 	wfpredir_tuple_put(rules->tuples, &b->key);
-	if (list_empty(&b->rules)) {
-		rhashtable_remove_fast(&rules->buckets, &b->node,
-				       wfpredir_bucket_params);
-		kfree_rcu(b, rcu);
-	}
+	b->n_rules--;
+	wfpredir_bucket_put(rules, b);
 }
 
 static bool wfpredir_rules_full(struct wfpredir_ruleset *rules,
@@ -1196,8 +1485,14 @@ bool wfpredir_ruleset_check(struct wfpredir_ruleset *rules)
 {
 	const struct wfpredir_tuples *tuples = rules->tuples;
 	const struct wfpredir_rule_entry *r, *pos, *prev;
-	unsigned int tf, exact, prefix, sum = 0, n = 0, nb = 0;
+	unsigned int tf, exact, prefix, sum = 0, n = 0, nb = 0, ng = 0;
+	struct wfpredir_bucket_counts *counts;
+	const struct list_head *head;
+	struct wfpredir_group_key gkey;
+	struct rhashtable_iter iter;
 	struct wfpredir_bucket *b;
+	struct wfpredir_group *g;
+	unsigned int i, grouped = 0, counted = 0, nbe;
 	unsigned long id;
 	bool ok = true;
 
@@ -1221,21 +1516,87 @@ bool wfpredir_ruleset_check(struct wfpredir_ruleset *rules)
 				      wfpredir_bucket_params);
 		if (b != r->bucket || r->rule.id != id)
 			ok = false;
-		/* Check each bucket once: from its first rule. */
-		if (!b || list_first_entry(&b->rules, typeof(*r), node) != r)
+		if (!b)
 			continue;
-		nb++;
+		/* In the group its key names, or in its bucket's list. */
+		if (wfpredir_group_key_of(r, &gkey)) {
+			grouped++;
+			g = rhashtable_lookup(&rules->groups, &gkey,
+					      wfpredir_group_params);
+			if (!g || g != r->group || !b->counts ||
+			    !((gkey.kind == WFPREDIR_GROUP_UID ?
+			       b->uid_plens : b->cgroup_levels) &
+			      BIT_ULL(gkey.level)))
+				ok = false;
+			if (!g)
+				continue;
+			head = &g->rules;
+		} else {
+			if (r->group)
+				ok = false;
+			head = &b->rest;
+		}
+		/* Check each list once: from its first rule. */
+		if (list_first_entry(head, typeof(*r), node) != r)
+			continue;
+		if (head == &b->rest)
+			nb++;
+		else
+			ng++;
 		prev = NULL;
-		list_for_each_entry(pos, &b->rules, node) {
+		list_for_each_entry(pos, head, node) {
 			if ((prev && prev->rank >= pos->rank) ||
-			    pos->bucket != b ||
+			    pos->bucket != b || pos->group != r->group ||
 			    xa_load(&rules->by_id, pos->rule.id) != pos)
 				ok = false;
 			prev = pos;
 		}
 	}
 	rcu_read_unlock();
-	if (n != rules->count || atomic_read(&rules->buckets.nelems) != nb)
+	if (n != rules->count ||
+	    atomic_read(&rules->groups.nelems) != ng)
+		ok = false;
+
+	/* Every bucket: rules counted, masks as its counts say. */
+	sum = 0;
+	nbe = 0;
+	rhashtable_walk_enter(&rules->buckets, &iter);
+	rhashtable_walk_start(&iter);
+	while ((b = rhashtable_walk_next(&iter))) {
+		/* A resize: the walk starts over in the new table. */
+		if (IS_ERR(b)) {
+			sum = 0;
+			nbe = 0;
+			counted = 0;
+			continue;
+		}
+		sum += b->n_rules;
+		if (!b->n_rules)
+			ok = false;
+		/* Buckets with grouped rules only may have an empty list. */
+		if (!list_empty(&b->rest))
+			nbe++;
+		counts = b->counts;
+		if (!counts) {
+			if (b->uid_plens || b->cgroup_levels)
+				ok = false;
+			continue;
+		}
+		for (i = 0; i < WFPREDIR_UID_PLENS; i++) {
+			counted += counts->uid[i];
+			if (!counts->uid[i] != !(b->uid_plens & BIT_ULL(i)))
+				ok = false;
+		}
+		for (i = 0; i < WFPREDIR_CGROUP_LEVELS; i++) {
+			counted += counts->cgroup[i];
+			if (!counts->cgroup[i] !=
+			    !(b->cgroup_levels & BIT_ULL(i)))
+				ok = false;
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	if (sum != rules->count || nb != nbe || counted != grouped)
 		ok = false;
 	return ok;
 }
@@ -1259,11 +1620,11 @@ int wfpredir_ruleset_init(struct wfpredir_ruleset *rules, unsigned int max)
 	if (!rules->tuples)
 		return -ENOMEM;
 	ret = rhashtable_init(&rules->buckets, &wfpredir_bucket_params);
-	if (ret) {
-		kfree(rules->tuples);
-		rules->tuples = NULL;
-		return ret;
-	}
+	if (ret)
+		goto err_tuples;
+	ret = rhashtable_init(&rules->groups, &wfpredir_group_params);
+	if (ret)
+		goto err_buckets;
 	xa_init_flags(&rules->by_id, XA_FLAGS_ALLOC1);
 	rules->count = 0;
 	rules->max = max;
@@ -1272,9 +1633,24 @@ int wfpredir_ruleset_init(struct wfpredir_ruleset *rules, unsigned int max)
 	snprintf(rules->full_msg, sizeof(rules->full_msg),
 		 "rule table full (max_rules=%u)", max);
 	return 0;
+
+err_buckets:
+	rhashtable_destroy(&rules->buckets);
+err_tuples:
+	kfree(rules->tuples);
+	rules->tuples = NULL;
+	return ret;
 }
 
 static void wfpredir_bucket_free(void *ptr, void *arg)
+{
+	struct wfpredir_bucket *b = ptr;
+
+	kfree(b->counts);
+	kfree(b);
+}
+
+static void wfpredir_group_free(void *ptr, void *arg)
 {
 	kfree(ptr);
 }
@@ -1298,6 +1674,7 @@ void wfpredir_ruleset_destroy(struct wfpredir_ruleset *rules)
 		cond_resched();
 	}
 	xa_destroy(&rules->by_id);
+	rhashtable_free_and_destroy(&rules->groups, wfpredir_group_free, NULL);
 	rhashtable_free_and_destroy(&rules->buckets, wfpredir_bucket_free,
 				    NULL);
 	kfree(rules->tuples);

@@ -68,6 +68,7 @@ struct wfpredir_rule {
  * struct wfpredir_ruleset - the rules of one namespace
  * @by_id: id -> rule
  * @buckets: the classifier (see ruleset.c)
+ * @groups: its index of a bucket's rules by uid block and cgroup (likewise)
  * @count: number of rules; read locklessly by the packet path to skip the
  *	classifier when there are none
  * @max: most rules allowed
@@ -87,6 +88,7 @@ struct wfpredir_rule {
 struct wfpredir_ruleset {
 	struct xarray by_id;
 	struct rhashtable buckets;
+	struct rhashtable groups;
 	unsigned int count;
 	unsigned int max;
 	struct wfpredir_tuples *tuples;

@@ -696,6 +696,201 @@ static bool __init test_socket(struct wfpredir_net *wn, const struct svcs *s)
 	return ok;
 }
 
+/*
+ * The uid and cgroup index against a model: rules in two buckets that
+ * differ by uid (exact, narrow and wide ranges, overlapping), cgroup,
+ * uid and cgroup, or neither, with tied priorities and ids out of order;
+ * every lookup from a socket of many uids must give the rule a brute-force
+ * search of the rules gives, also after deleting a third and adding them
+ * back.
+ */
+#define MODEL_RULES	300
+
+struct model_rule {
+	u32 id;
+	u32 priority;
+	bool live;
+	bool has_uid;
+	bool cgroup;
+	bool wide_port;
+	u32 uid_min;
+	u32 uid_max;
+};
+
+static u32 __init model_rand(u32 *state)
+{
+	/* xorshift32: the same rules on every run, to reproduce a failure. */
+	*state ^= *state << 13;
+	*state ^= *state >> 17;
+	*state ^= *state << 5;
+	return *state;
+}
+
+/* The model's rule for a socket of @uid (U32_MAX: unmapped), or none. */
+static u32 __init model_best(const struct model_rule *m, bool sk, u32 uid)
+{
+	u64 best = U64_MAX, rank;
+	unsigned int i;
+
+	for (i = 0; i < MODEL_RULES; i++) {
+		if (!m[i].live || ((m[i].has_uid || m[i].cgroup) && !sk))
+			continue;
+		if (m[i].has_uid && (uid < m[i].uid_min || uid > m[i].uid_max))
+			continue;
+		/* Every socket is in the root cgroup or below it. */
+		rank = (u64)m[i].priority << 32 | m[i].id;
+		if (rank < best)
+			best = rank;
+	}
+	return best == U64_MAX ? 0 : (u32)best;
+}
+
+static int __init model_add(struct wfpredir_net *wn, const struct svcs *s,
+			    const struct model_rule *m)
+{
+	struct wfpredir_rule_spec r;
+
+	spec(&r, m->id, s->s1, m->priority);
+	r.protocol = IPPROTO_TCP;
+	if (!m->wide_port)
+		spec_ports(&r, 5, 5);
+	r.has_uid = m->has_uid;
+	r.uid_min = m->uid_min;
+	r.uid_max = m->uid_max;
+	if (m->cgroup)
+		r.cgroup = "/";
+	return add(wn, &r);
+}
+
+static bool __init model_check(struct wfpredir_net *wn, struct socket *sock,
+			       const struct model_rule *m)
+{
+	static const u32 extra[] = { 0, 1, 1023, 1024, 1500, 2047, 2048,
+				     65535, (u32)-2, U32_MAX };
+	unsigned int i, bad = 0, changes = 0;
+	u32 uid, want, got, last = 0;
+
+	for (i = 0; i < 90 + ARRAY_SIZE(extra); i++) {
+		uid = i < 90 ? 990 + i : extra[i - 90];
+		sock->sk->sk_uid = uid == U32_MAX ? INVALID_UID :
+				   make_kuid(&init_user_ns, uid);
+		want = model_best(m, true, uid);
+		got = classify_ex(wn, AF_INET, IPPROTO_TCP, "10.1.2.3", 5,
+				  sock->sk, NULL, 0);
+		changes += want != last;
+		last = want;
+		if (got != want && bad++ < 5)
+			pr_err("ruleset self-test: uid %u: rule %u, model %u\n",
+			       uid, got, want);
+	}
+	want = model_best(m, false, 0);
+	got = classify(wn, AF_INET, IPPROTO_TCP, "10.1.2.3", 5);
+	if (got != want && bad++ < 5)
+		pr_err("ruleset self-test: no socket: rule %u, model %u\n",
+		       got, want);
+	/* Else a catch-all rule could hide what the index does. */
+	return EXPECT(!bad) && EXPECT(changes > 30) && EXPECT(consistent(wn));
+}
+
+static bool __init test_uid_index(struct wfpredir_net *wn,
+				  const struct svcs *s)
+{
+	struct model_rule *m;
+	struct socket *sock;
+	u32 state = 0x2545f491, a, b;
+	unsigned int i;
+	bool ok = true;
+
+	m = kcalloc(MODEL_RULES, sizeof(*m), GFP_KERNEL);
+	if (!EXPECT(m))
+		return false;
+	if (!EXPECT(!sock_create_kern(&init_net, PF_INET, SOCK_STREAM,
+				      IPPROTO_TCP, &sock))) {
+		kfree(m);
+		return false;
+	}
+	for (i = 0; i < MODEL_RULES; i++) {
+		/* A permutation of 1..MODEL_RULES: ids out of order. */
+		m[i].id = (i * 7919) % MODEL_RULES + 1;
+		/* Ties within each kind, and kinds that outrank others. */
+		m[i].priority = 10 * (model_rand(&state) % 3);
+		m[i].wide_port = !(model_rand(&state) % 5);
+		a = 1000 + model_rand(&state) % 64;
+		switch (model_rand(&state) % 8) {
+		case 0: case 1: case 2:		/* one uid */
+			m[i].has_uid = true;
+			m[i].uid_min = a;
+			m[i].uid_max = a;
+			break;
+		case 3:				/* a few uids */
+			m[i].has_uid = true;
+			m[i].uid_min = a;
+			m[i].uid_max = a + model_rand(&state) % 8;
+			break;
+		case 4:				/* wide, overlapping */
+			a = model_rand(&state) % 2100;
+			b = model_rand(&state) % 2100;
+			m[i].has_uid = true;
+			m[i].uid_min = min(a, b);
+			m[i].uid_max = max(a, b);
+			m[i].priority += 15;
+			break;
+		case 5:				/* a cgroup */
+			m[i].cgroup = true;
+			m[i].priority += 15;
+			break;
+		case 6:				/* a cgroup and uids */
+			m[i].cgroup = true;
+			m[i].has_uid = true;
+			m[i].uid_min = a;
+			m[i].uid_max = a + 1 + model_rand(&state) % 40;
+			break;
+		default:			/* any socket or none */
+			m[i].priority += 40;
+			break;
+		}
+		/* The full range and the highest uid, once each. */
+		if (i == 17) {
+			m[i].priority = 35;
+			m[i].has_uid = true;
+			m[i].uid_min = 0;
+			m[i].uid_max = (u32)-2;
+		}
+		if (i == 18) {
+			m[i].has_uid = true;
+			m[i].uid_min = (u32)-2;
+			m[i].uid_max = (u32)-2;
+		}
+	}
+	/* Added in one order, added back in the reverse one. */
+	for (i = 0; i < MODEL_RULES && ok; i++) {
+		ok &= EXPECT(!model_add(wn, s, &m[i]));
+		m[i].live = ok;
+		if (i == MODEL_RULES / 2)
+			ok &= model_check(wn, sock, m);
+	}
+	ok &= model_check(wn, sock, m);
+	for (i = 0; i < MODEL_RULES && ok; i++) {
+		if (model_rand(&state) % 3)
+			continue;
+		ok &= EXPECT(!del(wn, m[i].id));
+		m[i].live = false;
+	}
+	ok &= model_check(wn, sock, m);
+	for (i = MODEL_RULES; i-- > 0 && ok;) {
+		if (m[i].live)
+			continue;
+		ok &= EXPECT(!model_add(wn, s, &m[i]));
+		m[i].live = ok;
+	}
+	ok &= model_check(wn, sock, m);
+	flush(wn);
+	ok &= EXPECT(!wn->rules.count && consistent(wn));
+	sock_release(sock);
+	kfree(m);
+	return ok;
+}
+
 static bool __init test_limit(void)
 {
 	struct netlink_ext_ack extack = {};
@@ -875,6 +1070,7 @@ bool __init wfpredir_ruleset_selftest(void)
 				    "2001:db8:1:2:3:4:5:6");
 		ok &= test_v6(wn, &s);
 		ok &= test_socket(wn, &s);
+		ok &= test_uid_index(wn, &s);
 		mutex_lock(&wn->config_lock);
 		ok &= EXPECT(!wfpredir_services_flush(wn, NULL, NULL));
 		ok &= EXPECT(!wn->services.count);
