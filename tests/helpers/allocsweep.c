@@ -7,7 +7,7 @@
  *
  *   allocsweep hook [-N NS] -p tcp|udp -f 4|6|m -m client|records|inherit
  *                   [-A] -o ORIGIN -1 SVC1 [-2 SVC2] -t orig|svc1|svc2
- *                   -e ENTRIES -s SERVICE [-n MAX] [-u UID] [-T SECS]
+ *                   -e ENTRIES -s SERVICE [-n MAX] [-u UID] [-T SECS] [-K]
  *   allocsweep write -F N FILE TEXT
  *
  * hook: one process plays every part, so that each step costs system calls,
@@ -32,7 +32,9 @@
  * fewer than N allocations, or at MAX (default 64). Each step's sockets
  * belong to a uid of their own (the file-system uid, from UID, default
  * 50000, two a step): the flow store allocates an owner for a uid's first
- * flow, and every step must reach it.
+ * flow, and every step must reach it. -K marks each step in the kernel log
+ * ("allocsweep: step N") and paces the steps, so that the stack dump of each
+ * injected failure (failslab's verbose=2) shows which allocation it was.
  *
  * One line per step:
  *   step N injected=0|1 call=ERRNO nomem=+D landed=orig|svc1|svc2|none
@@ -98,17 +100,31 @@ static struct {
 	int max;
 	unsigned int uid;
 	int timeout_ms;
+	bool kmsg;
 } o = { .max = 64, .uid = 50000, .timeout_ms = 5000 };
 
 static int listener[3] = { -1, -1, -1 };
 static int nth_fd = -1;
+static int kmsg_fd = -1;
 static struct wfpredir_ctl *ctl;
+
+/* For -K: name the step in the kernel log, slowly enough for its dump. */
+static void kmsg_mark(int n)
+{
+	char line[64];
+	int len = snprintf(line, sizeof(line), "allocsweep: step %d\n", n);
+
+	if (write(kmsg_fd, line, (size_t)len) != len)
+		die("/dev/kmsg: %s", strerror(errno));
+	/* failslab's dumps are rate limited to ten in five seconds */
+	usleep(600000);
+}
 
 static void usage(void)
 {
 	die("usage: allocsweep hook [-N NS] -p tcp|udp -f 4|6|m -m client|records|inherit [-A] "
 	    "-o ORIGIN -1 SVC1 [-2 SVC2] -t orig|svc1|svc2 -e ENTRIES -s SERVICE [-n MAX] "
-	    "[-u UID] [-T SECS]\n       allocsweep write -F N FILE TEXT");
+	    "[-u UID] [-T SECS] [-K]\n       allocsweep write -F N FILE TEXT");
 }
 
 static void nth_arm(unsigned int n)
@@ -371,6 +387,8 @@ static bool step(int n, struct tally *t)
 		if (e)
 			die("set records: %s", strerror(-e));
 	}
+	if (o.kmsg)
+		kmsg_mark(n);
 	before = nomem();
 	nth_arm((unsigned int)n);
 	if (o.udp)
@@ -460,7 +478,7 @@ static int run_hook(int argc, char **argv)
 	int c, n, err;
 
 	o.target = -1;
-	while ((c = getopt(argc, argv, "N:p:f:m:Ao:1:2:t:e:s:n:u:T:")) != -1) {
+	while ((c = getopt(argc, argv, "N:p:f:m:Ao:1:2:t:e:s:n:u:T:K")) != -1) {
 		switch (c) {
 		case 'N':
 			ns = optarg;
@@ -510,6 +528,9 @@ static int run_hook(int argc, char **argv)
 		case 'T':
 			o.timeout_ms = atoi(optarg) * 1000;
 			break;
+		case 'K':
+			o.kmsg = true;
+			break;
 		default:
 			usage();
 		}
@@ -531,6 +552,12 @@ static int run_hook(int argc, char **argv)
 		die("wfpredir_ctl_open: %s", strerror(-err));
 	open_listeners();
 	nth_open();
+	/* opened as root: the steps run under other file-system uids */
+	if (o.kmsg) {
+		kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+		if (kmsg_fd < 0)
+			die("/dev/kmsg: %s", strerror(errno));
+	}
 
 	for (n = 1; n <= o.max; n++)
 		if (!step(n, &t))
