@@ -89,7 +89,7 @@ static const char *const lname[] = { "orig", "svc1", "svc2", "none" };
 
 static struct {
 	bool udp;
-	char fam;		/* '4', '6' or 'm' */
+	char fam; /* '4', '6' or 'm' */
 	const char *mode;
 	bool ambiguous;
 	struct sockaddr_storage addr[3];
@@ -200,18 +200,18 @@ static void open_listeners(void)
 
 	for (i = 0; i < 3; i++) {
 		const struct sockaddr_storage *ss = &o.addr[i];
-		const void *ip = ss->ss_family == AF_INET6 ?
-			(const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr :
-			(const void *)&((const struct sockaddr_in *)ss)->sin_addr;
-		int port = ntohs(ss->ss_family == AF_INET6 ?
-				 ((const struct sockaddr_in6 *)ss)->sin6_port :
-				 ((const struct sockaddr_in *)ss)->sin_port);
+		const void *ip =
+			ss->ss_family == AF_INET6
+				? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+				: (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+		int port = ntohs(ss->ss_family == AF_INET6
+					 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+					 : ((const struct sockaddr_in *)ss)->sin_port);
 
 		if (!o.have[i])
 			continue;
 		inet_ntop(ss->ss_family, ip, a, sizeof(a));
-		listener[i] = open_bound(ss->ss_family, o.udp ? SOCK_DGRAM : SOCK_STREAM, a,
-					 port);
+		listener[i] = open_bound(ss->ss_family, o.udp ? SOCK_DGRAM : SOCK_STREAM, a, port);
 		if (!o.udp && listen(listener[i], 16) < 0)
 			die("listen: %s", strerror(errno));
 	}
@@ -260,26 +260,25 @@ static uint64_t nomem(void)
 
 /* What a flow carries where it landed. */
 struct found {
-	int records;		/* 0 or -errno */
+	int records; /* 0 or -errno */
 	int entries;
 	uint32_t last;
 	bool service_only;
-	int context;		/* 0 or -errno */
-	bool context_dst;	/* the context names ORIGIN */
+	int context;	  /* 0 or -errno */
+	bool context_dst; /* the context names ORIGIN */
 };
 
 static void inspect(int fd, struct found *f)
 {
-	struct wfpredir_record_info e[WFPREDIR_RECORDS_MAX_ENTRIES];
 	uint8_t buf[4096];
 	struct sockaddr_storage dst, want;
 	size_t len = sizeof(buf);
-	int n;
 
 	memset(f, 0, sizeof(*f));
 	f->records = wfpredir_query_records(fd, buf, &len);
 	if (!f->records) {
-		n = wfpredir_records_decode(buf, len, NULL, e, WFPREDIR_RECORDS_MAX_ENTRIES);
+		struct wfpredir_record_info e[WFPREDIR_RECORDS_MAX_ENTRIES];
+		int n = wfpredir_records_decode(buf, len, NULL, e, WFPREDIR_RECORDS_MAX_ENTRIES);
 		if (n < 0) {
 			f->records = n;
 		} else {
@@ -538,8 +537,7 @@ static int run_hook(int argc, char **argv)
 	if (optind != argc || !o.fam || !o.mode || o.target < 0 || !o.have[L_ORIG] ||
 	    !o.have[L_SVC1] || !o.have[o.target] || o.max < 1 ||
 	    (strcmp(o.mode, "client") && strcmp(o.mode, "records") && strcmp(o.mode, "inherit")) ||
-	    (o.ambiguous && strcmp(o.mode, "inherit")) ||
-	    (o.udp && strcmp(o.mode, "client")))
+	    (o.ambiguous && strcmp(o.mode, "inherit")) || (o.udp && strcmp(o.mode, "client")))
 		usage();
 	for (n = 0; n < 3; n++)
 		if (o.have[n] && (o.addr[n].ss_family == AF_INET6) != (o.fam == '6'))

@@ -81,7 +81,7 @@ setup kp clear target=spare || exit 1
 # FAILED (the call's own allocations).
 sweep()
 {
-	local desc=$1 ok=$2 failed=$3 want=$4 cmd=$5 nth got res socks n_failed=0 fin=''
+	local desc=$1 ok=$2 failed=$3 want=$4 cmd=$5 nth got res socks n_failed=0 outcome=''
 
 	socks=$(info_get "$nsa" sockets)
 	for ((nth = 1; nth <= 16; nth++)); do
@@ -89,11 +89,11 @@ sweep()
 		res=$(result)
 		echo "# $desc: allocation $nth: write $got, result $res"
 		if [ "$got" = "ok injected=0" ]; then
-			fin=$res
+			outcome=$res
 			break
 		fi
 		if [ "$got" != "ok injected=1" ]; then
-			fin="write $got"
+			outcome="write $got"
 			break
 		fi
 		case "$res" in
@@ -104,12 +104,12 @@ sweep()
 			;;
 		"$ok") ;;
 		*)
-			fin="allocation $nth failed: $res"
+			outcome="allocation $nth failed: $res"
 			break
 			;;
 		esac
 	done
-	expect "$desc: each failure answered '$failed', then '$ok'" "$ok" echo "$fin"
+	expect "$desc: each failure answered '$failed', then '$ok'" "$ok" echo "$outcome"
 	expect "$desc: its $want allocations each failed the call" "$want" echo "$n_failed"
 }
 
