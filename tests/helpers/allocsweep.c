@@ -32,7 +32,10 @@
  * fewer than N allocations, or at MAX (default 64). Each step's sockets
  * belong to a uid of their own (the file-system uid, from UID, default
  * 50000, two a step): the flow store allocates an owner for a uid's first
- * flow, and every step must reach it. -K marks each step in the kernel log
+ * flow, and every step must reach it. The process stays on CPU 0: the
+ * route and slab caches are per CPU, and a step that found a route cached
+ * where the one before had to allocate it would shift every later
+ * allocation by one, skipping one of the hook's. -K marks each step in the kernel log
  * ("allocsweep: step N") and paces the steps, so that the stack dump of each
  * injected failure (failslab's verbose=2) shows which allocation it was.
  *
@@ -70,6 +73,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -474,6 +478,7 @@ static int run_hook(int argc, char **argv)
 {
 	struct tally t = { .final = "none" };
 	const char *ns = NULL, *sep = "";
+	cpu_set_t cpus;
 	int c, n, err;
 
 	o.target = -1;
@@ -543,6 +548,10 @@ static int run_hook(int argc, char **argv)
 		if (o.have[n] && (o.addr[n].ss_family == AF_INET6) != (o.fam == '6'))
 			die("-f %c wants %s addresses", o.fam, o.fam == '6' ? "IPv6" : "IPv4");
 
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus) < 0)
+		die("sched_setaffinity: %s", strerror(errno));
 	if (ns)
 		enter_netns(ns);
 	ctl = wfpredir_ctl_open(&err);

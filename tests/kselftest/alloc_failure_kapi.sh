@@ -76,9 +76,10 @@ setup kp clear target=spare || exit 1
 
 # sweep DESC OK FAILED WANT CMD: write CMD with its 1st, 2nd, ... allocation
 # failing until one runs through. Each failure must answer FAILED (or OK:
-# an allocation the call can do without) and leave the namespace's count of
-# sockets with records as it was; the last must answer OK; WANT of them
-# FAILED (the call's own allocations).
+# an allocation the call can do without, such as kmemleak's own, which
+# falls back to its pool) and leave the namespace's count of sockets with
+# records as it was; the last must answer OK; WANT of them FAILED (the
+# call's own allocations).
 sweep()
 {
 	local desc=$1 ok=$2 failed=$3 want=$4 cmd=$5 nth got res socks n_failed=0 outcome=''
@@ -102,7 +103,11 @@ sweep()
 			expect "$desc: allocation $nth failed: the socket keeps what it had" \
 				"$socks" info_get "$nsa" sockets
 			;;
-		"$ok") ;;
+		"$ok")
+			# it went through: what the socket holds now is the
+			# next failure's "before"
+			socks=$(info_get "$nsa" sockets)
+			;;
 		*)
 			outcome="allocation $nth failed: $res"
 			break
