@@ -22,9 +22,10 @@
  *    service (found by its conntrack reply tuple, in any TCP state, so a
  *    client's half-close changes nothing) was opened or accepted under the
  *    sending task's credentials, or its parent's (a proxy that forks a child
- *    per accepted connection, as socat and inetd do). A proxy that passes
- *    accepted sockets to another process over a unix socket is not linked:
- *    give its service an owner.
+ *    per accepted connection, as socat and inetd do); for a first packet
+ *    retransmitted from softirq, under the sending socket's credentials.
+ *    A proxy that passes accepted sockets to another process over a unix
+ *    socket is not linked: give its service an owner.
  *  - Exactly one candidate, or several of one client's flow (the same
  *    flow id: hops of a loop through this proxy): the chain continues the
  *    longest, entries flagged WFPREDIR_RECORD_F_INHERITED. Several flows of
@@ -116,8 +117,17 @@ static const struct cred *wfpredir_sk_file_cred(const struct sock *sk)
 	return file ? file->f_cred : NULL;
 }
 
-/* Whether the task sending now holds the unowned service's side of @flow. */
-static bool wfpredir_task_holds(struct net *net, const struct nf_conn *ct)
+/*
+ * Whether the sender holds the unowned service's side of @flow: in the task
+ * that sends, by its credentials or its parent's. A first packet sent from
+ * softirq is a retransmission (a SYN whose first copy was dropped before
+ * its connection was confirmed, by conntrack short of memory, say): its
+ * task is gone, and the sending socket's file stands for it, opened under
+ * the credentials it had. Without that, the proxy's own service would take
+ * the retransmitted connection back, a hop of a loop.
+ */
+static bool wfpredir_task_holds(struct net *net, const struct nf_conn *ct,
+				const struct sock *sender)
 {
 	const struct cred *cred;
 	struct sock *sk;
@@ -128,9 +138,13 @@ static bool wfpredir_task_holds(struct net *net, const struct nf_conn *ct)
 		return false;
 	/* Only compared, never dereferenced: the file keeps it alive. */
 	cred = wfpredir_sk_file_cred(sk);
-	if (cred)
+	if (!cred)
+		held = false;
+	else if (in_task() && !(current->flags & PF_KTHREAD))
 		held = cred == current_cred() ||
 		       cred == __task_cred(rcu_dereference(current->real_parent));
+	else if (!in_task())
+		held = cred == wfpredir_sk_file_cred(sender);
 	sock_gen_put(sk);
 	return held;
 }
@@ -141,9 +155,7 @@ static bool wfpredir_sender_holds(const struct wfpredir_flow_key *key,
 {
 	if (wfpredir_owner_is_set(&service->owner))
 		return wfpredir_owner_holds_sk(&service->owner, key->sk);
-	if (!in_task() || (current->flags & PF_KTHREAD))
-		return false;
-	return wfpredir_task_holds(sock_net(key->sk), ct);
+	return wfpredir_task_holds(sock_net(key->sk), ct, key->sk);
 }
 
 /* The flow id a chain was issued under: one per client's flow, every hop. */
@@ -189,7 +201,7 @@ wfpredir_inherit_anonymous(struct wfpredir_net *wn,
  * See the top of this file for what is inferred.
  *
  * Context: the packet path, under rcu_read_lock(), in the task that sent the
- * connection's first packet (or softirq, where only owners link).
+ * connection's first packet, or in softirq for a retransmitted one.
  * Return: 0 with @found->records NULL if nothing is inherited; 0 with the
  * chain (@found->owned set when the caller must free it); or -ENOMEM.
  */
