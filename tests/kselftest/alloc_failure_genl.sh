@@ -50,22 +50,46 @@ server_start "$nsb" -t "$B4:8080" || exit 1
 server_start "$nsa" -n base -t 127.0.0.1:15001 || exit 1
 
 c() { "$ctl" -n "$nsa" "$@"; }
-state() { c save; }
+
+# read_shim: the shim's report: $got (injected, unused or unarmed) and
+# $digest, its digest of the state after the command (services, rules,
+# configuration), which costs no second process.
+read_shim()
+{
+	local line
+
+	got=unarmed digest=none
+	while read -r line; do
+		case "$line" in
+		"state "*) digest=${line#state } ;;
+		*) got=${line%% *} ;;
+		esac
+	done <"$tmpd/shim"
+}
+
+# state: the digest of the state now.
+state()
+{
+	rm -f "$tmpd/shim"
+	LD_PRELOAD=$shim WFPREDIR_FAILNTH_STATE=1 WFPREDIR_FAILNTH_OUT="$tmpd/shim" \
+		"$ctl" -n "$nsa" info >/dev/null
+	read_shim
+	echo "$digest"
+}
 
 # attempt N CMD...: wfpredirctl CMD... in NSA with allocation N of request
-# $gcmd failing: sets $out, $rc and $got (the shim's word: injected,
-# unused or unarmed).
+# $gcmd failing: sets $out, $rc, $got and $digest.
 attempt()
 {
-	local n=$1 line
+	local n=$1
 	shift
 	rm -f "$tmpd/shim"
 	rc=0
 	out=$(LD_PRELOAD=$shim WFPREDIR_FAILNTH=$n WFPREDIR_FAILNTH_CMD=$gcmd \
-		WFPREDIR_FAILNTH_OUT="$tmpd/shim" "$ctl" -n "$nsa" "$@" 2>&1) || rc=$?
-	line=unarmed
-	[ -r "$tmpd/shim" ] && read -r line <"$tmpd/shim"
-	got=${line%% *}
+		WFPREDIR_FAILNTH_STATE=1 WFPREDIR_FAILNTH_OUT="$tmpd/shim" \
+		"$ctl" -n "$nsa" "$@" 2>&1) || rc=$?
+	: >>"$tmpd/shim"
+	read_shim
 }
 
 # The CLI's refusal: exit status 1 and the errno's text. ENOMEM: the kernel
@@ -86,23 +110,24 @@ lost()
 # GENL-CMD in turn.
 sweep_change()
 {
-	local desc=$1 before after s n failed=0 absorbed=0 lost=0
+	local desc=$1 before after s n failed=0 absorbed=0 lost=0 text
 	gcmd=$2
 	local undo=$3
 	shift 3
 
+	text=$(c save)
 	before=$(state)
 	setup c "$@" || return
 	after=$(state)
 	$undo
-	if [ "$(state)" != "$before" ] || [ "$before" = "$after" ]; then
+	if [ "$(state)" != "$before" ] || [ "$before" = "$after" ] || [ "$before" = none ]; then
 		echo "FAIL: $desc: the command or its undo does not change the state as it should"
 		ret=1
 		return
 	fi
 	for ((n = 1; n <= max_nth; n++)); do
 		attempt "$n" "$@"
-		s=$(state)
+		s=$digest
 		if [ "$got" = injected ] && refused && [ "$s" = "$before" ]; then
 			failed=$((failed + 1))
 		elif [ "$got" = injected ] && lost && [ "$s" = "$before" ]; then
@@ -118,7 +143,7 @@ sweep_change()
 			break
 		else
 			echo "FAIL: $desc: allocation $n failing: exit $rc, '$out' (shim: $got); the state, against what it was before:"
-			diff <(echo "$before") <(echo "$s") | sed 's/^/#   /'
+			diff <(echo "$text") <(c save) | sed 's/^/#   /'
 			ret=1
 			$undo >/dev/null 2>&1
 			return

@@ -19,11 +19,20 @@
  *                                             would have been needed);
  *                               "unarmed"     no such request was sent
  *
+ *   WFPREDIR_FAILNTH_STATE=1    also append, at exit, "state DIGEST": a
+ *                               digest of the namespace's services and rules
+ *                               (their dumps) and configuration, read by the
+ *                               shim itself, disarmed, so that a test needs
+ *                               no second program to compare the state
+ *                               before and after; with it alone (no
+ *                               WFPREDIR_FAILNTH), nothing is armed
+ *
  * Only the calls on the request's socket are armed: what the program does in
  * between (printing, other sockets) is not counted.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,14 +42,17 @@
 
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
+#include <linux/wfpredir.h>
 
 static ssize_t (*real_sendmsg)(int, const struct msghdr *, int);
 static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
 
 static enum { UNARMED, ARMED, INJECTED } state = UNARMED;
-static unsigned int nth;	/* allocations still to go before the failing one */
+static unsigned int nth; /* allocations still to go before the failing one */
 static int want_cmd = -1;
-static int target = -1;		/* the request's socket */
+static bool want_state;
+static int target = -1; /* the request's socket */
+static int family = -1; /* the wfpredir family's id, from a request */
 static int nth_fd = -1;
 
 __attribute__((constructor)) static void failnth_init(void)
@@ -49,6 +61,7 @@ __attribute__((constructor)) static void failnth_init(void)
 
 	real_sendmsg = (ssize_t(*)(int, const struct msghdr *, int))dlsym(RTLD_NEXT, "sendmsg");
 	real_recvmsg = (ssize_t(*)(int, struct msghdr *, int))dlsym(RTLD_NEXT, "recvmsg");
+	want_state = getenv("WFPREDIR_FAILNTH_STATE") != NULL;
 	if (!v || !*v)
 		return;
 	nth = (unsigned int)strtoul(v, NULL, 10);
@@ -64,22 +77,127 @@ __attribute__((constructor)) static void failnth_init(void)
 	state = ARMED;
 }
 
+/* FNV-1a, 64 bits: enough to tell two states apart. */
+static unsigned long long digest_add(unsigned long long h, const void *p, size_t len)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * One request's answers into @h: for a dump every message's attributes,
+ * for GET_INFO the configuration's alone (its counters move). 0 on success.
+ */
+static int digest_cmd(int fd, unsigned char cmd, unsigned long long *h)
+{
+	static unsigned char buf[65536];
+	struct {
+		struct nlmsghdr n;
+		struct genlmsghdr g;
+	} req = {
+		.n = { .nlmsg_len = sizeof(req),
+		       .nlmsg_type = (unsigned short)family,
+		       .nlmsg_flags = NLM_F_REQUEST |
+				      (cmd == WFPREDIR_CMD_GET_INFO ? 0 : NLM_F_DUMP),
+		       .nlmsg_seq = cmd },
+		.g = { .cmd = cmd, .version = WFPREDIR_GENL_VERSION },
+	};
+
+	if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
+		return -1;
+	for (;;) {
+		ssize_t n = real_recvmsg(
+			fd,
+			&(struct msghdr){ .msg_iov = &(struct iovec){ buf, sizeof(buf) },
+					  .msg_iovlen = 1 },
+			0);
+		int rem = (int)n;
+
+		if (n <= 0)
+			return -1;
+		for (struct nlmsghdr *nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, rem);
+		     nlh = NLMSG_NEXT(nlh, rem)) {
+			const unsigned char *a =
+				(const unsigned char *)NLMSG_DATA(nlh) + GENL_HDRLEN;
+			size_t len;
+
+			if (nlh->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (nlh->nlmsg_type == NLMSG_ERROR ||
+			    nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
+				return -1;
+			len = nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+			if (cmd != WFPREDIR_CMD_GET_INFO) {
+				*h = digest_add(*h, a, len);
+				continue;
+			}
+			while (len >= NLA_HDRLEN) {
+				const struct nlattr *at = (const void *)a;
+				int t = at->nla_type & NLA_TYPE_MASK;
+				size_t step;
+
+				if (at->nla_len < NLA_HDRLEN || at->nla_len > len)
+					break;
+				if (t == WFPREDIR_A_CONFIG_CHAIN_MAX ||
+				    t == WFPREDIR_A_CONFIG_INHERIT ||
+				    t == WFPREDIR_A_CONFIG_FLOW_SHARE)
+					*h = digest_add(*h, at, at->nla_len);
+				step = NLA_ALIGN((size_t)at->nla_len);
+				if (step >= len)
+					break;
+				len -= step;
+				a += step;
+			}
+			return 0;
+		}
+	}
+}
+
+static void digest_state(FILE *f)
+{
+	static const unsigned char cmds[] = { WFPREDIR_CMD_GET_INFO, WFPREDIR_CMD_GET_SERVICE,
+					      WFPREDIR_CMD_GET_RULE };
+	unsigned long long h = 0xcbf29ce484222325ULL;
+	int fd;
+
+	if (family < 0) {
+		fprintf(f, "state unknown\n");
+		return;
+	}
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	for (size_t i = 0; i < sizeof(cmds); i++) {
+		if (fd < 0 || digest_cmd(fd, cmds[i], &h)) {
+			fprintf(f, "state unreadable\n");
+			goto out;
+		}
+	}
+	fprintf(f, "state %016llx\n", h);
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
 __attribute__((destructor)) static void failnth_report(void)
 {
 	const char *path = getenv("WFPREDIR_FAILNTH_OUT");
 	FILE *f;
 
-	if (nth_fd < 0 || !path)
+	if ((nth_fd < 0 && !want_state) || !path)
 		return;
 	f = fopen(path, "a");
 	if (!f)
 		return;
-	if (state == INJECTED)
+	if (nth_fd >= 0 && state == INJECTED)
 		fprintf(f, "injected\n");
-	else if (target >= 0)
+	else if (nth_fd >= 0 && target >= 0)
 		fprintf(f, "unused %u\n", nth);
-	else
+	else if (nth_fd >= 0)
 		fprintf(f, "unarmed\n");
+	if (want_state)
+		digest_state(f);
 	fclose(f);
 }
 
@@ -118,34 +236,38 @@ static void disarm(void)
 	nth_write(0);
 }
 
-static int is_request(int fd, const struct msghdr *msg)
+/* The genl command of a request to a family other than nlctrl, or -1. */
+static int genl_request(int fd, const struct msghdr *msg)
 {
 	const struct nlmsghdr *nlh;
 	const struct genlmsghdr *g;
 	int v;
 	socklen_t len = sizeof(v);
 
-	if (msg->msg_iovlen < 1 ||
-	    msg->msg_iov[0].iov_len < NLMSG_HDRLEN + GENL_HDRLEN)
-		return 0;
+	if (msg->msg_iovlen < 1 || msg->msg_iov[0].iov_len < NLMSG_HDRLEN + GENL_HDRLEN)
+		return -1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &len) || v != NETLINK_GENERIC)
-		return 0;
+		return -1;
 	len = sizeof(v);
 	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) || v != AF_NETLINK)
-		return 0;
+		return -1;
 	nlh = msg->msg_iov[0].iov_base;
 	g = (const struct genlmsghdr *)((const char *)nlh + NLMSG_HDRLEN);
 	if (nlh->nlmsg_type == GENL_ID_CTRL)
-		return 0;
-	return want_cmd < 0 || g->cmd == want_cmd;
+		return -1;
+	family = nlh->nlmsg_type;
+	return g->cmd;
 }
 
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	ssize_t n;
-	int err;
+	int cmd, err;
 
-	if (state != ARMED || target >= 0 || !is_request(fd, msg))
+	if (state != ARMED && !want_state)
+		return real_sendmsg(fd, msg, flags);
+	cmd = genl_request(fd, msg);
+	if (state != ARMED || target >= 0 || cmd < 0 || (want_cmd >= 0 && cmd != want_cmd))
 		return real_sendmsg(fd, msg, flags);
 	target = fd;
 	arm();
