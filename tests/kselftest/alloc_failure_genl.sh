@@ -155,7 +155,6 @@ sweep_change()
 		return
 	fi
 	echo "PASS: $desc: $((n - 1)) allocations; $failed refused (ENOMEM, nothing changed), $lost lost the answer (ENOBUFS, all or nothing), $absorbed absorbed; then it succeeded"
-	swept_absorbed=$absorbed
 }
 
 # sweep_dump DESC GENL-CMD NORMALISE CMD...: CMD... reads; NORMALISE (a
@@ -255,12 +254,13 @@ bg_run "$tmpd/mon" "$ctl" -n "$nsa" monitor service rule table
 mon_pid=$!
 nap 1
 lost0=$(info_get "$nsa" events_lost)
-swept_absorbed=0
 sweep_change "service add, a listener joined" $NEW_SERVICE undo_s2 "${svc[@]}"
 lost1=$(info_get "$nsa" events_lost)
-expect "each absorbed failure lost an event, counted ($lost0 -> $lost1)" yes \
-	is_gt $((lost1 - lost0 + 1)) "$swept_absorbed"
-expect "the listener had absorbed failures to be told of" yes is_gt "$swept_absorbed" 0
+# Most absorbed failures are kmemleak's own (on the debug kernel each
+# allocation makes one for its metadata, and its pool takes over when that
+# fails); the event's is one of them.
+expect "an event that could not be allocated was counted (events_lost $lost0 -> $lost1)" yes \
+	is_gt "$lost1" "$lost0"
 bg_stop "$mon_pid"
 expect "and it was told" "[LOST]" grep -m1 -o '^\[LOST\]' "$tmpd/mon"
 
