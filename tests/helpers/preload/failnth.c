@@ -87,10 +87,57 @@ static unsigned long long digest_add(unsigned long long h, const void *p, size_t
 	return h;
 }
 
+enum digest_level { D_INFO, D_DUMP, D_SERVICE, D_RULE };
+
 /*
- * One request's answers into @h: for a dump every message's attributes,
- * for GET_INFO the configuration's alone (its counters move). 0 on success.
+ * The attributes at @a into @h, but for what moves by itself: the info's
+ * counters (only its configuration counts) and the objects' (redirects,
+ * matches), which a replaced object starts again from 0.
  */
+static unsigned long long digest_attrs(unsigned long long h, const unsigned char *a, size_t len,
+				       enum digest_level level)
+{
+	while (len >= NLA_HDRLEN) {
+		const struct nlattr *at = (const void *)a;
+		int t = at->nla_type & NLA_TYPE_MASK;
+		size_t step;
+
+		if (at->nla_len < NLA_HDRLEN || at->nla_len > len)
+			break;
+		switch (level) {
+		case D_INFO:
+			if (t == WFPREDIR_A_CONFIG_CHAIN_MAX || t == WFPREDIR_A_CONFIG_INHERIT ||
+			    t == WFPREDIR_A_CONFIG_FLOW_SHARE)
+				h = digest_add(h, at, at->nla_len);
+			break;
+		case D_DUMP:
+			h = digest_add(h, &at->nla_type, sizeof(at->nla_type));
+			if (t == WFPREDIR_A_SERVICE || t == WFPREDIR_A_RULE)
+				h = digest_attrs(h, a + NLA_HDRLEN, at->nla_len - NLA_HDRLEN,
+						 t == WFPREDIR_A_SERVICE ? D_SERVICE : D_RULE);
+			else
+				h = digest_add(h, at, at->nla_len);
+			break;
+		case D_SERVICE:
+			if (t != WFPREDIR_A_SERVICE_REDIRECTS && t != WFPREDIR_A_SERVICE_SKIPPED &&
+			    t != WFPREDIR_A_SERVICE_PAD)
+				h = digest_add(h, at, at->nla_len);
+			break;
+		case D_RULE:
+			if (t != WFPREDIR_A_RULE_MATCHES && t != WFPREDIR_A_RULE_PAD)
+				h = digest_add(h, at, at->nla_len);
+			break;
+		}
+		step = NLA_ALIGN((size_t)at->nla_len);
+		if (step >= len)
+			break;
+		len -= step;
+		a += step;
+	}
+	return h;
+}
+
+/* One request's answers into @h. 0 on success. */
 static int digest_cmd(int fd, unsigned char cmd, unsigned long long *h)
 {
 	static unsigned char buf[65536];
@@ -122,36 +169,16 @@ static int digest_cmd(int fd, unsigned char cmd, unsigned long long *h)
 		     nlh = NLMSG_NEXT(nlh, rem)) {
 			const unsigned char *a =
 				(const unsigned char *)NLMSG_DATA(nlh) + GENL_HDRLEN;
-			size_t len;
 
 			if (nlh->nlmsg_type == NLMSG_DONE)
 				return 0;
 			if (nlh->nlmsg_type == NLMSG_ERROR ||
 			    nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
 				return -1;
-			len = nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
-			if (cmd != WFPREDIR_CMD_GET_INFO) {
-				*h = digest_add(*h, a, len);
-				continue;
-			}
-			while (len >= NLA_HDRLEN) {
-				const struct nlattr *at = (const void *)a;
-				int t = at->nla_type & NLA_TYPE_MASK;
-				size_t step;
-
-				if (at->nla_len < NLA_HDRLEN || at->nla_len > len)
-					break;
-				if (t == WFPREDIR_A_CONFIG_CHAIN_MAX ||
-				    t == WFPREDIR_A_CONFIG_INHERIT ||
-				    t == WFPREDIR_A_CONFIG_FLOW_SHARE)
-					*h = digest_add(*h, at, at->nla_len);
-				step = NLA_ALIGN((size_t)at->nla_len);
-				if (step >= len)
-					break;
-				len -= step;
-				a += step;
-			}
-			return 0;
+			*h = digest_attrs(*h, a, nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN,
+					  cmd == WFPREDIR_CMD_GET_INFO ? D_INFO : D_DUMP);
+			if (cmd == WFPREDIR_CMD_GET_INFO)
+				return 0;
 		}
 	}
 }
