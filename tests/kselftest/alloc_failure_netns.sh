@@ -167,8 +167,8 @@ total=$((1000000 - left))
 sweep_unshare $((total + 2)) $((total - 20))
 
 # ------------------------------------------------------------- lazy setup
-# fresh: the name of a namespace wfpredir never saw (lo up). Made 16 at a
-# time, one ip process for them all.
+# fresh: sets $fresh_ns, a namespace wfpredir never saw. Made 16 at a
+# time, one ip process for them all (nothing is sent through them).
 pool=()
 fresh()
 {
@@ -180,9 +180,6 @@ fresh()
 		done
 		printf 'netns add %s\n' "${names[@]}" | ip -b - || return 1
 		ns_list+=("${names[@]}")
-		for i in "${names[@]}"; do
-			printf 'link set lo up\n' | ip -n "$i" -b -
-		done
 		pool=("${names[@]}")
 	fi
 	fresh_ns=${pool[0]}
