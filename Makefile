@@ -171,7 +171,12 @@ $(BUILD)/tools/%: $$(sort $$(wildcard tools/%/*.c)) $$(wildcard tools/%/*.h) \
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) \
 		$(BUILD)/lib/libwfpredir.a $(NL_LIBS) -pthread
 
-test-helpers: $(TEST_HELPERS) $(BUILD)/tests/wfpredir-kfuzz
+test-helpers: $(TEST_HELPERS) $(BUILD)/tests/wfpredir-kfuzz $(BUILD)/tests/failnth.so
+
+# The fail-nth shim the kselftests preload into wfpredirctl (tests/helpers/preload/).
+$(BUILD)/tests/failnth.so: tests/helpers/preload/failnth.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -shared -fPIC -o $@ $< -ldl
 
 # Each links tests/helpers/common/, what the helpers share.
 HELPER_COMMON := $(wildcard tests/helpers/common/*.c)

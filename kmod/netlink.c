@@ -526,22 +526,35 @@ int wfpredir_fill_service(struct sk_buff *skb,
 }
 
 /*
- * NLM_F_ECHO: answer with the object as a dump shows it, so that the
- * caller learns the id it got. Under the config lock: the object lives.
+ * NLM_F_ECHO: the answer is allocated before the change, so that failing to
+ * allocate it refuses the command with nothing changed. NULL without the
+ * flag.
  */
-static int wfpredir_echo(struct sk_buff *skb, struct genl_info *info, u8 cmd,
+static struct sk_buff *wfpredir_echo_new(struct genl_info *info)
+{
+	struct sk_buff *msg;
+
+	if (!(info->nlhdr->nlmsg_flags & NLM_F_ECHO))
+		return NULL;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	return msg ?: ERR_PTR(-ENOMEM);
+}
+
+/*
+ * Answer with the object as a dump shows it, in @msg from
+ * wfpredir_echo_new() (consumed), so that the caller learns the id it got.
+ * Under the config lock: the object lives.
+ */
+static int wfpredir_echo(struct sk_buff *skb, struct genl_info *info,
+			 struct sk_buff *msg, u8 cmd,
 			 const struct wfpredir_service *service,
 			 const struct wfpredir_rule *rule)
 {
-	struct sk_buff *msg;
 	void *hdr;
 	int ret;
 
-	if (!(info->nlhdr->nlmsg_flags & NLM_F_ECHO))
-		return 0;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
-		return -ENOMEM;
+		return 0;
 	hdr = genlmsg_put_reply(msg, info, &wfpredir_genl_family, 0, cmd);
 	if (!hdr) {
 		nlmsg_free(msg);
@@ -590,6 +603,7 @@ static int wfpredir_genl_new_service(struct sk_buff *skb,
 	struct wfpredir_service *service = NULL;
 	struct wfpredir_service_spec spec;
 	struct wfpredir_parsed p = {};
+	struct sk_buff *echo = NULL;
 	struct wfpredir_net *wn;
 	int ret;
 
@@ -601,6 +615,12 @@ static int wfpredir_genl_new_service(struct sk_buff *skb,
 				     &spec, &p, extack);
 	if (ret)
 		goto out;
+	echo = wfpredir_echo_new(info);
+	if (IS_ERR(echo)) {
+		ret = PTR_ERR(echo);
+		echo = NULL;
+		goto out;
+	}
 
 	wn = wfpredir_net_activate(net);
 	if (IS_ERR(wn)) {
@@ -617,13 +637,15 @@ static int wfpredir_genl_new_service(struct sk_buff *skb,
 	}
 	if (!ret) {
 		wfpredir_notify_new_service(wn, service->id, 0);
-		ret = wfpredir_echo(skb, info, WFPREDIR_CMD_NEW_SERVICE, service,
-				    NULL);
+		ret = wfpredir_echo(skb, info, echo, WFPREDIR_CMD_NEW_SERVICE,
+				    service, NULL);
+		echo = NULL;
 	}
 	mutex_unlock(&wn->config_lock);
 	if (ret)
 		wfpredir_net_maybe_idle(wn);
 out:
+	nlmsg_free(echo);
 	kfree(p.cgroup);
 	return ret;
 }
@@ -922,6 +944,7 @@ static int wfpredir_genl_new_rule(struct sk_buff *skb, struct genl_info *info)
 	struct netlink_ext_ack *extack = info->extack;
 	struct wfpredir_rule_spec spec;
 	struct wfpredir_parsed p = {};
+	struct sk_buff *echo = NULL;
 	u32 id;
 	int ret;
 
@@ -933,6 +956,12 @@ static int wfpredir_genl_new_rule(struct sk_buff *skb, struct genl_info *info)
 				  extack);
 	if (ret)
 		goto out;
+	echo = wfpredir_echo_new(info);
+	if (IS_ERR(echo)) {
+		ret = PTR_ERR(echo);
+		echo = NULL;
+		goto out;
+	}
 
 	wn = wfpredir_net_activate(net);
 	if (IS_ERR(wn)) {
@@ -948,13 +977,15 @@ static int wfpredir_genl_new_rule(struct sk_buff *skb, struct genl_info *info)
 		      wfpredir_rule_create(wn, &spec, &id, extack);
 	if (!ret) {
 		wfpredir_notify_new_rule(wn, id, 0);
-		ret = wfpredir_echo(skb, info, WFPREDIR_CMD_NEW_RULE, NULL,
-				    wfpredir_rule_by_id(wn, id));
+		ret = wfpredir_echo(skb, info, echo, WFPREDIR_CMD_NEW_RULE,
+				    NULL, wfpredir_rule_by_id(wn, id));
+		echo = NULL;
 	}
 	mutex_unlock(&wn->config_lock);
 	if (ret)
 		wfpredir_net_maybe_idle(wn);
 out:
+	nlmsg_free(echo);
 	kfree(p.cgroup);
 	return ret;
 }

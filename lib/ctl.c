@@ -324,6 +324,15 @@ static int ctl_exchange(struct wfpredir_ctl *ctl, struct nl_msg *msg,
 
 	if (x.status < 0) /* the kernel's errno, more precise than libnl's */
 		return x.status;
+	/*
+	 * The request went, its answer did not come: the kernel could not
+	 * allocate it (the ACK, an echo, a dump's next part) and set ENOBUFS
+	 * on the socket, which libnl reports as NLE_NOMEM. Whether a change
+	 * was made is unknown: ENOBUFS, as netlink says it, not the ENOMEM of
+	 * a request the kernel refused with nothing changed.
+	 */
+	if (rc == -NLE_NOMEM)
+		return -ENOBUFS;
 	if (rc < 0)
 		return errno_from_nl(rc);
 	return x.result;

@@ -1177,7 +1177,9 @@ int wfpredir_tx_config(struct wfpredir_tx *tx, const struct wfpredir_config *cfg
  * bytes a rule: a 20 000-rule state is some 2 MB.
  *
  * Return: 0, nothing changed on failure; -EINVAL; -ENOMEM; the kernel's
- * -errno, wfpredir_ctl_error() saying why.
+ * -errno, wfpredir_ctl_error() saying why. The one exception, as for every
+ * request: -ENOBUFS when the kernel could not allocate its answer (netlink
+ * lost the ACK); the transaction was then applied whole or not at all.
  */
 int wfpredir_ctl_apply(struct wfpredir_ctl *ctl, const struct wfpredir_tx *tx, size_t *failed);
 
