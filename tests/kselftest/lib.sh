@@ -48,9 +48,14 @@ skip_unless_vm()
 		echo "SKIP: run inside the test VM (tests/vm/run)"
 		exit $ksft_skip
 	fi
+	# The VM loads the module before the tests, and every test that
+	# removes it inserts it again: missing, an earlier reinsert failed
+	# (a self-test of a WFPREDIR_DEBUG build, say), and every test after
+	# it would skip and pass unseen.
 	if [ ! -d /sys/module/wfpredir ]; then
-		echo "SKIP: wfpredir.ko is not loaded"
-		exit $ksft_skip
+		echo "FAIL: wfpredir.ko is not loaded: an earlier test's reinsert failed"
+		dmesg | grep 'wfpredir' | tail -n 20 | sed 's/^/#   /'
+		exit 1
 	fi
 }
 
@@ -161,7 +166,11 @@ module_params_restore()
 {
 	redir_cleanup
 	[ -d /sys/module/wfpredir ] && rmmod wfpredir
-	insmod "$ko"
+	if ! insmod "$ko"; then
+		echo "FAIL: the module does not go back in:"
+		dmesg | grep 'wfpredir' | tail -n 20 | sed 's/^/#   /'
+		exit 1
+	fi
 }
 
 redir_init()
