@@ -11,23 +11,11 @@ source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 need "$probe"
 
-fs=/sys/kernel/debug/failslab
-if [ ! -d "$fs" ] || [ ! -e /proc/thread-self/fail-nth ]; then
-	echo "SKIP: this kernel has no slab fault injection (use make check-debug)"
-	exit $ksft_skip
-fi
-saved_gfp=$(cat "$fs/ignore-gfp-wait")
-saved_verbose=$(cat "$fs/verbose")
-cleanup()
-{
-	echo "$saved_gfp" >"$fs/ignore-gfp-wait"
-	echo "$saved_verbose" >"$fs/verbose"
-}
-trap cleanup EXIT
+need_failslab
+trap failslab_restore EXIT
 # Fail sleeping allocations too (the options run in process context), and
 # keep the injections quiet: their stack dumps would read as kernel reports.
-echo N >"$fs/ignore-gfp-wait"
-echo 0 >"$fs/verbose"
+failslab_quiet N
 
 # sweep DESCRIPTION FINAL PROBE-ARGS...: fail the 1st, 2nd, ... allocation of
 # the call until it runs through and answers FINAL.

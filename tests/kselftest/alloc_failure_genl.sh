@@ -17,25 +17,17 @@ skip_unless_vm
 shim=$build/tests/failnth.so
 need "$ctl" "$flowpeer" "$shim" ip
 
-fs=/sys/kernel/debug/failslab
-if [ ! -d "$fs" ] || [ ! -e /proc/thread-self/fail-nth ]; then
-	echo "SKIP: this kernel has no slab fault injection (use make check-debug)"
-	exit $ksft_skip
-fi
-saved_gfp=$(<"$fs/ignore-gfp-wait")
-saved_verbose=$(<"$fs/verbose")
+need_failslab
 cleanup()
 {
-	echo "$saved_gfp" >"$fs/ignore-gfp-wait"
-	echo "$saved_verbose" >"$fs/verbose"
+	failslab_restore
 	redir_cleanup
 }
 redir_init
 trap cleanup EXIT
 # Sleeping allocations too (commands run in process context), and quiet
 # injections: their stack dumps would read as kernel reports.
-echo N >"$fs/ignore-gfp-wait"
-echo 0 >"$fs/verbose"
+failslab_quiet N
 
 # The genl commands (enum wfpredir_cmd).
 GET_INFO=1 NEW_SERVICE=3 NEW_RULE=7 APPLY=13

@@ -29,17 +29,10 @@ skip_unless_vm
 sweep_bin=$build/tests/allocsweep
 need "$ctl" "$sweep_bin" ip conntrack
 
-fs=/sys/kernel/debug/failslab
-if [ ! -d "$fs" ] || [ ! -e /proc/thread-self/fail-nth ]; then
-	echo "SKIP: this kernel has no slab fault injection (use make check-debug)"
-	exit $ksft_skip
-fi
-saved_gfp=$(<"$fs/ignore-gfp-wait")
-saved_verbose=$(<"$fs/verbose")
+need_failslab
 cleanup()
 {
-	echo "$saved_gfp" >"$fs/ignore-gfp-wait"
-	echo "$saved_verbose" >"$fs/verbose"
+	failslab_restore
 	redir_cleanup
 }
 redir_init
@@ -47,8 +40,7 @@ trap cleanup EXIT
 # Only allocations that cannot sleep count: the hook's are GFP_ATOMIC, and
 # those of connect() that may sleep come before the packet exists. The
 # injections stay quiet: their stack dumps would read as kernel reports.
-echo Y >"$fs/ignore-gfp-wait"
-echo 0 >"$fs/verbose"
+failslab_quiet Y
 
 ns=h-$sfx
 ns_new "$ns" || exit 1

@@ -26,26 +26,18 @@ skip_unless_vm
 sweep_bin=$build/tests/allocsweep
 need "$ctl" "$flowpeer" "$sweep_bin" ip insmod rmmod
 
-fs=/sys/kernel/debug/failslab
-if [ ! -d "$fs" ] || [ ! -e /proc/thread-self/fail-nth ]; then
-	echo "SKIP: this kernel has no slab fault injection (use make check-debug)"
-	exit $ksft_skip
-fi
+need_failslab
 kproxy_init
-saved_gfp=$(<"$fs/ignore-gfp-wait")
-saved_verbose=$(<"$fs/verbose")
 cleanup()
 {
-	echo "$saved_gfp" >"$fs/ignore-gfp-wait"
-	echo "$saved_verbose" >"$fs/verbose"
+	failslab_restore
 	kproxy_cleanup
 }
 trap cleanup EXIT
 # The API runs in process context: its allocations may sleep, and must fail
 # too. The injections stay quiet: their stack dumps would read as kernel
 # reports.
-echo N >"$fs/ignore-gfp-wait"
-echo 0 >"$fs/verbose"
+failslab_quiet N
 
 nsa=a-$sfx
 nsb=b-$sfx

@@ -41,6 +41,35 @@ per_kernel()
 	fi
 }
 
+# need_failslab: skip unless this kernel injects slab faults (failslab and
+# fail-nth: the debug kernel). Sets $fs, failslab's debugfs directory.
+need_failslab()
+{
+	fs=/sys/kernel/debug/failslab
+	if [ ! -d "$fs" ] || [ ! -e /proc/thread-self/fail-nth ]; then
+		echo "SKIP: this kernel has no slab fault injection (use make check-debug)"
+		exit $ksft_skip
+	fi
+}
+
+# failslab_quiet Y|N: keep failslab's settings for failslab_restore (the
+# test's EXIT trap), fail sleeping allocations too (N) or only atomic ones
+# (Y, ignore-gfp-wait), and keep the injections quiet: their stack dumps
+# would read as kernel reports.
+failslab_quiet()
+{
+	failslab_saved=("$(<"$fs/ignore-gfp-wait")" "$(<"$fs/verbose")")
+	echo "$1" >"$fs/ignore-gfp-wait"
+	echo 0 >"$fs/verbose"
+}
+
+failslab_restore()
+{
+	[ ${#failslab_saved[@]} -eq 2 ] || return 0
+	echo "${failslab_saved[0]}" >"$fs/ignore-gfp-wait"
+	echo "${failslab_saved[1]}" >"$fs/verbose"
+}
+
 # skip_unless_vm: these tests load a kernel module; only the test VM may.
 skip_unless_vm()
 {
