@@ -70,6 +70,7 @@
 #include <linux/string.h>
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
+#include <linux/workqueue.h>
 #include <net/sock.h>
 
 /* Tuple families: rules of either family, IPv4, IPv6. */
@@ -1469,6 +1470,64 @@ void wfpredir_rule_spec(const struct wfpredir_rule *rule,
 }
 
 #ifdef DEBUG
+/* What a walk of the buckets adds up, for wfpredir_ruleset_check(). */
+struct wfpredir_bucket_sums {
+	unsigned int rules, nonempty_rest, grouped;
+	bool ok;
+};
+
+/*
+ * Walk every bucket once. False if a resize was under way: the walk then
+ * reaches the new table before the deferred worker has moved every chain to
+ * it, and misses the chains still in the old one.
+ */
+static bool wfpredir_buckets_sum(struct rhashtable *ht,
+				 struct wfpredir_bucket_sums *s)
+{
+	struct wfpredir_bucket_counts *counts;
+	struct rhashtable_iter iter;
+	struct wfpredir_bucket *b;
+	bool stable = true;
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	s->ok = true;
+	rhashtable_walk_enter(ht, &iter);
+	rhashtable_walk_start(&iter);
+	while ((b = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(b)) {
+			stable = false;
+			break;
+		}
+		s->rules += b->n_rules;
+		if (!b->n_rules)
+			s->ok = false;
+		/* Buckets with grouped rules only may have an empty list. */
+		if (!list_empty(&b->rest))
+			s->nonempty_rest++;
+		counts = b->counts;
+		if (!counts) {
+			if (b->uid_plens || b->cgroup_levels)
+				s->ok = false;
+			continue;
+		}
+		for (i = 0; i < WFPREDIR_UID_PLENS; i++) {
+			s->grouped += counts->uid[i];
+			if (!counts->uid[i] != !(b->uid_plens & BIT_ULL(i)))
+				s->ok = false;
+		}
+		for (i = 0; i < WFPREDIR_CGROUP_LEVELS; i++) {
+			s->grouped += counts->cgroup[i];
+			if (!counts->cgroup[i] !=
+			    !(b->cgroup_levels & BIT_ULL(i)))
+				s->ok = false;
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return stable;
+}
+
 /**
  * wfpredir_ruleset_check - whether the classifier's indexes agree
  * @rules: the rules
@@ -1486,13 +1545,12 @@ bool wfpredir_ruleset_check(struct wfpredir_ruleset *rules)
 	const struct wfpredir_tuples *tuples = rules->tuples;
 	const struct wfpredir_rule_entry *r, *pos, *prev;
 	unsigned int tf, exact, prefix, sum = 0, n = 0, nb = 0, ng = 0;
-	struct wfpredir_bucket_counts *counts;
+	struct wfpredir_bucket_sums sums;
 	const struct list_head *head;
 	struct wfpredir_group_key gkey;
-	struct rhashtable_iter iter;
 	struct wfpredir_bucket *b;
 	struct wfpredir_group *g;
-	unsigned int i, grouped = 0, counted = 0, nbe;
+	unsigned int i, grouped = 0;
 	unsigned long id;
 	bool ok = true;
 
@@ -1557,46 +1615,20 @@ bool wfpredir_ruleset_check(struct wfpredir_ruleset *rules)
 	    atomic_read(&rules->groups.nelems) != ng)
 		ok = false;
 
-	/* Every bucket: rules counted, masks as its counts say. */
-	sum = 0;
-	nbe = 0;
-	rhashtable_walk_enter(&rules->buckets, &iter);
-	rhashtable_walk_start(&iter);
-	while ((b = rhashtable_walk_next(&iter))) {
-		/* A resize: the walk starts over in the new table. */
-		if (IS_ERR(b)) {
-			sum = 0;
-			nbe = 0;
-			counted = 0;
-			continue;
-		}
-		sum += b->n_rules;
-		if (!b->n_rules)
-			ok = false;
-		/* Buckets with grouped rules only may have an empty list. */
-		if (!list_empty(&b->rest))
-			nbe++;
-		counts = b->counts;
-		if (!counts) {
-			if (b->uid_plens || b->cgroup_levels)
-				ok = false;
-			continue;
-		}
-		for (i = 0; i < WFPREDIR_UID_PLENS; i++) {
-			counted += counts->uid[i];
-			if (!counts->uid[i] != !(b->uid_plens & BIT_ULL(i)))
-				ok = false;
-		}
-		for (i = 0; i < WFPREDIR_CGROUP_LEVELS; i++) {
-			counted += counts->cgroup[i];
-			if (!counts->cgroup[i] !=
-			    !(b->cgroup_levels & BIT_ULL(i)))
-				ok = false;
-		}
+	/*
+	 * Every bucket: rules counted, masks as its counts say. With no writer
+	 * about, no resize starts once the deferred worker is done; the worker
+	 * may queue itself again for a second table, hence the retries.
+	 */
+	for (i = 0; i < 8; i++) {
+		flush_work(&rules->buckets.run_work);
+		if (wfpredir_buckets_sum(&rules->buckets, &sums))
+			break;
 	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-	if (sum != rules->count || nb != nbe || counted != grouped)
+	if (i == 8)
+		return false;
+	if (!sums.ok || sums.rules != rules->count ||
+	    sums.nonempty_rest != nb || sums.grouped != grouped)
 		ok = false;
 	return ok;
 }

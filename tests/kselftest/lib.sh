@@ -70,6 +70,13 @@ failslab_restore()
 	echo "${failslab_saved[1]}" >"$fs/verbose"
 }
 
+# module_log: the module's last kernel log lines, where a load-time
+# self-test of a WFPREDIR_DEBUG build says what failed.
+module_log()
+{
+	dmesg | grep 'wfpredir' | tail -n 20 | sed 's/^/#   /'
+}
+
 # skip_unless_vm: these tests load a kernel module; only the test VM may.
 skip_unless_vm()
 {
@@ -83,7 +90,7 @@ skip_unless_vm()
 	# it would skip and pass unseen.
 	if [ ! -d /sys/module/wfpredir ]; then
 		echo "FAIL: wfpredir.ko is not loaded: an earlier test's reinsert failed"
-		dmesg | grep 'wfpredir' | tail -n 20 | sed 's/^/#   /'
+		module_log
 		exit 1
 	fi
 }
@@ -187,7 +194,10 @@ module_params()
 	redir_init
 	trap module_params_restore EXIT
 	rmmod wfpredir || exit 1
-	setup insmod "$ko" "$@" || exit 1
+	if ! setup insmod "$ko" "$@"; then
+		module_log
+		exit 1
+	fi
 }
 
 # shellcheck disable=SC2317 # run by module_params' EXIT trap
@@ -197,7 +207,7 @@ module_params_restore()
 	[ -d /sys/module/wfpredir ] && rmmod wfpredir
 	if ! insmod "$ko"; then
 		echo "FAIL: the module does not go back in:"
-		dmesg | grep 'wfpredir' | tail -n 20 | sed 's/^/#   /'
+		module_log
 		exit 1
 	fi
 }
