@@ -315,6 +315,13 @@ reload()
 	rm -f "$tmpd/pause"
 }
 
+# elapsed: seconds since the script began, for lines that say what each
+# part cost (CI runs two minutes of this and has a time budget).
+elapsed()
+{
+	echo $((SECONDS - script_start))
+}
+script_start=$SECONDS
 settle_slab
 slab0=$(slab_kb)
 echo "# baseline unreclaimable slab: $((slab0 / 1024)) MiB"
@@ -331,6 +338,7 @@ loader=$!
 bg_run "$tmpd/churn.out" churn
 bg_run "$tmpd/nschurn.out" ns_churn
 
+echo "# $(elapsed) s: the world is up; the load starts"
 start=$(date +%s)
 phase=calm
 r1=$((total / 4))
@@ -401,6 +409,7 @@ while kill -0 "$loader" 2>/dev/null; do
 done
 wait "$loader"
 load_rc=$?
+echo "# $(elapsed) s: the load's connections all ended"
 
 echo "# load done; its failures by kind:"
 grep '^error' "$tmpd/load.out" | sed 's/^/#   /'
@@ -457,6 +466,7 @@ expect "slab stayed bounded: peak $((slab_peak / 1024)) MiB, baseline $((slab0 /
 	yes is_gt $((slab_max_mb * 1024)) $((slab_peak - slab0))
 
 # teardown: everything, then conntrack, then the slab again
+echo "# $(elapsed) s: teardown"
 kill "$(cat "$tmpd/w1.pid")" "$(cat "$tmpd/w3.pid")" 2>/dev/null
 cleanup
 for n in $(ip netns list | awk '{ print $1 }'); do
@@ -468,6 +478,7 @@ for n in $(ip netns list | awk '{ print $1 }'); do
 	esac
 done
 conntrack -F >/dev/null 2>&1
+echo "# $(elapsed) s: namespaces deleted"
 sleep 5
 settle_slab
 slab1=$(slab_kb)
@@ -477,4 +488,5 @@ expect "slab is back near the baseline after teardown" yes \
 	is_gt $((slab_tol_mb * 1024)) $((slab1 - slab0))
 expect_rc "rmmod after the soak" 0 rmmod wfpredir
 expect_rc "insmod again" 0 insmod "$ko"
+echo "# $(elapsed) s: done"
 exit $ret
