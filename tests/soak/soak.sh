@@ -190,8 +190,11 @@ ns_churn()
 		# load never straddles one. Each side marks itself first and
 		# then looks at the other (reload() touches pause, then waits
 		# for ns-busy to go), so that the two cannot both go ahead.
+		# ns-hold, set a little before a reload is due, lets the
+		# namespace under way end in the meantime instead of during
+		# the reload's wait.
 		touch "$tmpd/ns-busy"
-		if [ -e "$tmpd/pause" ]; then
+		if [ -e "$tmpd/pause" ] || [ -e "$tmpd/ns-hold" ]; then
 			rm -f "$tmpd/ns-busy"
 			sleep 0.5
 			continue
@@ -312,7 +315,7 @@ reload()
 	t0=$EPOCHREALTIME
 	setup apply_conf a &&
 		echo "PASS: insmod $*, the configuration applied again in $(ms_since "$t0") ms"
-	rm -f "$tmpd/pause"
+	rm -f "$tmpd/pause" "$tmpd/ns-hold"
 }
 
 # elapsed: seconds since the script began, for lines that say what each
@@ -344,6 +347,9 @@ phase=calm
 r1=$((total / 4))
 r2=
 r3=
+# How long before a reload no new namespace starts: a namespace's checked
+# load took up to 40 s on the debug kernel.
+hold=$((total / 8 < 30 ? total / 8 : 30))
 slab_peak=0
 prev_ok=0
 prev_bytes=0
@@ -355,6 +361,10 @@ while kill -0 "$loader" 2>/dev/null; do
 	sleep 1
 	now=$(date +%s)
 	el=$((now - start))
+	if { [ "$phase" = calm ] && [ $el -ge $((r1 - hold)) ]; } ||
+		{ [ "$phase" = full ] && [ $el -ge $((r2 - hold)) ]; }; then
+		touch "$tmpd/ns-hold"
+	fi
 	if [ "$phase" = calm ] && [ $el -ge $r1 ]; then
 		read -r redirs _ < <(counters "$nsa")
 		calm=$(sum_stats "$tmpd/load.out")
