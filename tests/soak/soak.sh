@@ -180,7 +180,14 @@ churn()
 
 # Namespaces come and go: each gets an origin, a proxy and a rule, carries
 # a few seconds of load (checked like the main one), then is deleted while
-# a second load still has connections open through its proxy.
+# a second load still has connections open through its proxy. Each step
+# leaves its name in ns-step and each namespace's end its time in ns-done,
+# so that a churn that stops going round is caught and shows where.
+ns_step()
+{
+	echo "namespace $i: $1, since $EPOCHSECONDS" >"$tmpd/ns-step"
+}
+
 ns_churn()
 {
 	local i=0 n p1 p2 lp
@@ -201,6 +208,7 @@ ns_churn()
 		fi
 		i=$((i + 1))
 		n=c$i-$sfx
+		ns_step "setup"
 		ip netns add "$n" || { rm -f "$tmpd/ns-busy"; sleep 1; continue; }
 		ip -n "$n" link set lo up
 		fw_up "$n"
@@ -213,6 +221,7 @@ ns_churn()
 		sleep 1
 		ctl_ns "$n" service add p id 1 ipv4 127.0.0.1:15001 ipv6 "[::1]:15001" >/dev/null 2>&1
 		ctl_ns "$n" rule add service p proto tcp dport 8080 >/dev/null 2>&1
+		ns_step "the checked load"
 		ip netns exec "$n" "$soakgen" load -d 3 -c 20 -T "$tcp_deadline" -i 100 \
 			"tcp,127.0.0.1:8080,n$i" "tcp,[::1]:8080,n$i" | grep '^stats' | tail -n 1
 		rm -f "$tmpd/ns-busy"
@@ -220,9 +229,12 @@ ns_churn()
 			"tcp,127.0.0.1:8080,n$i" >/dev/null 2>&1 &
 		lp=$!
 		sleep 1
+		ns_step "ip netns del with a load running"
 		ip netns del "$n"
+		ns_step "its load, origin and proxy killed and waited for"
 		kill "$lp" "$p1" "$p2" 2>/dev/null
 		wait "$lp" "$p1" "$p2" 2>/dev/null
+		echo "$EPOCHSECONDS" >"$tmpd/ns-done"
 		sleep 1
 	done
 }
@@ -339,6 +351,7 @@ bg_run "$tmpd/load.out" ip netns exec "$nsa" "$soakgen" load -d $((3 * total + 6
 	-c "$conc" -T "$tcp_deadline" -i 5 "${specs[@]}"
 loader=$!
 bg_run "$tmpd/churn.out" churn
+echo "$EPOCHSECONDS" >"$tmpd/ns-done"
 bg_run "$tmpd/nschurn.out" ns_churn
 
 echo "# $(elapsed) s: the world is up; the load starts"
@@ -419,6 +432,21 @@ while kill -0 "$loader" 2>/dev/null; do
 done
 wait "$loader"
 load_rc=$?
+# A namespace goes round in well under two connection deadlines; one that
+# has not for longer is stuck: say where, and what is blocked in the kernel.
+ns_stalled=$((EPOCHSECONDS - $(<"$tmpd/ns-done")))
+ns_stall_max=$((4 * tcp_deadline))
+if ((ns_stalled > ns_stall_max)); then
+	echo "# namespace churn: nothing ended for $ns_stalled s; $(<"$tmpd/ns-step")"
+	# the churn's own processes (its origins are "-n nI", proxies "-n pI")
+	# and anything in uninterruptible sleep, with its kernel stack
+	ps -eo pid=,stat=,etimes=,wchan:32=,args= |
+		awk '$2 ~ /^D/ || / -n [np][0-9]+ / || / load -d (3|30) /' |
+		while read -r pid st rest; do
+			echo "#   $pid $st $rest"
+			[[ $st == D* ]] && sed 's/^/#     /' "/proc/$pid/stack" 2>/dev/null
+		done
+fi
 echo "# $(elapsed) s: the load's connections all ended"
 
 echo "# load done; its failures by kind:"
@@ -468,6 +496,8 @@ expect "no connection hung" 0 echo $(($(kv_get "$s" hung) + ns_hung))
 expect "the load generator saw no violation" 0 echo "$load_rc"
 expect "connections completed" yes is_gt "$(kv_get "$s" ok)" 0
 expect "the namespaces' loads completed connections" yes is_gt "$ns_ok" 0
+expect "namespaces kept coming and going: none stuck for over $ns_stall_max s" \
+	yes is_gt $((ns_stall_max + 1)) "$ns_stalled"
 expect "the full table refused or evicted flows" yes is_gt "$full_refused" 0
 expect "traffic resumed after the last reinsert" yes is_gt "${resume_ok:-0}" 0
 expect "the rules table was replaced under load" yes \
