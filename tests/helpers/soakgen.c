@@ -648,7 +648,14 @@ static int cmd_load(int argc, char **argv)
 
 		if (end_now && end > t)
 			end = t;
-		while (t < end && active < conc) {
+		/*
+		 * At most CONC starts a round: a connect the kernel refuses at
+		 * once (a full flow table) frees its slot at once, and without
+		 * the bound this loop would spin on refusals, never serving the
+		 * open connections (they went past their deadline: "hung") nor
+		 * looking at the clock (-d was never reached).
+		 */
+		for (int started = 0; t < end && active < conc && started < conc; started++) {
 			start_one(&specs[next], specs[next].udp ? udp_timeout_ms : timeout_ms);
 			next = (next + 1) % nspecs;
 		}
