@@ -1470,6 +1470,13 @@ void wfpredir_rule_spec(const struct wfpredir_rule *rule,
 }
 
 #ifdef DEBUG
+/*
+ * Walks wfpredir_ruleset_check() tries before it gives up on a table that
+ * keeps resizing: the deferred worker queues itself again for each further
+ * table, and without writers there are few.
+ */
+#define WFPREDIR_CHECK_WALKS 8
+
 /* What a walk of the buckets adds up, for wfpredir_ruleset_check(). */
 struct wfpredir_bucket_sums {
 	unsigned int rules, nonempty_rest, grouped;
@@ -1617,15 +1624,14 @@ bool wfpredir_ruleset_check(struct wfpredir_ruleset *rules)
 
 	/*
 	 * Every bucket: rules counted, masks as its counts say. With no writer
-	 * about, no resize starts once the deferred worker is done; the worker
-	 * may queue itself again for a second table, hence the retries.
+	 * about, no resize starts once the deferred worker is done.
 	 */
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < WFPREDIR_CHECK_WALKS; i++) {
 		flush_work(&rules->buckets.run_work);
 		if (wfpredir_buckets_sum(&rules->buckets, &sums))
 			break;
 	}
-	if (i == 8)
+	if (i == WFPREDIR_CHECK_WALKS)
 		return false;
 	if (!sums.ok || sums.rules != rules->count ||
 	    sums.nonempty_rest != nb || sums.grouped != grouped)
