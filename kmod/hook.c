@@ -512,6 +512,7 @@ void wfpredir_hook_init(struct wfpredir_hook *hook)
 {
 	mutex_init(&hook->lock);
 	hook->enabled = false;
+	hook->settled = false;
 }
 
 /**
@@ -523,6 +524,22 @@ void wfpredir_hook_init(struct wfpredir_hook *hook)
  * adding what needs the hook (a service or rule, under the config lock) or
  * after (a socket's records), so that the idle check either sees the new
  * object or is followed by this call.
+ *
+ * Once the hook is registered this takes no lock: every socket given
+ * records comes here, and the mutex was most of what a set costs after the
+ * record check. That fast path is correct because the idle check
+ * (wfpredir_net_idle_work()) clears @settled before it looks at what is
+ * left, with a full barrier in between, and this reads @settled after the
+ * caller's socket entry is in the store, with a full barrier in between
+ * (the store-buffering pattern): either this sees @settled cleared and
+ * takes the lock, which the idle check holds until it has decided, or the
+ * idle check sees the entry in the store's count and keeps the hook. The
+ * entry may have been inserted by an earlier set of the same socket (this
+ * one replaced its records); that insert is ordered before this call by the
+ * store's lock, and the entry cannot go while the socket holds it and no
+ * flow took the records. A service or rule is added after this call under
+ * the config lock, which the idle check holds too, so it cannot run in
+ * between.
  *
  * Context: process context; may sleep.
  * Return: 0 or a negative errno from conntrack or NAT.
@@ -536,8 +553,12 @@ int wfpredir_hook_enable(struct net *net)
 	if (WARN_ON_ONCE(!wn))
 		return -EINVAL;
 	hook = &wn->hook;
-	/* No lockless fast path: the idle check may be unregistering. */
+	/* Pairs with the barrier in the idle check: see above. */
+	smp_mb();
+	if (READ_ONCE(hook->settled))
+		return 0;
 	mutex_lock(&hook->lock);
+	/* Under the lock @settled is @enabled: the idle check restores it. */
 	if (hook->enabled)
 		goto out;
 	ret = nf_ct_netns_get(net, NFPROTO_INET);
@@ -550,6 +571,7 @@ int wfpredir_hook_enable(struct net *net)
 	if (ret)
 		goto err_ipv6;
 	WRITE_ONCE(hook->enabled, true);
+	WRITE_ONCE(hook->settled, true);
 	goto out;
 
 err_ipv6:
@@ -583,6 +605,7 @@ void wfpredir_hook_unregister(struct net *net)
 	nf_nat_ipv6_unregister_fn(net, &wfpredir_nat_ops[1]);
 	nf_nat_ipv4_unregister_fn(net, &wfpredir_nat_ops[0]);
 	nf_ct_netns_put(net, NFPROTO_INET);
+	WRITE_ONCE(hook->settled, false);
 	WRITE_ONCE(hook->enabled, false);
 }
 

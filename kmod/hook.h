@@ -14,10 +14,13 @@ struct net;
  * struct wfpredir_hook - the hook's registration in one namespace
  * @lock: serialises registering and unregistering
  * @enabled: the NAT functions are registered and conntrack is held
+ * @settled: @enabled, and no idle check is deciding whether to unregister
+ *	them: wfpredir_hook_enable() may return at once, without @lock
  */
 struct wfpredir_hook {
 	struct mutex lock; /* serialises registering and unregistering */
 	bool enabled;
+	bool settled;
 };
 
 void wfpredir_hook_init(struct wfpredir_hook *hook);

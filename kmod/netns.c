@@ -105,7 +105,12 @@ static bool wfpredir_net_unused(struct wfpredir_net *wn)
 /*
  * Under the config lock, so that no service or rule is being added with the
  * hook taken for granted; and the hook lock, so that a socket given records
- * either is counted here or registers the hook again after.
+ * either is counted here or registers the hook again after. A setter whose
+ * wfpredir_hook_enable() takes no lock (hook.c has why that is correct)
+ * checks the hook's @settled after its entry is in the store: it is
+ * cleared here before the second look, which decides, with a full barrier
+ * in between that pairs with the setter's. The first look only saves the
+ * barrier when something is left, the common case.
  */
 static void wfpredir_net_idle_work(struct work_struct *work)
 {
@@ -114,8 +119,15 @@ static void wfpredir_net_idle_work(struct work_struct *work)
 
 	mutex_lock(&wn->config_lock);
 	mutex_lock(&wn->hook.lock);
-	if (wn->hook.enabled && wfpredir_net_unused(wn))
-		wfpredir_hook_unregister(wn->net);
+	if (wn->hook.enabled && wfpredir_net_unused(wn)) {
+		WRITE_ONCE(wn->hook.settled, false);
+		/* Pairs with the barrier in wfpredir_hook_enable(). */
+		smp_mb();
+		if (wfpredir_net_unused(wn))
+			wfpredir_hook_unregister(wn->net);
+		else
+			WRITE_ONCE(wn->hook.settled, true);
+	}
 	mutex_unlock(&wn->hook.lock);
 	mutex_unlock(&wn->config_lock);
 }
