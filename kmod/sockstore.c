@@ -211,7 +211,7 @@ int wfpredir_sockstore_set(struct wfpredir_sockstore *store, struct sock *sk,
 	struct wfpredir_records *old_records = NULL;
 	struct wfpredir_sock_entry *entry, *old;
 	struct nf_conn *old_ct = NULL;
-	bool inserted = false;
+	bool first = false;
 	int ret = 0;
 
 	entry = kzalloc(sizeof(*entry), GFP_KERNEL_ACCOUNT);
@@ -234,8 +234,9 @@ int wfpredir_sockstore_set(struct wfpredir_sockstore *store, struct sock *sk,
 		ret = rhashtable_insert_fast(&store->table, &entry->node,
 					     wfpredir_sock_params);
 		if (likely(!ret)) {
+			first = !store->count;
 			WRITE_ONCE(store->count, store->count + 1);
-			inserted = true;
+			entry = NULL;
 		} else {
 			/* The caller's reference keeps @sk alive. */
 			__sock_put(sk);
@@ -245,11 +246,16 @@ int wfpredir_sockstore_set(struct wfpredir_sockstore *store, struct sock *sk,
 	}
 	spin_unlock_bh(&store->lock);
 
-	if (inserted)
+	/*
+	 * The collector runs while the store is not empty: it requeues itself
+	 * when it finds entries left, so only the first entry queues it. An
+	 * entry added while it runs either is counted by its last look, or
+	 * was the first since that look saw none, and queues it again.
+	 */
+	if (first)
 		queue_delayed_work(system_power_efficient_wq, &store->gc,
 				   WFPREDIR_GC_INTERVAL);
-	else
-		kfree(entry);
+	kfree(entry);
 	wfpredir_records_free(old_records);
 	if (old_ct)
 		nf_ct_put(old_ct);

@@ -23,7 +23,8 @@ struct wfpredir_records;
  * @count: number of entries
  * @max: most entries allowed
  * @gc: releases the entries of closed sockets and of sockets whose flow
- *	left with the records; queued only while @count > 0
+ *	left with the records; queued by the entry that makes @count 1, and
+ *	by itself while @count > 0
  * @drained: called by @gc when it finds the store empty; may be NULL
  */
 struct wfpredir_sockstore {
