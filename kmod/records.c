@@ -256,6 +256,31 @@ static u32 wfpredir_view_pid_back(const struct wfpredir_view *view, u32 nr)
 }
 
 /**
+ * wfpredir_records_from_own_view - turn back a view the module just made
+ * @wn: the namespace whose key sealed the blob the view was made of
+ * @buf: a view wfpredir_records_to_view() made for @view, which never left
+ *	the kernel; changed in place into the blob it stands for
+ * @len: its length
+ * @view: the namespaces it was made for, not the initial ones
+ *
+ * What wfpredir_records_from_view() makes of the same view, without checking
+ * a tag the module computed itself: for WFPREDIR_SO_HANDOFF, which hands on
+ * what a set of the view read would store.
+ *
+ * Context: process context.
+ */
+void wfpredir_records_from_own_view(const struct wfpredir_net *wn, void *buf,
+				    size_t len, const struct wfpredir_view *view)
+{
+	u8 *p = buf;
+
+	wfpredir_records_map_ids(p, view, wfpredir_view_uid_back,
+				 wfpredir_view_pid_back);
+	len -= WFPREDIR_RECORDS_TAG_LEN;
+	wfpredir_records_tag(wn, p, len, p + len);
+}
+
+/**
  * wfpredir_records_from_view - check a view and turn it back into a blob
  * @wn: the network namespace the view is presented in
  * @buf: the view, as a setter in @view's namespaces read it; changed in
@@ -284,10 +309,7 @@ int wfpredir_records_from_view(const struct wfpredir_net *wn, void *buf,
 	if (ret)
 		return ret;
 
-	wfpredir_records_map_ids(p, view, wfpredir_view_uid_back,
-				 wfpredir_view_pid_back);
-	len -= WFPREDIR_RECORDS_TAG_LEN;
-	wfpredir_records_tag(wn, p, len, p + len);
+	wfpredir_records_from_own_view(wn, p, len, view);
 	return 0;
 }
 

@@ -35,6 +35,8 @@ void wfpredir_records_to_view(const struct wfpredir_net *wn, void *buf,
 			      size_t len, const struct wfpredir_view *view);
 int wfpredir_records_from_view(const struct wfpredir_net *wn, void *buf,
 			       size_t len, const struct wfpredir_view *view);
+void wfpredir_records_from_own_view(const struct wfpredir_net *wn, void *buf,
+				    size_t len, const struct wfpredir_view *view);
 
 /**
  * struct wfpredir_records - one record blob, as it travels between sockets

@@ -25,6 +25,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/minmax.h>
+#include <linux/net.h>
 #include <linux/netfilter.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched.h>
@@ -93,6 +94,26 @@ static void wfpredir_sk_view(const struct sock *sk, struct wfpredir_view *view)
 	view->pid_ns = file ? task_active_pid_ns(current) : &init_pid_ns;
 }
 
+/*
+ * Give @sk, if it is still not busy, @records (verified, or issued by the
+ * module), which the store owns if this succeeds.
+ * Return: 0; -EISCONN, -ENOSPC or -ENOMEM.
+ */
+static int wfpredir_sock_keep_records(struct wfpredir_net *wn, struct sock *sk,
+				      struct wfpredir_records *records)
+{
+	int ret;
+
+	/* connect() and listen() change the state under the socket lock. */
+	lock_sock(sk);
+	if (wfpredir_sk_is_busy(sk))
+		ret = -EISCONN;
+	else
+		ret = wfpredir_sockstore_set(&wn->socks, sk, records);
+	release_sock(sk);
+	return ret;
+}
+
 /**
  * wfpredir_sockopt_set_records - WFPREDIR_SO_SET_RECORDS
  * @wn: the state of @sk's network namespace
@@ -140,13 +161,7 @@ int wfpredir_sockopt_set_records(struct wfpredir_net *wn, struct sock *sk,
 	if (ret)
 		goto err;
 
-	/* connect() and listen() change the state under the socket lock. */
-	lock_sock(sk);
-	if (wfpredir_sk_is_busy(sk))
-		ret = -EISCONN;
-	else
-		ret = wfpredir_sockstore_set(&wn->socks, sk, records);
-	release_sock(sk);
+	ret = wfpredir_sock_keep_records(wn, sk, records);
 	if (ret)
 		goto err;
 	return 0;
@@ -551,8 +566,18 @@ static int wfpredir_get_flow_data(struct sock *sk, int optval,
 /*
  * The records move onto the connection in the hook, so the hook must be
  * registered in the socket's namespace; not before the records proved
- * good, so that nobody without them can turn conntrack on.
+ * good, so that nobody without them can turn conntrack on. Called once @sk
+ * holds records: they go again if the hook cannot be registered.
  */
+static int wfpredir_sock_hook(struct wfpredir_net *wn, struct sock *sk)
+{
+	int ret = wfpredir_hook_enable(sock_net(sk));
+
+	if (ret)
+		wfpredir_records_free(wfpredir_sockstore_take(&wn->socks, sk));
+	return ret;
+}
+
 /**
  * wfpredir_sock_set_records - give a socket records for its next connection
  * @sk: a TCP or UDP socket, not connected
@@ -573,10 +598,7 @@ int wfpredir_sock_set_records(struct sock *sk, sockptr_t arg, unsigned int len)
 	ret = wfpredir_sockopt_set_records(wn, sk, arg, len);
 	if (ret)
 		return ret;
-	ret = wfpredir_hook_enable(sock_net(sk));
-	if (ret)
-		wfpredir_records_free(wfpredir_sockstore_take(&wn->socks, sk));
-	return ret;
+	return wfpredir_sock_hook(wn, sk);
 }
 
 /**
@@ -605,6 +627,136 @@ int wfpredir_sockopt_clear_records(struct wfpredir_net *wn, struct sock *sk,
 	return 0;
 }
 
+/*
+ * The accepted socket of a hand-off to @sk: a TCP or UDP socket of @sk's
+ * namespace, with a reference for the caller to drop (sockfd_put()).
+ * Return: the socket, or NULL with *@err set: -EBADF, -ENOTSOCK,
+ * -EPROTOTYPE or -EXDEV.
+ */
+static struct socket *wfpredir_handoff_from(const struct sock *sk, int fd,
+					    int *err)
+{
+	struct socket *from = sockfd_lookup(fd, err);
+	const struct sock *from_sk;
+
+	if (!from)
+		return NULL;
+	from_sk = from->sk;
+	/*
+	 * The family first: a packet socket's sk_protocol is an ethertype,
+	 * which may read as IPPROTO_UDP, and the query reads inet_sk().
+	 */
+	if ((from_sk->sk_family != AF_INET && from_sk->sk_family != AF_INET6) ||
+	    !wfpredir_sk_is_tcp_udp(from_sk))
+		*err = -EPROTOTYPE;
+	else if (!net_eq(sock_net(from_sk), sock_net(sk)))
+		*err = -EXDEV;
+	else
+		return from;
+	sockfd_put(from);
+	return NULL;
+}
+
+/*
+ * WFPREDIR_SO_HANDOFF on @sk, the onward socket, with the checks in the
+ * order uapi/linux/wfpredir.h gives. The answer is WFPREDIR_SO_GET_REDIRECT's
+ * on the accepted socket, and the records @sk keeps are those in it: the
+ * flow's own blob when the answer was told in the initial namespaces, else
+ * what a set of the view would store (wfpredir_records_from_own_view()).
+ * The blob is not verified again: it comes straight from the flow table,
+ * where only the module puts blobs, and never passed through user space.
+ * The answer is copied out before the records are kept, so that a call
+ * that fails hands nothing on.
+ */
+static int wfpredir_get_handoff(struct sock *sk, void __user *user, int *len)
+{
+	u8 stack_buf[WFPREDIR_QUERY_STACK_LEN] __aligned(8);
+	struct wfpredir_records *records = NULL;
+	struct wfpredir_handoff req;
+	struct wfpredir_redirect hdr;
+	struct wfpredir_view view;
+	struct wfpredir_net *wn;
+	struct socket *from;
+	void *buf = stack_buf;
+	int ret, err;
+
+	if (!wfpredir_sk_is_tcp_udp(sk))
+		return -EOPNOTSUPP;
+	if (!sockopt_ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	if (*len < (int)sizeof(req))
+		return -EINVAL;
+	/* Fail early; checked again under the socket lock. */
+	if (wfpredir_sk_is_busy(sk))
+		return -EISCONN;
+	if (copy_from_user(&req, user, sizeof(req)))
+		return -EFAULT;
+	if (req.flags)
+		return -EINVAL;
+	from = wfpredir_handoff_from(sk, req.from_fd, &ret);
+	if (!from)
+		return ret;
+
+	ret = wfpredir_sock_query(from->sk, WFPREDIR_SO_GET_REDIRECT, buf,
+				  min_t(size_t, *len, sizeof(stack_buf)));
+	/* Fits the caller but not the stack: as wfpredir_get_flow_data(). */
+	if (ret > (int)sizeof(stack_buf) && ret <= *len) {
+		buf = kmalloc(WFPREDIR_REDIRECT_MAX_LEN, GFP_KERNEL);
+		if (!buf) {
+			buf = stack_buf;
+			ret = -ENOMEM;
+			goto out;
+		}
+		ret = wfpredir_sock_query(from->sk, WFPREDIR_SO_GET_REDIRECT,
+					  buf, WFPREDIR_REDIRECT_MAX_LEN);
+	}
+	if (ret < 0)
+		goto out;
+	/* Too small: the size is the answer, and nothing is handed on. */
+	if (ret > *len) {
+		ret = wfpredir_put_answer(user, len, buf, ret);
+		goto out;
+	}
+
+	/* A flow was found, so the namespace's state exists. */
+	wn = wfpredir_net_active(sock_net(sk));
+	memcpy(&hdr, buf, sizeof(hdr));
+	records = wfpredir_records_alloc(hdr.records_len, GFP_KERNEL_ACCOUNT);
+	if (!records) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memcpy(records->data, buf + hdr.hdr_len, hdr.records_len);
+	/* The view the query used: that of the accepted socket's reader. */
+	wfpredir_sk_view(from->sk, &view);
+	if (!wfpredir_view_is_init(&view))
+		wfpredir_records_from_own_view(wn, records->data, records->len,
+					       &view);
+
+	if (copy_to_user(user, buf, ret)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	err = wfpredir_sock_keep_records(wn, sk, records);
+	if (err) {
+		ret = err;
+		goto out;
+	}
+	records = NULL;
+	err = wfpredir_sock_hook(wn, sk);
+	if (err)
+		ret = err;
+	else
+		*len = ret;
+
+out:
+	kfree(records);
+	if (buf != stack_buf)
+		kfree(buf);
+	sockfd_put(from);
+	return ret < 0 ? ret : 0;
+}
+
 static int wfpredir_setsockopt(struct sock *sk, int optval, sockptr_t arg,
 			       unsigned int len)
 {
@@ -630,6 +782,8 @@ static int wfpredir_getsockopt(struct sock *sk, int optval, void __user *user,
 	case WFPREDIR_SO_GET_DGRAM_FLOW:
 	case WFPREDIR_SO_PEEK_DGRAM_FLOW:
 		return wfpredir_get_dgram_flow(sk, optval, user, len);
+	case WFPREDIR_SO_HANDOFF:
+		return wfpredir_get_handoff(sk, user, len);
 	default:
 		return -ENOPROTOOPT;
 	}

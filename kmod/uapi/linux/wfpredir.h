@@ -207,6 +207,85 @@ struct wfpredir_redirect {
 };
 
 /*
+ * getsockopt(onward_fd, level, WFPREDIR_SO_HANDOFF, buf, &len)
+ *
+ * A proxy's whole control work for one connection in one call: the records
+ * of the connection an accepted socket carries are given to the proxy's
+ * onward socket, as WFPREDIR_SO_SET_RECORDS with what WFPREDIR_SO_GET_RECORDS
+ * on the accepted socket returns would give them, and the answer of
+ * WFPREDIR_SO_GET_REDIRECT on the accepted socket (records and context) comes
+ * back. The option is a get only because a get can return an answer.
+ *
+ * On input buf holds a struct wfpredir_handoff naming the accepted socket
+ * (from_fd, a descriptor of the calling process); len is the size of buf,
+ * at least sizeof(struct wfpredir_handoff). On success buf holds, from
+ * offset 0, exactly what WFPREDIR_SO_GET_REDIRECT on from_fd would return
+ * to the caller (struct wfpredir_redirect, the records, the context) and len
+ * its length: records_len tells that there were records, the context where
+ * the connection was going.
+ *
+ * The flow handed on, who may read it, and the namespaces identities are
+ * told in are those of WFPREDIR_SO_GET_REDIRECT on from_fd (a UDP socket
+ * without a peer: the datagram at the head of its queue). The onward socket
+ * keeps the records the set of that answer's records would store: a view
+ * read outside the initial user and pid namespaces goes back through the
+ * same namespaces (identities unknown there stay unknown), but the kernel
+ * does not check again the authenticity of records it has just read from
+ * its own flow table. The onward socket, the privilege it takes and the
+ * records' life on it are those of WFPREDIR_SO_SET_RECORDS; the accepted
+ * socket and its connection are not changed.
+ *
+ * Buffer too small for the answer: as for WFPREDIR_SO_GET_REDIRECT the call
+ * SUCCEEDS, copies nothing, sets len to the size required, and hands
+ * NOTHING on: the hand-off happened only if the len returned is not larger
+ * than the len passed in. WFPREDIR_REDIRECT_MAX_LEN is enough for every
+ * answer of a module with this header.
+ *
+ * A module without this option (before 0.2.0) fails it with -ENOPROTOOPT;
+ * callers then query the accepted socket and set the records, as
+ * libwfpredir's wfpredir_handoff() does.
+ *
+ * The checks run in this order; the first that fails decides the error.
+ * Nothing is handed on when the call fails; buf may have been written.
+ *
+ *   -EOPNOTSUPP	onward_fd is not a TCP or UDP socket
+ *   -EPERM		caller lacks CAP_NET_ADMIN over onward_fd's netns
+ *   -EINVAL		len is less than sizeof(struct wfpredir_handoff)
+ *			(or negative)
+ *   -EISCONN		onward socket is connected, connecting or listening
+ *   -EFAULT		buf not readable
+ *   -EINVAL		flags has a bit this module does not know
+ *   -EBADF		from_fd is not an open file descriptor
+ *   -ENOTSOCK		from_fd is not a socket
+ *   -EPROTOTYPE	from_fd is not a TCP or UDP socket of AF_INET or
+ *			AF_INET6
+ *   -EXDEV		from_fd's socket is in another network namespace than
+ *			the onward socket (records never leave the namespace
+ *			that issued them)
+ *   -ENOTCONN		from_fd's socket is not connected (a UDP socket: not
+ *			bound)
+ *   -EAGAIN		from_fd is a UDP socket without a peer and its
+ *			receive queue is empty
+ *   -ENOENT		from_fd's connection was not redirected and carries
+ *			no records, or from_fd may not read it
+ *   -ENOMEM		out of memory
+ *   -EFAULT		buf not writable
+ *   -EISCONN		the onward socket connected meanwhile (checked again
+ *			under its socket lock)
+ *   -ENOSPC		the namespace's table of sockets with records is full
+ *   -ENOMEM		out of memory
+ *
+ * and, rarely, the error of conntrack or NAT when the namespace's NAT hook
+ * could not be registered (as for WFPREDIR_SO_SET_RECORDS).
+ */
+#define WFPREDIR_SO_HANDOFF		(WFPREDIR_SO_BASE + 5)
+
+struct wfpredir_handoff {
+	__s32	from_fd;	/* the accepted socket, a descriptor of the caller */
+	__u32	flags;		/* none defined yet: zero */
+};
+
+/*
  * setsockopt(fd, level, WFPREDIR_SO_CLEAR_RECORDS, NULL, 0)
  *
  * Drop the records set on a socket and not yet taken by a new connection:
