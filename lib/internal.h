@@ -55,6 +55,8 @@ int wfpredir__native_query(const struct wfpredir_sockopt_ops *ops, int fd, int n
 			   size_t *len);
 int wfpredir__native_query_redirect(const struct wfpredir_sockopt_ops *ops, int fd, void *buf,
 				    size_t *len, struct wfpredir_redirect_info *out);
+int wfpredir__native_handoff(const struct wfpredir_sockopt_ops *ops, int onward_fd, int accepted_fd,
+			     void *buf, size_t *len, struct wfpredir_redirect_info *out);
 
 /* wsaioctl.c: WSAIoctl() with the sockopt calls as a parameter. */
 int wfpredir__ioctl(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD code, LPVOID in,

@@ -146,11 +146,29 @@ static int query_redirect_compat(const struct wfpredir_sockopt_ops *ops, int fd,
 	return 0;
 }
 
+/* A WFPREDIR_SO_GET_REDIRECT answer of @got bytes at @p into @out: 0 or
+ * -EPROTO. The header as the kernel wrote it; later fields are skipped. */
+static int parse_redirect(const uint8_t *p, size_t got, struct wfpredir_redirect_info *out)
+{
+	struct wfpredir_redirect hdr;
+
+	if (got < sizeof(hdr))
+		return -EPROTO;
+	memcpy(&hdr, p, sizeof(hdr));
+	if (hdr.hdr_len < sizeof(hdr) ||
+	    (size_t)hdr.hdr_len + hdr.records_len + hdr.context_len != got)
+		return -EPROTO;
+	out->records = p + hdr.hdr_len;
+	out->records_len = hdr.records_len;
+	out->context = hdr.context_len ? p + hdr.hdr_len + hdr.records_len : NULL;
+	out->context_len = hdr.context_len;
+	out->flags = hdr.flags;
+	return 0;
+}
+
 int wfpredir__native_query_redirect(const struct wfpredir_sockopt_ops *ops, int fd, void *buf,
 				    size_t *len, struct wfpredir_redirect_info *out)
 {
-	struct wfpredir_redirect hdr;
-	const uint8_t *p = buf;
 	size_t got;
 	int rc;
 
@@ -164,20 +182,92 @@ int wfpredir__native_query_redirect(const struct wfpredir_sockopt_ops *ops, int 
 		*len = got;
 	if (rc)
 		return rc;
-	/* The header as the kernel wrote it; later fields are skipped. */
-	if (got < sizeof(hdr))
-		return -EPROTO;
-	memcpy(&hdr, p, sizeof(hdr));
-	if (hdr.hdr_len < sizeof(hdr) ||
-	    (size_t)hdr.hdr_len + hdr.records_len + hdr.context_len != got)
-		return -EPROTO;
+	rc = parse_redirect(buf, got, out);
+	if (!rc)
+		*len = got;
+	return rc;
+}
+
+/*
+ * One WFPREDIR_SO_HANDOFF at @level: the request goes at the start of @buf
+ * (@len bytes, at least the request's size), or of a buffer of the
+ * request's size alone when @buf is NULL: the kernel then answers with the
+ * size only. 0, WFPREDIR__TOO_SMALL (nothing handed on, *len the size
+ * needed) or -errno.
+ */
+static int handoff_at(const struct wfpredir_sockopt_ops *ops, int onward_fd, int level,
+		      int accepted_fd, void *buf, size_t *len)
+{
+	struct wfpredir_handoff req = { .from_fd = accepted_fd, .flags = 0 };
+	socklen_t asked, got;
+	int rc;
+
+	if (!buf) {
+		buf = &req;
+		asked = sizeof(req);
+	} else {
+		/* Written again for each call: a failed one may have
+		 * overwritten it. */
+		memcpy(buf, &req, sizeof(req));
+		asked = *len > INT_MAX ? INT_MAX : (socklen_t)*len;
+	}
+	got = asked;
+	rc = ops->get(onward_fd, level, WFPREDIR_SO_HANDOFF, buf, &got);
+	if (rc)
+		return rc;
 	*len = got;
-	out->records = p + hdr.hdr_len;
-	out->records_len = hdr.records_len;
-	out->context = hdr.context_len ? p + hdr.hdr_len + hdr.records_len : NULL;
-	out->context_len = hdr.context_len;
-	out->flags = hdr.flags;
-	return 0;
+	return got > asked ? WFPREDIR__TOO_SMALL : 0;
+}
+
+/* A module older than WFPREDIR_SO_HANDOFF: the query, then the set. */
+static int handoff_compat(const struct wfpredir_sockopt_ops *ops, int onward_fd, int accepted_fd,
+			  void *buf, size_t *len, struct wfpredir_redirect_info *out)
+{
+	int rc = wfpredir__native_query_redirect(ops, accepted_fd, buf, len, out);
+
+	if (rc)
+		return rc;
+	return wfpredir__native_set(ops, onward_fd, out->records, out->records_len);
+}
+
+/* As wfpredir__native_query(): SOL_IP first, the family's level after a
+ * failure, so that every error is the one the family's level gives. */
+int wfpredir__native_handoff(const struct wfpredir_sockopt_ops *ops, int onward_fd, int accepted_fd,
+			     void *buf, size_t *len, struct wfpredir_redirect_info *out)
+{
+	size_t got;
+	int rc = -EBADF;
+
+	if (!len || !out)
+		return -EFAULT;
+	if (buf && *len < sizeof(struct wfpredir_handoff))
+		buf = NULL;
+	got = *len;
+	if (onward_fd >= 0)
+		rc = handoff_at(ops, onward_fd, SOL_IP, accepted_fd, buf, &got);
+	if (rc < 0) {
+		int level = wfpredir__level(onward_fd);
+
+		if (level < 0)
+			return level;
+		got = *len;
+		rc = handoff_at(ops, onward_fd, level, accepted_fd, buf, &got);
+	}
+	if (rc == -ENOPROTOOPT)
+		return handoff_compat(ops, onward_fd, accepted_fd, buf, len, out);
+	if (rc == WFPREDIR__TOO_SMALL) {
+		*len = got;
+		return -ENOBUFS;
+	}
+	if (rc)
+		return rc;
+	/* Without a buffer only a size can come back: no answer is that short. */
+	if (!buf)
+		return -EPROTO;
+	rc = parse_redirect(buf, got, out);
+	if (!rc)
+		*len = got;
+	return rc;
 }
 
 int wfpredir_set_records(int fd, const void *records, size_t len)
@@ -200,4 +290,11 @@ int wfpredir_query_context(int fd, void *buf, size_t *len)
 int wfpredir_query_redirect(int fd, void *buf, size_t *len, struct wfpredir_redirect_info *out)
 {
 	return wfpredir__native_query_redirect(&wfpredir__kernel_sockopt, fd, buf, len, out);
+}
+
+int wfpredir_handoff(int onward_fd, int accepted_fd, void *buf, size_t *len,
+		     struct wfpredir_redirect_info *out)
+{
+	return wfpredir__native_handoff(&wfpredir__kernel_sockopt, onward_fd, accepted_fd, buf, len,
+					out);
 }

@@ -383,6 +383,44 @@ struct wfpredir_redirect_info {
 int wfpredir_query_redirect(int fd, void *buf, size_t *len, struct wfpredir_redirect_info *out);
 
 /**
+ * wfpredir_handoff() - hand an accepted connection's records on, in one call.
+ * @onward_fd: the proxy's onward TCP or UDP socket, not connected yet, of
+ *	the same network namespace as @accepted_fd.
+ * @accepted_fd: the accepted (connected) socket whose connection carries
+ *	the records.
+ * @buf: receives what wfpredir_query_redirect() on @accepted_fd would (a
+ *	header, the records, the context); NULL asks for the size only. The
+ *	library writes the request into it before the kernel call, so it must
+ *	be writable memory of *@len bytes: a bad @buf is not turned into
+ *	-EFAULT, unlike with the queries.
+ * @len: in: size of @buf (WFPREDIR_REDIRECT_MAX_LEN is always enough); out:
+ *	the bytes used, or the size needed.
+ * @out: filled on success, pointing into @buf, as by
+ *	wfpredir_query_redirect(): the context tells where the connection was
+ *	going, @out->records_len that it carried records.
+ *
+ * What a proxy does for each connection it forwards, wfpredir_query_redirect()
+ * on @accepted_fd and wfpredir_set_records() on @onward_fd with the records
+ * read, in one socket option call (WFPREDIR_SO_HANDOFF), which also spares
+ * the kernel the authentication of records it has just read itself. The
+ * onward socket keeps exactly the records that query and set would have
+ * given it. Nothing is handed on when the call fails, nor when @buf is too
+ * small (-ENOBUFS). With a module older than the option, the query and the
+ * set, into the same buffer (their errors then come in that order).
+ *
+ * Return: 0; -ENOBUFS with *@len the size needed when @buf is NULL or too
+ * small, nothing handed on; -EFAULT when @len or @out is NULL; -EPROTO for
+ * an answer the library cannot parse (the records were handed on); otherwise
+ * the errors of WFPREDIR_SO_HANDOFF in <linux/wfpredir.h> (those of
+ * wfpredir_set_records() for @onward_fd, of wfpredir_query_redirect() for
+ * @accepted_fd, and -EBADF, -ENOTSOCK, -EPROTOTYPE, -EXDEV for an
+ * @accepted_fd that names no socket of @onward_fd's kind and namespace),
+ * with *@len unchanged.
+ */
+int wfpredir_handoff(int onward_fd, int accepted_fd, void *buf, size_t *len,
+		     struct wfpredir_redirect_info *out);
+
+/**
  * wfpredir_wsa_error_from_errno() - the errno to WSA error table.
  * @err: an errno, positive or negative.
  *

@@ -19,8 +19,14 @@ static void record(int level, int name, const void *buf, socklen_t len)
 
 static int fake_get(int fd, int level, int name, void *val, socklen_t *len)
 {
+	size_t in = *len < sizeof(fake.get_in) ? *len : sizeof(fake.get_in);
+
 	(void)fd;
 	record(level, name, val, *len);
+	/* What a get that reads its buffer first (WFPREDIR_SO_HANDOFF) reads. */
+	memset(fake.get_in, 0, sizeof(fake.get_in));
+	if (val && in && !wfpredir__probe_read(val, in))
+		memcpy(fake.get_in, val, in);
 	if (fake.unknown_name && name == fake.unknown_name)
 		return -ENOPROTOOPT; /* a module older than the option */
 	if (fake.err)

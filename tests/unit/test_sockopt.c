@@ -434,6 +434,182 @@ START_TEST(query_redirect_makes_the_two_queries_when_the_module_predates_it)
 }
 END_TEST
 
+/* The request WFPREDIR_SO_HANDOFF read from the start of its buffer. */
+static struct wfpredir_handoff handoff_request(void)
+{
+	struct wfpredir_handoff req;
+
+	memcpy(&req, fake.get_in, sizeof(req));
+	return req;
+}
+
+START_TEST(handoff_sends_the_accepted_fd_and_points_into_the_answer)
+{
+	int up = unit_socket(AF_INET6, SOCK_STREAM, 0);
+	unsigned char answer[64], buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = sizeof(buf);
+
+	fake.data = answer;
+	fake.data_len = (socklen_t)redirect_answer(answer, 8, "RECORDS", "CONTEXT!", 0);
+	ck_assert_int_eq(wfpredir__native_handoff(&fake_sockopt, up, 42, buf, &len, &info), 0);
+	/* one call, at SOL_IP, on the onward socket */
+	ck_assert_int_eq(fake.calls, 1);
+	ck_assert_int_eq(fake.level, SOL_IP);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_HANDOFF);
+	ck_assert_ptr_eq(fake.buf, buf);
+	ck_assert_uint_eq(fake.asked, sizeof(buf));
+	ck_assert_int_eq(handoff_request().from_fd, 42);
+	ck_assert_uint_eq(handoff_request().flags, 0);
+	ck_assert_uint_eq(len, 8 + 7 + 8);
+	ck_assert_ptr_eq(info.records, buf + 8);
+	ck_assert_uint_eq(info.records_len, 7);
+	ck_assert_ptr_eq(info.context, buf + 15);
+	ck_assert_uint_eq(info.context_len, 8);
+	ck_assert_uint_eq(info.flags, 0);
+	close(up);
+}
+END_TEST
+
+START_TEST(handoff_too_small_or_without_a_buffer_gives_enobufs_and_the_size)
+{
+	int up = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char answer[64], buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = 12, total;
+
+	total = redirect_answer(answer, 8, "RECORDS", "CONTEXT", 0);
+	fake.data = answer;
+	fake.data_len = (socklen_t)total;
+	ck_assert_int_eq(wfpredir__native_handoff(&fake_sockopt, up, 7, buf, &len, &info),
+			 -ENOBUFS);
+	ck_assert_uint_eq(len, total);
+	ck_assert_uint_eq(fake.asked, 12);
+	/* no buffer, or one shorter than the request: the request alone */
+	len = 4096;
+	ck_assert_int_eq(wfpredir__native_handoff(&fake_sockopt, up, 7, NULL, &len, &info),
+			 -ENOBUFS);
+	ck_assert_uint_eq(len, total);
+	ck_assert_uint_eq(fake.asked, sizeof(struct wfpredir_handoff));
+	ck_assert_int_eq(handoff_request().from_fd, 7);
+	len = sizeof(struct wfpredir_handoff) - 1;
+	memset(buf, 0, sizeof(buf));
+	ck_assert_int_eq(wfpredir__native_handoff(&fake_sockopt, up, 7, buf, &len, &info),
+			 -ENOBUFS);
+	ck_assert_uint_eq(len, total);
+	ck_assert_ptr_ne(fake.buf, buf);
+	ck_assert_int_eq(buf[0], 0);
+	close(up);
+}
+END_TEST
+
+START_TEST(handoff_checks_the_onward_fd_and_leaves_the_accepted_one_to_the_kernel)
+{
+	int up = unit_socket(AF_INET, SOCK_STREAM, 0), p[2];
+	int u = unit_socket(AF_UNIX, SOCK_STREAM, 0);
+	unsigned char buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = sizeof(buf);
+
+	/* NULL len or out: nothing asked */
+	ck_assert_int_eq(wfpredir__native_handoff(&fake_sockopt, up, up, buf, NULL, &info),
+			 -EFAULT);
+	ck_assert_int_eq(wfpredir__native_handoff(&fake_sockopt, up, up, buf, &len, NULL), -EFAULT);
+	ck_assert_int_eq(fake.calls, 0);
+	/* the onward descriptor, as for the other calls */
+	ck_assert_int_eq(wfpredir_handoff(-1, up, buf, &len, &info), -EBADF);
+	ck_assert_int_eq(wfpredir_handoff(unit_closed_fd(), up, buf, &len, &info), -EBADF);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(wfpredir_handoff(p[0], up, buf, &len, &info), -ENOTSOCK);
+	ck_assert_int_eq(wfpredir_handoff(u, up, buf, &len, &info), -EOPNOTSUPP);
+	ck_assert_uint_eq(len, sizeof(buf));
+	/* the kernel judges the accepted one; without the module, the query
+	 * of the fallback tells */
+	unit_assert_module_absent();
+	ck_assert_int_eq(wfpredir_handoff(up, up, buf, &len, &info), -ENOPROTOOPT);
+	ck_assert_int_eq(wfpredir_handoff(up, -1, buf, &len, &info), -EBADF);
+	ck_assert_int_eq(wfpredir_handoff(up, p[1], buf, &len, &info), -ENOTSOCK);
+	ck_assert_uint_eq(len, sizeof(buf));
+	close(p[0]);
+	close(p[1]);
+	close(u);
+	close(up);
+}
+END_TEST
+
+START_TEST(handoff_errors_are_asked_again_at_the_family_level_and_keep_len)
+{
+	int up = unit_socket(AF_INET6, SOCK_DGRAM, 0);
+	unsigned char buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = sizeof(buf);
+
+	fake.err = -EXDEV;
+	ck_assert_int_eq(wfpredir__native_handoff(&fake_sockopt, up, 3, buf, &len, &info), -EXDEV);
+	ck_assert_int_eq(fake.calls, 2);
+	ck_assert_int_eq(fake.first_level, SOL_IP);
+	ck_assert_int_eq(fake.level, SOL_IPV6);
+	ck_assert_uint_eq(len, sizeof(buf));
+	/* the request is written again for the second call */
+	ck_assert_int_eq(handoff_request().from_fd, 3);
+	close(up);
+}
+END_TEST
+
+START_TEST(handoff_refuses_an_answer_whose_lengths_do_not_add_up)
+{
+	int up = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char answer[64], buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = sizeof(buf);
+
+	fake.data = answer;
+	fake.data_len = (socklen_t)redirect_answer(answer, 8, "RECORDS", "CTX", 0) - 1;
+	ck_assert_int_eq(wfpredir__native_handoff(&fake_sockopt, up, 3, buf, &len, &info), -EPROTO);
+	ck_assert_uint_eq(len, sizeof(buf));
+	close(up);
+}
+END_TEST
+
+START_TEST(handoff_with_a_len_above_int_max_asks_int_max)
+{
+	int up = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char answer[64], buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = (size_t)UINT_MAX + 5;
+
+	fake.data = answer;
+	fake.data_len = (socklen_t)redirect_answer(answer, 8, "R", "C", 0);
+	ck_assert_int_eq(wfpredir__native_handoff(&fake_sockopt, up, 3, buf, &len, &info), 0);
+	ck_assert_uint_eq(fake.asked, INT_MAX);
+	ck_assert_uint_eq(len, 10);
+	close(up);
+}
+END_TEST
+
+START_TEST(handoff_queries_and_sets_when_the_module_predates_it)
+{
+	int up = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char answer[64], buf[64];
+	struct wfpredir_redirect_info info;
+	size_t len = sizeof(buf);
+
+	fake.unknown_name = WFPREDIR_SO_HANDOFF;
+	fake.data = answer;
+	fake.data_len = (socklen_t)redirect_answer(answer, 8, "RECORDS", "CONTEXT", 0);
+	ck_assert_int_eq(wfpredir__native_handoff(&fake_sockopt, up, 3, buf, &len, &info), 0);
+	/* two handoffs (SOL_IP, then the family's), the query, the set */
+	ck_assert_int_eq(fake.calls, 4);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_SET_RECORDS);
+	ck_assert_ptr_eq(fake.buf, buf + 8);
+	ck_assert_uint_eq(fake.asked, 7);
+	ck_assert_int_eq(memcmp(fake.set_copy, "RECORDS", 7), 0);
+	ck_assert_uint_eq(len, 8 + 7 + 7);
+	ck_assert_ptr_eq(info.context, buf + 15);
+	close(up);
+}
+END_TEST
+
 Suite *sockopt_suite(void)
 {
 	Suite *s = suite_create("sockopt");
@@ -458,6 +634,13 @@ Suite *sockopt_suite(void)
 	tcase_add_test(tc, query_redirect_finds_the_records_at_hdr_len_of_a_longer_header);
 	tcase_add_test(tc, query_redirect_refuses_an_answer_whose_lengths_do_not_add_up);
 	tcase_add_test(tc, query_redirect_too_small_or_without_a_buffer_gives_enobufs_and_the_size);
+	tcase_add_test(tc, handoff_sends_the_accepted_fd_and_points_into_the_answer);
+	tcase_add_test(tc, handoff_too_small_or_without_a_buffer_gives_enobufs_and_the_size);
+	tcase_add_test(tc, handoff_checks_the_onward_fd_and_leaves_the_accepted_one_to_the_kernel);
+	tcase_add_test(tc, handoff_errors_are_asked_again_at_the_family_level_and_keep_len);
+	tcase_add_test(tc, handoff_refuses_an_answer_whose_lengths_do_not_add_up);
+	tcase_add_test(tc, handoff_with_a_len_above_int_max_asks_int_max);
+	tcase_add_test(tc, handoff_queries_and_sets_when_the_module_predates_it);
 	tcase_add_test(tc, query_redirect_errors_keep_len_and_null_pointers_give_efault);
 	tcase_add_test(tc, query_redirect_makes_the_two_queries_when_the_module_predates_it);
 	suite_add_tcase(s, tc);

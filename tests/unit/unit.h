@@ -61,6 +61,7 @@ struct fake_kernel {
 	int name;
 	socklen_t asked;
 	const void *buf;
+	unsigned char get_in[16]; /* the first bytes of a get's buffer on input */
 	unsigned char set_copy[4096];
 };
 
