@@ -27,6 +27,7 @@ static const struct opt_desc opts[OPT_COUNT] = {
 	[OPT_NAME] = { "name", true },
 	[OPT_DROP_RECORDS] = { "drop-records", false },
 	[OPT_REQUIRE_RECORDS] = { "require-records", false },
+	[OPT_WSAIOCTL] = { "wsaioctl", false },
 	[OPT_TO] = { "to", true },
 	/* On the command line -v counts; in a file it takes a level, default 1. */
 	[OPT_VERBOSE] = { "verbose", false },
@@ -162,6 +163,9 @@ int config_set(struct config *cfg, enum config_opt opt, const char *value, const
 		return 0;
 	case OPT_REQUIRE_RECORDS:
 		cfg->require_records = true;
+		return 0;
+	case OPT_WSAIOCTL:
+		cfg->wsaioctl = true;
 		return 0;
 	case OPT_TO:
 		if (addr_parse(value, &cfg->to) || !addr_port(&cfg->to))
@@ -302,6 +306,8 @@ void config_merge(struct config *cfg, const struct config *over)
 		cfg->drop_records = over->drop_records;
 	if (set & 1u << OPT_REQUIRE_RECORDS)
 		cfg->require_records = over->require_records;
+	if (set & 1u << OPT_WSAIOCTL)
+		cfg->wsaioctl = over->wsaioctl;
 	if (set & 1u << OPT_TO) {
 		cfg->to = over->to;
 		cfg->have_to = over->have_to;

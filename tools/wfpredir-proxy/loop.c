@@ -418,6 +418,7 @@ static void proxy_reload(struct proxy *px)
 	reload_changed(px, "verbose", (unsigned int)px->cfg.verbose, (unsigned int)cfg->verbose);
 	reload_changed(px, "drop-records", px->cfg.drop_records, cfg->drop_records);
 	reload_changed(px, "require-records", px->cfg.require_records, cfg->require_records);
+	reload_changed(px, "wsaioctl", px->cfg.wsaioctl, cfg->wsaioctl);
 	if (px->cfg.have_to != cfg->have_to ||
 	    (cfg->have_to && !addr_equal(&px->cfg.to, &cfg->to))) {
 		char a[ADDR_STRLEN] = "none", b[ADDR_STRLEN] = "none";
@@ -431,6 +432,8 @@ static void proxy_reload(struct proxy *px)
 	if (strcmp(px->cfg.name, cfg->name))
 		log_msg(&px->log, LVL_NOTICE, "reload: name %s -> %s", px->cfg.name, cfg->name);
 	px->cfg = *cfg;
+	/* The module may have been loaded since: try the hand-off again. */
+	px->handoff_absent = false;
 	/* px->log points into px->cfg, which now holds the new strings. */
 	px->log.verbose = px->cfg.verbose;
 	px->log.path = px->cfg.log_path[0] ? px->cfg.log_path : NULL;

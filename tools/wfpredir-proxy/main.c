@@ -38,6 +38,9 @@ static void usage(FILE *out)
 	      "      --drop-records         do not hand the records on (a broken proxy,\n"
 	      "                             for demos and tests of the kernel's loop cap)\n"
 	      "      --require-records      refuse flows that carry no records\n"
+	      "      --wsaioctl             hand TCP records on with WSAIoctl's query and\n"
+	      "                             set, as a ported Windows service does, not in\n"
+	      "                             one call (wfpredir_handoff)\n"
 	      "      --to ADDR:PORT         upstream of flows that were not redirected\n"
 	      "                             (a plain port forwarder for those)\n"
 	      "  -v, --verbose              log each flow; twice: details too\n"
@@ -81,6 +84,7 @@ static int parse_options(int argc, char **argv, struct config *cli, const char *
 		{ "udp", required_argument, NULL, 'u' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "drop-records", no_argument, NULL, LOPT_BASE + OPT_DROP_RECORDS },
+		{ "wsaioctl", no_argument, NULL, LOPT_BASE + OPT_WSAIOCTL },
 		{ "require-records", no_argument, NULL, LOPT_BASE + OPT_REQUIRE_RECORDS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "log", required_argument, NULL, 'l' },
@@ -233,12 +237,13 @@ int main(int argc, char **argv)
 	}
 	log_msg(&px->log, LVL_NOTICE,
 		"started, version %s%s%s: max-conns %u, connect-timeout %u s, udp-idle %u s, "
-		"drain-timeout %u s%s%s",
+		"drain-timeout %u s%s%s%s",
 		WFPREDIR_VERSION, px->config_path ? ", config " : "",
 		px->config_path ? px->config_path : "", px->cfg.max_conns, px->cfg.connect_timeout,
 		px->cfg.udp_idle, px->cfg.drain_timeout,
 		px->cfg.drop_records ? ", dropping records" : "",
-		px->cfg.require_records ? ", requiring records" : "");
+		px->cfg.require_records ? ", requiring records" : "",
+		px->cfg.wsaioctl ? ", records through WSAIoctl" : "");
 	/* Every listener is bound and listening: clients may come. */
 	notify_send(&px->notify, "READY=1\nMAINPID=%ld", (long)getpid());
 	proxy_status(px);

@@ -117,6 +117,7 @@ enum config_opt {
 	OPT_NAME,
 	OPT_DROP_RECORDS,
 	OPT_REQUIRE_RECORDS,
+	OPT_WSAIOCTL,
 	OPT_TO,
 	OPT_VERBOSE,
 	OPT_LOG,
@@ -138,6 +139,7 @@ struct config {
 	char pidfile[PATH_MAX];	 /* "": none */
 	bool drop_records;
 	bool require_records;
+	bool wsaioctl; /* TCP records through WSAIoctl's query and set only */
 	bool have_to;
 	struct addr to; /* --to: upstream of flows not redirected */
 	int verbose;
@@ -216,6 +218,7 @@ struct proxy {
 	struct udp_flow *flows;
 	struct udp_flow *dead_flows;
 	unsigned char *dgram;	    /* UDP receive buffer */
+	bool handoff_absent;	    /* no wfpredir module: WSAIoctl until a reload */
 	struct ratelimit refuse_rl; /* proxy_refused() */
 	struct ratelimit error_rl;  /* accept and recv failures */
 };
@@ -248,6 +251,7 @@ struct redirect_info {
 };
 
 void redirect_query(int fd, struct redirect_info *ri);
+int redirect_handoff(int up, int fd, struct redirect_info *ri);
 void redirect_info_free(struct redirect_info *ri);
 bool redirect_not_redirected(int wsa);
 int redirect_set_records(int fd, const struct redirect_info *ri);

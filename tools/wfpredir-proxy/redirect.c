@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * wfpredir-proxy: everything that talks to the redirect engine. Records and
- * context go through the Windows-style API only (WSAIoctl and
- * WSAGetLastError), as a ported Windows redirect service would, with one
- * extension code that reads both in one call; the one
- * Linux call is the SO_ORIGINAL_DST fallback for flows that legacy
- * netfilter rules redirected.
+ * context go through the Windows-style API (WSAIoctl and WSAGetLastError),
+ * as a ported Windows redirect service would, with one extension code that
+ * reads both in one call; a TCP flow's query and set are made in one call
+ * by the native wfpredir_handoff() unless --wsaioctl says otherwise, and
+ * fall back to WSAIoctl whenever that call fails for another reason than
+ * a flow that was not redirected, so that every outcome is logged and
+ * acted on as the WSAIoctl calls report it. The other Linux call is the
+ * SO_ORIGINAL_DST fallback for flows that legacy netfilter rules
+ * redirected.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -138,6 +142,56 @@ void redirect_query(int fd, struct redirect_info *ri)
 		parse_context(ri, ctx, ri->context_len);
 		free(ctx);
 	}
+}
+
+/*
+ * The query and the set in one call (wfpredir_handoff()): the records of the
+ * connection accepted as @fd go to @up, a socket not connected yet, and *ri
+ * is filled as redirect_query() fills it. Return: 1, handed on; 0, not
+ * redirected (*ri says so, as the query would); else a negative errno, with
+ * nothing handed on and *ri empty: the caller queries and sets through
+ * WSAIoctl instead, which then reports the error as it always did.
+ */
+int redirect_handoff(int up, int fd, struct redirect_info *ri)
+{
+	size_t cap = QUERY_FIRST_LEN;
+
+	memset(ri, 0, sizeof(*ri));
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct wfpredir_redirect_info info;
+		unsigned char *buf = malloc(cap);
+		size_t len = cap;
+		int err;
+
+		if (!buf)
+			return -ENOMEM;
+		err = wfpredir_handoff(up, fd, buf, &len, &info);
+		if (!err) {
+			/* as query_both() reads SIO_QUERY_WFPREDIR_REDIRECT's answer */
+			if (info.context_len) {
+				ri->context_len = (DWORD)info.context_len;
+				if (!(info.flags & WFPREDIR_REDIRECT_F_CUSTOM_CONTEXT))
+					parse_context(ri, info.context, ri->context_len);
+			} else {
+				ri->context_err = FWP_E_NOT_FOUND;
+			}
+			memmove(buf, info.records, info.records_len);
+			ri->records = buf;
+			ri->records_len = (DWORD)info.records_len;
+			return 1;
+		}
+		free(buf);
+		if (err == -ENOENT) {
+			ri->records_err = wfpredir_wsa_error_from_errno(err);
+			ri->context_err = ri->records_err;
+			return 0;
+		}
+		/* Too small: nothing was handed on; again with the size needed. */
+		if (err != -ENOBUFS || len <= cap || len > QUERY_MAX_LEN)
+			return err;
+		cap = len;
+	}
+	return -ENOBUFS;
 }
 
 void redirect_info_free(struct redirect_info *ri)

@@ -203,6 +203,7 @@ check "bad --max-conns: exit 2, named" eval '[ $rc -eq 2 ] && grep -q -- --max-c
 check "--version" eval '"$proxy" --version | grep -q "^wfpredir-proxy "'
 check "-V" eval '[ "$("$proxy" -V)" = "$("$proxy" --version)" ]'
 check "--help" eval '"$proxy" --help | grep -q -- --require-records'
+check "--help names --wsaioctl" eval '"$proxy" --help | grep -q -- --wsaioctl'
 "$proxy" -t 127.0.0.1:"$echo4" >/dev/null 2>"$tmp/err"
 rc=$?
 check "address in use: exit 1, names bind" eval '[ $rc -eq 1 ] && grep -q "bind: " "$tmp/err"'
@@ -218,6 +219,16 @@ check "-v logs accept, records, connect, bytes at close" eval \
 	'logged p4 " accept 127.0.0.1:" && logged p4 "records: none (wfpredir module not loaded)" &&
 	 logged p4 "connecting to 127.0.0.1:$echo4 (from --to)" &&
 	 logged p4 "client->upstream 9 bytes, upstream->client 9 bytes"'
+
+# --wsaioctl: the records side through WSAIoctl alone; the same answers.
+pws=$(port 29)
+start ws -v --wsaioctl -t 127.0.0.1:"$pws" --to 127.0.0.1:"$echo4" || bail
+out=$(printf 'hello-ws\n' | socat -t 5 -T 10 - TCP4:127.0.0.1:"$pws")
+sleep 0.2
+check "--wsaioctl: TCP IPv4 echo, logged as without it" eval \
+	'[ "$out" = hello-ws ] && logged ws ", records through WSAIoctl" &&
+	 logged ws "records: none (wfpredir module not loaded)" &&
+	 logged ws "connecting to 127.0.0.1:$echo4 (from --to)"'
 
 out=$( (printf 'u1\n'; sleep 0.3; printf 'u2\n'; sleep 0.5) | socat -t 1 - UDP4:127.0.0.1:"$p4")
 check "UDP IPv4 echo, two datagrams of one flow" [ "$out" = $'u1\nu2' ]
@@ -452,14 +463,14 @@ fi
 # SIGHUP reads the file again: a listener is added, --to changes for new
 # connections, the command line still wins.
 printf '%s\n' "tcp 127.0.0.1:$pcf" "tcp 127.0.0.1:$pcf2" "to 127.0.0.1:$wcport" \
-	"max-conns 5" "connect-timeout 4" >"$tmp/cf.conf"
+	"max-conns 5" "connect-timeout 4" "wsaioctl" >"$tmp/cf.conf"
 kill -HUP "${proxy_pid[cf]}"
 wait_listen tcp "$pcf2"
 sleep 0.3
 out=$(printf 'abc' | socat -t 5 -T 10 - TCP4:127.0.0.1:"$pcf2")
 check "SIGHUP: a new listener opens, the new 'to' applies" [ "$(echo $out)" = 3 ]
 check "SIGHUP: changes logged, the command line's max-conns kept" eval \
-	'logged cf "reload: connect-timeout 3 -> 4" &&
+	'logged cf "reload: connect-timeout 3 -> 4" && logged cf "reload: wsaioctl 0 -> 1" &&
 	 logged cf "reload: to 127.0.0.1:$echo4 -> 127.0.0.1:$wcport" &&
 	 logged cf "reloaded $tmp/cf.conf" && ! logged cf "reload: max-conns"'
 

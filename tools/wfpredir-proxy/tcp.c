@@ -271,8 +271,20 @@ static void keepalive(int fd)
 	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 }
 
-/* Open the upstream socket, hand the records on, start connecting. */
-static void conn_connect(struct conn *c, const struct redirect_info *ri, const char *how)
+/* The upstream socket made before the destination was known (handoff_open()). */
+struct handoff {
+	int fd; /* -1: none */
+	int family;
+	bool handed; /* the records are on it */
+};
+
+/*
+ * Open the upstream socket (or take @up's, if of the destination's family),
+ * hand the records on unless @up holds them, start connecting. @up's socket
+ * is the connection's or closed when this returns.
+ */
+static void conn_connect(struct conn *c, const struct redirect_info *ri, const char *how,
+			 struct handoff *up)
 {
 	struct proxy *px = c->px;
 	char d[ADDR_STRLEN], e[32];
@@ -280,7 +292,16 @@ static void conn_connect(struct conn *c, const struct redirect_info *ri, const c
 	int fd, err;
 
 	addr_format(&c->dst, d, sizeof(d));
-	fd = socket(c->dst.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* Another family (a custom context, SO_ORIGINAL_DST, --to): start over. */
+	if (up->fd >= 0 && up->family != c->dst.ss.ss_family) {
+		close(up->fd);
+		up->fd = -1;
+		up->handed = false;
+	}
+	fd = up->fd;
+	up->fd = -1;
+	if (fd < 0)
+		fd = socket(c->dst.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		log_msg(&px->log, LVL_WARN, "%s socket: %s", c->tag, strerror(errno));
 		conn_close(c, true, "no upstream socket");
@@ -290,6 +311,8 @@ static void conn_connect(struct conn *c, const struct redirect_info *ri, const c
 	keepalive(fd);
 	if (ri->records && px->cfg.drop_records) {
 		records = "dropped (--drop-records)";
+	} else if (ri->records && up->handed) {
+		records = "handed on";
 	} else if (ri->records) {
 		err = redirect_set_records(fd, ri);
 		if (err) {
@@ -331,11 +354,48 @@ static void conn_connect(struct conn *c, const struct redirect_info *ri, const c
 	}
 }
 
+/*
+ * The hand-off (wfpredir_handoff()) needs the upstream socket before the
+ * context tells the destination: it is made of the accepted connection's
+ * family, which is the original destination's for every redirected flow.
+ * Fills *up and *ri, as redirect_query() would, when the hand-off was made
+ * or found the flow not redirected; else leaves up->fd -1 and *ri to the
+ * WSAIoctl queries, which then report what went wrong as they always did.
+ * Not with --wsaioctl, nor --drop-records (nothing to hand on), nor once
+ * the module has been found missing (until a reload).
+ */
+static void handoff_open(struct conn *c, const struct addr *local, struct redirect_info *ri,
+			 struct handoff *up)
+{
+	struct proxy *px = c->px;
+	int r;
+
+	up->fd = -1;
+	up->handed = false;
+	up->family = local->ss.ss_family == AF_INET6 && !addr_is_v4mapped(local) ? AF_INET6
+										 : AF_INET;
+	if (px->cfg.wsaioctl || px->cfg.drop_records || px->handoff_absent)
+		return;
+	up->fd = socket(up->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (up->fd < 0)
+		return;
+	r = redirect_handoff(up->fd, c->client.fd, ri);
+	if (r >= 0) {
+		up->handed = r > 0;
+		return;
+	}
+	if (r == -ENOPROTOOPT)
+		px->handoff_absent = true;
+	close(up->fd);
+	up->fd = -1;
+}
+
 /* Decide what to do with a new connection, and do it. */
 static void conn_start(struct conn *c)
 {
 	struct proxy *px = c->px;
 	struct redirect_info ri;
+	struct handoff up = { .fd = -1 };
 	char p[ADDR_STRLEN], l[ADDR_STRLEN], d[ADDR_STRLEN], e[32];
 	struct addr local;
 	socklen_t len = sizeof(local.ss);
@@ -351,7 +411,9 @@ static void conn_start(struct conn *c)
 	addr_format(&local, l, sizeof(l));
 	log_msg(&px->log, LVL_INFO, "%s accept %s -> %s", c->tag, p, l);
 
-	redirect_query(c->client.fd, &ri);
+	handoff_open(c, &local, &ri, &up);
+	if (up.fd < 0)
+		redirect_query(c->client.fd, &ri);
 	redirect_log(px, c->tag, &ri);
 	if (ri.records_err && !redirect_not_redirected(ri.records_err))
 		log_msg(&px->log, LVL_WARN,
@@ -377,8 +439,10 @@ static void conn_start(struct conn *c)
 		conn_close(c, false, "destination is this proxy");
 		goto out;
 	}
-	conn_connect(c, &ri, how);
+	conn_connect(c, &ri, how, &up);
 out:
+	if (up.fd >= 0)
+		close(up.fd);
 	redirect_info_free(&ri);
 }
 
