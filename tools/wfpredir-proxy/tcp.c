@@ -362,7 +362,8 @@ static void conn_connect(struct conn *c, const struct redirect_info *ri, const c
  * or found the flow not redirected; else leaves up->fd -1 and *ri to the
  * WSAIoctl queries, which then report what went wrong as they always did.
  * Not with --wsaioctl, nor --drop-records (nothing to hand on), nor once
- * the module has been found missing (until a reload).
+ * the module has been found missing (until a reload). A fallback is logged
+ * at -vv only: at -v the log is the same either way.
  */
 static void handoff_open(struct conn *c, const struct addr *local, struct redirect_info *ri,
 			 struct handoff *up)
@@ -386,6 +387,8 @@ static void handoff_open(struct conn *c, const struct addr *local, struct redire
 	}
 	if (r == -ENOPROTOOPT)
 		px->handoff_absent = true;
+	log_msg(&px->log, LVL_DEBUG, "%s wfpredir_handoff: %s; through WSAIoctl instead", c->tag,
+		strerror(-r));
 	close(up->fd);
 	up->fd = -1;
 }
