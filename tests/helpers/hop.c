@@ -8,7 +8,7 @@
  * on a new socket and connects it onward, printing what each step returned.
  *
  *   hop [-N NS] [-u] -l ADDR:PORT [-s FILE] [-x FILE] [-T SECS] [-R MS] [-k]
- *       [-c DST [-r FILE] [-m MUTATION]... [-W FILE]]
+ *       [-c DST [-r FILE] [-m MUTATION]... [-W FILE] | -H -c DST [-W FILE]]
  *   hop [-N NS] [-u] -r FILE [-m MUTATION]... [-W FILE] -c DST|- [-f 4|6]
  *
  *   -N   first enter network namespace NS (/run/netns/NS), as nsenter --net
@@ -19,6 +19,11 @@
  *   -x   save its raw context to FILE
  *   -c   set records on a new socket, then connect it to DST ("-": set only,
  *        on a fresh socket of family -f, default 4)
+ *   -H   with -l and -c DST: make the new socket first and hand the
+ *        accepted flow's records on to it in one call, wfpredir_handoff()
+ *        (WFPREDIR_SO_HANDOFF), instead of the queries and the set; the
+ *        records and context lines are then those of its answer (wsa=-),
+ *        and set= is the hand-off's result
  *   -n   with -c -: set them on COUNT fresh sockets, and print one line
  *        "set=ok|ERRNO count=SET" (a socket store holding many)
  *   -r   the records to set come from FILE instead of the accepted socket
@@ -270,22 +275,69 @@ static void wait_file(const char *path)
 	die("%s did not appear", path);
 }
 
-/* Sets records on a new socket and connects it; returns the socket or -1. */
-static int onward(int family, bool udp, const char *dst, const unsigned char *rec, size_t reclen,
-		  const char *waitfile)
+/*
+ * -H: the onward socket for DST, given the records of the flow accepted as
+ * @c in one call; prints what the queries and the set would print, and
+ * copies the records and the context (*@reclen, *@ctxlen 0: none).
+ */
+static int handoff(int c, bool udp, const char *dst, unsigned char *rec, size_t *reclen,
+		   unsigned char *ctx, size_t *ctxlen)
+{
+	static unsigned char buf[BLOB_MAX];
+	struct wfpredir_redirect_info info;
+	struct sockaddr_storage ss;
+	size_t len = sizeof(buf);
+	int fd, err;
+
+	parse_addr(dst, &ss);
+	fd = socket(ss.ss_family, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket: %s", strerror(errno));
+	err = wfpredir_handoff(fd, c, buf, &len, &info);
+	*reclen = err ? 0 : info.records_len;
+	*ctxlen = err || !info.context ? 0 : info.context_len;
+	if (*reclen)
+		memcpy(rec, info.records, *reclen);
+	if (*ctxlen)
+		memcpy(ctx, info.context, *ctxlen);
+	printf("records=%s len=%zu wsa=-\n", errno_name(err), *reclen);
+	if (!err)
+		print_records(rec, *reclen);
+	printf("context=%s len=%zu wsa=-\n",
+	       err	 ? errno_name(err)
+	       : *ctxlen ? "ok"
+			 : "ENODATA",
+	       *ctxlen);
+	if (*ctxlen)
+		print_context(ctx, *ctxlen);
+	printf("set=%s len=%zu\n", errno_name(err), *reclen);
+	fflush(stdout);
+	return fd;
+}
+
+/*
+ * Sets records on a new socket and connects it; returns the socket or -1.
+ * @fd: -1, or -H's socket, which holds its records already.
+ */
+static int onward(int fd, int family, bool udp, const char *dst, const unsigned char *rec,
+		  size_t reclen, const char *waitfile)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = 0;
-	int fd, err, fl;
+	bool handed = fd >= 0;
+	int err, fl;
 
 	if (strcmp(dst, "-")) {
 		sl = parse_addr(dst, &ss);
 		family = ss.ss_family;
 	}
-	fd = socket(family, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (!handed)
+		fd = socket(family, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
 	if (fd < 0)
 		die("socket: %s", strerror(errno));
-	if (rec) {
+	if (handed) {
+		/* handoff() said how that went */
+	} else if (rec) {
 		err = wfpredir_set_records(fd, rec, reclen);
 		printf("set=%s len=%zu\n", errno_name(err), reclen);
 	} else {
@@ -448,12 +500,12 @@ int main(int argc, char **argv)
 	const char *rec_file = NULL, *waitfile = NULL, *mut[MAX_MUT];
 	static unsigned char rec[BLOB_MAX];
 	size_t reclen = 0, ctxlen = 0, nmut = 0;
-	bool udp = false, keep = false, have_rec = false;
+	bool udp = false, keep = false, have_rec = false, hand = false;
 	int opt, family = AF_INET, c = -1, up = -1;
 	unsigned long many = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 
-	while ((opt = getopt(argc, argv, "N:ul:s:x:c:r:m:W:T:R:f:kn:")) != -1) {
+	while ((opt = getopt(argc, argv, "N:ul:s:x:c:r:m:W:T:R:f:kn:H")) != -1) {
 		switch (opt) {
 		case 'N':
 			enter_netns(optarg);
@@ -498,6 +550,9 @@ int main(int argc, char **argv)
 		case 'k':
 			keep = true;
 			break;
+		case 'H':
+			hand = true;
+			break;
 		case 'n':
 			many = strtoul(optarg, NULL, 10);
 			if (!many || many > 1000000)
@@ -507,7 +562,8 @@ int main(int argc, char **argv)
 			exit(2);
 		}
 	}
-	if (optind != argc || (!listen_at && !(rec_file && dst)))
+	if (optind != argc || (!listen_at && !(rec_file && dst)) ||
+	    (hand && (!listen_at || !dst || !strcmp(dst, "-") || rec_file || nmut || many)))
 		die("usage: see the comment at the top of tests/helpers/hop.c");
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGTERM, &sa, NULL);
@@ -520,16 +576,24 @@ int main(int argc, char **argv)
 		socklen_t pl = sizeof(peer);
 
 		c = take_one(listen_at, udp, msg, sizeof(msg));
-		if (!query(c, false, rec, &reclen)) {
-			have_rec = true;
-			print_records(rec, reclen);
-			if (save_rec)
+		if (hand) {
+			up = handoff(c, udp, dst, rec, &reclen, ctx, &ctxlen);
+			if (save_rec && reclen)
 				write_file(save_rec, rec, reclen);
-		}
-		if (!query(c, true, ctx, &ctxlen)) {
-			print_context(ctx, ctxlen);
-			if (save_ctx)
+			if (save_ctx && ctxlen)
 				write_file(save_ctx, ctx, ctxlen);
+		} else {
+			if (!query(c, false, rec, &reclen)) {
+				have_rec = true;
+				print_records(rec, reclen);
+				if (save_rec)
+					write_file(save_rec, rec, reclen);
+			}
+			if (!query(c, true, ctx, &ctxlen)) {
+				print_context(ctx, ctxlen);
+				if (save_ctx)
+					write_file(save_ctx, ctx, ctxlen);
+			}
 		}
 		fflush(stdout);
 		getpeername(c, (struct sockaddr *)&peer, &pl);
@@ -550,7 +614,7 @@ int main(int argc, char **argv)
 		else if (many)
 			die("-n wants -c - and records to set");
 		else
-			up = onward(family, udp, dst, have_rec ? rec : NULL, reclen, waitfile);
+			up = onward(up, family, udp, dst, have_rec ? rec : NULL, reclen, waitfile);
 	}
 	fflush(stdout);
 	if (keep) {

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * handoff: WFPREDIR_SO_HANDOFF (a proxy's query and set in one call) on a
+ * redirected TCP connection, compared with the query and the set it
+ * replaces, and every error it gives, for tests/kselftest/handoff.sh.
+ *
+ *   handoff [-N NS] -l LISTEN -c DST -p PROBE [-X OTHER_NS]
+ *
+ * It listens at LISTEN, the address of a wfpredir service, connects to DST
+ * (a rule redirects that to LISTEN) and to LISTEN itself (not redirected),
+ * and accepts both. Onward sockets are of DST's family. Then it prints one
+ * line per case, "NAME FACTS...", the first fact the error name ("ok" on
+ * success):
+ *
+ *   raw      len= same=          getsockopt(WFPREDIR_SO_HANDOFF) into a
+ *                                buffer of 4096: the answer is byte for byte
+ *                                WFPREDIR_SO_GET_REDIRECT's on the accepted
+ *                                socket
+ *   levels   same=               AF_INET6: the same at SOL_IP
+ *   set                          the query's records set on another socket
+ *   lib      len= same=          wfpredir_handoff(), the same answer
+ *   conn NAME src=ADDR:PORT      NAME (raw, set, lib) connected to DST:
+ *                                the test compares their flows' records
+ *                                (wfpredirctl flow list)
+ *   short    len= untouched=     a buffer one byte short: success, the size,
+ *                                nothing copied
+ *   hdronly  len=                room for the request alone
+ *   lib_null len=                wfpredir_handoff() without a buffer
+ *   conn NAME src=ADDR:PORT      NAME (short, hdronly, lib_null, flags)
+ *                                connected to PROBE (no rule): their
+ *                                flows would show records handed on
+ *   tiny, negative, flags        len 4, len -1, flags 1
+ *   badptr                       an unmapped buffer
+ *   badfd, closedfd              from_fd -1, a descriptor not open
+ *   notsock                      from_fd a pipe
+ *   unix, packet                 from_fd an AF_UNIX socket; an AF_PACKET
+ *                                SOCK_DGRAM socket whose protocol number
+ *                                reads as IPPROTO_UDP ("packet skip" when
+ *                                it cannot be made)
+ *   xdev                         from_fd a TCP socket of OTHER_NS (-X)
+ *   fresh, listener, udp         from_fd never connected; listening; a UDP
+ *                                socket never bound
+ *   direct                       from_fd the connection not redirected
+ *   onward_connected             the onward socket connected (to PROBE)
+ *   onward_listening             the onward socket listening
+ *   onward_raw                   a raw onward socket
+ *   unpriv                       a child without CAP_NET_ADMIN (uid 65534)
+ *
+ * Exit status 0 when it could run the cases, 2 on a setup failure.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_ether.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/wfpredir.h>
+
+#include "wfpredir.h"
+
+#include "common/helper.h"
+
+#define BUF_LEN 4096
+
+static int family; /* of DST: the onward sockets' */
+static int level;  /* theirs */
+
+static int tcp_socket(void)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket: %s", errno_name(errno));
+	return fd;
+}
+
+/* WFPREDIR_SO_HANDOFF on @up from @from at @lvl into @buf (@len in and
+ * out): 0 or the errno. The request goes first into @buf if it fits. */
+static int handoff_at(int up, int lvl, int from, unsigned int flags, void *buf, socklen_t *len)
+{
+	struct wfpredir_handoff req = { .from_fd = from, .flags = flags };
+
+	if (*len >= sizeof(req))
+		memcpy(buf, &req, sizeof(req));
+	return getsockopt(up, lvl, WFPREDIR_SO_HANDOFF, buf, len) ? errno : 0;
+}
+
+static int handoff(int up, int from, unsigned int flags, void *buf, socklen_t *len)
+{
+	return handoff_at(up, level, from, flags, buf, len);
+}
+
+/* A fresh onward socket and the errno of a hand-off from @from to it. */
+static void error_case(const char *name, int from)
+{
+	unsigned char buf[BUF_LEN];
+	socklen_t len = sizeof(buf);
+	int up = tcp_socket();
+
+	printf("%s %s\n", name, errno_name(handoff(up, from, 0, buf, &len)));
+	close(up);
+}
+
+static int connect_to(int fd, const char *to)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = parse_addr(to, &ss);
+
+	return connect(fd, (struct sockaddr *)&ss, len) ? errno : 0;
+}
+
+/* Connect @fd to @to and print its source, for the test's flow lookup. */
+static void conn(const char *name, int fd, const char *to)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char src[64];
+	int err = connect_to(fd, to);
+
+	if (!err && getsockname(fd, (struct sockaddr *)&ss, &len))
+		err = errno;
+	if (err) {
+		printf("conn %s %s\n", name, errno_name(err));
+		return;
+	}
+	format_addr(&ss, src, sizeof(src));
+	printf("conn %s src=%s\n", name, src);
+}
+
+static bool all(const unsigned char *p, size_t n, unsigned char v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+static int accept_one(int ls)
+{
+	int a = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+
+	if (a < 0)
+		die("accept: %s", errno_name(errno));
+	return a;
+}
+
+/* A TCP socket of the network namespace @ns (/run/netns/@ns). */
+static int socket_in(const char *ns)
+{
+	char path[256];
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), other, fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	other = open(path, O_RDONLY | O_CLOEXEC);
+	if (self < 0 || other < 0 || setns(other, CLONE_NEWNET))
+		die("enter %s: %s", ns, errno_name(errno));
+	fd = tcp_socket();
+	if (setns(self, CLONE_NEWNET))
+		die("back from %s: %s", ns, errno_name(errno));
+	close(self);
+	close(other);
+	return fd;
+}
+
+/* The hand-off in a child that gave up its privilege. */
+static void unpriv_case(int from)
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", errno_name(errno));
+	if (!pid) {
+		/* setuid() from root clears the effective capabilities */
+		if (setgid(65534) || setuid(65534))
+			die("setuid: %s", errno_name(errno));
+		error_case("unpriv", from);
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+}
+
+static void cases(int a, int d, int ls, const char *dst, const char *probe, const char *other)
+{
+	static unsigned char ref[BUF_LEN], buf[BUF_LEN];
+	struct wfpredir_redirect hdr;
+	struct wfpredir_redirect_info info;
+	socklen_t len = sizeof(ref), total, olen;
+	size_t slen;
+	int err, up_raw, up_set, up_lib, up, p[2], fd;
+	void *bad;
+
+	/* what the query answers: the reference */
+	if (getsockopt(a, level, WFPREDIR_SO_GET_REDIRECT, ref, &len) || len < sizeof(hdr))
+		die("WFPREDIR_SO_GET_REDIRECT: %s", errno_name(errno));
+	total = len;
+	memcpy(&hdr, ref, sizeof(hdr));
+
+	up_raw = tcp_socket();
+	len = sizeof(buf);
+	err = handoff(up_raw, a, 0, buf, &len);
+	printf("raw %s len=%u same=%d\n", errno_name(err), (unsigned int)len,
+	       !err && len == total && !memcmp(buf, ref, total));
+	if (level == SOL_IPV6) {
+		static unsigned char other_buf[BUF_LEN];
+
+		up = tcp_socket();
+		olen = sizeof(other_buf);
+		err = handoff_at(up, SOL_IP, a, 0, other_buf, &olen);
+		printf("levels %s same=%d\n", errno_name(err),
+		       !err && olen == total && !memcmp(other_buf, ref, total));
+		close(up);
+	}
+	up_set = tcp_socket();
+	printf("set %s\n", errno_name(setsockopt(up_set, level, WFPREDIR_SO_SET_RECORDS,
+						 ref + hdr.hdr_len, hdr.records_len)
+					      ? errno
+					      : 0));
+	up_lib = tcp_socket();
+	slen = sizeof(buf);
+	memset(buf, 0, sizeof(buf));
+	err = wfpredir_handoff(up_lib, a, buf, &slen, &info);
+	printf("lib %s len=%zu same=%d\n", errno_name(err), err ? 0 : slen,
+	       !err && slen == total && !memcmp(buf, ref, total) &&
+		       info.records == buf + hdr.hdr_len && info.records_len == hdr.records_len);
+	conn("raw", up_raw, dst);
+	conn("set", up_set, dst);
+	conn("lib", up_lib, dst);
+	fflush(stdout);
+
+	/* too small: the size, nothing copied, nothing handed on */
+	up = tcp_socket();
+	memset(buf, 0xa5, sizeof(buf));
+	len = total - 1;
+	err = handoff(up, a, 0, buf, &len);
+	printf("short %s len=%u untouched=%d\n", errno_name(err), (unsigned int)len,
+	       all(buf + sizeof(struct wfpredir_handoff),
+		   sizeof(buf) - sizeof(struct wfpredir_handoff), 0xa5));
+	conn("short", up, probe);
+	close(up);
+	up = tcp_socket();
+	len = sizeof(struct wfpredir_handoff);
+	err = handoff(up, a, 0, buf, &len);
+	printf("hdronly %s len=%u\n", errno_name(err), (unsigned int)len);
+	conn("hdronly", up, probe);
+	close(up);
+	up = tcp_socket();
+	slen = 1;
+	err = wfpredir_handoff(up, a, NULL, &slen, &info);
+	printf("lib_null %s len=%zu\n", errno_name(err), slen);
+	conn("lib_null", up, probe);
+	close(up);
+
+	up = tcp_socket();
+	len = 4;
+	printf("tiny %s\n", errno_name(handoff(up, a, 0, buf, &len)));
+	len = (socklen_t)-1;
+	printf("negative %s\n", errno_name(handoff_at(up, level, a, 0, buf, &len)));
+	len = sizeof(buf);
+	printf("flags %s\n", errno_name(handoff(up, a, 1, buf, &len)));
+	conn("flags", up, probe);
+	close(up);
+	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (bad == MAP_FAILED)
+		die("mmap: %s", errno_name(errno));
+	up = tcp_socket();
+	len = total;
+	printf("badptr %s\n",
+	       errno_name(getsockopt(up, level, WFPREDIR_SO_HANDOFF, bad, &len) ? errno : 0));
+	close(up);
+	munmap(bad, 4096);
+
+	error_case("badfd", -1);
+	fd = dup(a);
+	close(fd);
+	error_case("closedfd", fd);
+	if (pipe(p))
+		die("pipe: %s", errno_name(errno));
+	error_case("notsock", p[0]);
+	close(p[0]);
+	close(p[1]);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	error_case("unix", fd);
+	close(fd);
+	/* sk_protocol is the ethertype argument: 17 reads as IPPROTO_UDP */
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (fd < 0) {
+		printf("packet skip %s\n", errno_name(errno));
+	} else {
+		error_case("packet", fd);
+		close(fd);
+	}
+	if (other) {
+		fd = socket_in(other);
+		error_case("xdev", fd);
+		close(fd);
+	}
+	fd = tcp_socket();
+	error_case("fresh", fd);
+	close(fd);
+	error_case("listener", ls);
+	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	error_case("udp", fd);
+	close(fd);
+	error_case("direct", d);
+
+	up = tcp_socket();
+	err = connect_to(up, probe);
+	len = sizeof(buf);
+	printf("onward_connected %s\n",
+	       err ? errno_name(err) : errno_name(handoff(up, a, 0, buf, &len)));
+	close(up);
+	up = tcp_socket();
+	len = sizeof(buf);
+	printf("onward_listening %s\n",
+	       listen(up, 1) ? errno_name(errno) : errno_name(handoff(up, a, 0, buf, &len)));
+	close(up);
+	up = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (up < 0) {
+		printf("onward_raw skip %s\n", errno_name(errno));
+	} else {
+		len = sizeof(buf);
+		printf("onward_raw %s\n", errno_name(handoff(up, a, 0, buf, &len)));
+		close(up);
+	}
+	unpriv_case(a);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	const char *listen_at = NULL, *dst = NULL, *probe = NULL, *other = NULL;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int opt, ls, c1, c2, a, d, one = 1;
+
+	while ((opt = getopt(argc, argv, "N:l:c:p:X:")) != -1) {
+		switch (opt) {
+		case 'N':
+			enter_netns(optarg);
+			break;
+		case 'l':
+			listen_at = optarg;
+			break;
+		case 'c':
+			dst = optarg;
+			break;
+		case 'p':
+			probe = optarg;
+			break;
+		case 'X':
+			other = optarg;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc || !listen_at || !dst || !probe)
+		goto usage;
+
+	parse_addr(dst, &ss);
+	family = ss.ss_family;
+	level = family == AF_INET6 ? SOL_IPV6 : SOL_IP;
+	len = parse_addr(listen_at, &ss);
+	ls = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(ls, (struct sockaddr *)&ss, len) || listen(ls, 4))
+		die("listen %s: %s", listen_at, errno_name(errno));
+
+	/* the clients stay open: their flows must live */
+	c1 = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c1 < 0 || connect_to(c1, dst))
+		die("connect %s: %s", dst, errno_name(errno));
+	a = accept_one(ls);
+	c2 = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c2 < 0 || connect_to(c2, listen_at))
+		die("connect %s: %s", listen_at, errno_name(errno));
+	d = accept_one(ls);
+	printf("accepted\n");
+	cases(a, d, ls, dst, probe, other);
+	return 0;
+
+usage:
+	fprintf(stderr, "usage: handoff [-N NS] -l LISTEN -c DST -p PROBE [-X OTHER_NS]\n");
+	return 2;
+}
