@@ -26,11 +26,14 @@
  *   wsac  the same through WSAIoctl (SIO_QUERY_WFPREDIR_REDIRECT, then
  *         SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS)
  *   qboth the combined raw query alone
+ *   hoff  getsockopt(WFPREDIR_SO_HANDOFF) on a fresh socket: the query and
+ *         the set in one call, raw
+ *   lhoff the same through wfpredir_handoff()
  *
  * The fresh sockets are made before the timing starts (a proxy makes its
  * onward socket either way). Prints a line a round:
  * "od=NS raw=NS lib=NS wsa=NS set=NS qrec=NS qctx=NS rawc=NS libc=NS wsac=NS
- * qboth=NS". Exit status 1 when a
+ * qboth=NS hoff=NS lhoff=NS". Exit status 1 when a
  * call fails (the message names it), 2 on a usage or setup failure.
  */
 #include <errno.h>
@@ -65,10 +68,13 @@ enum op {
 	OP_LIBC,
 	OP_WSAC,
 	OP_QBOTH,
+	OP_HOFF,
+	OP_LHOFF,
 	OP_COUNT
 };
-static const char *const op_names[OP_COUNT] = { "od",	"raw",	"lib",	"wsa",	"set",	"qrec",
-						"qctx", "rawc", "libc", "wsac", "qboth" };
+static const char *const op_names[OP_COUNT] = { "od",	 "raw",	 "lib",	 "wsa",	 "set",
+						"qrec",	 "qctx", "rawc", "libc", "wsac",
+						"qboth", "hoff", "lhoff" };
 
 static unsigned char records[2048], ctx[1024], both[WFPREDIR_REDIRECT_MAX_LEN];
 static int wfp_fd, od_fd;
@@ -200,6 +206,27 @@ static void one(enum op op, int fresh, socklen_t rlen)
 	case OP_QBOTH:
 		raw_qboth();
 		break;
+	case OP_HOFF: {
+		struct wfpredir_handoff req = { .from_fd = wfp_fd };
+		socklen_t blen = sizeof(both);
+
+		memcpy(both, &req, sizeof(req));
+		if (getsockopt(fresh, SOL_IP, WFPREDIR_SO_HANDOFF, both, &blen))
+			fail("WFPREDIR_SO_HANDOFF", errno);
+		if (blen > sizeof(both))
+			fail("WFPREDIR_SO_HANDOFF", ENOBUFS);
+		break;
+	}
+	case OP_LHOFF: {
+		struct wfpredir_redirect_info info;
+		int r;
+
+		len = sizeof(both);
+		r = wfpredir_handoff(fresh, wfp_fd, both, &len, &info);
+		if (r)
+			fail("wfpredir_handoff", -r);
+		break;
+	}
 	case OP_QREC:
 		raw_qrec();
 		break;
@@ -215,7 +242,7 @@ static void one(enum op op, int fresh, socklen_t rlen)
 static double measure(enum op op, unsigned long n, int *pool, socklen_t rlen)
 {
 	bool sets = op == OP_RAW || op == OP_LIB || op == OP_WSA || op == OP_SET || op == OP_RAWC ||
-		    op == OP_LIBC || op == OP_WSAC;
+		    op == OP_LIBC || op == OP_WSAC || op == OP_HOFF || op == OP_LHOFF;
 	double start, ns;
 
 	for (unsigned long i = 0; sets && i < n; i++) {
