@@ -25,7 +25,8 @@
  *   traffic   connections and datagrams to destinations that the worker's
  *             own rule redirects to its own service (loopback, or the veth
  *             toward the namespace's peer), read back with GET_RECORDS,
- *             GET_CONTEXT and the datagram-flow options;
+ *             GET_CONTEXT and the datagram-flow options, and handed off
+ *             (WFPREDIR_SO_HANDOFF) to fresh sockets;
  *   netns     moving to another namespace: one of the controller's (PREFIX*
  *             under /run/netns) or a new private one, leaving sockets behind.
  * Workers end after a random lifetime and are replaced, so process exit with
@@ -1386,6 +1387,33 @@ static bool service_ensure(void)
 	return !err || err == -EEXIST;
 }
 
+/*
+ * WFPREDIR_SO_HANDOFF from @fd (now and then another descriptor) to a fresh
+ * socket of either family and type: short and odd lengths, unknown flags.
+ */
+static void handoff(int fd, bool udp, uint32_t sub)
+{
+	static uint8_t buf[WFPREDIR_REDIRECT_MAX_LEN];
+	struct wfpredir_handoff req = {
+		.from_fd = chance(8) ? (int)rnd(64) - 1 : fd,
+		.flags = chance(8) ? rnd(4) : 0,
+	};
+	bool v6 = chance(2);
+	int up = socket(v6 ? AF_INET6 : AF_INET,
+			(chance(2) ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+	socklen_t len = chance(4) ? (socklen_t)rnd(600) : sizeof(buf);
+	int err;
+
+	if (up < 0)
+		return;
+	memcpy(buf, &req, sizeof(req));
+	err = getsockopt(up, v6 && chance(2) ? SOL_IPV6 : SOL_IP, WFPREDIR_SO_HANDOFF, buf, &len)
+		      ? -errno
+		      : 0;
+	record(udp ? OP_TRAFFIC_UDP : OP_TRAFFIC_TCP, sub | 0x100 | (uint32_t)v6 << 7, err);
+	close(up);
+}
+
 /* Read what the module says about an accepted or received-on socket. */
 static void query(int fd, int famc, bool udp, uint32_t sub)
 {
@@ -1410,6 +1438,8 @@ static void query(int fd, int famc, bool udp, uint32_t sub)
 		err = getsockopt(fd, level, opt, buf, &len) ? -errno : 0;
 		record(OP_TRAFFIC_UDP, sub | 0x30 | (uint32_t)(opt & 1) << 6, err);
 	}
+	if (chance(3))
+		handoff(fd, udp, sub);
 }
 
 /* Optionally hand records to a socket before it connects: the chain goes on. */
