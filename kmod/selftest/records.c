@@ -12,11 +12,14 @@
 #include <linux/errno.h>
 #include <linux/in.h>
 #include <linux/init.h>
+#include <linux/pid_namespace.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <linux/string.h>
+#include <linux/user_namespace.h>
 
 #define HDR_LEN		sizeof(struct wfpredir_records_hdr)
 #define ENTRY_LEN	sizeof(struct wfpredir_record_entry)
@@ -228,6 +231,46 @@ static bool __init test_flow_ids(struct wfpredir_net *wn,
 	return EXPECT(next);
 }
 
+/*
+ * A view taken back by wfpredir_records_from_own_view() (the hand-off) is
+ * what wfpredir_records_from_view() (a set of the view) makes of it, and
+ * verifies as a blob of @wn. The initial namespaces' view will do: the
+ * functions map through whatever namespaces they are given, and seal a
+ * view with its own key even there.
+ */
+static bool __init test_own_view(const struct wfpredir_net *wn,
+				 const struct wfpredir_records *records)
+{
+	const struct wfpredir_view view = {
+		.user_ns = &init_user_ns,
+		.pid_ns = &init_pid_ns,
+	};
+	size_t len = records->len;
+	u8 *set, *own;
+	bool ok;
+
+	set = kmalloc(len, GFP_KERNEL);
+	own = kmalloc(len, GFP_KERNEL);
+	if (!EXPECT(set && own)) {
+		kfree(set);
+		kfree(own);
+		return false;
+	}
+	memcpy(set, records->data, len);
+	rcu_read_lock();
+	wfpredir_records_to_view(wn, set, len, &view);
+	rcu_read_unlock();
+	memcpy(own, set, len);
+	ok = EXPECT(wfpredir_records_verify(wn, set, len) == -EBADMSG) &&
+	     EXPECT(!wfpredir_records_from_view(wn, set, len, &view));
+	wfpredir_records_from_own_view(wn, own, len, &view);
+	ok = ok && EXPECT(!memcmp(set, own, len)) &&
+	     EXPECT(!wfpredir_records_verify(wn, own, len));
+	kfree(set);
+	kfree(own);
+	return ok;
+}
+
 /**
  * wfpredir_records_selftest - self-test the record codec
  *
@@ -259,7 +302,9 @@ bool __init wfpredir_records_selftest(void)
 	     test_lengths(wn, chain[0]) &&
 	     test_lengths(wn, chain[2]) &&
 	     test_lengths(wn, chain[WFPREDIR_RECORDS_MAX_ENTRIES - 1]) &&
-	     test_version(wn, chain[0]);
+	     test_version(wn, chain[0]) &&
+	     test_own_view(wn, chain[0]) &&
+	     test_own_view(wn, chain[WFPREDIR_RECORDS_MAX_ENTRIES - 1]);
 
 out:
 	for (i = 0; i < ARRAY_SIZE(chain); i++)
