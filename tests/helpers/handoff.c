@@ -4,7 +4,7 @@
  * redirected TCP connection, compared with the query and the set it
  * replaces, and every error it gives, for tests/kselftest/handoff.sh.
  *
- *   handoff [-N NS] -l LISTEN -c DST -p PROBE [-X OTHER_NS]
+ *   handoff [-N NS] -l LISTEN -c DST -p PROBE [-X OTHER_NS] [-k]
  *
  * It listens at LISTEN, the address of a wfpredir service, connects to DST
  * (a rule redirects that to LISTEN) and to LISTEN itself (not redirected),
@@ -45,6 +45,8 @@
  *   onward_listening             the onward socket listening
  *   onward_raw                   a raw onward socket
  *   unpriv                       a child without CAP_NET_ADMIN (uid 65534)
+ *   holding                      with -k: every socket stays open (the
+ *                                flows with it) until SIGTERM
  *
  * Exit status 0 when it could run the cases, 2 on a setup failure.
  */
@@ -239,7 +241,11 @@ static void cases(int a, int d, int ls, const char *dst, const char *probe, cons
 	conn("lib", up_lib, dst);
 	fflush(stdout);
 
-	/* too small: the size, nothing copied, nothing handed on */
+	/*
+	 * Too small: the size, nothing copied, nothing handed on. These
+	 * sockets stay open, connected where no rule applies: a flow of theirs
+	 * would show records handed on.
+	 */
 	up = tcp_socket();
 	memset(buf, 0xa5, sizeof(buf));
 	len = total - 1;
@@ -248,19 +254,16 @@ static void cases(int a, int d, int ls, const char *dst, const char *probe, cons
 	       all(buf + sizeof(struct wfpredir_handoff),
 		   sizeof(buf) - sizeof(struct wfpredir_handoff), 0xa5));
 	conn("short", up, probe);
-	close(up);
 	up = tcp_socket();
 	len = sizeof(struct wfpredir_handoff);
 	err = handoff(up, a, 0, buf, &len);
 	printf("hdronly %s len=%u\n", errno_name(err), (unsigned int)len);
 	conn("hdronly", up, probe);
-	close(up);
 	up = tcp_socket();
 	slen = 1;
 	err = wfpredir_handoff(up, a, NULL, &slen, &info);
 	printf("lib_null %s len=%zu\n", errno_name(err), slen);
 	conn("lib_null", up, probe);
-	close(up);
 
 	up = tcp_socket();
 	len = 4;
@@ -270,7 +273,6 @@ static void cases(int a, int d, int ls, const char *dst, const char *probe, cons
 	len = sizeof(buf);
 	printf("flags %s\n", errno_name(handoff(up, a, 1, buf, &len)));
 	conn("flags", up, probe);
-	close(up);
 	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (bad == MAP_FAILED)
 		die("mmap: %s", errno_name(errno));
@@ -282,8 +284,9 @@ static void cases(int a, int d, int ls, const char *dst, const char *probe, cons
 	munmap(bad, 4096);
 
 	error_case("badfd", -1);
-	fd = dup(a);
-	close(fd);
+	/* a number above every descriptor this makes: none reuses it */
+	for (fd = 1000; fcntl(fd, F_GETFD) != -1; fd++)
+		;
 	error_case("closedfd", fd);
 	if (pipe(p))
 		die("pipe: %s", errno_name(errno));
@@ -344,8 +347,9 @@ int main(int argc, char **argv)
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int opt, ls, c1, c2, a, d, one = 1;
+	bool keep = false;
 
-	while ((opt = getopt(argc, argv, "N:l:c:p:X:")) != -1) {
+	while ((opt = getopt(argc, argv, "N:l:c:p:X:k")) != -1) {
 		switch (opt) {
 		case 'N':
 			enter_netns(optarg);
@@ -361,6 +365,9 @@ int main(int argc, char **argv)
 			break;
 		case 'X':
 			other = optarg;
+			break;
+		case 'k':
+			keep = true;
 			break;
 		default:
 			goto usage;
@@ -389,9 +396,16 @@ int main(int argc, char **argv)
 	d = accept_one(ls);
 	printf("accepted\n");
 	cases(a, d, ls, dst, probe, other);
+	if (keep) {
+		printf("holding\n");
+		fflush(stdout);
+		/* SIGTERM's default action ends it */
+		for (;;)
+			pause();
+	}
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: handoff [-N NS] -l LISTEN -c DST -p PROBE [-X OTHER_NS]\n");
+	fprintf(stderr, "usage: handoff [-N NS] -l LISTEN -c DST -p PROBE [-X OTHER_NS] [-k]\n");
 	return 2;
 }

@@ -46,13 +46,17 @@ setup ctl_ns "$nsa" service add hs id 1 ipv4 127.0.0.1:15201 ipv6 "[::1]:15201" 
 setup ctl_ns "$nsa" rule add service hs proto tcp dport 8090 || exit 1
 
 declare -A r
-# run ARGS...: the handoff helper in $nsa; its lines into r[NAME], a
-# "conn NAME ..." line into r[conn-NAME].
+# run ARGS...: the handoff helper in $nsa, which keeps its sockets (and so
+# their flows) until ho_stop; its lines into r[NAME], a "conn NAME ..."
+# line into r[conn-NAME].
 run()
 {
-	local name rest
+	local out=$tmpd/handoff.out name rest
 
 	r=()
+	bg_run "$out" "$ho" -N "$nsa" -k "$@"
+	ho_pid=$!
+	wait_for "$out" '^holding|^handoff:' 60
 	while read -r name rest; do
 		if [ "$name" = conn ]; then
 			r[conn-${rest%% *}]=${rest#* }
@@ -60,7 +64,7 @@ run()
 			r[$name]=$rest
 		fi
 		[ "$name" = handoff: ] && echo "# handoff: $rest"
-	done < <("$ho" -N "$nsa" "$@" 2>&1)
+	done <"$out"
 }
 res() { echo "${r[$1]:-missing}"; }
 
@@ -134,6 +138,7 @@ for f in 4 6; do
 	expect "$c: the onward socket listening" EISCONN res onward_listening
 	expect "$c: a raw onward socket" EOPNOTSUPP res onward_raw
 	expect "$c: without CAP_NET_ADMIN" EPERM res unpriv
+	bg_stop "$ho_pid"
 done
 
 # Chains: one through a proxy and a hop that hand off, one through a proxy
@@ -163,11 +168,12 @@ for f in 4 6; do
 			port=8093 svc=3 hflag=
 		fi
 		out=$tmpd/hop-$f-$way.out
+		# -k: hop's connections, and their flows, stay until it is stopped
 		# shellcheck disable=SC2086 # hflag: one word or none
-		hop_start "$out" "$nsa" -l "$hl" $hflag -c "$farp:$port"
+		hop_start "$out" "$nsa" -k -l "$hl" $hflag -c "$farp:$port"
 		expect "$c/$way: the client gets hop's answer through the proxy" "hop src=other" \
 			nsenter --net=/run/netns/"$nsa" "$flowpeer" connect -T 15 "$farp:$port"
-		hop_wait
+		wait_for "$out" '^holding' 15
 		sed "s/^/# hop $way: /" "$out"
 		expect "$c/$way: hop reads two entries" 2 kv "$out" flow_id= count
 		expect "$c/$way: entry 0 is the proxy's service" $svc kv "$out" "entry=0 " service
@@ -184,6 +190,7 @@ for f in 4 6; do
 			kv "$out" reply= reply
 		expect "$c/$way: the last hop's connection carries [proxy, hop]" "$svc 9" \
 			flow_chain "$nsa" "$farp:$port" final
+		bg_stop "$hop_pid"
 	done
 done
 expect "the handing-off proxy handed the records on, v4 and v6" 2 \
