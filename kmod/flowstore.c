@@ -62,6 +62,8 @@
 
 #include <linux/bitops.h>
 #include <linux/err.h>
+#include <linux/in.h>
+#include <linux/in6.h>
 #include <linux/jhash.h>
 #include <linux/jiffies.h>
 #include <linux/math.h>
@@ -72,6 +74,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -439,13 +442,14 @@ wfpredir_flowstore_scan(struct wfpredir_flowstore *store, kuid_t uid,
  * @store: the store
  * @uid: who the flow is charged to: the uid of the socket that opened the
  *	connection (the namespace's root for a connection without one)
- * @context_len: room for the context, at most U16_MAX
+ * @custom_len: room for a rule's custom context, at most U16_MAX; 0 for a
+ *	flow with the default context (which is not stored) or none
  * @gfp: allocation flags (the packet path: GFP_ATOMIC | __GFP_ACCOUNT)
  *
  * Releases the flows of closed connections met among the oldest; a full
  * store, if none was met, then evicts a flow whose conntrack entry is not
- * assured, killing that entry. The flow is zeroed but for @context_len and
- * its owner. Hand it to wfpredir_flowstore_insert(), or give it back with
+ * assured, killing that entry. The flow is zeroed but for its owner. Hand
+ * it to wfpredir_flowstore_insert(), or give it back with
  * wfpredir_flow_abandon().
  *
  * Context: any but hard IRQ.
@@ -454,7 +458,7 @@ wfpredir_flowstore_scan(struct wfpredir_flowstore *store, kuid_t uid,
  * ERR_PTR(-ENOMEM).
  */
 struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
-					  kuid_t uid, size_t context_len,
+					  kuid_t uid, size_t custom_len,
 					  gfp_t gfp)
 {
 	struct wfpredir_flow_owner *owner, *spare = NULL;
@@ -463,12 +467,11 @@ struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
 	unsigned int probes;
 	int err = 0;
 
-	if (WARN_ON_ONCE(context_len > U16_MAX))
+	if (WARN_ON_ONCE(custom_len > U16_MAX))
 		return ERR_PTR(-EINVAL);
-	flow = kzalloc(struct_size(flow, context, context_len), gfp);
+	flow = kzalloc(struct_size(flow, context, custom_len), gfp);
 	if (!flow)
 		return ERR_PTR(-ENOMEM);
-	flow->context_len = context_len;
 	INIT_LIST_HEAD(&flow->lru);
 
 	/* Most flows come from a uid that holds some already. */
@@ -667,6 +670,66 @@ bool wfpredir_flow_claim(struct wfpredir_flow *flow)
 bool wfpredir_flow_is_claimed(const struct wfpredir_flow *flow)
 {
 	return test_bit(0, &flow->claimed);
+}
+
+/* One address of the default context: a zero-padded sockaddr_in(6). */
+static void wfpredir_context_sockaddr(u8 *out, u8 family,
+				      const union nf_inet_addr *addr,
+				      __be16 port)
+{
+	memset(out, 0, WFPREDIR_CONTEXT_SOCKADDR_LEN);
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)out;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = port;
+		sin->sin_addr.s_addr = addr->ip;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = port;
+		sin6->sin6_addr = addr->in6;
+	}
+}
+
+/**
+ * wfpredir_flow_context_copy - a flow's redirect context, as stored
+ * @flow: a stored flow with a context (@flow->context_len not 0)
+ * @buf: receives @flow->context_len bytes; need not be zeroed
+ *
+ * A rule's custom bytes are copied as the flow keeps them. The default
+ * context is built here, in the bytes the hook stored in every flow before:
+ * the original destination, then the original source, each a struct
+ * sockaddr_in or sockaddr_in6 zero-padded to WFPREDIR_CONTEXT_SOCKADDR_LEN,
+ * then the process (&wfpredir_flow.origin). The addresses come from the
+ * conntrack entry's original tuple, which the flow holds a reference on and
+ * which NAT never changes (it rewrites the reply tuple): they are what the
+ * first packet carried, as when the flow was stored. Identities are in
+ * init-namespace terms, as stored; a reader's view is the caller's business.
+ *
+ * Context: RCU read side, as for the lookup.
+ */
+void wfpredir_flow_context_copy(const struct wfpredir_flow *flow, void *buf)
+{
+	const struct nf_conntrack_tuple *t =
+		&flow->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	u8 *out = buf;
+
+	if (flow->custom_context) {
+		memcpy(out, flow->context, flow->context_len);
+		return;
+	}
+	BUILD_BUG_ON(WFPREDIR_CONTEXT_DEFAULT_LEN !=
+		     2 * WFPREDIR_CONTEXT_SOCKADDR_LEN + sizeof(flow->origin));
+	BUILD_BUG_ON(sizeof(struct sockaddr_in6) >
+		     WFPREDIR_CONTEXT_SOCKADDR_LEN);
+	wfpredir_context_sockaddr(out, t->src.l3num, &t->dst.u3,
+				  t->dst.u.all);
+	wfpredir_context_sockaddr(out + WFPREDIR_CONTEXT_SOCKADDR_LEN,
+				  t->src.l3num, &t->src.u3, t->src.u.all);
+	memcpy(out + 2 * WFPREDIR_CONTEXT_SOCKADDR_LEN, &flow->origin,
+	       sizeof(flow->origin));
 }
 
 /**

@@ -6,6 +6,8 @@
 #ifndef _WFPREDIR_FLOWSTORE_H
 #define _WFPREDIR_FLOWSTORE_H
 
+#include "uapi/linux/wfpredir.h"
+
 #include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/netfilter.h>
@@ -62,10 +64,18 @@ struct wfpredir_flow_owner {
  *	rhltable_insert() takes the key at key_offset in the object, and only
  *	objects whose keys compare equal share one list
  * @in_by_dest: the flow is in the by-destination index (redirected flows)
- * @context_len: length of @context; 0 if there is none
- * @custom_context: @context is the rule's custom bytes, not the default
- *	context (whose identities a reader sees in its own namespaces)
- * @context: the redirect context
+ * @context_len: length of the redirect context a reader gets; 0 if there is
+ *	none (the flow was not redirected)
+ * @custom_context: the context is the rule's custom bytes, kept in
+ *	@context, not the default context (whose identities a reader sees in
+ *	its own namespaces)
+ * @origin: for the default context, what the conntrack entry cannot tell:
+ *	the process that opened the connection, as the context reports it
+ * @context: a custom context's bytes, @context_len of them; a flow with
+ *	the default context or none has no room here
+ *
+ * The default context is not stored: wfpredir_flow_context_copy() builds
+ * it from the conntrack entry's original tuple and @origin.
  *
  * Immutable once stored, but for @claimed and @lru.
  */
@@ -85,6 +95,7 @@ struct wfpredir_flow {
 	bool in_by_dest;
 	u16 context_len;
 	bool custom_context;
+	struct wfpredir_context_process origin;
 	u8 context[] __aligned(8);
 };
 
@@ -130,7 +141,7 @@ void wfpredir_flowstore_set_share(struct wfpredir_flowstore *store,
 				  unsigned int share);
 
 struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
-					  kuid_t uid, size_t context_len,
+					  kuid_t uid, size_t custom_len,
 					  gfp_t gfp);
 void wfpredir_flow_abandon(struct wfpredir_flowstore *store,
 			   struct wfpredir_flow *flow);
@@ -151,6 +162,7 @@ wfpredir_flowstore_dest_list(struct wfpredir_flowstore *store,
 
 bool wfpredir_flow_claim(struct wfpredir_flow *flow);
 bool wfpredir_flow_is_claimed(const struct wfpredir_flow *flow);
+void wfpredir_flow_context_copy(const struct wfpredir_flow *flow, void *buf);
 
 void wfpredir_sk_tuple(const struct sock *sk, struct nf_conntrack_tuple *tuple);
 struct nf_conn *wfpredir_tuple_conntrack(struct net *net,

@@ -116,53 +116,29 @@ static void wfpredir_fill_entry(struct wfpredir_record_entry *entry,
 	}
 }
 
-static void wfpredir_fill_sockaddr(u8 *out, u8 family,
-				   const union nf_inet_addr *addr, __be16 port)
-{
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)out;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = port;
-		sin->sin_addr.s_addr = addr->ip;
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = port;
-		sin6->sin6_addr = addr->in6;
-	}
-}
-
 /*
- * The default context: original destination, original source, then the
- * process; or the rule's custom bytes. @out is zeroed.
+ * A rule's custom bytes; or, for the default context, what the conntrack
+ * entry will not tell a reader: the process (wfpredir_flow_context_copy()
+ * builds the rest). @flow is zeroed, with room for @rule's custom bytes.
  */
-static void wfpredir_fill_context(u8 *out, const struct nf_conn *ct,
+static void wfpredir_fill_context(struct wfpredir_flow *flow,
 				  const struct wfpredir_origin *origin,
 				  const struct wfpredir_rule *rule)
 {
-	const struct nf_conntrack_tuple *t =
-		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	struct wfpredir_context_process proc = {
-		.uid = origin->uid,
-		.cgroup_id = origin->cgroup,
-	};
-
 	if (rule->context_len) {
-		memcpy(out, rule->context, rule->context_len);
+		memcpy(flow->context, rule->context, rule->context_len);
+		flow->context_len = rule->context_len;
+		flow->custom_context = true;
 		return;
 	}
 
-	wfpredir_fill_sockaddr(out, nf_ct_l3num(ct), &t->dst.u3, t->dst.u.all);
-	wfpredir_fill_sockaddr(out + WFPREDIR_CONTEXT_SOCKADDR_LEN,
-			       nf_ct_l3num(ct), &t->src.u3, t->src.u.all);
-
+	flow->context_len = WFPREDIR_CONTEXT_DEFAULT_LEN;
+	flow->origin.uid = origin->uid;
+	flow->origin.cgroup_id = origin->cgroup;
 	if (origin->task) {
-		proc.pid = task_tgid_nr(origin->task);
-		get_task_comm(proc.comm, origin->task);
+		flow->origin.pid = task_tgid_nr(origin->task);
+		get_task_comm(flow->origin.comm, origin->task);
 	}
-	memcpy(out + 2 * WFPREDIR_CONTEXT_SOCKADDR_LEN, &proc, sizeof(proc));
 }
 
 /*
@@ -243,9 +219,7 @@ static unsigned int wfpredir_redirect(struct wfpredir_net *wn,
 	unsigned int verdict;
 	int err;
 
-	flow = wfpredir_flow_alloc(&wn->flows, uid,
-				   rule->context_len ?:
-				   WFPREDIR_CONTEXT_DEFAULT_LEN,
+	flow = wfpredir_flow_alloc(&wn->flows, uid, rule->context_len,
 				   GFP_ATOMIC | __GFP_ACCOUNT);
 	if (IS_ERR(flow))
 		return wfpredir_refuse(wn, ct, rule, uid, PTR_ERR(flow));
@@ -261,10 +235,9 @@ static unsigned int wfpredir_redirect(struct wfpredir_net *wn,
 		wfpredir_flow_abandon(&wn->flows, flow);
 		return wfpredir_refuse(wn, ct, rule, uid, err);
 	}
-	wfpredir_fill_context(flow->context, ct, &origin, rule);
+	wfpredir_fill_context(flow, &origin, rule);
 	flow->service_id = rule->service->id;
 	flow->rule_id = rule->id;
-	flow->custom_context = rule->context_len;
 
 	range.min_addr = to->addr;
 	range.max_addr = to->addr;

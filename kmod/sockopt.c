@@ -279,11 +279,14 @@ static void wfpredir_copy_records(struct wfpredir_net *wn,
 		wfpredir_records_to_view(wn, buf, flow->records->len, view);
 }
 
-/* The same for the context; custom bytes are the rule's, told as given. */
+/*
+ * The same for the context, @flow->context_len bytes; custom bytes are the
+ * rule's, told as given. Every reader of a flow's context comes here.
+ */
 static void wfpredir_copy_context(const struct wfpredir_flow *flow, u8 *buf,
 				  const struct wfpredir_view *view)
 {
-	memcpy(buf, flow->context, flow->context_len);
+	wfpredir_flow_context_copy(flow, buf);
 	if (!flow->custom_context && !wfpredir_view_is_init(view))
 		wfpredir_context_to_view(buf, view);
 }
