@@ -67,7 +67,9 @@
 #include <linux/jhash.h>
 #include <linux/jiffies.h>
 #include <linux/math.h>
+#include <linux/minmax.h>
 #include <linux/overflow.h>
+#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable.h>
@@ -106,10 +108,24 @@ static const struct rhashtable_params wfpredir_flow_params = {
 
 static const struct rhashtable_params wfpredir_dest_params = {
 	.head_offset = offsetof(struct wfpredir_flow, by_dest),
-	.key_offset = offsetof(struct wfpredir_flow, dest),
-	.key_len = sizeof(struct wfpredir_dest_key),
+	.key_offset = offsetof(struct wfpredir_flow, dest_hash),
+	.key_len = sizeof_field(struct wfpredir_flow, dest_hash),
 	.automatic_shrinking = true,
 };
+
+/*
+ * A flow takes one 128-byte object (on 64-bit machines) unless it carries
+ * custom context bytes, which live in place of the process it then does
+ * not use. Its records are a separate object (records.h).
+ */
+static_assert(sizeof(struct wfpredir_flow) <= WFPREDIR_FLOW_SIZE);
+
+/* The size of a flow with @custom_len bytes of custom context. */
+static size_t wfpredir_flow_size(size_t custom_len)
+{
+	return max(sizeof(struct wfpredir_flow),
+		   offsetof(struct wfpredir_flow, context) + custom_len);
+}
 
 static const struct rhashtable_params wfpredir_owner_params = {
 	.head_offset = offsetof(struct wfpredir_flow_owner, node),
@@ -295,6 +311,7 @@ int wfpredir_flowstore_init(struct wfpredir_flowstore *store, unsigned int max)
 	store->share = WFPREDIR_FLOW_SHARE_DEFAULT;
 	atomic64_set(&store->evicted, 0);
 	store->drained = NULL;
+	store->dest_seed = get_random_u32();
 	INIT_DELAYED_WORK(&store->gc, wfpredir_flowstore_gc_work);
 	ret = rhashtable_init(&store->table, &wfpredir_flow_params);
 	if (ret)
@@ -469,7 +486,7 @@ struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
 
 	if (WARN_ON_ONCE(custom_len > U16_MAX))
 		return ERR_PTR(-EINVAL);
-	flow = kzalloc(struct_size(flow, context, custom_len), gfp);
+	flow = kzalloc(wfpredir_flow_size(custom_len), gfp);
 	if (!flow)
 		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&flow->lru);
@@ -542,6 +559,7 @@ out:
 		nf_ct_kill(victim->ct);
 		call_rcu(&victim->rcu, wfpredir_flow_free_rcu);
 	}
+	/* ->rcu takes ->lru's place: _safe has read the next flow already. */
 	list_for_each_entry_safe(dead_flow, tmp, &dead, lru)
 		call_rcu(&dead_flow->rcu, wfpredir_flow_free_rcu);
 	kfree(spare);
@@ -569,6 +587,35 @@ void wfpredir_flow_abandon(struct wfpredir_flowstore *store,
 }
 
 /*
+ * The key of a destination in the by-destination index: a hash of family,
+ * protocol, address and port under the store's seed. Only the family's
+ * address bytes count.
+ */
+static u32 wfpredir_dest_hash(const struct wfpredir_flowstore *store,
+			      u8 family, u8 protocol,
+			      const union nf_inet_addr *addr, __be16 port)
+{
+	struct {
+		union nf_inet_addr addr;
+		__be16 port;
+		u8 family;
+		u8 protocol;
+	} key;
+
+	BUILD_BUG_ON(sizeof(key) % sizeof(u32));
+	memset(&key, 0, sizeof(key));
+	if (family == AF_INET)
+		key.addr.ip = addr->ip;
+	else
+		key.addr.in6 = addr->in6;
+	key.port = port;
+	key.family = family;
+	key.protocol = protocol;
+	return jhash2((const u32 *)&key, sizeof(key) / sizeof(u32),
+		      store->dest_seed);
+}
+
+/*
  * Index a redirected flow by its original destination, under the store
  * lock as it is inserted, so that unlinking always finds it: inheritance
  * (inherit.c) finds a proxy's flow by where its onward connection goes. The
@@ -581,11 +628,9 @@ static void wfpredir_flowstore_index_dest(struct wfpredir_flowstore *store,
 	const struct nf_conntrack_tuple *t =
 		&flow->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 
-	memset(&flow->dest, 0, sizeof(flow->dest));
-	flow->dest.addr = t->dst.u3;
-	flow->dest.port = t->dst.u.all;
-	flow->dest.family = nf_ct_l3num(flow->ct);
-	flow->dest.protocol = nf_ct_protonum(flow->ct);
+	flow->dest_hash = wfpredir_dest_hash(store, t->src.l3num,
+					     t->dst.protonum, &t->dst.u3,
+					     t->dst.u.all);
 	flow->in_by_dest = !rhltable_insert(&store->by_dest, &flow->by_dest,
 					    wfpredir_dest_params);
 }
@@ -649,15 +694,15 @@ wfpredir_flowstore_lookup(struct wfpredir_flowstore *store,
  * wfpredir_flow_claim - claim a flow's first datagram
  * @flow: a flow from wfpredir_flowstore_lookup()
  *
- * The one bit of a stored flow that changes: whoever claims it first
- * reports the flow's records with its first datagram (WSARecvMsg()).
+ * The one field of a stored flow that readers change: whoever claims it
+ * first reports the flow's records with its first datagram (WSARecvMsg()).
  *
  * Context: RCU read side, as for the lookup.
  * Return: true for the first call on @flow, false for every later one.
  */
 bool wfpredir_flow_claim(struct wfpredir_flow *flow)
 {
-	return !test_and_set_bit(0, &flow->claimed);
+	return !xchg(&flow->claimed, 1);
 }
 
 /**
@@ -669,7 +714,7 @@ bool wfpredir_flow_claim(struct wfpredir_flow *flow)
  */
 bool wfpredir_flow_is_claimed(const struct wfpredir_flow *flow)
 {
-	return test_bit(0, &flow->claimed);
+	return READ_ONCE(flow->claimed);
 }
 
 /* One address of the default context: a zero-padded sockaddr_in(6). */
@@ -748,7 +793,11 @@ void wfpredir_flowstore_walk_enter(struct wfpredir_flowstore *store,
 /**
  * wfpredir_flowstore_dest_list - the flows to a destination
  * @store: the store
- * @fkey: the destination: family, protocol, address and port
+ * @key: the destination: family, protocol, address and port
+ *
+ * The list holds the flows of every destination whose hash is that of
+ * @key: those to other destinations are rare (a 32-bit hash under a seed
+ * nobody knows), but must be passed over with wfpredir_flow_goes_to().
  *
  * Context: RCU read side.
  * Return: the list, newest flow first, for rhl_for_each_entry_rcu(); NULL
@@ -756,16 +805,37 @@ void wfpredir_flowstore_walk_enter(struct wfpredir_flowstore *store,
  */
 struct rhlist_head *
 wfpredir_flowstore_dest_list(struct wfpredir_flowstore *store,
-			     const struct wfpredir_flow_key *fkey)
+			     const struct wfpredir_flow_key *key)
 {
-	struct wfpredir_dest_key key;
+	u32 hash = wfpredir_dest_hash(store, key->family, key->protocol,
+				      &key->daddr, key->dport);
 
-	memset(&key, 0, sizeof(key));
-	key.addr = fkey->daddr;
-	key.port = fkey->dport;
-	key.family = fkey->family;
-	key.protocol = fkey->protocol;
-	return rhltable_lookup(&store->by_dest, &key, wfpredir_dest_params);
+	return rhltable_lookup(&store->by_dest, &hash, wfpredir_dest_params);
+}
+
+/**
+ * wfpredir_flow_goes_to - whether a flow was sent to a destination
+ * @flow: a stored flow
+ * @key: the destination: family, protocol, address and port
+ *
+ * Compares @key with the original destination of @flow's conntrack entry,
+ * which NAT does not change: where the flow's first packet was sent.
+ *
+ * Context: RCU read side, as for the lookup.
+ * Return: true if they are the same.
+ */
+bool wfpredir_flow_goes_to(const struct wfpredir_flow *flow,
+			   const struct wfpredir_flow_key *key)
+{
+	const struct nf_conntrack_tuple *t =
+		&flow->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+
+	if (t->src.l3num != key->family || t->dst.protonum != key->protocol ||
+	    t->dst.u.all != key->dport)
+		return false;
+	if (key->family == AF_INET)
+		return t->dst.u3.ip == key->daddr.ip;
+	return ipv6_addr_equal(&t->dst.u3.in6, &key->daddr.in6);
 }
 
 /**

@@ -13,6 +13,7 @@
 #include <linux/netfilter.h>
 #include <linux/rhashtable.h>
 #include <linux/spinlock_types.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/workqueue.h>
@@ -24,14 +25,6 @@ struct sock;
 struct rhashtable_iter;
 struct wfpredir_flow_key;
 struct wfpredir_records;
-
-/* The original destination a proxy's onward connection goes to. */
-struct wfpredir_dest_key {
-	union nf_inet_addr addr;
-	__be16 port;
-	u8 family;
-	u8 protocol;
-};
 
 /**
  * struct wfpredir_flow_owner - the flows one uid holds in a store
@@ -51,53 +44,70 @@ struct wfpredir_flow_owner {
  * struct wfpredir_flow - one connection's records and context
  * @node: in &wfpredir_flowstore.table
  * @by_dest: in &wfpredir_flowstore.by_dest, when @in_by_dest
- * @rcu: frees the flow after readers are done
+ * @lru: in &wfpredir_flowstore.age, or a local list of flows to free,
+ *	while it is not being freed; under the store lock, or the local
+ *	list's owner's
+ * @rcu: frees the flow after readers are done; takes @lru's place, which
+ *	nothing touches once the flow is on its way out (readers never do)
  * @ct: the connection; the flow holds a reference on it
  * @records: the connection's record chain; owned
- * @lru: in &wfpredir_flowstore.age while stored; under the store lock
- * @owner: the uid it is charged to
+ * @owner: the uid it is charged to; NULL once the flow left the store
  * @born: jiffies when the flow was stored
  * @service_id: the service it was redirected to; 0 if it was not
  * @rule_id: the rule that redirected it; 0 if it was not
- * @claimed: bit 0 is set by the first wfpredir_flow_claim()
- * @dest: its key in the by-destination index: stored in the flow, because
- *	rhltable_insert() takes the key at key_offset in the object, and only
- *	objects whose keys compare equal share one list
- * @in_by_dest: the flow is in the by-destination index (redirected flows)
+ * @claimed: set to 1 by the first wfpredir_flow_claim()
+ * @dest_hash: its key in the by-destination index, a hash of its original
+ *	destination (wfpredir_flowstore_dest_list()): rhltable_insert() takes
+ *	the key at key_offset in the object, and four bytes of hash cost less
+ *	than the 20 of the destination. Destinations whose hashes collide
+ *	share a list: a reader checks wfpredir_flow_goes_to()
  * @context_len: length of the redirect context a reader gets; 0 if there is
  *	none (the flow was not redirected)
  * @custom_context: the context is the rule's custom bytes, kept in
  *	@context, not the default context (whose identities a reader sees in
  *	its own namespaces)
+ * @in_by_dest: the flow is in the by-destination index (redirected flows)
  * @origin: for the default context, what the conntrack entry cannot tell:
  *	the process that opened the connection, as the context reports it
- * @context: a custom context's bytes, @context_len of them; a flow with
- *	the default context or none has no room here
+ * @context: a custom context's bytes, @context_len of them, in place of
+ *	@origin, which such a flow does not use; a flow with the default
+ *	context or none has no room past @origin
  *
  * The default context is not stored: wfpredir_flow_context_copy() builds
- * it from the conntrack entry's original tuple and @origin.
+ * it from the conntrack entry's original tuple and @origin. A flow with
+ * the default context, or with none, is WFPREDIR_FLOW_SIZE bytes.
  *
  * Immutable once stored, but for @claimed and @lru.
  */
 struct wfpredir_flow {
 	struct rhash_head node;
 	struct rhlist_head by_dest;
-	struct rcu_head rcu;
+	union {
+		struct list_head lru;
+		struct rcu_head rcu;
+	};
 	struct nf_conn *ct;
 	struct wfpredir_records *records;
-	struct list_head lru;
 	struct wfpredir_flow_owner *owner;
 	unsigned long born;
 	u32 service_id;
 	u32 rule_id;
-	unsigned long claimed;
-	struct wfpredir_dest_key dest;
-	bool in_by_dest;
+	u32 claimed;
+	u32 dest_hash;
 	u16 context_len;
 	bool custom_context;
-	struct wfpredir_context_process origin;
-	u8 context[] __aligned(8);
+	bool in_by_dest;
+	union {
+		struct wfpredir_context_process origin;
+		DECLARE_FLEX_ARRAY(u8, context);
+	};
 };
+
+/*
+ * The most a flow without custom context may take, so that it is a 128-byte
+ * slab object (kmalloc-cg-128) on 64-bit machines: checked at build time.
+ */
+#define WFPREDIR_FLOW_SIZE 128
 
 /* Default of WFPREDIR_A_CONFIG_FLOW_SHARE, percent: see flowstore.c. */
 #define WFPREDIR_FLOW_SHARE_DEFAULT 50
@@ -105,8 +115,11 @@ struct wfpredir_flow {
 /**
  * struct wfpredir_flowstore - the flows of one namespace
  * @table: flows keyed by conntrack pointer
- * @by_dest: redirected flows by original destination, newest first
+ * @by_dest: redirected flows by a hash of their original destination,
+ *	newest first
  * @owners: &wfpredir_flow_owner keyed by uid
+ * @dest_seed: seeds the hash of destinations in @by_dest, so that nobody
+ *	can pick destinations whose flows share a list
  * @lock: serialises changes to @table, @by_dest, @owners, @age and the
  *	owners' counts; taken with BHs off (the packet path stores flows)
  * @age: every stored flow, oldest first, but that flows found assured when
@@ -125,6 +138,7 @@ struct wfpredir_flowstore {
 	struct rhashtable table;
 	struct rhltable by_dest;
 	struct rhashtable owners;
+	u32 dest_seed;
 	spinlock_t lock;	/* serialises changes; see above */
 	struct list_head age;
 	atomic_t count;
@@ -155,13 +169,19 @@ struct rhlist_head *
 wfpredir_flowstore_dest_list(struct wfpredir_flowstore *store,
 			     const struct wfpredir_flow_key *key);
 
-/* RCU read side: the flows to @key's destination, newest first. */
+/*
+ * RCU read side: the flows to @key's destination, newest first, and those
+ * to other destinations whose hash is the same: check each with
+ * wfpredir_flow_goes_to().
+ */
 #define wfpredir_flowstore_for_dest(store, key, flow, pos)		\
 	rhl_for_each_entry_rcu(flow, pos,				\
 			       wfpredir_flowstore_dest_list(store, key), by_dest)
 
 bool wfpredir_flow_claim(struct wfpredir_flow *flow);
 bool wfpredir_flow_is_claimed(const struct wfpredir_flow *flow);
+bool wfpredir_flow_goes_to(const struct wfpredir_flow *flow,
+			   const struct wfpredir_flow_key *key);
 void wfpredir_flow_context_copy(const struct wfpredir_flow *flow, void *buf);
 
 void wfpredir_sk_tuple(const struct sock *sk, struct nf_conntrack_tuple *tuple);

@@ -13,9 +13,11 @@
  *
  *  - It runs only when a rule matches the new connection, and costs a hash
  *    lookup plus at most WFPREDIR_INHERIT_CANDIDATES checks: the flow store
- *    indexes redirected flows by original destination, newest first, and a
- *    proxy's onward connection goes to the original destination of the flow
- *    it holds, right after accepting it.
+ *    indexes redirected flows by a hash of their original destination,
+ *    newest first, and a proxy's onward connection goes to the original
+ *    destination of the flow it holds, right after accepting it. A flow to
+ *    another destination with the same hash (rare: 32 bits under a secret
+ *    seed) is passed over, and counts toward the checks.
  *  - A candidate is a redirected flow to the same destination and protocol
  *    held by the sender: for an owned service, the sending socket belongs to
  *    the owner; for an unowned one, the socket that received the flow at the
@@ -220,7 +222,8 @@ int wfpredir_inherit_find(struct wfpredir_net *wn,
 	wfpredir_flowstore_for_dest(&wn->flows, key, flow, pos) {
 		if (++seen > WFPREDIR_INHERIT_CANDIDATES)
 			break;
-		if (!flow->service_id)
+		/* The index is by a hash: another destination may share it. */
+		if (!flow->service_id || !wfpredir_flow_goes_to(flow, key))
 			continue;
 		service = wfpredir_service_lookup(wn, flow->service_id);
 		if (!service ||

@@ -292,6 +292,131 @@ static bool __init run_context(struct wfpredir_flow *flow, struct nf_conn *ct,
 	return ok;
 }
 
+/* The destination of fake_ct()'s connection to @dst, as the hook sees it. */
+static void __init dest_key(struct wfpredir_flow_key *key, u8 family,
+			    const union nf_inet_addr *dst)
+{
+	memset(key, 0, sizeof(*key));
+	key->family = family;
+	key->protocol = IPPROTO_TCP;
+	key->daddr = *dst;
+	key->dport = htons(8080);
+}
+
+/* The flows of @key's list that go to @key: exactly @flow. */
+static bool __init dest_finds(struct wfpredir_flowstore *store,
+			      const struct wfpredir_flow_key *key,
+			      const struct wfpredir_flow *flow)
+{
+	struct wfpredir_flow *pos;
+	struct rhlist_head *list;
+	unsigned int n = 0;
+	bool found = false;
+
+	rcu_read_lock();
+	wfpredir_flowstore_for_dest(store, key, pos, list) {
+		if (!wfpredir_flow_goes_to(pos, key))
+			continue;
+		n++;
+		found |= pos == flow;
+	}
+	rcu_read_unlock();
+	return found && n == 1;
+}
+
+/*
+ * The by-destination index, keyed by a hash of the destination: a flow is
+ * found by its original destination (never by its source, nor its
+ * redirected one), and wfpredir_flow_goes_to() tells the destinations
+ * apart, for IPv4 and IPv6.
+ */
+static bool __init run_dest(struct wfpredir_flowstore *store,
+			    struct nf_conn *ct[2])
+{
+	union nf_inet_addr a4 = { .ip = htonl(0xc0000201) },
+			   b4 = { .ip = htonl(0xc6336402) },
+			   s4 = { .ip = htonl(INADDR_LOOPBACK) };
+	union nf_inet_addr a6 = { .in6 = { .s6_addr = {
+					0x20, 0x01, 0x0d, 0xb8, [15] = 1 } } },
+			   b6 = { .in6 = { .s6_addr = {
+					0x20, 0x01, 0x0d, 0xb8, [15] = 2 } } },
+			   s6 = { .in6 = IN6ADDR_LOOPBACK_INIT };
+	struct wfpredir_flow *flow[2];
+	struct wfpredir_flow_key key;
+	bool ok = true;
+	int i;
+
+	/* a4 -> b4 and a6 -> b6, both redirected to the loopback. */
+	fake_ct(ct[0], AF_INET, &a4, &b4, &s4);
+	fake_ct(ct[1], AF_INET6, &a6, &b6, &s6);
+	for (i = 0; i < 2; i++) {
+		/* The test's reference, as the packet's in the hook. */
+		refcount_set(&ct[i]->ct_general.use, 1);
+		flow[i] = wfpredir_flow_alloc(store, GLOBAL_ROOT_UID, 0,
+					      GFP_KERNEL);
+		if (!EXPECT(!IS_ERR(flow[i])))
+			return false;
+		flow[i]->service_id = 1;
+		if (!EXPECT(!wfpredir_flowstore_insert(store, flow[i],
+						       ct[i]))) {
+			wfpredir_flow_abandon(store, flow[i]);
+			return false;
+		}
+		ok &= EXPECT(flow[i]->in_by_dest);
+	}
+
+	dest_key(&key, AF_INET, &b4);
+	ok &= EXPECT(dest_finds(store, &key, flow[0]));
+	ok &= EXPECT(!wfpredir_flow_goes_to(flow[1], &key));
+	dest_key(&key, AF_INET6, &b6);
+	ok &= EXPECT(dest_finds(store, &key, flow[1]));
+	ok &= EXPECT(!wfpredir_flow_goes_to(flow[0], &key));
+
+	/* Not by the source, another port or protocol, or the service. */
+	dest_key(&key, AF_INET, &a4);
+	ok &= EXPECT(!wfpredir_flow_goes_to(flow[0], &key));
+	dest_key(&key, AF_INET, &s4);
+	ok &= EXPECT(!wfpredir_flow_goes_to(flow[0], &key));
+	dest_key(&key, AF_INET6, &a6);
+	ok &= EXPECT(!wfpredir_flow_goes_to(flow[1], &key));
+	dest_key(&key, AF_INET6, &b6);
+	key.dport = htons(8081);
+	ok &= EXPECT(!wfpredir_flow_goes_to(flow[1], &key));
+	dest_key(&key, AF_INET6, &b6);
+	key.protocol = IPPROTO_UDP;
+	ok &= EXPECT(!wfpredir_flow_goes_to(flow[1], &key));
+	return ok;
+}
+
+static bool __init dest_selftest(void)
+{
+	struct wfpredir_flowstore *store;
+	struct nf_conn *ct[2];
+	bool ok = false;
+	int i;
+
+	store = kzalloc(sizeof(*store), GFP_KERNEL);
+	ct[0] = kzalloc(sizeof(*ct[0]), GFP_KERNEL);
+	ct[1] = kzalloc(sizeof(*ct[1]), GFP_KERNEL);
+	if (!store || !ct[0] || !ct[1] || wfpredir_flowstore_init(store, 4)) {
+		pr_err("sockopt self-test: out of memory\n");
+		kfree(store);
+		store = NULL;
+	} else {
+		ok = run_dest(store, ct);
+		/* Frees the flows, which drop their references. */
+		wfpredir_flowstore_destroy(store);
+	}
+	for (i = 0; i < 2; i++) {
+		/* The store dropped its references: the test's is left. */
+		if (store && ct[i])
+			ok &= EXPECT(refcount_read(&ct[i]->ct_general.use) <= 1);
+		kfree(ct[i]);
+	}
+	kfree(store);
+	return ok;
+}
+
 /*
  * The default context a query reads equals the one the hook used to store,
  * for IPv4 and IPv6; a custom context is the rule's bytes.
@@ -357,5 +482,5 @@ out:
 			sock_release(sock[i]);
 	/* Let the RCU callbacks, which are module code, finish. */
 	rcu_barrier();
-	return context_selftest() && ok;
+	return context_selftest() && dest_selftest() && ok;
 }
