@@ -56,6 +56,7 @@
  * Exit status 0 unless the command line or the setup fails (2).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -172,6 +173,10 @@ static void print_context(const unsigned char *ctx, size_t len)
 		memcpy(&s, ctx + WFPREDIR_CONTEXT_SOCKADDR_LEN, sizeof(s));
 		memcpy(&p, ctx + 2 * WFPREDIR_CONTEXT_SOCKADDR_LEN, sizeof(p));
 		p.comm[sizeof(p.comm) - 1] = '\0';
+		/* One word of text, whatever the bytes (a custom context's). */
+		for (size_t i = 0; p.comm[i]; i++)
+			if (!isgraph((unsigned char)p.comm[i]))
+				p.comm[i] = '?';
 		format_addr(&d, ds, sizeof(ds));
 		format_addr(&s, ss, sizeof(ss));
 		printf("ctx_dst=%s ctx_src=%s ctx_uid=%u ctx_pid=%u ctx_cgroup=%llu ctx_comm=%s\n",
