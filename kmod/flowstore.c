@@ -66,8 +66,8 @@
 #include <linux/in6.h>
 #include <linux/jhash.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/math.h>
-#include <linux/minmax.h>
 #include <linux/overflow.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
@@ -114,18 +114,14 @@ static const struct rhashtable_params wfpredir_dest_params = {
 };
 
 /*
- * A flow takes one 128-byte object (on 64-bit machines) unless it carries
- * custom context bytes, which live in place of the process it then does
- * not use. Its records are a separate object (records.h).
+ * The slab caches (kmalloc-cg-N) each kind of flow is meant for on 64-bit
+ * machines: a redirected flow with the default context and a chain in a
+ * blob takes 128 bytes (and the blob 128 more); a first redirect, whose
+ * chain it keeps as parts, 192 and no blob.
  */
-static_assert(sizeof(struct wfpredir_flow) <= WFPREDIR_FLOW_SIZE);
-
-/* The size of a flow with @custom_len bytes of custom context. */
-static size_t wfpredir_flow_size(size_t custom_len)
-{
-	return max(sizeof(struct wfpredir_flow),
-		   offsetof(struct wfpredir_flow, context) + custom_len);
-}
+static_assert(WFPREDIR_FLOW_SIZE_BARE <= 96);
+static_assert(WFPREDIR_FLOW_SIZE_DEFAULT <= 128);
+static_assert(WFPREDIR_FLOW_SIZE_OWN <= 192);
 
 static const struct rhashtable_params wfpredir_owner_params = {
 	.head_offset = offsetof(struct wfpredir_flow_owner, node),
@@ -459,8 +455,8 @@ wfpredir_flowstore_scan(struct wfpredir_flowstore *store, kuid_t uid,
  * @store: the store
  * @uid: who the flow is charged to: the uid of the socket that opened the
  *	connection (the namespace's root for a connection without one)
- * @custom_len: room for a rule's custom context, at most U16_MAX; 0 for a
- *	flow with the default context (which is not stored) or none
+ * @size: WFPREDIR_FLOW_SIZE_BARE, _DEFAULT, _OWN or _CUSTOM(), by what the
+ *	flow is to hold (flowstore.h)
  * @gfp: allocation flags (the packet path: GFP_ATOMIC | __GFP_ACCOUNT)
  *
  * Releases the flows of closed connections met among the oldest; a full
@@ -475,8 +471,7 @@ wfpredir_flowstore_scan(struct wfpredir_flowstore *store, kuid_t uid,
  * ERR_PTR(-ENOMEM).
  */
 struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
-					  kuid_t uid, size_t custom_len,
-					  gfp_t gfp)
+					  kuid_t uid, size_t size, gfp_t gfp)
 {
 	struct wfpredir_flow_owner *owner, *spare = NULL;
 	struct wfpredir_flow *flow, *victim = NULL, *dead_flow, *tmp;
@@ -484,9 +479,10 @@ struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
 	unsigned int probes;
 	int err = 0;
 
-	if (WARN_ON_ONCE(custom_len > U16_MAX))
+	if (WARN_ON_ONCE(size < WFPREDIR_FLOW_SIZE_BARE ||
+			 size > WFPREDIR_FLOW_SIZE_CUSTOM(U16_MAX)))
 		return ERR_PTR(-EINVAL);
-	flow = kzalloc(wfpredir_flow_size(custom_len), gfp);
+	flow = kzalloc(size, gfp);
 	if (!flow)
 		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&flow->lru);
@@ -775,6 +771,160 @@ void wfpredir_flow_context_copy(const struct wfpredir_flow *flow, void *buf)
 				  t->src.l3num, &t->src.u3, t->src.u.all);
 	memcpy(out + 2 * WFPREDIR_CONTEXT_SOCKADDR_LEN, &flow->origin,
 	       sizeof(flow->origin));
+}
+
+/**
+ * wfpredir_record_entry_tuple - a record entry's connection, from conntrack
+ * @entry: the entry; its family, protocol, original ports and addresses
+ *	are set, the rest left as they are
+ * @ct: the connection
+ *
+ * From the original tuple, as the first packet carried it: the same before
+ * NAT and after.
+ *
+ * Context: any.
+ */
+void wfpredir_record_entry_tuple(struct wfpredir_record_entry *entry,
+				 const struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	size_t alen = t->src.l3num == AF_INET ? 4 : 16;
+
+	entry->family = t->src.l3num;
+	entry->protocol = t->dst.protonum;
+	entry->orig_sport = t->src.u.all;
+	entry->orig_dport = t->dst.u.all;
+	memset(entry->orig_saddr, 0, sizeof(entry->orig_saddr));
+	memset(entry->orig_daddr, 0, sizeof(entry->orig_daddr));
+	memcpy(entry->orig_saddr, &t->src.u3, alen);
+	memcpy(entry->orig_daddr, &t->dst.u3, alen);
+}
+
+/* The header and entry of @flow's own chain (@ct's), into @buf. */
+static void wfpredir_flow_put_own(const struct wfpredir_flow *flow,
+				  const struct nf_conn *ct, u8 *buf)
+{
+	struct wfpredir_record_entry entry;
+
+	memset(&entry, 0, sizeof(entry));
+	entry.service_id = cpu_to_be32(flow->service_id);
+	entry.rule_id = cpu_to_be32(flow->rule_id);
+	entry.flags = flow->own_flags;
+	wfpredir_record_entry_tuple(&entry, ct);
+	entry.timestamp_ns = cpu_to_be64(flow->own.timestamp_ns);
+	entry.uid = cpu_to_be32(flow->origin.uid);
+	entry.pid = cpu_to_be32(flow->origin.pid);
+	entry.cgroup_id = cpu_to_be64(flow->origin.cgroup_id);
+	wfpredir_records_put_one(buf, flow->own.flow_id, &entry);
+}
+
+/**
+ * wfpredir_flow_set_own - give a first redirect its chain, kept as parts
+ * @wn: the namespace, which issues the chain
+ * @flow: from wfpredir_flow_alloc() with WFPREDIR_FLOW_SIZE_OWN, with its
+ *	service, rule and &wfpredir_flow.origin set; not stored yet
+ * @ct: the connection it is for
+ * @flags: the entry's flags (WFPREDIR_RECORD_F_PID_BEST_EFFORT or 0)
+ *
+ * Issues the one-entry chain wfpredir_records_append() would for a flow
+ * redirected for the first time (a new flow id, this moment's timestamp,
+ * the tag under @wn's key) and keeps what the flow does not know already.
+ * Readers get the blob from wfpredir_flow_records_copy().
+ *
+ * Context: any.
+ */
+void wfpredir_flow_set_own(struct wfpredir_net *wn, struct wfpredir_flow *flow,
+			   const struct nf_conn *ct, u8 flags)
+{
+	u8 buf[WFPREDIR_RECORDS_LEN(1)];
+
+	flow->own_chain = true;
+	flow->own_flags = flags;
+	flow->own.flow_id = wfpredir_records_new_flow_id(wn);
+	flow->own.timestamp_ns = ktime_get_real_ns();
+	wfpredir_flow_put_own(flow, ct, buf);
+	wfpredir_records_seal_one(wn, buf, flow->own.tag);
+}
+
+/**
+ * wfpredir_flow_records_len - the length of a flow's record chain
+ * @flow: a stored flow
+ *
+ * Context: RCU read side, as for the lookup.
+ * Return: its length in bytes, as wfpredir_flow_records_copy() writes it.
+ */
+u32 wfpredir_flow_records_len(const struct wfpredir_flow *flow)
+{
+	return flow->own_chain ? WFPREDIR_RECORDS_LEN(1) : flow->records->len;
+}
+
+/**
+ * wfpredir_flow_records_copy - a flow's record chain, as it was issued
+ * @flow: a stored flow
+ * @buf: receives wfpredir_flow_records_len() bytes
+ *
+ * Context: RCU read side, as for the lookup.
+ */
+void wfpredir_flow_records_copy(const struct wfpredir_flow *flow, void *buf)
+{
+	u8 *out = buf;
+
+	if (!flow->own_chain) {
+		memcpy(out, flow->records->data, flow->records->len);
+		return;
+	}
+	wfpredir_flow_put_own(flow, flow->ct, out);
+	memcpy(out + WFPREDIR_RECORDS_LEN(1) - WFPREDIR_RECORDS_TAG_LEN,
+	       flow->own.tag, WFPREDIR_RECORDS_TAG_LEN);
+}
+
+/**
+ * wfpredir_flow_records_dup - a flow's record chain in a blob of its own
+ * @flow: a stored flow
+ * @gfp: allocation flags
+ *
+ * Context: RCU read side, as for the lookup.
+ * Return: the blob, for the caller to free; NULL without memory.
+ */
+struct wfpredir_records *
+wfpredir_flow_records_dup(const struct wfpredir_flow *flow, gfp_t gfp)
+{
+	struct wfpredir_records *records;
+
+	records = wfpredir_records_alloc(wfpredir_flow_records_len(flow), gfp);
+	if (records)
+		wfpredir_flow_records_copy(flow, records->data);
+	return records;
+}
+
+/**
+ * wfpredir_flow_chain_id - the flow id a flow's chain was issued under
+ * @flow: a stored flow
+ *
+ * Context: RCU read side, as for the lookup.
+ * Return: the flow id: one per client's flow, the same at every hop.
+ */
+u64 wfpredir_flow_chain_id(const struct wfpredir_flow *flow)
+{
+	struct wfpredir_records_hdr hdr;
+
+	if (flow->own_chain)
+		return flow->own.flow_id;
+	memcpy(&hdr, flow->records->data, sizeof(hdr));
+	return be64_to_cpu(hdr.flow_id);
+}
+
+/**
+ * wfpredir_flow_chain_count - how many entries a flow's chain holds
+ * @flow: a stored flow
+ *
+ * Context: RCU read side, as for the lookup.
+ * Return: the entry count.
+ */
+unsigned int wfpredir_flow_chain_count(const struct wfpredir_flow *flow)
+{
+	return flow->own_chain ? 1 : wfpredir_records_count(flow->records);
 }
 
 /**

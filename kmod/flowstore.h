@@ -24,6 +24,7 @@ struct nf_conntrack_tuple;
 struct sock;
 struct rhashtable_iter;
 struct wfpredir_flow_key;
+struct wfpredir_net;
 struct wfpredir_records;
 
 /**
@@ -41,6 +42,23 @@ struct wfpredir_flow_owner {
 };
 
 /**
+ * struct wfpredir_flow_own - the chain of a first redirect, kept as parts
+ * @flow_id: the flow id it was issued under
+ * @timestamp_ns: its entry's timestamp, CLOCK_REALTIME
+ * @tag: its tag, under the namespace's key
+ *
+ * A flow redirected for the first time carries a one-entry chain, a 104-byte
+ * blob whose other bytes its flow already knows (the service and rule, the
+ * process in &wfpredir_flow.origin, the entry's flags, the conntrack entry's
+ * original tuple): wfpredir_flow_records_copy() writes the blob out again.
+ */
+struct wfpredir_flow_own {
+	u64 flow_id;
+	u64 timestamp_ns;
+	u8 tag[WFPREDIR_RECORDS_TAG_LEN];
+};
+
+/**
  * struct wfpredir_flow - one connection's records and context
  * @node: in &wfpredir_flowstore.table
  * @by_dest: in &wfpredir_flowstore.by_dest, when @in_by_dest
@@ -50,7 +68,7 @@ struct wfpredir_flow_owner {
  * @rcu: frees the flow after readers are done; takes @lru's place, which
  *	nothing touches once the flow is on its way out (readers never do)
  * @ct: the connection; the flow holds a reference on it
- * @records: the connection's record chain; owned
+ * @records: the connection's record chain, owned; NULL when @own_chain
  * @owner: the uid it is charged to; NULL once the flow left the store
  * @born: jiffies when the flow was stored
  * @service_id: the service it was redirected to; 0 if it was not
@@ -67,15 +85,21 @@ struct wfpredir_flow_owner {
  *	@context, not the default context (whose identities a reader sees in
  *	its own namespaces)
  * @in_by_dest: the flow is in the by-destination index (redirected flows)
+ * @own_chain: the chain is the flow's own first redirect, kept in @own
+ *	(with the default context only), not in @records
+ * @own_flags: with @own_chain, the flags of its entry
  * @origin: for the default context, what the conntrack entry cannot tell:
- *	the process that opened the connection, as the context reports it
+ *	the process that opened the connection, as the context (and the entry
+ *	of @own) reports it
+ * @own: with @own_chain, the rest of the chain's bytes
  * @context: a custom context's bytes, @context_len of them, in place of
- *	@origin, which such a flow does not use; a flow with the default
- *	context or none has no room past @origin
+ *	@origin, which such a flow does not use
  *
  * The default context is not stored: wfpredir_flow_context_copy() builds
- * it from the conntrack entry's original tuple and @origin. A flow with
- * the default context, or with none, is WFPREDIR_FLOW_SIZE bytes.
+ * it from the conntrack entry's original tuple and @origin. A flow is
+ * allocated only as far as it is used (WFPREDIR_FLOW_SIZE_*): one without
+ * context ends before @origin, one with the default context and a chain in
+ * @records after @origin, and one with a custom context after its bytes.
  *
  * Immutable once stored, but for @claimed and @lru.
  */
@@ -97,17 +121,30 @@ struct wfpredir_flow {
 	u16 context_len;
 	bool custom_context;
 	bool in_by_dest;
+	bool own_chain;
+	u8 own_flags;
 	union {
-		struct wfpredir_context_process origin;
+		struct {
+			struct wfpredir_context_process origin;
+			struct wfpredir_flow_own own;
+		};
 		DECLARE_FLEX_ARRAY(u8, context);
 	};
 };
 
 /*
- * The most a flow without custom context may take, so that it is a 128-byte
- * slab object (kmalloc-cg-128) on 64-bit machines: checked at build time.
+ * What wfpredir_flow_alloc() allocates, by what the flow holds; checked at
+ * build time against the slab caches they are meant for on 64-bit machines.
+ * A flow not redirected (a chain a socket handed on): kmalloc-cg-96.
  */
-#define WFPREDIR_FLOW_SIZE 128
+#define WFPREDIR_FLOW_SIZE_BARE	offsetof(struct wfpredir_flow, origin)
+/* Redirected, the default context, a chain in a blob: kmalloc-cg-128. */
+#define WFPREDIR_FLOW_SIZE_DEFAULT offsetof(struct wfpredir_flow, own)
+/* Redirected for the first time, the default context: kmalloc-cg-192. */
+#define WFPREDIR_FLOW_SIZE_OWN	sizeof(struct wfpredir_flow)
+/* Redirected, a rule's @len bytes of custom context, a chain in a blob. */
+#define WFPREDIR_FLOW_SIZE_CUSTOM(len)					\
+	(offsetof(struct wfpredir_flow, context) + (len))
 
 /* Default of WFPREDIR_A_CONFIG_FLOW_SHARE, percent: see flowstore.c. */
 #define WFPREDIR_FLOW_SHARE_DEFAULT 50
@@ -155,8 +192,7 @@ void wfpredir_flowstore_set_share(struct wfpredir_flowstore *store,
 				  unsigned int share);
 
 struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
-					  kuid_t uid, size_t custom_len,
-					  gfp_t gfp);
+					  kuid_t uid, size_t size, gfp_t gfp);
 void wfpredir_flow_abandon(struct wfpredir_flowstore *store,
 			   struct wfpredir_flow *flow);
 int wfpredir_flowstore_insert(struct wfpredir_flowstore *store,
@@ -183,6 +219,16 @@ bool wfpredir_flow_is_claimed(const struct wfpredir_flow *flow);
 bool wfpredir_flow_goes_to(const struct wfpredir_flow *flow,
 			   const struct wfpredir_flow_key *key);
 void wfpredir_flow_context_copy(const struct wfpredir_flow *flow, void *buf);
+void wfpredir_flow_set_own(struct wfpredir_net *wn, struct wfpredir_flow *flow,
+			   const struct nf_conn *ct, u8 flags);
+u32 wfpredir_flow_records_len(const struct wfpredir_flow *flow);
+void wfpredir_flow_records_copy(const struct wfpredir_flow *flow, void *buf);
+struct wfpredir_records *
+wfpredir_flow_records_dup(const struct wfpredir_flow *flow, gfp_t gfp);
+u64 wfpredir_flow_chain_id(const struct wfpredir_flow *flow);
+unsigned int wfpredir_flow_chain_count(const struct wfpredir_flow *flow);
+void wfpredir_record_entry_tuple(struct wfpredir_record_entry *entry,
+				 const struct nf_conn *ct);
 
 void wfpredir_sk_tuple(const struct sock *sk, struct nf_conntrack_tuple *tuple);
 struct nf_conn *wfpredir_tuple_conntrack(struct net *net,

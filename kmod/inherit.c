@@ -160,27 +160,30 @@ static bool wfpredir_sender_holds(const struct wfpredir_flow_key *key,
 	return wfpredir_task_holds(sock_net(key->sk), ct, key->sk);
 }
 
-/* The flow id a chain was issued under: one per client's flow, every hop. */
-static u64 wfpredir_chain_flow_id(const struct wfpredir_records *records)
+/*
+ * The service of entry @i of @flow's chain. A first redirect's chain, kept
+ * as parts, has one entry: the flow's own.
+ */
+static __be32 wfpredir_chain_service(const struct wfpredir_flow *flow,
+				     unsigned int i)
 {
-	struct wfpredir_records_hdr hdr;
-
-	memcpy(&hdr, records->data, sizeof(hdr));
-	return be64_to_cpu(hdr.flow_id);
+	if (flow->own_chain)
+		return cpu_to_be32(flow->service_id);
+	return wfpredir_records_entry(flow->records, i)->service_id;
 }
 
-/* One service-only entry per entry of @like: who, never copied. */
+/* One service-only entry per entry of @like's chain: who, never copied. */
 static struct wfpredir_records *
 wfpredir_inherit_anonymous(struct wfpredir_net *wn,
-			   const struct wfpredir_records *like)
+			   const struct wfpredir_flow *like)
 {
 	struct wfpredir_records *records = NULL, *next;
 	struct wfpredir_record_entry entry;
 	unsigned int i;
 
-	for (i = 0; i < wfpredir_records_count(like); i++) {
+	for (i = 0; i < wfpredir_flow_chain_count(like); i++) {
 		memset(&entry, 0, sizeof(entry));
-		entry.service_id = wfpredir_records_entry(like, i)->service_id;
+		entry.service_id = wfpredir_chain_service(like, i);
 		entry.flags = WFPREDIR_RECORD_F_INHERITED |
 			      WFPREDIR_RECORD_F_SERVICE_ONLY;
 		next = wfpredir_records_append(wn, records, 0, &entry,
@@ -211,7 +214,7 @@ int wfpredir_inherit_find(struct wfpredir_net *wn,
 			  const struct wfpredir_flow_key *key,
 			  struct wfpredir_inherited *found)
 {
-	const struct wfpredir_records *longest = NULL;
+	const struct wfpredir_flow *longest = NULL;
 	const struct wfpredir_service *service;
 	struct rhlist_head *pos;
 	struct wfpredir_flow *flow;
@@ -234,19 +237,31 @@ int wfpredir_inherit_find(struct wfpredir_net *wn,
 		else
 			found->self = service->id;
 		/* hops of one client's flow (a loop) are one candidate */
-		if (longest && wfpredir_chain_flow_id(flow->records) !=
-			       wfpredir_chain_flow_id(longest))
+		if (longest && wfpredir_flow_chain_id(flow) !=
+			       wfpredir_flow_chain_id(longest))
 			ambiguous = true;
-		if (!longest || wfpredir_records_count(flow->records) >
-				wfpredir_records_count(longest))
-			longest = flow->records;
-	}
-	if (held && !ambiguous) {
-		found->records = longest;
-		return 0;
+		if (!longest || wfpredir_flow_chain_count(flow) >
+				wfpredir_flow_chain_count(longest))
+			longest = flow;
 	}
 	if (!held)
 		return 0;
+	if (!ambiguous && !longest->own_chain) {
+		found->records = longest->records;
+		return 0;
+	}
+	if (!ambiguous) {
+		/*
+		 * A first redirect keeps its chain as parts (flowstore.h):
+		 * the connection continues a blob of its own.
+		 */
+		found->owned = wfpredir_flow_records_dup(longest, GFP_ATOMIC |
+							 __GFP_ACCOUNT);
+		if (!found->owned)
+			return -ENOMEM;
+		found->records = found->owned;
+		return 0;
+	}
 	found->owned = wfpredir_inherit_anonymous(wn, longest);
 	if (IS_ERR(found->owned)) {
 		int err = PTR_ERR(found->owned);

@@ -352,7 +352,8 @@ static bool __init run_dest(struct wfpredir_flowstore *store,
 	for (i = 0; i < 2; i++) {
 		/* The test's reference, as the packet's in the hook. */
 		refcount_set(&ct[i]->ct_general.use, 1);
-		flow[i] = wfpredir_flow_alloc(store, GLOBAL_ROOT_UID, 0,
+		flow[i] = wfpredir_flow_alloc(store, GLOBAL_ROOT_UID,
+					      WFPREDIR_FLOW_SIZE_BARE,
 					      GFP_KERNEL);
 		if (!EXPECT(!IS_ERR(flow[i])))
 			return false;
@@ -414,6 +415,114 @@ static bool __init dest_selftest(void)
 		kfree(ct[i]);
 	}
 	kfree(store);
+	return ok;
+}
+
+/*
+ * A first redirect's chain, kept as parts in its flow, written out for
+ * @family: the blob wfpredir_records_append() issues for the entry the hook
+ * fills, laid out here from the test's constants (but for the flow id and
+ * the timestamp, which the flow drew). Byte for byte, tag included.
+ */
+static bool __init own_case(struct wfpredir_net *wn, struct wfpredir_flow *flow,
+			    struct nf_conn *ct, u8 *buf, u8 family,
+			    const union nf_inet_addr *src,
+			    const union nf_inet_addr *dst,
+			    const union nf_inet_addr *service)
+{
+	const struct wfpredir_context_process proc = {
+		.uid = 1234,
+		.pid = 4321,
+		.cgroup_id = 0x0102030405060708ULL,
+		.comm = "selftest-comm",
+	};
+	size_t alen = family == AF_INET ? 4 : 16;
+	struct wfpredir_record_entry entry;
+	struct wfpredir_records *blob, *dup;
+	bool ok = true;
+
+	fake_ct(ct, family, src, dst, service);
+	memset(flow, 0, WFPREDIR_FLOW_SIZE_OWN);
+	flow->ct = ct;
+	flow->service_id = 7;
+	flow->rule_id = 42;
+	flow->context_len = WFPREDIR_CONTEXT_DEFAULT_LEN;
+	flow->origin = proc;
+	wfpredir_flow_set_own(wn, flow, ct, WFPREDIR_RECORD_F_PID_BEST_EFFORT);
+
+	memset(&entry, 0, sizeof(entry));
+	entry.service_id = cpu_to_be32(7);
+	entry.rule_id = cpu_to_be32(42);
+	entry.family = family;
+	entry.protocol = IPPROTO_TCP;
+	entry.flags = WFPREDIR_RECORD_F_PID_BEST_EFFORT;
+	entry.orig_sport = htons(40001);
+	entry.orig_dport = htons(8080);
+	memcpy(entry.orig_saddr, src, alen);
+	memcpy(entry.orig_daddr, dst, alen);
+	entry.timestamp_ns = cpu_to_be64(flow->own.timestamp_ns);
+	entry.uid = cpu_to_be32(proc.uid);
+	entry.pid = cpu_to_be32(proc.pid);
+	entry.cgroup_id = cpu_to_be64(proc.cgroup_id);
+	/* The flow id the flow drew is the one append() draws next. */
+	atomic64_set(&wn->flow_seq, flow->own.flow_id - 1);
+	blob = wfpredir_records_append(wn, NULL, 0, &entry, GFP_KERNEL);
+	if (!EXPECT(!IS_ERR(blob)))
+		return false;
+
+	ok &= EXPECT(wfpredir_flow_records_len(flow) == blob->len);
+	memset(buf, CTX_POISON, CTX_BUF_LEN);
+	wfpredir_flow_records_copy(flow, buf);
+	ok &= EXPECT(ctx_is(buf, blob->data, blob->len));
+	ok &= EXPECT(!wfpredir_records_verify(wn, buf, blob->len));
+	ok &= EXPECT(wfpredir_flow_chain_count(flow) == 1);
+	ok &= EXPECT(wfpredir_flow_chain_id(flow) == flow->own.flow_id);
+	dup = wfpredir_flow_records_dup(flow, GFP_KERNEL);
+	ok &= EXPECT(dup && dup->len == blob->len &&
+		     !memcmp(dup->data, blob->data, blob->len));
+	kfree(dup);
+	kfree(blob);
+
+	/* Built from the tuple, sealed: another source port does not verify. */
+	ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u.all = htons(40002);
+	wfpredir_flow_records_copy(flow, buf);
+	ok &= EXPECT(wfpredir_records_verify(wn, buf,
+					     WFPREDIR_RECORDS_LEN(1)) ==
+		     -EBADMSG);
+	return ok;
+}
+
+static bool __init own_selftest(void)
+{
+	union nf_inet_addr src4 = { .ip = htonl(0xc0000201) },
+			   dst4 = { .ip = htonl(0xc6336402) },
+			   svc4 = { .ip = htonl(INADDR_LOOPBACK) };
+	union nf_inet_addr src6 = { .in6 = { .s6_addr = {
+					0x20, 0x01, 0x0d, 0xb8, [15] = 1 } } },
+			   dst6 = { .in6 = { .s6_addr = {
+					0x20, 0x01, 0x0d, 0xb8, 0, 2,
+					[14] = 0xab, [15] = 2 } } },
+			   svc6 = { .in6 = IN6ADDR_LOOPBACK_INIT };
+	struct wfpredir_net *wn = new_net();
+	struct wfpredir_flow *flow;
+	struct nf_conn *ct;
+	bool ok = false;
+	u8 *buf;
+
+	flow = kzalloc(WFPREDIR_FLOW_SIZE_OWN, GFP_KERNEL);
+	ct = kzalloc(sizeof(*ct), GFP_KERNEL);
+	buf = kmalloc(CTX_BUF_LEN, GFP_KERNEL);
+	if (wn && flow && ct && buf) {
+		ok = own_case(wn, flow, ct, buf, AF_INET, &src4, &dst4, &svc4);
+		ok &= own_case(wn, flow, ct, buf, AF_INET6, &src6, &dst6,
+			       &svc6);
+	} else {
+		pr_err("sockopt self-test: out of memory\n");
+	}
+	kfree(buf);
+	kfree(ct);
+	kfree(flow);
+	free_net(wn);
 	return ok;
 }
 
@@ -482,5 +591,5 @@ out:
 			sock_release(sock[i]);
 	/* Let the RCU callbacks, which are module code, finish. */
 	rcu_barrier();
-	return context_selftest() && dest_selftest() && ok;
+	return context_selftest() && own_selftest() && dest_selftest() && ok;
 }
