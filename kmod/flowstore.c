@@ -62,16 +62,21 @@
 
 #include <linux/bitops.h>
 #include <linux/err.h>
+#include <linux/in.h>
+#include <linux/in6.h>
 #include <linux/jhash.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/math.h>
 #include <linux/overflow.h>
+#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -103,10 +108,20 @@ static const struct rhashtable_params wfpredir_flow_params = {
 
 static const struct rhashtable_params wfpredir_dest_params = {
 	.head_offset = offsetof(struct wfpredir_flow, by_dest),
-	.key_offset = offsetof(struct wfpredir_flow, dest),
-	.key_len = sizeof(struct wfpredir_dest_key),
+	.key_offset = offsetof(struct wfpredir_flow, dest_hash),
+	.key_len = sizeof_field(struct wfpredir_flow, dest_hash),
 	.automatic_shrinking = true,
 };
+
+/*
+ * The slab caches (kmalloc-cg-N) each kind of flow is meant for on 64-bit
+ * machines: a redirected flow with the default context and a chain in a
+ * blob takes 128 bytes (and the blob 128 more); a first redirect, whose
+ * chain it keeps as parts, 192 and no blob.
+ */
+static_assert(WFPREDIR_FLOW_SIZE_BARE <= 96);
+static_assert(WFPREDIR_FLOW_SIZE_DEFAULT <= 128);
+static_assert(WFPREDIR_FLOW_SIZE_OWN <= 192);
 
 static const struct rhashtable_params wfpredir_owner_params = {
 	.head_offset = offsetof(struct wfpredir_flow_owner, node),
@@ -292,6 +307,7 @@ int wfpredir_flowstore_init(struct wfpredir_flowstore *store, unsigned int max)
 	store->share = WFPREDIR_FLOW_SHARE_DEFAULT;
 	atomic64_set(&store->evicted, 0);
 	store->drained = NULL;
+	store->dest_seed = get_random_u32();
 	INIT_DELAYED_WORK(&store->gc, wfpredir_flowstore_gc_work);
 	ret = rhashtable_init(&store->table, &wfpredir_flow_params);
 	if (ret)
@@ -439,13 +455,14 @@ wfpredir_flowstore_scan(struct wfpredir_flowstore *store, kuid_t uid,
  * @store: the store
  * @uid: who the flow is charged to: the uid of the socket that opened the
  *	connection (the namespace's root for a connection without one)
- * @context_len: room for the context, at most U16_MAX
+ * @size: WFPREDIR_FLOW_SIZE_BARE, _DEFAULT, _OWN or _CUSTOM(), by what the
+ *	flow is to hold (flowstore.h)
  * @gfp: allocation flags (the packet path: GFP_ATOMIC | __GFP_ACCOUNT)
  *
  * Releases the flows of closed connections met among the oldest; a full
  * store, if none was met, then evicts a flow whose conntrack entry is not
- * assured, killing that entry. The flow is zeroed but for @context_len and
- * its owner. Hand it to wfpredir_flowstore_insert(), or give it back with
+ * assured, killing that entry. The flow is zeroed but for its owner. Hand
+ * it to wfpredir_flowstore_insert(), or give it back with
  * wfpredir_flow_abandon().
  *
  * Context: any but hard IRQ.
@@ -454,8 +471,7 @@ wfpredir_flowstore_scan(struct wfpredir_flowstore *store, kuid_t uid,
  * ERR_PTR(-ENOMEM).
  */
 struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
-					  kuid_t uid, size_t context_len,
-					  gfp_t gfp)
+					  kuid_t uid, size_t size, gfp_t gfp)
 {
 	struct wfpredir_flow_owner *owner, *spare = NULL;
 	struct wfpredir_flow *flow, *victim = NULL, *dead_flow, *tmp;
@@ -463,12 +479,12 @@ struct wfpredir_flow *wfpredir_flow_alloc(struct wfpredir_flowstore *store,
 	unsigned int probes;
 	int err = 0;
 
-	if (WARN_ON_ONCE(context_len > U16_MAX))
+	if (WARN_ON_ONCE(size < WFPREDIR_FLOW_SIZE_BARE ||
+			 size > WFPREDIR_FLOW_SIZE_CUSTOM(U16_MAX)))
 		return ERR_PTR(-EINVAL);
-	flow = kzalloc(struct_size(flow, context, context_len), gfp);
+	flow = kzalloc(size, gfp);
 	if (!flow)
 		return ERR_PTR(-ENOMEM);
-	flow->context_len = context_len;
 	INIT_LIST_HEAD(&flow->lru);
 
 	/* Most flows come from a uid that holds some already. */
@@ -539,6 +555,7 @@ out:
 		nf_ct_kill(victim->ct);
 		call_rcu(&victim->rcu, wfpredir_flow_free_rcu);
 	}
+	/* ->rcu takes ->lru's place: _safe has read the next flow already. */
 	list_for_each_entry_safe(dead_flow, tmp, &dead, lru)
 		call_rcu(&dead_flow->rcu, wfpredir_flow_free_rcu);
 	kfree(spare);
@@ -566,6 +583,35 @@ void wfpredir_flow_abandon(struct wfpredir_flowstore *store,
 }
 
 /*
+ * The key of a destination in the by-destination index: a hash of family,
+ * protocol, address and port under the store's seed. Only the family's
+ * address bytes count.
+ */
+static u32 wfpredir_dest_hash(const struct wfpredir_flowstore *store,
+			      u8 family, u8 protocol,
+			      const union nf_inet_addr *addr, __be16 port)
+{
+	struct {
+		union nf_inet_addr addr;
+		__be16 port;
+		u8 family;
+		u8 protocol;
+	} key;
+
+	BUILD_BUG_ON(sizeof(key) % sizeof(u32));
+	memset(&key, 0, sizeof(key));
+	if (family == AF_INET)
+		key.addr.ip = addr->ip;
+	else
+		key.addr.in6 = addr->in6;
+	key.port = port;
+	key.family = family;
+	key.protocol = protocol;
+	return jhash2((const u32 *)&key, sizeof(key) / sizeof(u32),
+		      store->dest_seed);
+}
+
+/*
  * Index a redirected flow by its original destination, under the store
  * lock as it is inserted, so that unlinking always finds it: inheritance
  * (inherit.c) finds a proxy's flow by where its onward connection goes. The
@@ -578,11 +624,9 @@ static void wfpredir_flowstore_index_dest(struct wfpredir_flowstore *store,
 	const struct nf_conntrack_tuple *t =
 		&flow->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 
-	memset(&flow->dest, 0, sizeof(flow->dest));
-	flow->dest.addr = t->dst.u3;
-	flow->dest.port = t->dst.u.all;
-	flow->dest.family = nf_ct_l3num(flow->ct);
-	flow->dest.protocol = nf_ct_protonum(flow->ct);
+	flow->dest_hash = wfpredir_dest_hash(store, t->src.l3num,
+					     t->dst.protonum, &t->dst.u3,
+					     t->dst.u.all);
 	flow->in_by_dest = !rhltable_insert(&store->by_dest, &flow->by_dest,
 					    wfpredir_dest_params);
 }
@@ -646,15 +690,15 @@ wfpredir_flowstore_lookup(struct wfpredir_flowstore *store,
  * wfpredir_flow_claim - claim a flow's first datagram
  * @flow: a flow from wfpredir_flowstore_lookup()
  *
- * The one bit of a stored flow that changes: whoever claims it first
- * reports the flow's records with its first datagram (WSARecvMsg()).
+ * The one field of a stored flow that readers change: whoever claims it
+ * first reports the flow's records with its first datagram (WSARecvMsg()).
  *
  * Context: RCU read side, as for the lookup.
  * Return: true for the first call on @flow, false for every later one.
  */
 bool wfpredir_flow_claim(struct wfpredir_flow *flow)
 {
-	return !test_and_set_bit(0, &flow->claimed);
+	return !xchg(&flow->claimed, 1);
 }
 
 /**
@@ -666,7 +710,221 @@ bool wfpredir_flow_claim(struct wfpredir_flow *flow)
  */
 bool wfpredir_flow_is_claimed(const struct wfpredir_flow *flow)
 {
-	return test_bit(0, &flow->claimed);
+	return READ_ONCE(flow->claimed);
+}
+
+/* One address of the default context: a zero-padded sockaddr_in(6). */
+static void wfpredir_context_sockaddr(u8 *out, u8 family,
+				      const union nf_inet_addr *addr,
+				      __be16 port)
+{
+	memset(out, 0, WFPREDIR_CONTEXT_SOCKADDR_LEN);
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)out;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = port;
+		sin->sin_addr.s_addr = addr->ip;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = port;
+		sin6->sin6_addr = addr->in6;
+	}
+}
+
+/**
+ * wfpredir_flow_context_copy - a flow's redirect context, as stored
+ * @flow: a stored flow with a context (@flow->context_len not 0)
+ * @buf: receives @flow->context_len bytes; need not be zeroed
+ *
+ * A rule's custom bytes are copied as the flow keeps them. The default
+ * context is built here, in the bytes the hook stored in every flow before:
+ * the original destination, then the original source, each a struct
+ * sockaddr_in or sockaddr_in6 zero-padded to WFPREDIR_CONTEXT_SOCKADDR_LEN,
+ * then the process (&wfpredir_flow.origin). The addresses come from the
+ * conntrack entry's original tuple, which the flow holds a reference on and
+ * which NAT never changes (it rewrites the reply tuple): they are what the
+ * first packet carried, as when the flow was stored. Identities are in
+ * init-namespace terms, as stored; a reader's view is the caller's business.
+ *
+ * Context: RCU read side, as for the lookup.
+ */
+void wfpredir_flow_context_copy(const struct wfpredir_flow *flow, void *buf)
+{
+	const struct nf_conntrack_tuple *t =
+		&flow->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	u8 *out = buf;
+
+	if (flow->custom_context) {
+		memcpy(out, flow->context, flow->context_len);
+		return;
+	}
+	BUILD_BUG_ON(WFPREDIR_CONTEXT_DEFAULT_LEN !=
+		     2 * WFPREDIR_CONTEXT_SOCKADDR_LEN + sizeof(flow->origin));
+	BUILD_BUG_ON(sizeof(struct sockaddr_in6) >
+		     WFPREDIR_CONTEXT_SOCKADDR_LEN);
+	wfpredir_context_sockaddr(out, t->src.l3num, &t->dst.u3,
+				  t->dst.u.all);
+	wfpredir_context_sockaddr(out + WFPREDIR_CONTEXT_SOCKADDR_LEN,
+				  t->src.l3num, &t->src.u3, t->src.u.all);
+	memcpy(out + 2 * WFPREDIR_CONTEXT_SOCKADDR_LEN, &flow->origin,
+	       sizeof(flow->origin));
+}
+
+/**
+ * wfpredir_record_entry_tuple - a record entry's connection, from conntrack
+ * @entry: the entry; its family, protocol, original ports and addresses
+ *	are set, the rest left as they are
+ * @ct: the connection
+ *
+ * From the original tuple, as the first packet carried it: the same before
+ * NAT and after.
+ *
+ * Context: any.
+ */
+void wfpredir_record_entry_tuple(struct wfpredir_record_entry *entry,
+				 const struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	size_t alen = t->src.l3num == AF_INET ? 4 : 16;
+
+	entry->family = t->src.l3num;
+	entry->protocol = t->dst.protonum;
+	entry->orig_sport = t->src.u.all;
+	entry->orig_dport = t->dst.u.all;
+	memset(entry->orig_saddr, 0, sizeof(entry->orig_saddr));
+	memset(entry->orig_daddr, 0, sizeof(entry->orig_daddr));
+	memcpy(entry->orig_saddr, &t->src.u3, alen);
+	memcpy(entry->orig_daddr, &t->dst.u3, alen);
+}
+
+/* The header and entry of @flow's own chain (@ct's), into @buf. */
+static void wfpredir_flow_put_own(const struct wfpredir_flow *flow,
+				  const struct nf_conn *ct, u8 *buf)
+{
+	struct wfpredir_record_entry entry;
+
+	memset(&entry, 0, sizeof(entry));
+	entry.service_id = cpu_to_be32(flow->service_id);
+	entry.rule_id = cpu_to_be32(flow->rule_id);
+	entry.flags = flow->own_flags;
+	wfpredir_record_entry_tuple(&entry, ct);
+	entry.timestamp_ns = cpu_to_be64(flow->own.timestamp_ns);
+	entry.uid = cpu_to_be32(flow->origin.uid);
+	entry.pid = cpu_to_be32(flow->origin.pid);
+	entry.cgroup_id = cpu_to_be64(flow->origin.cgroup_id);
+	wfpredir_records_put_one(buf, flow->own.flow_id, &entry);
+}
+
+/**
+ * wfpredir_flow_set_own - give a first redirect its chain, kept as parts
+ * @wn: the namespace, which issues the chain
+ * @flow: from wfpredir_flow_alloc() with WFPREDIR_FLOW_SIZE_OWN, with its
+ *	service, rule and &wfpredir_flow.origin set; not stored yet
+ * @ct: the connection it is for
+ * @flags: the entry's flags (WFPREDIR_RECORD_F_PID_BEST_EFFORT or 0)
+ *
+ * Issues the one-entry chain wfpredir_records_append() would for a flow
+ * redirected for the first time (a new flow id, this moment's timestamp,
+ * the tag under @wn's key) and keeps what the flow does not know already.
+ * Readers get the blob from wfpredir_flow_records_copy().
+ *
+ * Context: any.
+ */
+void wfpredir_flow_set_own(struct wfpredir_net *wn, struct wfpredir_flow *flow,
+			   const struct nf_conn *ct, u8 flags)
+{
+	u8 buf[WFPREDIR_RECORDS_LEN(1)];
+
+	flow->own_chain = true;
+	flow->own_flags = flags;
+	flow->own.flow_id = wfpredir_records_new_flow_id(wn);
+	flow->own.timestamp_ns = ktime_get_real_ns();
+	wfpredir_flow_put_own(flow, ct, buf);
+	wfpredir_records_seal_one(wn, buf, flow->own.tag);
+}
+
+/**
+ * wfpredir_flow_records_len - the length of a flow's record chain
+ * @flow: a stored flow
+ *
+ * Context: RCU read side, as for the lookup.
+ * Return: its length in bytes, as wfpredir_flow_records_copy() writes it.
+ */
+u32 wfpredir_flow_records_len(const struct wfpredir_flow *flow)
+{
+	return flow->own_chain ? WFPREDIR_RECORDS_LEN(1) : flow->records->len;
+}
+
+/**
+ * wfpredir_flow_records_copy - a flow's record chain, as it was issued
+ * @flow: a stored flow
+ * @buf: receives wfpredir_flow_records_len() bytes
+ *
+ * Context: RCU read side, as for the lookup.
+ */
+void wfpredir_flow_records_copy(const struct wfpredir_flow *flow, void *buf)
+{
+	u8 *out = buf;
+
+	if (!flow->own_chain) {
+		memcpy(out, flow->records->data, flow->records->len);
+		return;
+	}
+	wfpredir_flow_put_own(flow, flow->ct, out);
+	memcpy(out + WFPREDIR_RECORDS_LEN(1) - WFPREDIR_RECORDS_TAG_LEN,
+	       flow->own.tag, WFPREDIR_RECORDS_TAG_LEN);
+}
+
+/**
+ * wfpredir_flow_records_dup - a flow's record chain in a blob of its own
+ * @flow: a stored flow
+ * @gfp: allocation flags
+ *
+ * Context: RCU read side, as for the lookup.
+ * Return: the blob, for the caller to free; NULL without memory.
+ */
+struct wfpredir_records *
+wfpredir_flow_records_dup(const struct wfpredir_flow *flow, gfp_t gfp)
+{
+	struct wfpredir_records *records;
+
+	records = wfpredir_records_alloc(wfpredir_flow_records_len(flow), gfp);
+	if (records)
+		wfpredir_flow_records_copy(flow, records->data);
+	return records;
+}
+
+/**
+ * wfpredir_flow_chain_id - the flow id a flow's chain was issued under
+ * @flow: a stored flow
+ *
+ * Context: RCU read side, as for the lookup.
+ * Return: the flow id: one per client's flow, the same at every hop.
+ */
+u64 wfpredir_flow_chain_id(const struct wfpredir_flow *flow)
+{
+	struct wfpredir_records_hdr hdr;
+
+	if (flow->own_chain)
+		return flow->own.flow_id;
+	memcpy(&hdr, flow->records->data, sizeof(hdr));
+	return be64_to_cpu(hdr.flow_id);
+}
+
+/**
+ * wfpredir_flow_chain_count - how many entries a flow's chain holds
+ * @flow: a stored flow
+ *
+ * Context: RCU read side, as for the lookup.
+ * Return: the entry count.
+ */
+unsigned int wfpredir_flow_chain_count(const struct wfpredir_flow *flow)
+{
+	return flow->own_chain ? 1 : wfpredir_records_count(flow->records);
 }
 
 /**
@@ -685,7 +943,11 @@ void wfpredir_flowstore_walk_enter(struct wfpredir_flowstore *store,
 /**
  * wfpredir_flowstore_dest_list - the flows to a destination
  * @store: the store
- * @fkey: the destination: family, protocol, address and port
+ * @key: the destination: family, protocol, address and port
+ *
+ * The list holds the flows of every destination whose hash is that of
+ * @key: those to other destinations are rare (a 32-bit hash under a seed
+ * nobody knows), but must be passed over with wfpredir_flow_goes_to().
  *
  * Context: RCU read side.
  * Return: the list, newest flow first, for rhl_for_each_entry_rcu(); NULL
@@ -693,16 +955,37 @@ void wfpredir_flowstore_walk_enter(struct wfpredir_flowstore *store,
  */
 struct rhlist_head *
 wfpredir_flowstore_dest_list(struct wfpredir_flowstore *store,
-			     const struct wfpredir_flow_key *fkey)
+			     const struct wfpredir_flow_key *key)
 {
-	struct wfpredir_dest_key key;
+	u32 hash = wfpredir_dest_hash(store, key->family, key->protocol,
+				      &key->daddr, key->dport);
 
-	memset(&key, 0, sizeof(key));
-	key.addr = fkey->daddr;
-	key.port = fkey->dport;
-	key.family = fkey->family;
-	key.protocol = fkey->protocol;
-	return rhltable_lookup(&store->by_dest, &key, wfpredir_dest_params);
+	return rhltable_lookup(&store->by_dest, &hash, wfpredir_dest_params);
+}
+
+/**
+ * wfpredir_flow_goes_to - whether a flow was sent to a destination
+ * @flow: a stored flow
+ * @key: the destination: family, protocol, address and port
+ *
+ * Compares @key with the original destination of @flow's conntrack entry,
+ * which NAT does not change: where the flow's first packet was sent.
+ *
+ * Context: RCU read side, as for the lookup.
+ * Return: true if they are the same.
+ */
+bool wfpredir_flow_goes_to(const struct wfpredir_flow *flow,
+			   const struct wfpredir_flow_key *key)
+{
+	const struct nf_conntrack_tuple *t =
+		&flow->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+
+	if (t->src.l3num != key->family || t->dst.protonum != key->protocol ||
+	    t->dst.u.all != key->dport)
+		return false;
+	if (key->family == AF_INET)
+		return t->dst.u3.ip == key->daddr.ip;
+	return ipv6_addr_equal(&t->dst.u3.in6, &key->daddr.in6);
 }
 
 /**

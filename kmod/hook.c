@@ -89,80 +89,57 @@ static void wfpredir_origin_get(struct wfpredir_origin *origin,
 		       current : NULL;
 }
 
+/* The flags of the entry @origin's flow gets. */
+static u8 wfpredir_origin_flags(const struct wfpredir_origin *origin)
+{
+	return origin->task ? WFPREDIR_RECORD_F_PID_BEST_EFFORT : 0;
+}
+
+/*
+ * The entry of a redirect whose chain goes in a blob. A first redirect with
+ * the default context keeps its chain as parts instead, the same bytes
+ * (wfpredir_flow_set_own()).
+ */
 static void wfpredir_fill_entry(struct wfpredir_record_entry *entry,
 				const struct nf_conn *ct,
 				const struct wfpredir_origin *origin,
 				const struct wfpredir_rule *rule)
 {
-	const struct nf_conntrack_tuple *t =
-		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	size_t alen = nf_ct_l3num(ct) == AF_INET ? 4 : 16;
-
 	memset(entry, 0, sizeof(*entry));
 	entry->service_id = cpu_to_be32(rule->service->id);
 	entry->rule_id = cpu_to_be32(rule->id);
-	entry->family = nf_ct_l3num(ct);
-	entry->protocol = nf_ct_protonum(ct);
-	entry->orig_sport = t->src.u.all;
-	entry->orig_dport = t->dst.u.all;
-	memcpy(entry->orig_saddr, &t->src.u3, alen);
-	memcpy(entry->orig_daddr, &t->dst.u3, alen);
+	entry->flags = wfpredir_origin_flags(origin);
+	wfpredir_record_entry_tuple(entry, ct);
 	entry->timestamp_ns = cpu_to_be64(ktime_get_real_ns());
 	entry->uid = cpu_to_be32(origin->uid);
 	entry->cgroup_id = cpu_to_be64(origin->cgroup);
-	if (origin->task) {
+	if (origin->task)
 		entry->pid = cpu_to_be32(task_tgid_nr(origin->task));
-		entry->flags |= WFPREDIR_RECORD_F_PID_BEST_EFFORT;
-	}
-}
-
-static void wfpredir_fill_sockaddr(u8 *out, u8 family,
-				   const union nf_inet_addr *addr, __be16 port)
-{
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)out;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = port;
-		sin->sin_addr.s_addr = addr->ip;
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = port;
-		sin6->sin6_addr = addr->in6;
-	}
 }
 
 /*
- * The default context: original destination, original source, then the
- * process; or the rule's custom bytes. @out is zeroed.
+ * A rule's custom bytes; or, for the default context, what the conntrack
+ * entry will not tell a reader: the process (wfpredir_flow_context_copy()
+ * builds the rest). @flow is zeroed, with room for @rule's custom bytes.
  */
-static void wfpredir_fill_context(u8 *out, const struct nf_conn *ct,
+static void wfpredir_fill_context(struct wfpredir_flow *flow,
 				  const struct wfpredir_origin *origin,
 				  const struct wfpredir_rule *rule)
 {
-	const struct nf_conntrack_tuple *t =
-		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	struct wfpredir_context_process proc = {
-		.uid = origin->uid,
-		.cgroup_id = origin->cgroup,
-	};
-
 	if (rule->context_len) {
-		memcpy(out, rule->context, rule->context_len);
+		memcpy(flow->context, rule->context, rule->context_len);
+		flow->context_len = rule->context_len;
+		flow->custom_context = true;
 		return;
 	}
 
-	wfpredir_fill_sockaddr(out, nf_ct_l3num(ct), &t->dst.u3, t->dst.u.all);
-	wfpredir_fill_sockaddr(out + WFPREDIR_CONTEXT_SOCKADDR_LEN,
-			       nf_ct_l3num(ct), &t->src.u3, t->src.u.all);
-
+	flow->context_len = WFPREDIR_CONTEXT_DEFAULT_LEN;
+	flow->origin.uid = origin->uid;
+	flow->origin.cgroup_id = origin->cgroup;
 	if (origin->task) {
-		proc.pid = task_tgid_nr(origin->task);
-		get_task_comm(proc.comm, origin->task);
+		flow->origin.pid = task_tgid_nr(origin->task);
+		get_task_comm(flow->origin.comm, origin->task);
 	}
-	memcpy(out + 2 * WFPREDIR_CONTEXT_SOCKADDR_LEN, &proc, sizeof(proc));
 }
 
 /*
@@ -209,7 +186,7 @@ static unsigned int wfpredir_attach(struct wfpredir_net *wn,
 	struct wfpredir_flow *flow;
 	int err;
 
-	flow = wfpredir_flow_alloc(&wn->flows, uid, 0,
+	flow = wfpredir_flow_alloc(&wn->flows, uid, WFPREDIR_FLOW_SIZE_BARE,
 				   GFP_ATOMIC | __GFP_ACCOUNT);
 	if (IS_ERR(flow)) {
 		wfpredir_records_free(records);
@@ -236,35 +213,43 @@ static unsigned int wfpredir_redirect(struct wfpredir_net *wn,
 	struct nf_nat_range2 range = {
 		.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED,
 	};
+	/* A first redirect with the default context: no blob (flowstore.h). */
+	bool own = !chain->records && !rule->context_len;
 	struct wfpredir_record_entry entry;
 	struct wfpredir_origin origin;
 	kuid_t uid = sock_net_uid(state->net, key->sk);
 	struct wfpredir_flow *flow;
 	unsigned int verdict;
+	size_t size;
 	int err;
 
-	flow = wfpredir_flow_alloc(&wn->flows, uid,
-				   rule->context_len ?:
-				   WFPREDIR_CONTEXT_DEFAULT_LEN,
+	size = rule->context_len ? WFPREDIR_FLOW_SIZE_CUSTOM(rule->context_len) :
+	       own ? WFPREDIR_FLOW_SIZE_OWN : WFPREDIR_FLOW_SIZE_DEFAULT;
+	flow = wfpredir_flow_alloc(&wn->flows, uid, size,
 				   GFP_ATOMIC | __GFP_ACCOUNT);
 	if (IS_ERR(flow))
 		return wfpredir_refuse(wn, ct, rule, uid, PTR_ERR(flow));
 
 	wfpredir_origin_get(&origin, state->net, key->sk);
-	wfpredir_fill_entry(&entry, ct, &origin, rule);
-	flow->records = wfpredir_records_append(wn, chain->records,
-						chain->flags, &entry,
-						GFP_ATOMIC | __GFP_ACCOUNT);
-	if (IS_ERR(flow->records)) {
-		err = PTR_ERR(flow->records);
-		flow->records = NULL;
-		wfpredir_flow_abandon(&wn->flows, flow);
-		return wfpredir_refuse(wn, ct, rule, uid, err);
-	}
-	wfpredir_fill_context(flow->context, ct, &origin, rule);
+	wfpredir_fill_context(flow, &origin, rule);
 	flow->service_id = rule->service->id;
 	flow->rule_id = rule->id;
-	flow->custom_context = rule->context_len;
+	if (own) {
+		wfpredir_flow_set_own(wn, flow, ct,
+				      wfpredir_origin_flags(&origin));
+	} else {
+		wfpredir_fill_entry(&entry, ct, &origin, rule);
+		flow->records = wfpredir_records_append(wn, chain->records,
+							chain->flags, &entry,
+							GFP_ATOMIC |
+							__GFP_ACCOUNT);
+		if (IS_ERR(flow->records)) {
+			err = PTR_ERR(flow->records);
+			flow->records = NULL;
+			wfpredir_flow_abandon(&wn->flows, flow);
+			return wfpredir_refuse(wn, ct, rule, uid, err);
+		}
+	}
 
 	range.min_addr = to->addr;
 	range.max_addr = to->addr;

@@ -13,9 +13,11 @@
  *
  *  - It runs only when a rule matches the new connection, and costs a hash
  *    lookup plus at most WFPREDIR_INHERIT_CANDIDATES checks: the flow store
- *    indexes redirected flows by original destination, newest first, and a
- *    proxy's onward connection goes to the original destination of the flow
- *    it holds, right after accepting it.
+ *    indexes redirected flows by a hash of their original destination,
+ *    newest first, and a proxy's onward connection goes to the original
+ *    destination of the flow it holds, right after accepting it. A flow to
+ *    another destination with the same hash (rare: 32 bits under a secret
+ *    seed) is passed over, and counts toward the checks.
  *  - A candidate is a redirected flow to the same destination and protocol
  *    held by the sender: for an owned service, the sending socket belongs to
  *    the owner; for an unowned one, the socket that received the flow at the
@@ -158,27 +160,30 @@ static bool wfpredir_sender_holds(const struct wfpredir_flow_key *key,
 	return wfpredir_task_holds(sock_net(key->sk), ct, key->sk);
 }
 
-/* The flow id a chain was issued under: one per client's flow, every hop. */
-static u64 wfpredir_chain_flow_id(const struct wfpredir_records *records)
+/*
+ * The service of entry @i of @flow's chain. A first redirect's chain, kept
+ * as parts, has one entry: the flow's own.
+ */
+static __be32 wfpredir_chain_service(const struct wfpredir_flow *flow,
+				     unsigned int i)
 {
-	struct wfpredir_records_hdr hdr;
-
-	memcpy(&hdr, records->data, sizeof(hdr));
-	return be64_to_cpu(hdr.flow_id);
+	if (flow->own_chain)
+		return cpu_to_be32(flow->service_id);
+	return wfpredir_records_entry(flow->records, i)->service_id;
 }
 
-/* One service-only entry per entry of @like: who, never copied. */
+/* One service-only entry per entry of @like's chain: who, never copied. */
 static struct wfpredir_records *
 wfpredir_inherit_anonymous(struct wfpredir_net *wn,
-			   const struct wfpredir_records *like)
+			   const struct wfpredir_flow *like)
 {
 	struct wfpredir_records *records = NULL, *next;
 	struct wfpredir_record_entry entry;
 	unsigned int i;
 
-	for (i = 0; i < wfpredir_records_count(like); i++) {
+	for (i = 0; i < wfpredir_flow_chain_count(like); i++) {
 		memset(&entry, 0, sizeof(entry));
-		entry.service_id = wfpredir_records_entry(like, i)->service_id;
+		entry.service_id = wfpredir_chain_service(like, i);
 		entry.flags = WFPREDIR_RECORD_F_INHERITED |
 			      WFPREDIR_RECORD_F_SERVICE_ONLY;
 		next = wfpredir_records_append(wn, records, 0, &entry,
@@ -209,7 +214,7 @@ int wfpredir_inherit_find(struct wfpredir_net *wn,
 			  const struct wfpredir_flow_key *key,
 			  struct wfpredir_inherited *found)
 {
-	const struct wfpredir_records *longest = NULL;
+	const struct wfpredir_flow *longest = NULL;
 	const struct wfpredir_service *service;
 	struct rhlist_head *pos;
 	struct wfpredir_flow *flow;
@@ -220,7 +225,8 @@ int wfpredir_inherit_find(struct wfpredir_net *wn,
 	wfpredir_flowstore_for_dest(&wn->flows, key, flow, pos) {
 		if (++seen > WFPREDIR_INHERIT_CANDIDATES)
 			break;
-		if (!flow->service_id)
+		/* The index is by a hash: another destination may share it. */
+		if (!flow->service_id || !wfpredir_flow_goes_to(flow, key))
 			continue;
 		service = wfpredir_service_lookup(wn, flow->service_id);
 		if (!service ||
@@ -231,19 +237,31 @@ int wfpredir_inherit_find(struct wfpredir_net *wn,
 		else
 			found->self = service->id;
 		/* hops of one client's flow (a loop) are one candidate */
-		if (longest && wfpredir_chain_flow_id(flow->records) !=
-			       wfpredir_chain_flow_id(longest))
+		if (longest && wfpredir_flow_chain_id(flow) !=
+			       wfpredir_flow_chain_id(longest))
 			ambiguous = true;
-		if (!longest || wfpredir_records_count(flow->records) >
-				wfpredir_records_count(longest))
-			longest = flow->records;
-	}
-	if (held && !ambiguous) {
-		found->records = longest;
-		return 0;
+		if (!longest || wfpredir_flow_chain_count(flow) >
+				wfpredir_flow_chain_count(longest))
+			longest = flow;
 	}
 	if (!held)
 		return 0;
+	if (!ambiguous && !longest->own_chain) {
+		found->records = longest->records;
+		return 0;
+	}
+	if (!ambiguous) {
+		/*
+		 * A first redirect keeps its chain as parts (flowstore.h):
+		 * the connection continues a blob of its own.
+		 */
+		found->owned = wfpredir_flow_records_dup(longest, GFP_ATOMIC |
+							 __GFP_ACCOUNT);
+		if (!found->owned)
+			return -ENOMEM;
+		found->records = found->owned;
+		return 0;
+	}
 	found->owned = wfpredir_inherit_anonymous(wn, longest);
 	if (IS_ERR(found->owned)) {
 		int err = PTR_ERR(found->owned);

@@ -16,7 +16,8 @@ struct wfpredir_records;
  * struct wfpredir_inherited - what a connection inherits
  * @records: the chain it continues, or NULL; valid until rcu_read_unlock()
  * @owned: @records when it was built for this connection (service-only
- *	entries): the caller frees it
+ *	entries, or a copy of a first redirect's chain, which its flow keeps
+ *	as parts): the caller frees it
  * @self: the service whose proxy is sending, if one service is: its own
  *	connections must not go back to it; 0 if unknown
  */

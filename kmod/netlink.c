@@ -1295,6 +1295,38 @@ static int wfpredir_genl_apply(struct sk_buff *skb, struct genl_info *info)
 
 /* --------------------------------------------------------------- flows */
 
+/* The record chain, as issued; a first redirect's is built from the flow. */
+static int wfpredir_put_flow_records(struct sk_buff *skb,
+				     const struct wfpredir_flow *flow)
+{
+	struct nlattr *attr;
+
+	attr = nla_reserve(skb, WFPREDIR_A_FLOW_RECORDS,
+			   wfpredir_flow_records_len(flow));
+	if (!attr)
+		return -EMSGSIZE;
+	wfpredir_flow_records_copy(flow, nla_data(attr));
+	return 0;
+}
+
+/*
+ * The context, as stored (init-namespace identities, as the records): the
+ * default one is built from the flow, straight into the message.
+ */
+static int wfpredir_put_flow_context(struct sk_buff *skb,
+				     const struct wfpredir_flow *flow)
+{
+	struct nlattr *attr;
+
+	if (!flow->context_len)
+		return 0;
+	attr = nla_reserve(skb, WFPREDIR_A_FLOW_CONTEXT, flow->context_len);
+	if (!attr)
+		return -EMSGSIZE;
+	wfpredir_flow_context_copy(flow, nla_data(attr));
+	return 0;
+}
+
 static int wfpredir_fill_flow(struct sk_buff *skb,
 			      const struct wfpredir_flow *flow)
 {
@@ -1326,12 +1358,8 @@ static int wfpredir_fill_flow(struct sk_buff *skb,
 	     nla_put_u32(skb, WFPREDIR_A_FLOW_SERVICE, flow->service_id) ||
 	     nla_put_u32(skb, WFPREDIR_A_FLOW_RULE, flow->rule_id)))
 		goto err;
-	if ((flow->records &&
-	     nla_put(skb, WFPREDIR_A_FLOW_RECORDS, flow->records->len,
-		     flow->records->data)) ||
-	    (flow->context_len &&
-	     nla_put(skb, WFPREDIR_A_FLOW_CONTEXT, flow->context_len,
-		     flow->context)) ||
+	if (wfpredir_put_flow_records(skb, flow) ||
+	    wfpredir_put_flow_context(skb, flow) ||
 	    nla_put_u64_64bit(skb, WFPREDIR_A_FLOW_AGE_MS,
 			      jiffies_to_msecs(jiffies - flow->born),
 			      WFPREDIR_A_FLOW_PAD))

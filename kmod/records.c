@@ -352,6 +352,59 @@ u64 wfpredir_records_new_flow_id(struct wfpredir_net *wn)
 	return atomic64_inc_return(&wn->flow_seq);
 }
 
+/* The header of a new flow's chain, its count left 0. */
+static void wfpredir_records_hdr_new(struct wfpredir_records_hdr *hdr,
+				     u64 flow_id)
+{
+	*hdr = (struct wfpredir_records_hdr) {
+		.magic = cpu_to_be16(WFPREDIR_RECORDS_MAGIC),
+		.version = WFPREDIR_RECORDS_VERSION,
+		.hdr_len = cpu_to_be16(WFPREDIR_HDR_LEN),
+		.entry_len = cpu_to_be16(WFPREDIR_ENTRY_LEN),
+		.flow_id = cpu_to_be64(flow_id),
+	};
+}
+
+/**
+ * wfpredir_records_put_one - write a new flow's one-entry blob, but its tag
+ * @buf: room for WFPREDIR_RECORDS_LEN(1) bytes
+ * @flow_id: the flow id the blob is issued under
+ * @entry: its entry
+ *
+ * The bytes wfpredir_records_append() issues for a flow redirected for the
+ * first time, with that @flow_id and @entry, up to the tag: the last
+ * WFPREDIR_RECORDS_TAG_LEN bytes of @buf are left as they are. The flow
+ * store keeps such a chain as its parts (flowstore.c).
+ *
+ * Context: any.
+ */
+void wfpredir_records_put_one(u8 *buf, u64 flow_id,
+			      const struct wfpredir_record_entry *entry)
+{
+	struct wfpredir_records_hdr hdr;
+
+	wfpredir_records_hdr_new(&hdr, flow_id);
+	hdr.count = 1;
+	memcpy(buf, &hdr, sizeof(hdr));
+	memcpy(buf + WFPREDIR_HDR_LEN, entry, WFPREDIR_ENTRY_LEN);
+}
+
+/**
+ * wfpredir_records_seal_one - the tag of a one-entry blob
+ * @wn: the issuing network namespace
+ * @buf: a blob written by wfpredir_records_put_one()
+ * @tag: receives its tag under @wn's key
+ *
+ * Context: any.
+ */
+void wfpredir_records_seal_one(const struct wfpredir_net *wn, const u8 *buf,
+			       u8 tag[WFPREDIR_RECORDS_TAG_LEN])
+{
+	wfpredir_records_tag(wn, buf,
+			     WFPREDIR_RECORDS_LEN(1) - WFPREDIR_RECORDS_TAG_LEN,
+			     tag);
+}
+
 /**
  * wfpredir_records_append - issue a blob: @prev's entries plus one more
  * @wn: the issuing network namespace
@@ -385,13 +438,8 @@ wfpredir_records_append(struct wfpredir_net *wn,
 		memcpy(&hdr, prev->data, sizeof(hdr));
 		prev_count = hdr.count;
 	} else {
-		hdr = (struct wfpredir_records_hdr) {
-			.magic = cpu_to_be16(WFPREDIR_RECORDS_MAGIC),
-			.version = WFPREDIR_RECORDS_VERSION,
-			.hdr_len = cpu_to_be16(WFPREDIR_HDR_LEN),
-			.entry_len = cpu_to_be16(WFPREDIR_ENTRY_LEN),
-			.flow_id = cpu_to_be64(wfpredir_records_new_flow_id(wn)),
-		};
+		wfpredir_records_hdr_new(&hdr,
+					 wfpredir_records_new_flow_id(wn));
 	}
 	count = prev_count + !!entry;
 	if (count > WFPREDIR_RECORDS_MAX_ENTRIES)

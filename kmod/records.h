@@ -75,6 +75,10 @@ struct wfpredir_records *
 wfpredir_records_append(struct wfpredir_net *wn,
 			const struct wfpredir_records *prev, u8 prev_flags,
 			const struct wfpredir_record_entry *entry, gfp_t gfp);
+void wfpredir_records_put_one(u8 *buf, u64 flow_id,
+			      const struct wfpredir_record_entry *entry);
+void wfpredir_records_seal_one(const struct wfpredir_net *wn, const u8 *buf,
+			       u8 tag[WFPREDIR_RECORDS_TAG_LEN]);
 unsigned int wfpredir_records_count(const struct wfpredir_records *records);
 const struct wfpredir_record_entry *
 wfpredir_records_entry(const struct wfpredir_records *records, unsigned int i);

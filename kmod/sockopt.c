@@ -289,16 +289,20 @@ static void wfpredir_copy_records(struct wfpredir_net *wn,
 				  const struct wfpredir_flow *flow, u8 *buf,
 				  const struct wfpredir_view *view)
 {
-	memcpy(buf, flow->records->data, flow->records->len);
+	wfpredir_flow_records_copy(flow, buf);
 	if (!wfpredir_view_is_init(view))
-		wfpredir_records_to_view(wn, buf, flow->records->len, view);
+		wfpredir_records_to_view(wn, buf,
+					 wfpredir_flow_records_len(flow), view);
 }
 
-/* The same for the context; custom bytes are the rule's, told as given. */
+/*
+ * The same for the context, @flow->context_len bytes; custom bytes are the
+ * rule's, told as given. Every reader of a flow's context comes here.
+ */
 static void wfpredir_copy_context(const struct wfpredir_flow *flow, u8 *buf,
 				  const struct wfpredir_view *view)
 {
-	memcpy(buf, flow->context, flow->context_len);
+	wfpredir_flow_context_copy(flow, buf);
 	if (!flow->custom_context && !wfpredir_view_is_init(view))
 		wfpredir_context_to_view(buf, view);
 }
@@ -314,7 +318,7 @@ static int wfpredir_copy_redirect(struct wfpredir_net *wn,
 {
 	struct wfpredir_redirect hdr = {
 		.hdr_len = sizeof(hdr),
-		.records_len = flow->records->len,
+		.records_len = wfpredir_flow_records_len(flow),
 		.context_len = flow->context_len,
 	};
 	size_t len = sizeof(hdr) + hdr.records_len + hdr.context_len;
@@ -365,7 +369,7 @@ static int wfpredir_flow_lookup(struct sock *sk,
 	} else if (optval == WFPREDIR_SO_GET_REDIRECT) {
 		ret = wfpredir_copy_redirect(wn, flow, buf, size, &view);
 	} else if (optval == WFPREDIR_SO_GET_RECORDS) {
-		ret = flow->records->len;
+		ret = wfpredir_flow_records_len(flow);
 		if (ret <= size)
 			wfpredir_copy_records(wn, flow, buf, &view);
 	} else if (!flow->context_len) {
@@ -456,7 +460,7 @@ static int wfpredir_dgram_flow(struct sock *sk, bool claim, void *buf,
 	flow = wfpredir_flowstore_lookup(&wn->flows, ct);
 	/* A flow @sk may not read is told as one without records. */
 	if (flow && wfpredir_may_read(wn, flow, sk)) {
-		rlen = flow->records->len;
+		rlen = wfpredir_flow_records_len(flow);
 		clen = flow->context_len;
 		len += rlen + clen;
 		if (len <= size) {

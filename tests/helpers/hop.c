@@ -7,8 +7,8 @@
  * if asked, sets records (those it read, or a file's, optionally corrupted)
  * on a new socket and connects it onward, printing what each step returned.
  *
- *   hop [-N NS] [-u] -l ADDR:PORT [-s FILE] [-x FILE] [-T SECS] [-R MS] [-k]
- *       [-c DST [-r FILE] [-m MUTATION]... [-W FILE] | -H -c DST [-W FILE]]
+ *   hop [-N NS] [-u] -l ADDR:PORT [-s FILE] [-x FILE] [-C] [-T SECS] [-R MS]
+ *       [-k] [-c DST [-r FILE] [-m MUTATION]... [-W FILE] | -H -c DST [-W FILE]]
  *   hop [-N NS] [-u] -r FILE [-m MUTATION]... [-W FILE] -c DST|- [-f 4|6]
  *
  *   -N   first enter network namespace NS (/run/netns/NS), as nsenter --net
@@ -17,6 +17,8 @@
  *   -l   listen there (TCP) or bind there (UDP, -u) and take one flow
  *   -s   save the accepted socket's raw records to FILE
  *   -x   save its raw context to FILE
+ *   -C   also ask for both in one call (wfpredir_query_redirect(),
+ *        WFPREDIR_SO_GET_REDIRECT) and compare them with the single queries
  *   -c   set records on a new socket, then connect it to DST ("-": set only,
  *        on a fresh socket of family -f, default 4)
  *   -H   with -l and -c DST: make the new socket first and hand the
@@ -50,12 +52,16 @@
  *   ctx_dst=ADDR:PORT ctx_src=ADDR:PORT ctx_uid=U ctx_pid=P ctx_cgroup=C
  *         ctx_comm=NAME                              (default layout)
  *   ctx_hex=HEX                                      (context=ok)
+ *   redirect=ok|ERRNO len=N flags=0xF records_same=0|1 context_same=0|1
+ *                                                    (-C; _same=1: the
+ *                                                    same bytes as above)
  *   set=ok|ERRNO len=N
  *   connect=ok|ERRNO
  *   reply=LINE                                       (the answer upstream)
  * Exit status 0 unless the command line or the setup fails (2).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -172,6 +178,10 @@ static void print_context(const unsigned char *ctx, size_t len)
 		memcpy(&s, ctx + WFPREDIR_CONTEXT_SOCKADDR_LEN, sizeof(s));
 		memcpy(&p, ctx + 2 * WFPREDIR_CONTEXT_SOCKADDR_LEN, sizeof(p));
 		p.comm[sizeof(p.comm) - 1] = '\0';
+		/* One word of text, whatever the bytes (a custom context's). */
+		for (size_t i = 0; p.comm[i]; i++)
+			if (!isgraph((unsigned char)p.comm[i]))
+				p.comm[i] = '?';
 		format_addr(&d, ds, sizeof(ds));
 		format_addr(&s, ss, sizeof(ss));
 		printf("ctx_dst=%s ctx_src=%s ctx_uid=%u ctx_pid=%u ctx_cgroup=%llu ctx_comm=%s\n",
@@ -182,6 +192,25 @@ static void print_context(const unsigned char *ctx, size_t len)
 	for (size_t i = 0; i < len; i++)
 		printf("%02x", ctx[i]);
 	printf("\n");
+}
+
+/*
+ * Both in one call, compared with what the single queries gave (@reclen,
+ * @ctxlen 0 where they failed).
+ */
+static void query_combined(int fd, const unsigned char *rec, size_t reclen,
+			   const unsigned char *ctx, size_t ctxlen)
+{
+	static unsigned char buf[WFPREDIR_REDIRECT_MAX_LEN];
+	struct wfpredir_redirect_info ri = { 0 };
+	size_t len = sizeof(buf);
+	int err;
+
+	err = wfpredir_query_redirect(fd, buf, &len, &ri);
+	printf("redirect=%s len=%zu flags=0x%x records_same=%d context_same=%d\n", errno_name(err),
+	       err ? 0 : len, err ? 0 : (unsigned int)ri.flags,
+	       !err && ri.records_len == reclen && !memcmp(ri.records, rec, reclen),
+	       !err && ri.context_len == ctxlen && (!ctxlen || !memcmp(ri.context, ctx, ctxlen)));
 }
 
 /* Query one blob both ways: the native call and WSAIoctl. */
@@ -501,11 +530,12 @@ int main(int argc, char **argv)
 	static unsigned char rec[BLOB_MAX];
 	size_t reclen = 0, ctxlen = 0, nmut = 0;
 	bool udp = false, keep = false, have_rec = false, hand = false;
+	bool combined = false;
 	int opt, family = AF_INET, c = -1, up = -1;
 	unsigned long many = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 
-	while ((opt = getopt(argc, argv, "N:ul:s:x:c:r:m:W:T:R:f:kn:H")) != -1) {
+	while ((opt = getopt(argc, argv, "N:ul:s:x:Cc:r:m:W:T:R:f:kn:H")) != -1) {
 		switch (opt) {
 		case 'N':
 			enter_netns(optarg);
@@ -521,6 +551,9 @@ int main(int argc, char **argv)
 			break;
 		case 'x':
 			save_ctx = optarg;
+			break;
+		case 'C':
+			combined = true;
 			break;
 		case 'c':
 			dst = optarg;
@@ -595,6 +628,8 @@ int main(int argc, char **argv)
 					write_file(save_ctx, ctx, ctxlen);
 			}
 		}
+		if (combined)
+			query_combined(c, rec, have_rec ? reclen : 0, ctx, ctxlen);
 		fflush(stdout);
 		getpeername(c, (struct sockaddr *)&peer, &pl);
 		format_addr(&peer, ps, sizeof(ps));

@@ -3,7 +3,7 @@
  * udp-msg-proxy: a UDP redirect service written as on Windows, for the
  * udp_* kselftests.
  *
- *   udp-msg-proxy serve -l ADDR:PORT [-c ADDR:PORT] [-L ADDR:PORT]
+ *   udp-msg-proxy serve -l ADDR:PORT [-c ADDR:PORT] [-L ADDR:PORT] [-x]
  *	One unconnected socket bound to ADDR:PORT. Every datagram is read
  *	with WSARecvMsg() (found with SIO_GET_EXTENSION_FUNCTION_POINTER) and
  *	logged as one line:
@@ -16,7 +16,9 @@
  *	flow, a socket sends a plain datagram to dst, then one with the
  *	records (to the same, existing flow: the records are not taken), then
  *	a plain one to -L ("leak sent=ok"): no records must reach that flow.
- *	Prints "listening" once bound.
+ *	With -x, a datagram that came with a context is followed by the
+ *	context's bytes: "ctx peer=P len=N hex=HEX". Prints "listening" once
+ *	bound.
  *
  *   udp-msg-proxy client [-n N] [-T SECS] -m MSG ADDR:PORT
  *	N datagrams "MSG-i" from one socket, each answered; prints each answer
@@ -44,6 +46,9 @@
 #include <unistd.h>
 
 #define MAX_FLOWS 64
+
+/* serve -x: print each datagram's context, byte for byte. */
+static bool print_ctx;
 
 static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
@@ -221,6 +226,12 @@ static int serve(const char *listen_at, const char *fallback, const char *leak_t
 		format_addr(&dst, ds, sizeof(ds));
 		printf("dgram peer=%s first=%d %s ctx=%zu dst=%s msg=%s\n", ps, rec ? 1 : 0, rs,
 		       ctx_len, ds, data);
+		if (print_ctx && ctx) {
+			printf("ctx peer=%s len=%zu hex=", ps, ctx_len);
+			for (size_t i = 0; i < ctx_len; i++)
+				printf("%02x", ((const unsigned char *)ctx)[i]);
+			printf("\n");
+		}
 
 		for (int i = 0; i < nflows; i++)
 			if (same_addr(&flows[i].peer, &peer))
@@ -325,7 +336,7 @@ int main(int argc, char **argv)
 		die("usage: udp-msg-proxy serve|client|query ...");
 	mode = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "l:c:L:m:n:T:")) != -1) {
+	while ((opt = getopt(argc, argv, "l:c:L:m:n:T:x")) != -1) {
 		switch (opt) {
 		case 'l':
 			listen_at = optarg;
@@ -344,6 +355,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			secs = atoi(optarg);
+			break;
+		case 'x':
+			print_ctx = true;
 			break;
 		default:
 			die("bad option");
