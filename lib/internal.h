@@ -79,6 +79,14 @@ int wfpredir__probe_write(void *addr, size_t len);
 /* The same for [addr, addr + len) of which the kernel has just written the
  * first @written bytes: only the pages it did not reach are probed. */
 int wfpredir__probe_write_tail(void *addr, size_t len, size_t written);
+/*
+ * Copy each @from[i] to @to[i] (@n pieces of the same length each, a few
+ * bytes in all), in order; either side may be the caller's memory: a bad
+ * pointer on either gives -EFAULT, never a fault. A copy that fails has done
+ * none of the pieces after the bad one (some before it, maybe).
+ */
+struct iovec;
+int wfpredir__caller_copy(const struct iovec *to, const struct iovec *from, unsigned long n);
 
 /* wsa_errors.c: the errno -> WSA table, one row per errno. */
 struct wfpredir_errno_map {
