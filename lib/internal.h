@@ -55,6 +55,11 @@ int wfpredir__native_query(const struct wfpredir_sockopt_ops *ops, int fd, int n
 			   size_t *len);
 int wfpredir__native_query_redirect(const struct wfpredir_sockopt_ops *ops, int fd, void *buf,
 				    size_t *len, struct wfpredir_redirect_info *out);
+/* Where the parts of a WFPREDIR_SO_GET_REDIRECT answer of @got bytes at @p
+ * lie, from its header @hdr (read already): 0 with @out filled (pointers
+ * into @p, which is not read), or -EPROTO. */
+int wfpredir__redirect_layout(const struct wfpredir_redirect *hdr, const uint8_t *p, size_t got,
+			      struct wfpredir_redirect_info *out);
 int wfpredir__native_handoff(const struct wfpredir_sockopt_ops *ops, int onward_fd, int accepted_fd,
 			     void *buf, size_t *len, struct wfpredir_redirect_info *out);
 
