@@ -188,8 +188,8 @@ static int handoff_compat(struct handoff_ctx *h, DWORD *bytes)
 	struct wfpredir_redirect hdr;
 	struct wfpredir_redirect_info info;
 	struct iovec to = { &hdr, sizeof(hdr) }, from = { c->buf, sizeof(hdr) };
-	int rc = wfpredir__native_query(c->ops, h->accepted, WFPREDIR_SO_GET_REDIRECT, c->buf,
-					&len);
+	int rc =
+		wfpredir__native_query(c->ops, h->accepted, WFPREDIR_SO_GET_REDIRECT, c->buf, &len);
 
 	if (rc == -ENOBUFS) {
 		*bytes = (DWORD)len;
@@ -293,8 +293,8 @@ static int ioctl_handoff(const struct wfpredir_sockopt_ops *ops, SOCKET s, int l
  * anything is handed on; the kernel call; the count. -1: nothing was handed
  * on, the exact path tells.
  */
-static int handoff_fast(const struct wfpredir_sockopt_ops *ops, SOCKET s, LPVOID in,
-			DWORD in_len, LPVOID out, DWORD out_len, LPDWORD bytes_returned)
+static int handoff_fast(const struct wfpredir_sockopt_ops *ops, SOCKET s, LPVOID in, DWORD in_len,
+			LPVOID out, DWORD out_len, LPDWORD bytes_returned)
 {
 	static const DWORD zero;
 	struct sockopt_ctx c = { ops, s, SOL_IP, WFPREDIR_SO_HANDOFF, out, out_len };

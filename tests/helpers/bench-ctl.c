@@ -74,8 +74,8 @@ enum op {
 	OP_WSAH,
 	OP_COUNT
 };
-static const char *const op_names[OP_COUNT] = { "od",	 "raw",	 "lib",	 "wsa",	 "set",
-						"qrec",	 "qctx", "rawc", "libc", "wsac",
+static const char *const op_names[OP_COUNT] = { "od",	 "raw",	 "lib",	  "wsa",  "set",
+						"qrec",	 "qctx", "rawc",  "libc", "wsac",
 						"qboth", "hoff", "lhoff", "wsah" };
 
 static unsigned char records[2048], ctx[1024], both[WFPREDIR_REDIRECT_MAX_LEN];

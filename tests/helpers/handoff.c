@@ -340,16 +340,14 @@ static void cases(int a, int d, int ls, const char *dst, const char *probe, cons
 	close(up);
 	up = tcp_socket();
 	printf("wsa_badout %s\n", wsa_handoff(up, a, bad, total, &got));
-	printf("wsa_badin %s\n",
-	       WSAIoctl(up, SIO_WFPREDIR_HANDOFF, bad, sizeof(SOCKET), buf, sizeof(buf), &got,
-			NULL, NULL)
-		       ? wsa_name(WSAGetLastError())
-		       : "ok");
-	printf("wsa_inlen %s\n",
-	       WSAIoctl(up, SIO_WFPREDIR_HANDOFF, &(SOCKET[2]){ a, 0 }, 2 * sizeof(SOCKET), buf,
-			sizeof(buf), &got, NULL, NULL)
-		       ? wsa_name(WSAGetLastError())
-		       : "ok");
+	printf("wsa_badin %s\n", WSAIoctl(up, SIO_WFPREDIR_HANDOFF, bad, sizeof(SOCKET), buf,
+					  sizeof(buf), &got, NULL, NULL)
+					 ? wsa_name(WSAGetLastError())
+					 : "ok");
+	printf("wsa_inlen %s\n", WSAIoctl(up, SIO_WFPREDIR_HANDOFF, &(SOCKET[2]){ a, 0 },
+					  2 * sizeof(SOCKET), buf, sizeof(buf), &got, NULL, NULL)
+					 ? wsa_name(WSAGetLastError())
+					 : "ok");
 	close(up);
 	munmap(bad, 4096);
 

@@ -193,10 +193,9 @@ static int copy_between_caller_buffers_is_fault_safe(void)
 	int bad;
 
 	bad = !ro_page || wfpredir__caller_copy(to, from, 2) != 0 || x != a || y != b;
-	x = y = 0;
+	y = 0;
 	from[1].iov_base = (void *)16;
 	bad |= wfpredir__caller_copy(to, from, 2) != -EFAULT || y != 0;
-	x = 0;
 	from[1].iov_base = &b;
 	to[0].iov_base = ro_page;
 	bad |= wfpredir__caller_copy(to, from, 2) != -EFAULT || y != 0 ||
@@ -207,12 +206,12 @@ static int copy_between_caller_buffers_is_fault_safe(void)
 }
 
 static int (*const checks[])(void) = {
-	store_writes_aligned_and_unaligned,	 store_of_any_value_lands,
-	store_to_null_or_unmapped_fails,	 store_to_prot_none_fails,
-	store_to_read_only_fails_unchanged,	 store_straddling_into_prot_none_fails,
-	probe_of_good_range_passes_unchanged,	 probe_of_zero_bytes_passes_even_for_null,
-	probe_of_null_or_unmapped_fails,	 probe_ending_in_prot_none_page_fails,
-	probe_for_write_of_read_only_page_fails, probe_of_range_that_wraps_around_fails,
+	store_writes_aligned_and_unaligned,	   store_of_any_value_lands,
+	store_to_null_or_unmapped_fails,	   store_to_prot_none_fails,
+	store_to_read_only_fails_unchanged,	   store_straddling_into_prot_none_fails,
+	probe_of_good_range_passes_unchanged,	   probe_of_zero_bytes_passes_even_for_null,
+	probe_of_null_or_unmapped_fails,	   probe_ending_in_prot_none_page_fails,
+	probe_for_write_of_read_only_page_fails,   probe_of_range_that_wraps_around_fails,
 	copy_between_caller_buffers_is_fault_safe,
 };
 
@@ -482,8 +481,8 @@ Suite *safemem_suite(void)
 	tcase_add_test(tc, probing_a_range_whose_last_page_is_prot_none_fails_with_efault);
 	tcase_add_test(tc, probing_a_range_with_a_read_only_page_for_write_fails_with_efault);
 	tcase_add_test(tc, probing_a_range_that_wraps_around_the_address_space_fails_with_efault);
-	tcase_add_test(tc,
-		       a_copy_between_caller_buffers_fails_with_efault_at_a_bad_piece_on_either_side);
+	tcase_add_test(
+		tc, a_copy_between_caller_buffers_fails_with_efault_at_a_bad_piece_on_either_side);
 	tcase_add_test(tc, every_check_above_passes_when_seccomp_refuses_process_vm);
 	tcase_add_test(tc, a_store_works_in_a_worker_after_the_main_thread_exited);
 	tcase_add_test(tc, a_write_probe_never_undoes_a_concurrent_store);

@@ -244,9 +244,16 @@ START_TEST(an_unknown_code_fails_with_WSAEINVAL)
 	 * code), SIO_GET_EXTENSION_FUNCTION_POINTER, FIONREAD, and extremes.
 	 */
 	static const DWORD unknown[] = {
-		0x480000DC, 0x980000DF, 0x580000DC, 0xC8000006, 0x4004667F, 0, 0xFFFFFFFF,
+		0x480000DC,
+		0x980000DF,
+		0x580000DC,
+		0xC8000006,
+		0x4004667F,
+		0,
+		0xFFFFFFFF,
 		/* the hand-off's number without IOC_OUT, the query's with it */
-		0x98005751, 0xD8005750,
+		0x98005751,
+		0xD8005750,
 	};
 	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
 	size_t i;
@@ -1000,10 +1007,12 @@ START_TEST(a_handoff_with_cbInBuffer_not_the_size_of_a_SOCKET_fails_with_WSAEINV
 		DWORD ret = POISON;
 
 		expect_handoff_fail(wfpredir__ioctl(&fake_sockopt, up, SIO_WFPREDIR_HANDOFF, from,
-						    lens[i], buf, sizeof(buf), &ret), &ret, WSAEINVAL);
+						    lens[i], buf, sizeof(buf), &ret),
+				    &ret, WSAEINVAL);
 		/* before the pointer is looked at */
 		expect_handoff_fail(wfpredir__ioctl(&fake_sockopt, up, SIO_WFPREDIR_HANDOFF, NULL,
-						    lens[i], buf, sizeof(buf), &ret), &ret, WSAEINVAL);
+						    lens[i], buf, sizeof(buf), &ret),
+				    &ret, WSAEINVAL);
 	}
 	ck_assert_int_eq(fake.calls, 0);
 	close(up);
@@ -1026,11 +1035,13 @@ START_TEST(a_handoff_with_a_bad_lpvInBuffer_or_lpvOutBuffer_fails_with_WSAEFAULT
 
 		expect_handoff_fail(wfpredir__ioctl(&fake_sockopt, up, SIO_WFPREDIR_HANDOFF,
 						    bad_in[i], sizeof(SOCKET), buf, sizeof(buf),
-						    &ret), &ret, WSAEFAULT);
+						    &ret),
+				    &ret, WSAEFAULT);
 		/* lpvInBuffer is looked at before lpvOutBuffer */
 		expect_handoff_fail(wfpredir__ioctl(&fake_sockopt, up, SIO_WFPREDIR_HANDOFF,
 						    bad_in[i], sizeof(SOCKET), bad_out[i], 64,
-						    &ret), &ret, WSAEFAULT);
+						    &ret),
+				    &ret, WSAEFAULT);
 	}
 	for (i = 0; i < N(bad_out); i++) {
 		DWORD ret = POISON;
@@ -1059,9 +1070,11 @@ START_TEST(a_handoff_checks_its_parameters_before_the_family_of_s)
 	DWORD ret = POISON;
 
 	expect_handoff_fail(wfpredir__ioctl(&fake_sockopt, u, SIO_WFPREDIR_HANDOFF, &from, 8, buf,
-					    sizeof(buf), &ret), &ret, WSAEINVAL);
+					    sizeof(buf), &ret),
+			    &ret, WSAEINVAL);
 	expect_handoff_fail(wfpredir__ioctl(&fake_sockopt, u, SIO_WFPREDIR_HANDOFF, (void *)16,
-					    sizeof(from), buf, sizeof(buf), &ret), &ret, WSAEFAULT);
+					    sizeof(from), buf, sizeof(buf), &ret),
+			    &ret, WSAEFAULT);
 	expect_handoff_fail(handoff(u, from, (void *)16, 8, &ret), &ret, WSAEFAULT);
 	fake.err = -EOPNOTSUPP; /* the kernel's answer at SOL_IP for a Unix socket */
 	expect_handoff_fail(handoff(u, from, buf, sizeof(buf), &ret), &ret, WSAEOPNOTSUPP);
@@ -1281,9 +1294,11 @@ Suite *wsaioctl_suite(void)
 	tcase_add_test(tc, a_handoff_checks_its_parameters_before_the_family_of_s);
 	tcase_add_test(tc, a_handoff_fails_as_the_kernel_says_and_hands_nothing_on);
 	tcase_add_test(tc, a_handoff_from_an_invalid_socket_fails_with_WSAENOTSOCK);
-	tcase_add_test(tc, a_handoff_with_an_unwritable_lpcbBytesReturned_asks_nothing_of_the_kernel);
+	tcase_add_test(tc,
+		       a_handoff_with_an_unwritable_lpcbBytesReturned_asks_nothing_of_the_kernel);
 	tcase_add_test(
-		tc, a_handoff_whose_count_cannot_be_stored_after_the_kernel_call_takes_the_records_back);
+		tc,
+		a_handoff_whose_count_cannot_be_stored_after_the_kernel_call_takes_the_records_back);
 	tcase_add_test(tc, a_handoff_on_a_module_without_the_option_queries_then_sets);
 	suite_add_tcase(s, tc);
 	return s;

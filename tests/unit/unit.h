@@ -51,8 +51,8 @@ void unit_assert_module_absent(void);
  */
 struct fake_kernel {
 	int err;
-	int unknown_name;	/* an option name the fake has not heard of */
-	void (*on_get)(void);	/* called in each get, before it answers */
+	int unknown_name;     /* an option name the fake has not heard of */
+	void (*on_get)(void); /* called in each get, before it answers */
 	const void *data;
 	socklen_t data_len;
 
