@@ -55,6 +55,11 @@ int wfpredir__native_query(const struct wfpredir_sockopt_ops *ops, int fd, int n
 			   size_t *len);
 int wfpredir__native_query_redirect(const struct wfpredir_sockopt_ops *ops, int fd, void *buf,
 				    size_t *len, struct wfpredir_redirect_info *out);
+/* Where the parts of a WFPREDIR_SO_GET_REDIRECT answer of @got bytes at @p
+ * lie, from its header @hdr (read already): 0 with @out filled (pointers
+ * into @p, which is not read), or -EPROTO. */
+int wfpredir__redirect_layout(const struct wfpredir_redirect *hdr, const uint8_t *p, size_t got,
+			      struct wfpredir_redirect_info *out);
 int wfpredir__native_handoff(const struct wfpredir_sockopt_ops *ops, int onward_fd, int accepted_fd,
 			     void *buf, size_t *len, struct wfpredir_redirect_info *out);
 
@@ -79,6 +84,14 @@ int wfpredir__probe_write(void *addr, size_t len);
 /* The same for [addr, addr + len) of which the kernel has just written the
  * first @written bytes: only the pages it did not reach are probed. */
 int wfpredir__probe_write_tail(void *addr, size_t len, size_t written);
+/*
+ * Copy each @from[i] to @to[i] (@n pieces of the same length each, a few
+ * bytes in all), in order; either side may be the caller's memory: a bad
+ * pointer on either gives -EFAULT, never a fault. A copy that fails has done
+ * none of the pieces after the bad one (some before it, maybe).
+ */
+struct iovec;
+int wfpredir__caller_copy(const struct iovec *to, const struct iovec *from, unsigned long n);
 
 /* wsa_errors.c: the errno -> WSA table, one row per errno. */
 struct wfpredir_errno_map {

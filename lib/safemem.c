@@ -144,6 +144,17 @@ int wfpredir__store_dword(DWORD *dst, DWORD value)
 	return copy_result(caller_copy(true, &ours, &theirs, 1), sizeof(value));
 }
 
+int wfpredir__caller_copy(const struct iovec *to, const struct iovec *from, unsigned long n)
+{
+	size_t want = 0;
+
+	for (unsigned long i = 0; i < n; i++)
+		want += from[i].iov_len;
+	/* process_vm_writev() reads its local side as any system call reads
+	 * user memory: a bad @from is EFAULT too, not a fault here. */
+	return copy_result(caller_copy(true, from, to, n), want);
+}
+
 /*
  * Whether the aligned word at @word can be written: 0, -EFAULT, or 1 when
  * futex() is refused (the caller then settles for readability).

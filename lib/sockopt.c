@@ -146,8 +146,23 @@ static int query_redirect_compat(const struct wfpredir_sockopt_ops *ops, int fd,
 	return 0;
 }
 
+/* The header as the kernel wrote it; later fields are skipped. */
+int wfpredir__redirect_layout(const struct wfpredir_redirect *hdr, const uint8_t *p, size_t got,
+			      struct wfpredir_redirect_info *out)
+{
+	if (hdr->hdr_len < sizeof(*hdr) ||
+	    (size_t)hdr->hdr_len + hdr->records_len + hdr->context_len != got)
+		return -EPROTO;
+	out->records = p + hdr->hdr_len;
+	out->records_len = hdr->records_len;
+	out->context = hdr->context_len ? p + hdr->hdr_len + hdr->records_len : NULL;
+	out->context_len = hdr->context_len;
+	out->flags = hdr->flags;
+	return 0;
+}
+
 /* A WFPREDIR_SO_GET_REDIRECT answer of @got bytes at @p into @out: 0 or
- * -EPROTO. The header as the kernel wrote it; later fields are skipped. */
+ * -EPROTO. */
 static int parse_redirect(const uint8_t *p, size_t got, struct wfpredir_redirect_info *out)
 {
 	struct wfpredir_redirect hdr;
@@ -155,15 +170,7 @@ static int parse_redirect(const uint8_t *p, size_t got, struct wfpredir_redirect
 	if (got < sizeof(hdr))
 		return -EPROTO;
 	memcpy(&hdr, p, sizeof(hdr));
-	if (hdr.hdr_len < sizeof(hdr) ||
-	    (size_t)hdr.hdr_len + hdr.records_len + hdr.context_len != got)
-		return -EPROTO;
-	out->records = p + hdr.hdr_len;
-	out->records_len = hdr.records_len;
-	out->context = hdr.context_len ? p + hdr.hdr_len + hdr.records_len : NULL;
-	out->context_len = hdr.context_len;
-	out->flags = hdr.flags;
-	return 0;
+	return wfpredir__redirect_layout(&hdr, p, got, out);
 }
 
 int wfpredir__native_query_redirect(const struct wfpredir_sockopt_ops *ops, int fd, void *buf,

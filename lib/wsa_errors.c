@@ -24,6 +24,8 @@ const struct wfpredir_errno_map wfpredir__errno_map[] = {
 	ROW(EBADMSG, WSAEINVAL),
 	ROW(E2BIG, WSAEINVAL),
 	ROW(EMSGSIZE, WSAEINVAL),
+	/* a hand-off from a socket of another network namespace */
+	ROW(EXDEV, WSAEINVAL),
 	ROW(EBADF, WSAENOTSOCK),
 	ROW(ENOTSOCK, WSAENOTSOCK),
 	/* what the kernel says when the wfpredir module is not loaded */
@@ -32,6 +34,8 @@ const struct wfpredir_errno_map wfpredir__errno_map[] = {
 	ROW(EPROTONOSUPPORT, WSAEOPNOTSUPP),
 	ROW(EAFNOSUPPORT, WSAEOPNOTSUPP),
 	ROW(ESOCKTNOSUPPORT, WSAEOPNOTSUPP),
+	/* a hand-off from a socket that is not TCP or UDP, as step 6 says for s */
+	ROW(EPROTOTYPE, WSAEOPNOTSUPP),
 	ROW(ENOTCONN, WSAENOTCONN),
 	/* not redirected / no context: what WFPSampler tests for */
 	ROW(ENOENT, FWP_E_NOT_FOUND),

@@ -10,6 +10,12 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sys/uio.h>
+
+/* The request SIO_WFPREDIR_HANDOFF writes: lpvInBuffer's SOCKET, then 0. */
+WFPREDIR_STATIC_ASSERT(sizeof(struct wfpredir_handoff) == sizeof(SOCKET) + sizeof(DWORD) &&
+			       offsetof(struct wfpredir_handoff, flags) == sizeof(SOCKET),
+		       "struct wfpredir_handoff: a SOCKET, then 32 bits of flags");
 
 /* The overlapped part of a call; NULL for a non-overlapped call. */
 struct ov_call {
@@ -129,6 +135,193 @@ static int ioctl_query(const struct wfpredir_sockopt_ops *ops, SOCKET s, int lev
 	return rc;
 }
 
+/*
+ * A hand-off: WFPREDIR_SO_HANDOFF on the onward socket @q.s, the request at
+ * the start of the caller's buffer @q.buf, or in @req when that is NULL or
+ * shorter than a request (a size probe: the kernel then answers with the
+ * size alone, as nothing fits).
+ */
+struct handoff_ctx {
+	struct sockopt_ctx q;
+	SOCKET accepted;
+	bool may_wait; /* an accepted socket with no flow to answer for yet */
+	struct wfpredir_handoff req;
+};
+
+/* try_op's answer when the accepted socket has no flow to answer for yet:
+ * a non-overlapped call waits for it as the query does, an overlapped one
+ * fails at once (the operation belongs to the onward socket, which has
+ * nothing to wait for: a hand-off, like a SET, never pends). */
+static int handoff_again(const struct handoff_ctx *h)
+{
+	return h->may_wait ? WFPREDIR__OV_AGAIN : WSAEWOULDBLOCK;
+}
+
+/* A call that fails after the kernel handed the records on takes them back,
+ * so that no call that fails has handed anything on. */
+static void handoff_undo(const struct sockopt_ctx *c)
+{
+	c->ops->set(c->s, c->level, WFPREDIR_SO_CLEAR_RECORDS, NULL, 0);
+}
+
+/* A hand-off the kernel made: 0 with the count stored; WSAEFAULT, the
+ * records taken back, when lpcbBytesReturned (written before the kernel
+ * call) is no longer writable. */
+static int handoff_done(const struct sockopt_ctx *c, LPDWORD bytes_returned, DWORD bytes)
+{
+	if (!wfpredir__store_dword(bytes_returned, bytes))
+		return 0;
+	handoff_undo(c);
+	return WSAEFAULT;
+}
+
+/*
+ * A module older than WFPREDIR_SO_HANDOFF: the query SIO_QUERY_WFPREDIR_REDIRECT
+ * makes, of the accepted socket into the caller's buffer, then the set of
+ * its records on the onward socket; their errors in that order. Without
+ * WFPREDIR_SO_GET_REDIRECT either, that query's WSAEOPNOTSUPP.
+ */
+static int handoff_compat(struct handoff_ctx *h, DWORD *bytes)
+{
+	const struct sockopt_ctx *c = &h->q;
+	size_t len = c->buf ? c->len : 0;
+	struct wfpredir_redirect hdr;
+	struct wfpredir_redirect_info info;
+	struct iovec to = { &hdr, sizeof(hdr) }, from = { c->buf, sizeof(hdr) };
+	int rc =
+		wfpredir__native_query(c->ops, h->accepted, WFPREDIR_SO_GET_REDIRECT, c->buf, &len);
+
+	if (rc == -ENOBUFS) {
+		*bytes = (DWORD)len;
+		return WSAEFAULT;
+	}
+	if (rc == -EAGAIN)
+		return handoff_again(h);
+	/* The header the kernel has just written into the caller's buffer. */
+	if (!rc)
+		rc = len < sizeof(hdr) ? -EPROTO : wfpredir__caller_copy(&to, &from, 1);
+	if (!rc)
+		rc = wfpredir__redirect_layout(&hdr, c->buf, len, &info);
+	if (!rc)
+		rc = wfpredir__set_at(c->ops, c->s, c->level, info.records, info.records_len);
+	if (rc)
+		return fail_errno(rc);
+	*bytes = (DWORD)len;
+	return 0;
+}
+
+/* 0 (handed on), a WSA error (nothing handed on; WSAEFAULT with the size
+ * needed in *bytes for a buffer too small), or WFPREDIR__OV_AGAIN. */
+static int try_handoff(void *arg, DWORD *bytes)
+{
+	struct handoff_ctx *h = arg;
+	const struct sockopt_ctx *c = &h->q;
+	void *buf = c->buf;
+	size_t len = c->len;
+	int rc;
+
+	*bytes = 0;
+	/* Written again for each try: a failed one may have overwritten it. */
+	h->req = (struct wfpredir_handoff){ .from_fd = h->accepted };
+	if (!buf || len < sizeof(h->req)) {
+		buf = &h->req;
+		len = sizeof(h->req);
+	} else {
+		struct iovec to = { buf, sizeof(h->req) }, from = { &h->req, sizeof(h->req) };
+
+		rc = wfpredir__caller_copy(&to, &from, 1);
+		if (rc)
+			return fail_errno(rc);
+	}
+	rc = wfpredir__query_at(c->ops, c->s, c->level, WFPREDIR_SO_HANDOFF, buf, &len);
+	if (rc == -ENOPROTOOPT)
+		return handoff_compat(h, bytes);
+	if (rc == -EAGAIN)
+		return handoff_again(h);
+	if (rc < 0)
+		return fail_errno(rc);
+	*bytes = (DWORD)len;
+	if (rc == WFPREDIR__TOO_SMALL)
+		return WSAEFAULT;
+	/* No answer fits in the request alone; should one, it is not kept. */
+	if (buf == &h->req) {
+		handoff_undo(c);
+		return fail_errno(-EPROTO);
+	}
+	return 0;
+}
+
+static int ioctl_handoff(const struct wfpredir_sockopt_ops *ops, SOCKET s, int level, LPVOID in,
+			 DWORD in_len, LPVOID out, DWORD out_len, LPDWORD bytes_returned,
+			 const struct ov_call *oc)
+{
+	struct handoff_ctx h = { .q = { ops, s, level, WFPREDIR_SO_HANDOFF, out, out_len },
+				 .may_wait = !oc };
+	struct iovec to = { &h.accepted, sizeof(h.accepted) }, from = { in, sizeof(h.accepted) };
+	DWORD bytes = 0;
+	int rc;
+
+	if (in_len != sizeof(SOCKET))
+		return WSAEINVAL;
+	/* lpvInBuffer probed as Windows probes it, and read by the same call. */
+	rc = in ? wfpredir__caller_copy(&to, &from, 1) : -EFAULT;
+	if (rc)
+		return fail_errno(rc);
+	rc = wfpredir__probe_write(out, out ? out_len : 0);
+	if (rc)
+		return fail_errno(rc);
+	if (level < 0)
+		return fail_errno(level);
+	/* Overlapped: on @s, completing now (events 0: see handoff_again()).
+	 * Not: a wait, if any, is the accepted socket's, as its query's. */
+	rc = run_call(oc ? s : h.accepted, oc, 0, try_handoff, &h, sizeof(h), &bytes);
+	if (rc == WSAEFAULT) {
+		/* Nothing handed on: the size needed, or 0. */
+		wfpredir__store_dword(bytes_returned, bytes);
+		return rc;
+	}
+	if (rc)
+		return rc;
+	return handoff_done(&h.q, bytes_returned, bytes);
+}
+
+/*
+ * SIO_WFPREDIR_HANDOFF at the kernel's cost: step 1's store of 0 and the
+ * request (lpvInBuffer's SOCKET, flags 0) into lpvOutBuffer in one copy,
+ * which reads the one and writes the others fault-safely; the rest of the
+ * buffer probed before the kernel call, so that a bad page fails it before
+ * anything is handed on; the kernel call; the count. -1: nothing was handed
+ * on, the exact path tells.
+ */
+static int handoff_fast(const struct wfpredir_sockopt_ops *ops, SOCKET s, LPVOID in, DWORD in_len,
+			LPVOID out, DWORD out_len, LPDWORD bytes_returned)
+{
+	static const DWORD zero;
+	struct sockopt_ctx c = { ops, s, SOL_IP, WFPREDIR_SO_HANDOFF, out, out_len };
+	struct iovec to[] = {
+		{ bytes_returned, sizeof(DWORD) },
+		{ out, sizeof(SOCKET) },
+		{ (char *)out + sizeof(SOCKET), sizeof(DWORD) },
+	};
+	struct iovec from[] = {
+		{ (void *)&zero, sizeof(DWORD) },
+		{ in, sizeof(SOCKET) },
+		{ (void *)&zero, sizeof(DWORD) },
+	};
+	size_t len = out_len;
+
+	if (in_len != sizeof(SOCKET) || !in || !out || out_len < sizeof(struct wfpredir_handoff) ||
+	    !bytes_returned)
+		return -1;
+	if (wfpredir__caller_copy(to, from, 3) ||
+	    wfpredir__probe_write_tail(out, out_len, sizeof(struct wfpredir_handoff)))
+		return -1;
+	/* Failed or too small: nothing handed on. */
+	if (wfpredir__query_at(ops, s, SOL_IP, WFPREDIR_SO_HANDOFF, out, &len))
+		return -1;
+	return handoff_done(&c, bytes_returned, (DWORD)len);
+}
+
 static int try_nothing(void *arg, DWORD *bytes)
 {
 	(void)arg;
@@ -137,17 +330,18 @@ static int try_nothing(void *arg, DWORD *bytes)
 }
 
 /*
- * The common call, at what the kernel call costs: a non-overlapped SET or
- * QUERY with plausible parameters goes straight to the kernel, at SOL_IP
- * (the IPv6 layer hands that to the same handler), and lets the kernel's
- * own copy tell whether the buffers are good. Only a call that succeeds
- * there, with every byte the exact path would probe accounted for, ends
- * here: 0. Anything else returns -1, and the exact path (ioctl_run())
- * runs the numbered steps from the start; it stores 0 first, so a count
- * stored here is never left behind by a call that fails. Neither kernel
- * call changes anything when it fails. A QUERY whose *bytes_returned turns
- * out not writable has filled the output buffer (no other effect) before
- * failing with WSAEFAULT.
+ * The common call, at what the kernel call costs: a non-overlapped SET,
+ * QUERY or hand-off with plausible parameters goes straight to the kernel,
+ * at SOL_IP (the IPv6 layer hands that to the same handler), and lets the
+ * kernel's own copy tell whether the buffers are good. Only a call that
+ * succeeds there, with every byte the exact path would probe accounted
+ * for, ends here: 0 (or a hand-off's WSAEFAULT from handoff_done(): the
+ * kernel call succeeded, so it must not be made again). Anything else
+ * returns -1, and the exact path (ioctl_run()) runs the numbered steps from
+ * the start; it stores 0 first, so a count stored here is never left
+ * behind by a call that fails. No kernel call changes anything when it
+ * fails. A QUERY whose *bytes_returned turns out not writable has filled
+ * the output buffer (no other effect) before failing with WSAEFAULT.
  */
 static int ioctl_fast(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD code, LPVOID in,
 		      DWORD in_len, LPVOID out, DWORD out_len, LPDWORD bytes_returned,
@@ -176,6 +370,8 @@ static int ioctl_fast(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD co
 	case SIO_QUERY_WFPREDIR_REDIRECT:
 		name = WFPREDIR_SO_GET_REDIRECT;
 		break;
+	case SIO_WFPREDIR_HANDOFF:
+		return handoff_fast(ops, s, in, in_len, out, out_len, bytes_returned);
 	default:
 		return -1;
 	}
@@ -197,8 +393,9 @@ static int ioctl_run(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD cod
 {
 	int level, rc;
 
-	if (!ioctl_fast(ops, s, code, in, in_len, out, out_len, bytes_returned, oc))
-		return 0;
+	rc = ioctl_fast(ops, s, code, in, in_len, out, out_len, bytes_returned, oc);
+	if (rc >= 0)
+		return rc;
 
 	/* 1 */
 	rc = wfpredir__store_dword(bytes_returned, 0);
@@ -249,6 +446,8 @@ static int ioctl_run(const struct wfpredir_sockopt_ops *ops, SOCKET s, DWORD cod
 	case SIO_QUERY_WFPREDIR_REDIRECT:
 		return ioctl_query(ops, s, level, WFPREDIR_SO_GET_REDIRECT, out, out_len,
 				   bytes_returned, oc);
+	case SIO_WFPREDIR_HANDOFF:
+		return ioctl_handoff(ops, s, level, in, in_len, out, out_len, bytes_returned, oc);
 	default:
 		return WSAEINVAL;
 	}

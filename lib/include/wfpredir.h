@@ -118,6 +118,15 @@ typedef struct _WSATHREADID {
  * records, context). A QUERY in every respect below.
  */
 #define SIO_QUERY_WFPREDIR_REDIRECT _WSAIOW(IOC_VENDOR, 0x5750)
+/*
+ * libwfpredir's own too: a proxy's query and set in one call, the hand-off
+ * (WFPREDIR_SO_HANDOFF). On the onward socket, not connected yet:
+ * lpvInBuffer points to the accepted SOCKET (cbInBuffer sizeof(SOCKET));
+ * lpvOutBuffer receives what SIO_QUERY_WFPREDIR_REDIRECT on that socket
+ * answers, and the onward socket gets the records the answer holds. Input
+ * and output: _WSAIORW, unlike the Windows codes above.
+ */
+#define SIO_WFPREDIR_HANDOFF _WSAIORW(IOC_VENDOR, 0x5751)
 
 WFPREDIR_STATIC_ASSERT(SIO_FLUSH == 0x28000004, "SIO_FLUSH");
 WFPREDIR_STATIC_ASSERT(SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS == 0x980000DC,
@@ -126,6 +135,8 @@ WFPREDIR_STATIC_ASSERT(SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT == 0x980000DD,
 		       "SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT");
 WFPREDIR_STATIC_ASSERT(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS == 0x980000DE,
 		       "SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS");
+WFPREDIR_STATIC_ASSERT(SIO_QUERY_WFPREDIR_REDIRECT == 0x98005750, "SIO_QUERY_WFPREDIR_REDIRECT");
+WFPREDIR_STATIC_ASSERT(SIO_WFPREDIR_HANDOFF == 0xD8005751, "SIO_WFPREDIR_HANDOFF");
 
 /* Windows socket option numbers: source compatibility only (see above). */
 #ifndef IP_WFP_REDIRECT_RECORDS
@@ -183,15 +194,20 @@ WFPREDIR_STATIC_ASSERT(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS == 0x980000DE,
  * @s: the socket (a file descriptor).
  * @dwIoControlCode: SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
  *	SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT,
- *	SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, SIO_FLUSH, or
+ *	SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS, SIO_FLUSH,
  *	SIO_QUERY_WFPREDIR_REDIRECT (libwfpredir's own: records and context
- *	in one call, a QUERY like the other two).
- * @lpvInBuffer: SET: the records blob. Ignored by the other codes.
- * @cbInBuffer: SET: size of the blob, not 0. Ignored by the other codes.
+ *	in one call, a QUERY like the other two), or SIO_WFPREDIR_HANDOFF
+ *	(libwfpredir's own: the combined query of another socket and the SET
+ *	of its records on @s in one call, the HANDOFF below).
+ * @lpvInBuffer: SET: the records blob. HANDOFF: the accepted SOCKET.
+ *	Ignored by the other codes.
+ * @cbInBuffer: SET: size of the blob, not 0. HANDOFF: sizeof(SOCKET).
+ *	Ignored by the other codes.
  * @lpvOutBuffer: QUERY: receives the records or context; NULL asks for the
- *	size only. Ignored by the other codes.
- * @cbOutBuffer: QUERY: size of @lpvOutBuffer (0 asks for the size only).
- *	SET: must be 0.
+ *	size only. HANDOFF: as SIO_QUERY_WFPREDIR_REDIRECT's. Ignored by the
+ *	other codes.
+ * @cbOutBuffer: QUERY, HANDOFF: size of @lpvOutBuffer (0 asks for the size
+ *	only). SET: must be 0.
  * @lpcbBytesReturned: required; receives the byte count described below.
  * @lpOverlapped: NULL, or on an overlapped socket (WSASocket() with
  *	WSA_FLAG_OVERLAPPED) makes the call overlapped; ignored for other
@@ -206,20 +222,22 @@ WFPREDIR_STATIC_ASSERT(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS == 0x980000DE,
  *     through a fault-safe store, so a bad pointer never raises SIGSEGV;
  *     from here on it holds 0 unless a step below says otherwise.
  *  2. @s not an open socket (closed, negative, a pipe, a file): WSAENOTSOCK.
- *  3. @dwIoControlCode not one of the five codes: WSAEINVAL.
+ *  3. @dwIoControlCode not one of the six codes: WSAEINVAL.
  *  4. SIO_FLUSH: aborts every overlapped operation pending on @s (each
  *     completes with WSA_OPERATION_ABORTED) and succeeds with 0 bytes.
  *  5. Parameters. SET: @cbOutBuffer != 0 or @cbInBuffer == 0: WSAEINVAL;
  *     @lpvInBuffer NULL or not readable for @cbInBuffer bytes: WSAEFAULT.
  *     QUERY: @lpvOutBuffer not writable for @cbOutBuffer bytes: WSAEFAULT.
+ *     HANDOFF: @cbInBuffer not sizeof(SOCKET): WSAEINVAL; @lpvInBuffer NULL
+ *     or not readable: WSAEFAULT; then @lpvOutBuffer as for a QUERY.
  *     Buffers are checked fault-safely, page by page, as Windows probes
  *     them, and the kernel's own EFAULT maps to WSAEFAULT as well.
  *     A non-overlapped SET or QUERY is first tried at the kernel's cost:
  *     the kernel call at once, the pages it did not write probed after it
- *     succeeds; any failure runs these steps from the start, so every
- *     error is the one this order gives. What differs: a QUERY whose
- *     @lpcbBytesReturned turns out not writable fails with WSAEFAULT having
- *     filled @lpvOutBuffer.
+ *     succeeds (a HANDOFF: before the kernel call); any failure runs these
+ *     steps from the start, so every error is the one this order gives.
+ *     What differs: a QUERY whose @lpcbBytesReturned turns out not
+ *     writable fails with WSAEFAULT having filled @lpvOutBuffer.
  *  6. @s not an AF_INET or AF_INET6 socket: WSAEOPNOTSUPP.
  *  7. The kernel's answer, through wfpredir_wsa_error_from_errno(). Without
  *     the wfpredir module that is ENOPROTOOPT, hence WSAEOPNOTSUPP; a socket
@@ -228,6 +246,27 @@ WFPREDIR_STATIC_ASSERT(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS == 0x980000DE,
  * A query of an unconnected UDP socket with no datagram to answer for would
  * pend: a blocking socket waits for one (a signal: WSAEINTR), a
  * non-blocking one fails with WSAEWOULDBLOCK.
+ *
+ * HANDOFF (SIO_WFPREDIR_HANDOFF) on the onward socket @s, not connected
+ * yet, with the accepted socket in *@lpvInBuffer: one kernel call
+ * (WFPREDIR_SO_HANDOFF) gives @s the records of the accepted socket's
+ * connection, as a SET of what SIO_QUERY_WFPREDIR_REDIRECT on it returns
+ * would, and returns that answer in @lpvOutBuffer: on success, exactly the
+ * bytes and count that query gives. Its errors are the QUERY's for the
+ * accepted socket and the SET's for @s, in the kernel's order
+ * (<linux/wfpredir.h>): the accepted socket not open or not a socket,
+ * WSAENOTSOCK; not TCP or UDP, WSAEOPNOTSUPP; of another network
+ * namespace, WSAEINVAL; not connected, WSAENOTCONN; not redirected,
+ * FWP_E_NOT_FOUND; @s connected, connecting or listening, WSAEINVAL; no
+ * CAP_NET_ADMIN, WSAEACCES. A buffer too small fails as a QUERY's does
+ * (WSAEFAULT, the size needed). A call that fails hands nothing on, and if
+ * *@lpcbBytesReturned cannot be stored after the kernel handed the records
+ * on, they are taken back (WFPREDIR_SO_CLEAR_RECORDS) before WSAEFAULT.
+ * With no datagram to answer for, a non-overlapped call waits as the query
+ * of the accepted socket would (by that socket's blocking mode); an
+ * overlapped one never pends (the operation is @s's, which has nothing to
+ * wait for) and fails with WSAEWOULDBLOCK. With a module older than the
+ * option, the query and the SET (their errors in that order).
  *
  * Overlapped calls: a call that completes at once returns 0 and sets
  * *@lpcbBytesReturned, and still signals @lpOverlapped->hEvent (or queues
@@ -239,8 +278,8 @@ WFPREDIR_STATIC_ASSERT(SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS == 0x980000DE,
  *
  * Success returns 0 and leaves the last error alone. SET sets
  * *@lpcbBytesReturned to @cbInBuffer (bytes consumed: Windows never reports
- * 0 for a successful non-overlapped call); QUERY sets it to the bytes
- * written, which is more than 0.
+ * 0 for a successful non-overlapped call); QUERY and HANDOFF set it to the
+ * bytes written, which is more than 0.
  *
  * QUERY with an output buffer too small for the data (a size probe with
  * @cbOutBuffer 0 or @lpvOutBuffer NULL included) fails with WSAEFAULT and

@@ -29,11 +29,12 @@
  *   hoff  getsockopt(WFPREDIR_SO_HANDOFF) on a fresh socket: the query and
  *         the set in one call, raw
  *   lhoff the same through wfpredir_handoff()
+ *   wsah  the same through WSAIoctl (SIO_WFPREDIR_HANDOFF)
  *
  * The fresh sockets are made before the timing starts (a proxy makes its
  * onward socket either way). Prints a line a round:
  * "od=NS raw=NS lib=NS wsa=NS set=NS qrec=NS qctx=NS rawc=NS libc=NS wsac=NS
- * qboth=NS hoff=NS lhoff=NS". Exit status 1 when a
+ * qboth=NS hoff=NS lhoff=NS wsah=NS". Exit status 1 when a
  * call fails (the message names it), 2 on a usage or setup failure.
  */
 #include <errno.h>
@@ -70,11 +71,12 @@ enum op {
 	OP_QBOTH,
 	OP_HOFF,
 	OP_LHOFF,
+	OP_WSAH,
 	OP_COUNT
 };
-static const char *const op_names[OP_COUNT] = { "od",	 "raw",	 "lib",	 "wsa",	 "set",
-						"qrec",	 "qctx", "rawc", "libc", "wsac",
-						"qboth", "hoff", "lhoff" };
+static const char *const op_names[OP_COUNT] = { "od",	 "raw",	 "lib",	  "wsa",  "set",
+						"qrec",	 "qctx", "rawc",  "libc", "wsac",
+						"qboth", "hoff", "lhoff", "wsah" };
 
 static unsigned char records[2048], ctx[1024], both[WFPREDIR_REDIRECT_MAX_LEN];
 static int wfp_fd, od_fd;
@@ -227,6 +229,14 @@ static void one(enum op op, int fresh, socklen_t rlen)
 			fail("wfpredir_handoff", -r);
 		break;
 	}
+	case OP_WSAH:
+		if (WSAIoctl(fresh, SIO_WFPREDIR_HANDOFF, &wfp_fd, sizeof(wfp_fd), both,
+			     sizeof(both), &got, NULL, NULL)) {
+			fprintf(stderr, "bench-ctl: WSAIoctl(SIO_WFPREDIR_HANDOFF): %d\n",
+				WSAGetLastError());
+			exit(1);
+		}
+		break;
 	case OP_QREC:
 		raw_qrec();
 		break;
@@ -242,7 +252,8 @@ static void one(enum op op, int fresh, socklen_t rlen)
 static double measure(enum op op, unsigned long n, int *pool, socklen_t rlen)
 {
 	bool sets = op == OP_RAW || op == OP_LIB || op == OP_WSA || op == OP_SET || op == OP_RAWC ||
-		    op == OP_LIBC || op == OP_WSAC || op == OP_HOFF || op == OP_LHOFF;
+		    op == OP_LIBC || op == OP_WSAC || op == OP_HOFF || op == OP_LHOFF ||
+		    op == OP_WSAH;
 	double start, ns;
 
 	for (unsigned long i = 0; sets && i < n; i++) {

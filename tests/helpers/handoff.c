@@ -19,14 +19,20 @@
  *   levels   same=               AF_INET6: the same at SOL_IP
  *   set                          the query's records set on another socket
  *   lib      len= same=          wfpredir_handoff(), the same answer
- *   conn NAME src=ADDR:PORT      NAME (raw, set, lib) connected to DST:
+ *   wsa      len= same=          WSAIoctl(SIO_WFPREDIR_HANDOFF), the same
+ *                                answer, len its *lpcbBytesReturned (the
+ *                                first fact the WSA error's name)
+ *   conn NAME src=ADDR:PORT      NAME (raw, set, lib, wsa) connected to DST:
  *                                the test compares their flows' records
  *                                (wfpredirctl flow list)
  *   short    len= untouched=     a buffer one byte short: success, the size,
  *                                nothing copied
  *   hdronly  len=                room for the request alone
  *   lib_null len=                wfpredir_handoff() without a buffer
- *   conn NAME src=ADDR:PORT      NAME (short, hdronly, lib_null, flags)
+ *   wsa_short len=, wsa_probe len=  WSAIoctl one byte short, and with no
+ *                                buffer: WSAEFAULT, the size
+ *   conn NAME src=ADDR:PORT      NAME (short, hdronly, lib_null, flags,
+ *                                wsa_short, wsa_probe)
  *                                connected to PROBE (no rule): their
  *                                flows would show records handed on
  *   tiny, negative, flags        len 4, len -1, flags 1
@@ -45,6 +51,11 @@
  *   onward_listening             the onward socket listening
  *   onward_raw                   a raw onward socket
  *   unpriv                       a child without CAP_NET_ADMIN (uid 65534)
+ *   wsa_NAME                     through WSAIoctl, its WSA error: wsa_inlen
+ *                                (cbInBuffer 8), wsa_badin, wsa_badout
+ *                                (unmapped lpvInBuffer, lpvOutBuffer), and
+ *                                wsa_ before badfd, notsock, unix, xdev,
+ *                                fresh, direct, onward_connected, unpriv
  *   holding                      with -k: every socket stays open (the
  *                                flows with it) until SIGTERM
  *
@@ -100,8 +111,28 @@ static int handoff(int up, int from, unsigned int flags, void *buf, socklen_t *l
 	return handoff_at(up, level, from, flags, buf, len);
 }
 
-/* A fresh onward socket and the errno of a hand-off from @from to it. */
-static void error_case(const char *name, int from)
+/* SIO_WFPREDIR_HANDOFF on @up from @from: "ok" or the WSA error's name;
+ * *@got the count stored. */
+static const char *wsa_handoff(int up, SOCKET from, void *buf, DWORD len, DWORD *got)
+{
+	*got = 0xdeadbeef;
+	if (!WSAIoctl(up, SIO_WFPREDIR_HANDOFF, &from, sizeof(from), buf, len, got, NULL, NULL))
+		return "ok";
+	return wsa_name(WSAGetLastError());
+}
+
+/* The same, the WSA error's name alone. */
+static const char *wsa_error(int up, SOCKET from)
+{
+	static unsigned char buf[BUF_LEN];
+	DWORD got;
+
+	return wsa_handoff(up, from, buf, sizeof(buf), &got);
+}
+
+/* A fresh onward socket and the errno of a hand-off from @from to it; then
+ * the same through WSAIoctl when @wsa_case is given. */
+static void error_case2(const char *name, const char *wsa_case, int from)
 {
 	unsigned char buf[BUF_LEN];
 	socklen_t len = sizeof(buf);
@@ -109,6 +140,16 @@ static void error_case(const char *name, int from)
 
 	printf("%s %s\n", name, errno_name(handoff(up, from, 0, buf, &len)));
 	close(up);
+	if (!wsa_case)
+		return;
+	up = tcp_socket();
+	printf("%s %s\n", wsa_case, wsa_error(up, from));
+	close(up);
+}
+
+static void error_case(const char *name, int from)
+{
+	error_case2(name, NULL, from);
 }
 
 static int connect_to(int fd, const char *to)
@@ -186,7 +227,7 @@ static void unpriv_case(int from)
 		/* setuid() from root clears the effective capabilities */
 		if (setgid(65534) || setuid(65534))
 			die("setuid: %s", errno_name(errno));
-		error_case("unpriv", from);
+		error_case2("unpriv", "wsa_unpriv", from);
 		fflush(stdout);
 		_exit(0);
 	}
@@ -200,7 +241,9 @@ static void cases(int a, int d, int ls, const char *dst, const char *probe, cons
 	struct wfpredir_redirect_info info;
 	socklen_t len = sizeof(ref), total, olen;
 	size_t slen;
-	int err, up_raw, up_set, up_lib, up, p[2], fd;
+	int err, up_raw, up_set, up_lib, up_wsa, up, p[2], fd;
+	const char *wsa;
+	DWORD got;
 	void *bad;
 
 	/* what the query answers: the reference */
@@ -236,9 +279,15 @@ static void cases(int a, int d, int ls, const char *dst, const char *probe, cons
 	printf("lib %s len=%zu same=%d\n", errno_name(err), err ? 0 : slen,
 	       !err && slen == total && !memcmp(buf, ref, total) &&
 		       info.records == buf + hdr.hdr_len && info.records_len == hdr.records_len);
+	up_wsa = tcp_socket();
+	memset(buf, 0, sizeof(buf));
+	wsa = wsa_handoff(up_wsa, a, buf, sizeof(buf), &got);
+	printf("wsa %s len=%u same=%d\n", wsa, (unsigned int)got,
+	       !strcmp(wsa, "ok") && got == total && !memcmp(buf, ref, total));
 	conn("raw", up_raw, dst);
 	conn("set", up_set, dst);
 	conn("lib", up_lib, dst);
+	conn("wsa", up_wsa, dst);
 	fflush(stdout);
 
 	/*
@@ -266,6 +315,14 @@ static void cases(int a, int d, int ls, const char *dst, const char *probe, cons
 	conn("lib_null", up, probe);
 
 	up = tcp_socket();
+	printf("wsa_short %s len=%u\n", wsa_handoff(up, a, buf, total - 1, &got),
+	       (unsigned int)got);
+	conn("wsa_short", up, probe);
+	up = tcp_socket();
+	printf("wsa_probe %s len=%u\n", wsa_handoff(up, a, NULL, 0, &got), (unsigned int)got);
+	conn("wsa_probe", up, probe);
+
+	up = tcp_socket();
 	len = 4;
 	printf("tiny %s\n", errno_name(handoff(up, a, 0, buf, &len)));
 	len = (socklen_t)-1;
@@ -281,20 +338,31 @@ static void cases(int a, int d, int ls, const char *dst, const char *probe, cons
 	printf("badptr %s\n",
 	       errno_name(getsockopt(up, level, WFPREDIR_SO_HANDOFF, bad, &len) ? errno : 0));
 	close(up);
+	up = tcp_socket();
+	printf("wsa_badout %s\n", wsa_handoff(up, a, bad, total, &got));
+	printf("wsa_badin %s\n", WSAIoctl(up, SIO_WFPREDIR_HANDOFF, bad, sizeof(SOCKET), buf,
+					  sizeof(buf), &got, NULL, NULL)
+					 ? wsa_name(WSAGetLastError())
+					 : "ok");
+	printf("wsa_inlen %s\n", WSAIoctl(up, SIO_WFPREDIR_HANDOFF, &(SOCKET[2]){ a, 0 },
+					  2 * sizeof(SOCKET), buf, sizeof(buf), &got, NULL, NULL)
+					 ? wsa_name(WSAGetLastError())
+					 : "ok");
+	close(up);
 	munmap(bad, 4096);
 
-	error_case("badfd", -1);
+	error_case2("badfd", "wsa_badfd", -1);
 	/* a number above every descriptor this makes: none reuses it */
 	for (fd = 1000; fcntl(fd, F_GETFD) != -1; fd++)
 		;
 	error_case("closedfd", fd);
 	if (pipe(p))
 		die("pipe: %s", errno_name(errno));
-	error_case("notsock", p[0]);
+	error_case2("notsock", "wsa_notsock", p[0]);
 	close(p[0]);
 	close(p[1]);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	error_case("unix", fd);
+	error_case2("unix", "wsa_unix", fd);
 	close(fd);
 	/* sk_protocol is the ethertype argument: 17 reads as IPPROTO_UDP */
 	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
@@ -306,23 +374,24 @@ static void cases(int a, int d, int ls, const char *dst, const char *probe, cons
 	}
 	if (other) {
 		fd = socket_in(other);
-		error_case("xdev", fd);
+		error_case2("xdev", "wsa_xdev", fd);
 		close(fd);
 	}
 	fd = tcp_socket();
-	error_case("fresh", fd);
+	error_case2("fresh", "wsa_fresh", fd);
 	close(fd);
 	error_case("listener", ls);
 	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	error_case("udp", fd);
 	close(fd);
-	error_case("direct", d);
+	error_case2("direct", "wsa_direct", d);
 
 	up = tcp_socket();
 	err = connect_to(up, probe);
 	len = sizeof(buf);
 	printf("onward_connected %s\n",
 	       err ? errno_name(err) : errno_name(handoff(up, a, 0, buf, &len)));
+	printf("wsa_onward_connected %s\n", err ? errno_name(err) : wsa_error(up, a));
 	close(up);
 	up = tcp_socket();
 	len = sizeof(buf);

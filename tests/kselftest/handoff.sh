@@ -20,6 +20,15 @@
 #   connection not redirected (ENOENT); an onward socket connected or
 #   listening (EISCONN) or raw (EOPNOTSUPP); a caller without CAP_NET_ADMIN
 #   (EPERM).
+# - Through WSAIoctl (SIO_WFPREDIR_HANDOFF): the same answer byte for byte,
+#   its length in *lpcbBytesReturned, the same records on the wire; a buffer
+#   one byte short or none: WSAEFAULT with the size, nothing handed on; and
+#   the WSA errors: cbInBuffer 8 (WSAEINVAL), an unmapped lpvInBuffer or
+#   lpvOutBuffer (WSAEFAULT), from a descriptor -1, a pipe (WSAENOTSOCK), an
+#   AF_UNIX socket (WSAEOPNOTSUPP), a socket of another network namespace
+#   (WSAEINVAL), never connected (WSAENOTCONN), not redirected
+#   (FWP_E_NOT_FOUND); onto a connected socket (WSAEINVAL); without
+#   CAP_NET_ADMIN (WSAEACCES).
 # - Chains: client -> wfpredir-proxy (which hands off) -> hop -H (which
 #   hands off) -> server carries [pa, hop] on every hop, as the same chain
 #   through a proxy run with --wsaioctl and a hop that queries and sets
@@ -103,21 +112,27 @@ for f in 4 6; do
 	[ $f = 6 ] && expect "$c: and at SOL_IP" "ok same=1" res levels
 	expect "$c: the query's records set the classic way" ok res set
 	expect "$c: wfpredir_handoff gives the same answer" "ok len=$total same=1" res lib
+	expect "$c: WSAIoctl(SIO_WFPREDIR_HANDOFF) gives the same answer and count" \
+		"ok len=$total same=1" res wsa
 	srcs=()
-	for k in raw set lib; do
+	for k in raw set lib wsa; do
 		v=$(res "conn-$k")
 		expect "$c: the $k onward socket connects" src echo "${v%%=*}"
 		srcs+=("${v#src=}")
 	done
-	expect "$c: hand-off, library and query + set: the same records on the wire" \
-		"same 3 entries=1" same_records "$nsa" "${srcs[@]}"
+	expect "$c: hand-off, library, WSAIoctl and query + set: the same records on the wire" \
+		"same 4 entries=1" same_records "$nsa" "${srcs[@]}"
 	expect "$c: one byte short: the size, nothing copied" "ok len=$total untouched=1" res short
 	expect "$c: room for the request alone: the size" "ok len=$total" res hdronly
 	expect "$c: wfpredir_handoff without a buffer: the size" "ENOBUFS len=$total" res lib_null
 	expect "$c: len 4" EINVAL res tiny
 	expect "$c: len -1" EINVAL res negative
 	expect "$c: unknown flags" EINVAL res flags
-	for k in short hdronly lib_null flags; do
+	expect "$c: WSAIoctl one byte short: WSAEFAULT, the size" "WSAEFAULT len=$total" \
+		res wsa_short
+	expect "$c: WSAIoctl without a buffer: WSAEFAULT, the size" "WSAEFAULT len=$total" \
+		res wsa_probe
+	for k in short hdronly lib_null flags wsa_short wsa_probe; do
 		v=$(res "conn-$k")
 		expect "$c: the $k onward socket connects" src echo "${v%%=*}"
 	done
@@ -138,6 +153,17 @@ for f in 4 6; do
 	expect "$c: the onward socket listening" EISCONN res onward_listening
 	expect "$c: a raw onward socket" EOPNOTSUPP res onward_raw
 	expect "$c: without CAP_NET_ADMIN" EPERM res unpriv
+	expect "$c: WSAIoctl, cbInBuffer 8" WSAEINVAL res wsa_inlen
+	expect "$c: WSAIoctl, an unmapped lpvInBuffer" WSAEFAULT res wsa_badin
+	expect "$c: WSAIoctl, an unmapped lpvOutBuffer" WSAEFAULT res wsa_badout
+	expect "$c: WSAIoctl from socket -1" WSAENOTSOCK res wsa_badfd
+	expect "$c: WSAIoctl from a pipe" WSAENOTSOCK res wsa_notsock
+	expect "$c: WSAIoctl from an AF_UNIX socket" WSAEOPNOTSUPP res wsa_unix
+	expect "$c: WSAIoctl from another network namespace" WSAEINVAL res wsa_xdev
+	expect "$c: WSAIoctl from a socket never connected" WSAENOTCONN res wsa_fresh
+	expect "$c: WSAIoctl from a connection not redirected" FWP_E_NOT_FOUND res wsa_direct
+	expect "$c: WSAIoctl onto a connected socket" WSAEINVAL res wsa_onward_connected
+	expect "$c: WSAIoctl without CAP_NET_ADMIN" WSAEACCES res wsa_unpriv
 	bg_stop "$ho_pid"
 done
 

@@ -27,6 +27,8 @@ static int fake_get(int fd, int level, int name, void *val, socklen_t *len)
 	memset(fake.get_in, 0, sizeof(fake.get_in));
 	if (val && in && !wfpredir__probe_read(val, in))
 		memcpy(fake.get_in, val, in);
+	if (fake.on_get)
+		fake.on_get();
 	if (fake.unknown_name && name == fake.unknown_name)
 		return -ENOPROTOOPT; /* a module older than the option */
 	if (fake.err)
@@ -36,6 +38,9 @@ static int fake_get(int fd, int level, int name, void *val, socklen_t *len)
 		if (wfpredir__probe_write(val, fake.data_len))
 			return -EFAULT;
 		memcpy(val, fake.data, fake.data_len);
+		/* the hand-off happens only when its answer fits */
+		if (name == WFPREDIR_SO_HANDOFF)
+			fake.handed = true;
 	}
 	*len = fake.data_len;
 	return 0;
@@ -48,8 +53,10 @@ static int fake_set(int fd, int level, int name, const void *val, socklen_t len)
 	/* The kernel reads the records before anything can fail after. */
 	if (wfpredir__probe_read(val, len))
 		return -EFAULT;
-	if (len <= sizeof(fake.set_copy))
+	if (val && len <= sizeof(fake.set_copy))
 		memcpy(fake.set_copy, val, len);
+	if (!fake.err)
+		fake.handed = name != WFPREDIR_SO_CLEAR_RECORDS;
 	return fake.err;
 }
 

@@ -52,6 +52,24 @@ static const struct wfpredir_sockopt_ops pend_ops = {
 	.set = NULL,
 };
 
+/* The hand-off likewise: -EAGAIN until the accepted socket, the request's
+ * from_fd, is readable. */
+static int pend_handoff_get(int fd, int level, int name, void *val, socklen_t *len)
+{
+	struct wfpredir_handoff req;
+
+	(void)fd;
+	ck_assert_int_eq(name, WFPREDIR_SO_HANDOFF);
+	ck_assert_uint_ge(*len, sizeof(req));
+	memcpy(&req, val, sizeof(req));
+	return pend_get(req.from_fd, level, name, val, len);
+}
+
+static const struct wfpredir_sockopt_ops pend_handoff_ops = {
+	.get = pend_handoff_get,
+	.set = NULL,
+};
+
 /* An overlapped UDP socket on 127.0.0.1, and its address. */
 static SOCKET udp_socket(DWORD flags, struct sockaddr_in *addr)
 {
@@ -583,6 +601,80 @@ START_TEST(a_non_blocking_query_that_would_pend_fails_with_WSAEWOULDBLOCK)
 }
 END_TEST
 
+/* The hand-off from @from on @up through a kernel that pends. */
+static int handoff_ov(SOCKET up, SOCKET from, char *out, DWORD *ret, WSAOVERLAPPED *ov)
+{
+	return wfpredir__ioctl_ov(&pend_handoff_ops, up, SIO_WFPREDIR_HANDOFF, &from, sizeof(from),
+				  out, 64, ret, ov, NULL);
+}
+
+START_TEST(a_blocking_handoff_waits_for_the_accepted_socket_as_its_query_would)
+{
+	struct delayed_send d = { .ms = 50 };
+	SOCKET from = udp_socket(0, &d.addr);
+	SOCKET up = WSASocketW(AF_INET, SOCK_STREAM, 0, NULL, 0, 0);
+	char out[64];
+	DWORD ret = 0;
+	pthread_t t;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, send_later, &d), 0);
+	ck_assert_int_eq(handoff_ov(up, from, out, &ret, NULL), 0);
+	ck_assert_uint_eq(ret, sizeof(DATA));
+	ck_assert_str_eq(out, DATA);
+	pthread_join(t, NULL);
+	closesocket(up);
+	closesocket(from);
+}
+END_TEST
+
+START_TEST(a_handoff_from_a_non_blocking_socket_with_nothing_to_answer_fails_with_WSAEWOULDBLOCK)
+{
+	struct sockaddr_in addr;
+	SOCKET from = udp_socket(0, &addr);
+	SOCKET up = WSASocketW(AF_INET, SOCK_STREAM, 0, NULL, 0, 0);
+	char out[64];
+	DWORD ret = POISON;
+
+	ck_assert_int_eq(fcntl(from, F_SETFL, O_NONBLOCK), 0);
+	ck_assert_int_eq(handoff_ov(up, from, out, &ret, NULL), SOCKET_ERROR);
+	ck_assert_int_eq(WSAGetLastError(), WSAEWOULDBLOCK);
+	ck_assert_uint_eq(ret, 0);
+	closesocket(up);
+	closesocket(from);
+}
+END_TEST
+
+START_TEST(an_overlapped_handoff_never_pends_and_completes_at_once)
+{
+	struct sockaddr_in addr;
+	SOCKET from = udp_socket(0, &addr);
+	SOCKET up = WSASocketW(AF_INET, SOCK_STREAM, 0, NULL, 0, WSA_FLAG_OVERLAPPED);
+	WSAEVENT ev = WSACreateEvent();
+	WSAOVERLAPPED ov;
+	char out[64];
+	DWORD ret = POISON;
+
+	/* Nothing to answer for: no WSA_IO_PENDING (the operation would be
+	 * the onward socket's, which has nothing to wait for), no completion. */
+	init_ov(&ov, ev);
+	ck_assert_int_eq(handoff_ov(up, from, out, &ret, &ov), SOCKET_ERROR);
+	ck_assert_int_eq(WSAGetLastError(), WSAEWOULDBLOCK);
+	ck_assert_uint_eq(ret, 0);
+	ck_assert(!signalled(ev));
+	ck_assert_uint_eq(ov.Internal, POISON);
+
+	send_to(&addr);
+	ck_assert_int_eq(handoff_ov(up, from, out, &ret, &ov), 0);
+	ck_assert_uint_eq(ret, sizeof(DATA));
+	ck_assert(signalled(ev));
+	ck_assert_uint_eq(ov.Internal, 0);
+	ck_assert_uint_eq(ov.InternalHigh, sizeof(DATA));
+	closesocket(up);
+	closesocket(from);
+	WSACloseEvent(ev);
+}
+END_TEST
+
 struct spi_arg {
 	SOCKET s;
 	WSAOVERLAPPED *ov;
@@ -1010,6 +1102,11 @@ Suite *overlapped_suite(void)
 	tcase_add_test(tc, a_blocking_query_that_would_pend_waits_and_a_signal_gives_WSAEINTR);
 	tcase_add_test(tc, a_blocking_query_that_would_pend_completes_once_readable);
 	tcase_add_test(tc, a_non_blocking_query_that_would_pend_fails_with_WSAEWOULDBLOCK);
+	tcase_add_test(tc, a_blocking_handoff_waits_for_the_accepted_socket_as_its_query_would);
+	tcase_add_test(
+		tc,
+		a_handoff_from_a_non_blocking_socket_with_nothing_to_answer_fails_with_WSAEWOULDBLOCK);
+	tcase_add_test(tc, an_overlapped_handoff_never_pends_and_completes_at_once);
 	tcase_add_test(tc, wspioctl_queues_the_routine_to_lpThreadId_stored_by_value);
 	tcase_add_test(tc, wspioctl_with_a_routine_needs_a_valid_lpThreadId);
 	tcase_add_test(tc, wsagetoverlappedresult_checks_its_pointers_and_socket);

@@ -181,13 +181,38 @@ static int probe_of_range_that_wraps_around_fails(void)
 	return wfpredir__probe_read((void *)(UINTPTR_MAX - 10), 100) != -EFAULT;
 }
 
+/* Either side of a copy may be bad: -EFAULT, and no piece after the bad
+ * one done (those before it may be: not through the pipe). */
+static int copy_between_caller_buffers_is_fault_safe(void)
+{
+	uint32_t a = 0x11111111, b = 0x22222222, x = 0, y = 0;
+	unsigned char *p = pattern_map(PROT_READ);
+	unsigned char *ro_page = p ? p + (PAGES - 1) * unit_page_size() : NULL;
+	struct iovec to[] = { { &x, 4 }, { &y, 4 } };
+	struct iovec from[] = { { &a, 4 }, { &b, 4 } };
+	int bad;
+
+	bad = !ro_page || wfpredir__caller_copy(to, from, 2) != 0 || x != a || y != b;
+	y = 0;
+	from[1].iov_base = (void *)16;
+	bad |= wfpredir__caller_copy(to, from, 2) != -EFAULT || y != 0;
+	from[1].iov_base = &b;
+	to[0].iov_base = ro_page;
+	bad |= wfpredir__caller_copy(to, from, 2) != -EFAULT || y != 0 ||
+	       (p && !pattern_intact(p, PAGES * unit_page_size()));
+	if (p)
+		unit_unmap(p, PAGES);
+	return bad;
+}
+
 static int (*const checks[])(void) = {
-	store_writes_aligned_and_unaligned,	 store_of_any_value_lands,
-	store_to_null_or_unmapped_fails,	 store_to_prot_none_fails,
-	store_to_read_only_fails_unchanged,	 store_straddling_into_prot_none_fails,
-	probe_of_good_range_passes_unchanged,	 probe_of_zero_bytes_passes_even_for_null,
-	probe_of_null_or_unmapped_fails,	 probe_ending_in_prot_none_page_fails,
-	probe_for_write_of_read_only_page_fails, probe_of_range_that_wraps_around_fails,
+	store_writes_aligned_and_unaligned,	   store_of_any_value_lands,
+	store_to_null_or_unmapped_fails,	   store_to_prot_none_fails,
+	store_to_read_only_fails_unchanged,	   store_straddling_into_prot_none_fails,
+	probe_of_good_range_passes_unchanged,	   probe_of_zero_bytes_passes_even_for_null,
+	probe_of_null_or_unmapped_fails,	   probe_ending_in_prot_none_page_fails,
+	probe_for_write_of_read_only_page_fails,   probe_of_range_that_wraps_around_fails,
+	copy_between_caller_buffers_is_fault_safe,
 };
 
 #define NCHECKS (sizeof(checks) / sizeof(checks[0]))
@@ -255,6 +280,12 @@ END_TEST
 START_TEST(probing_a_range_that_wraps_around_the_address_space_fails_with_efault)
 {
 	ck_assert_int_eq(probe_of_range_that_wraps_around_fails(), 0);
+}
+END_TEST
+
+START_TEST(a_copy_between_caller_buffers_fails_with_efault_at_a_bad_piece_on_either_side)
+{
+	ck_assert_int_eq(copy_between_caller_buffers_is_fault_safe(), 0);
 }
 END_TEST
 
@@ -450,6 +481,8 @@ Suite *safemem_suite(void)
 	tcase_add_test(tc, probing_a_range_whose_last_page_is_prot_none_fails_with_efault);
 	tcase_add_test(tc, probing_a_range_with_a_read_only_page_for_write_fails_with_efault);
 	tcase_add_test(tc, probing_a_range_that_wraps_around_the_address_space_fails_with_efault);
+	tcase_add_test(
+		tc, a_copy_between_caller_buffers_fails_with_efault_at_a_bad_piece_on_either_side);
 	tcase_add_test(tc, every_check_above_passes_when_seccomp_refuses_process_vm);
 	tcase_add_test(tc, a_store_works_in_a_worker_after_the_main_thread_exited);
 	tcase_add_test(tc, a_write_probe_never_undoes_a_concurrent_store);

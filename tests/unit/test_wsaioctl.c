@@ -23,6 +23,7 @@ static const DWORD all_codes[] = {
 	SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT,
 	SIO_FLUSH,
 	SIO_QUERY_WFPREDIR_REDIRECT,
+	SIO_WFPREDIR_HANDOFF,
 };
 
 static const DWORD wfp_codes[] = {
@@ -30,6 +31,7 @@ static const DWORD wfp_codes[] = {
 	SIO_QUERY_WFP_CONNECTION_REDIRECT_RECORDS,
 	SIO_QUERY_WFP_CONNECTION_REDIRECT_CONTEXT,
 	SIO_QUERY_WFPREDIR_REDIRECT,
+	SIO_WFPREDIR_HANDOFF,
 };
 
 /* libwfpredir's combined query is a QUERY in every respect. */
@@ -53,15 +55,34 @@ static void setup(void)
 	WSASetLastError(LAST_ERROR);
 }
 
+/* The input a Windows caller gives @code: records for SET, a socket (@s
+ * itself) for the hand-off; nothing for the others. */
+static void input_for(DWORD code, SOCKET *s, void **in, DWORD *in_len)
+{
+	*in = NULL;
+	*in_len = 0;
+	if (code == SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS) {
+		*in = records;
+		*in_len = sizeof(records);
+	} else if (code == SIO_WFPREDIR_HANDOFF) {
+		*in = s;
+		*in_len = sizeof(*s);
+	}
+}
+
 /* WSAIoctl() as a non-overlapped Windows caller makes it, with sensible
- * buffers for the code: records in for SET, buf out for QUERY. */
+ * buffers for the code: records in for SET, buf out for QUERY and the
+ * hand-off (from @s itself: the errors below are @s's). */
 static int call(SOCKET s, DWORD code, DWORD *ret)
 {
 	static unsigned char buf[256];
+	DWORD in_len;
+	void *in;
 
+	input_for(code, &s, &in, &in_len);
 	if (code == SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS)
-		return WSAIoctl(s, code, records, sizeof(records), NULL, 0, ret, NULL, NULL);
-	return WSAIoctl(s, code, NULL, 0, buf, sizeof(buf), ret, NULL, NULL);
+		return WSAIoctl(s, code, in, in_len, NULL, 0, ret, NULL, NULL);
+	return WSAIoctl(s, code, in, in_len, buf, sizeof(buf), ret, NULL, NULL);
 }
 
 static void expect_fail(int rc, int wsa)
@@ -223,7 +244,16 @@ START_TEST(an_unknown_code_fails_with_WSAEINVAL)
 	 * code), SIO_GET_EXTENSION_FUNCTION_POINTER, FIONREAD, and extremes.
 	 */
 	static const DWORD unknown[] = {
-		0x480000DC, 0x980000DF, 0x580000DC, 0xC8000006, 0x4004667F, 0, 0xFFFFFFFF,
+		0x480000DC,
+		0x980000DF,
+		0x580000DC,
+		0xC8000006,
+		0x4004667F,
+		0,
+		0xFFFFFFFF,
+		/* the hand-off's number without IOC_OUT, the query's with it */
+		0x98005751,
+		0xD8005750,
 	};
 	int fd = unit_socket(AF_INET, SOCK_STREAM, 0);
 	size_t i;
@@ -273,9 +303,16 @@ START_TEST(lpOverlapped_and_lpCompletionRoutine_are_ignored_and_untouched)
 	ck_assert_uint_eq(ret, 0);
 	for (i = 0; i < N(wfp_codes); i++) {
 		unsigned char buf[64];
+		DWORD in_len;
+		void *in;
 
+		input_for(wfp_codes[i], &fd, &in, &in_len);
+		if (!in) {
+			in = records; /* ignored */
+			in_len = sizeof(records);
+		}
 		ret = POISON;
-		expect_fail(WSAIoctl(fd, wfp_codes[i], records, sizeof(records), buf,
+		expect_fail(WSAIoctl(fd, wfp_codes[i], in, in_len, buf,
 				     wfp_codes[i] == SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS
 					     ? 0
 					     : sizeof(buf),
@@ -829,6 +866,372 @@ START_TEST(the_combined_query_too_small_gives_WSAEFAULT_and_the_size_needed)
 }
 END_TEST
 
+/* ------------------------------------------------------------ hand-off */
+
+/* What WFPREDIR_SO_GET_REDIRECT answers: header, records, context. */
+static const struct {
+	struct wfpredir_redirect hdr;
+	unsigned char records[12];
+	unsigned char context[5];
+} __attribute__((packed)) answer = {
+	{ .hdr_len = 8, .records_len = 12, .context_len = 5 },
+	"records blob",
+	"ctx!!",
+};
+
+static void answer_with(const void *data, socklen_t len)
+{
+	fake.data = data;
+	fake.data_len = len;
+}
+
+/* The hand-off from @from on @up into @out (@out_len), through the fake. */
+static int handoff(SOCKET up, SOCKET from, void *out, DWORD out_len, DWORD *ret)
+{
+	return wfpredir__ioctl(&fake_sockopt, up, SIO_WFPREDIR_HANDOFF, &from, sizeof(from), out,
+			       out_len, ret);
+}
+
+/* Failed with @wsa, 0 bytes returned, nothing handed on. */
+static void expect_handoff_fail(int rc, const DWORD *ret, int wsa)
+{
+	expect_fail(rc, wsa);
+	ck_assert_uint_eq(*ret, 0);
+	ck_assert(!fake.handed);
+}
+
+START_TEST(a_handoff_answers_as_the_query_in_one_kernel_call_with_the_request_first)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	int from = unit_socket(AF_INET, SOCK_STREAM, 0);
+	struct wfpredir_handoff req;
+	unsigned char buf[256];
+	size_t i;
+
+	for (i = 0; i < N(families); i++) {
+		int up = unit_socket(families[i], SOCK_STREAM, 0);
+		DWORD ret = POISON;
+
+		fake_reset();
+		answer_with(&answer, sizeof(answer));
+		memset(buf, 0, sizeof(buf));
+		ck_assert_int_eq(handoff(up, from, buf, sizeof(buf), &ret), 0);
+		ck_assert_uint_eq(ret, sizeof(answer));
+		ck_assert_int_eq(memcmp(buf, &answer, sizeof(answer)), 0);
+		ck_assert_int_eq(WSAGetLastError(), LAST_ERROR);
+		ck_assert_int_eq(fake.calls, 1);
+		ck_assert_int_eq(fake.name, WFPREDIR_SO_HANDOFF);
+		ck_assert_int_eq(fake.level, SOL_IP);
+		ck_assert_ptr_eq(fake.buf, buf);
+		ck_assert_uint_eq(fake.asked, sizeof(buf));
+		memcpy(&req, fake.get_in, sizeof(req));
+		ck_assert_int_eq(req.from_fd, from);
+		ck_assert_uint_eq(req.flags, 0);
+		ck_assert(fake.handed);
+		close(up);
+	}
+	close(from);
+}
+END_TEST
+
+START_TEST(wspioctl_takes_the_handoff_too)
+{
+	int up = unit_socket(AF_INET, SOCK_STREAM, 0), from = up;
+	unsigned char buf[64];
+	DWORD ret = POISON;
+	int err = 77;
+
+	answer_with(&answer, sizeof(answer));
+	ck_assert_int_eq(wfpredir__spi_ioctl(&fake_sockopt, up, SIO_WFPREDIR_HANDOFF, &from,
+					     sizeof(from), buf, sizeof(buf), &ret, &err),
+			 0);
+	ck_assert_int_eq(err, 0);
+	ck_assert_uint_eq(ret, sizeof(answer));
+	fake_reset();
+	fake.err = -ENOENT;
+	ck_assert_int_eq(wfpredir__spi_ioctl(&fake_sockopt, up, SIO_WFPREDIR_HANDOFF, &from,
+					     sizeof(from), buf, sizeof(buf), &ret, &err),
+			 SOCKET_ERROR);
+	ck_assert_int_eq(err, FWP_E_NOT_FOUND);
+	ck_assert_int_eq(WSAGetLastError(), LAST_ERROR);
+	close(up);
+}
+END_TEST
+
+START_TEST(a_handoff_too_small_gives_WSAEFAULT_the_size_needed_and_hands_nothing_on)
+{
+	int up = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[sizeof(answer)];
+	struct wfpredir_handoff req;
+	static const DWORD lens[] = { sizeof(answer) - 1, sizeof(struct wfpredir_handoff), 4, 0 };
+	size_t i;
+
+	answer_with(&answer, sizeof(answer));
+	for (i = 0; i < N(lens); i++) {
+		DWORD ret = POISON;
+
+		memset(buf, 0xa5, sizeof(buf));
+		expect_fail(handoff(up, 7, buf, lens[i], &ret), WSAEFAULT);
+		ck_assert_uint_eq(ret, sizeof(answer));
+		ck_assert(!fake.handed);
+		/* Room for the request: it goes there; else into the library's. */
+		ck_assert_int_eq(fake.buf == buf, lens[i] >= sizeof(req));
+		ck_assert_uint_ge(fake.asked, sizeof(req));
+		memcpy(&req, fake.get_in, sizeof(req));
+		ck_assert_int_eq(req.from_fd, 7);
+		ck_assert_uint_eq(buf[sizeof(req)], 0xa5); /* nothing copied */
+	}
+	/* NULL: a size probe, whatever cbOutBuffer says */
+	{
+		DWORD ret = POISON;
+
+		expect_fail(handoff(up, 7, NULL, 4096, &ret), WSAEFAULT);
+		ck_assert_uint_eq(ret, sizeof(answer));
+		ck_assert_uint_eq(fake.asked, sizeof(req));
+		ck_assert(!fake.handed);
+	}
+	close(up);
+}
+END_TEST
+
+START_TEST(a_handoff_with_cbInBuffer_not_the_size_of_a_SOCKET_fails_with_WSAEINVAL)
+{
+	static const DWORD lens[] = { 0, 1, sizeof(SOCKET) - 1, sizeof(SOCKET) + 1, 8, 64 };
+	int up = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[64];
+	SOCKET from[16] = { 0 };
+	size_t i;
+
+	answer_with(&answer, sizeof(answer));
+	for (i = 0; i < N(lens); i++) {
+		DWORD ret = POISON;
+
+		expect_handoff_fail(wfpredir__ioctl(&fake_sockopt, up, SIO_WFPREDIR_HANDOFF, from,
+						    lens[i], buf, sizeof(buf), &ret),
+				    &ret, WSAEINVAL);
+		/* before the pointer is looked at */
+		expect_handoff_fail(wfpredir__ioctl(&fake_sockopt, up, SIO_WFPREDIR_HANDOFF, NULL,
+						    lens[i], buf, sizeof(buf), &ret),
+				    &ret, WSAEINVAL);
+	}
+	ck_assert_int_eq(fake.calls, 0);
+	close(up);
+}
+END_TEST
+
+START_TEST(a_handoff_with_a_bad_lpvInBuffer_or_lpvOutBuffer_fails_with_WSAEFAULT_before_the_kernel)
+{
+	int up = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char *n = unit_map(1, none), *r = unit_map(1, ro), *p = unit_map(2, rw_none);
+	void *bad_in[] = { NULL, (void *)16, n, p + unit_page_size() - 2 };
+	void *bad_out[] = { (void *)16, n, r, p + unit_page_size() - 4 };
+	SOCKET from = 3;
+	unsigned char buf[64];
+	size_t i;
+
+	answer_with(&answer, sizeof(answer));
+	for (i = 0; i < N(bad_in); i++) {
+		DWORD ret = POISON;
+
+		expect_handoff_fail(wfpredir__ioctl(&fake_sockopt, up, SIO_WFPREDIR_HANDOFF,
+						    bad_in[i], sizeof(SOCKET), buf, sizeof(buf),
+						    &ret),
+				    &ret, WSAEFAULT);
+		/* lpvInBuffer is looked at before lpvOutBuffer */
+		expect_handoff_fail(wfpredir__ioctl(&fake_sockopt, up, SIO_WFPREDIR_HANDOFF,
+						    bad_in[i], sizeof(SOCKET), bad_out[i], 64,
+						    &ret),
+				    &ret, WSAEFAULT);
+	}
+	for (i = 0; i < N(bad_out); i++) {
+		DWORD ret = POISON;
+
+		expect_handoff_fail(handoff(up, from, bad_out[i], 64, &ret), &ret, WSAEFAULT);
+	}
+	/* The answer fits in the first page, the declared length does not:
+	 * Windows probes the whole buffer, and so before anything is handed on. */
+	{
+		DWORD ret = POISON;
+
+		expect_handoff_fail(handoff(up, from, p, (DWORD)unit_page_size() + 16, &ret), &ret,
+				    WSAEFAULT);
+	}
+	ck_assert_int_eq(fake.calls, 0);
+	ck_assert_uint_eq(r[0], 0x5a);
+	close(up);
+}
+END_TEST
+
+START_TEST(a_handoff_checks_its_parameters_before_the_family_of_s)
+{
+	int u = unit_socket(AF_UNIX, SOCK_STREAM, 0);
+	unsigned char buf[64];
+	SOCKET from = u;
+	DWORD ret = POISON;
+
+	expect_handoff_fail(wfpredir__ioctl(&fake_sockopt, u, SIO_WFPREDIR_HANDOFF, &from, 8, buf,
+					    sizeof(buf), &ret),
+			    &ret, WSAEINVAL);
+	expect_handoff_fail(wfpredir__ioctl(&fake_sockopt, u, SIO_WFPREDIR_HANDOFF, (void *)16,
+					    sizeof(from), buf, sizeof(buf), &ret),
+			    &ret, WSAEFAULT);
+	expect_handoff_fail(handoff(u, from, (void *)16, 8, &ret), &ret, WSAEFAULT);
+	fake.err = -EOPNOTSUPP; /* the kernel's answer at SOL_IP for a Unix socket */
+	expect_handoff_fail(handoff(u, from, buf, sizeof(buf), &ret), &ret, WSAEOPNOTSUPP);
+	/* the family level is never asked: step 6 tells first */
+	ck_assert_int_eq(fake.calls, 1);
+	ck_assert_int_eq(fake.level, SOL_IP);
+	close(u);
+}
+END_TEST
+
+START_TEST(a_handoff_fails_as_the_kernel_says_and_hands_nothing_on)
+{
+	static const struct {
+		int err, wsa;
+	} cases[] = {
+		/* the accepted socket */
+		{ -EBADF, WSAENOTSOCK },
+		{ -ENOTSOCK, WSAENOTSOCK },
+		{ -EPROTOTYPE, WSAEOPNOTSUPP },
+		{ -EXDEV, WSAEINVAL },
+		{ -ENOTCONN, WSAENOTCONN },
+		{ -ENOENT, FWP_E_NOT_FOUND },
+		/* the onward socket */
+		{ -EISCONN, WSAEINVAL },
+		{ -EPERM, WSAEACCES },
+		{ -EOPNOTSUPP, WSAEOPNOTSUPP },
+		/* the call */
+		{ -EINVAL, WSAEINVAL },
+		{ -EFAULT, WSAEFAULT },
+		{ -ENOSPC, WSAENOBUFS },
+		{ -ENOMEM, WSAENOBUFS },
+	};
+	int up = unit_socket(AF_INET6, SOCK_STREAM, 0);
+	unsigned char buf[64];
+	size_t i;
+
+	answer_with(&answer, sizeof(answer));
+	for (i = 0; i < N(cases); i++) {
+		DWORD ret = POISON;
+
+		fake.err = cases[i].err;
+		fake.calls = 0;
+		expect_handoff_fail(handoff(up, 5, buf, sizeof(buf), &ret), &ret, cases[i].wsa);
+		/* SOL_IP first, then the family's level, where the error is told */
+		ck_assert_int_eq(fake.first_level, SOL_IP);
+		ck_assert_int_eq(fake.level, SOL_IPV6);
+		ck_assert_int_eq(fake.calls, 2);
+	}
+	close(up);
+}
+END_TEST
+
+START_TEST(a_handoff_from_an_invalid_socket_fails_with_WSAENOTSOCK)
+{
+	int up = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[64];
+	DWORD ret = POISON;
+
+	/* the host kernel, without the module: the fallback's query tells */
+	expect_fail(WSAIoctl(up, SIO_WFPREDIR_HANDOFF, &(SOCKET){ INVALID_SOCKET }, sizeof(SOCKET),
+			     buf, sizeof(buf), &ret, NULL, NULL),
+		    WSAENOTSOCK);
+	ck_assert_uint_eq(ret, 0);
+	expect_fail(WSAIoctl(up, SIO_WFPREDIR_HANDOFF, &(SOCKET){ unit_closed_fd() },
+			     sizeof(SOCKET), buf, sizeof(buf), &ret, NULL, NULL),
+		    WSAENOTSOCK);
+	/* an accepted socket the module does not know: WSAEOPNOTSUPP here,
+	 * as the query gives */
+	expect_fail(WSAIoctl(up, SIO_WFPREDIR_HANDOFF, &up, sizeof(SOCKET), buf, sizeof(buf), &ret,
+			     NULL, NULL),
+		    WSAEOPNOTSUPP);
+	close(up);
+}
+END_TEST
+
+START_TEST(a_handoff_with_an_unwritable_lpcbBytesReturned_asks_nothing_of_the_kernel)
+{
+	int up = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char *r = unit_map(1, ro), buf[64];
+
+	answer_with(&answer, sizeof(answer));
+	expect_fail(handoff(up, 3, buf, sizeof(buf), (DWORD *)r), WSAEFAULT);
+	expect_fail(handoff(up, 3, buf, sizeof(buf), NULL), WSAEFAULT);
+	ck_assert_int_eq(fake.calls, 0);
+	ck_assert(!fake.handed);
+	ck_assert_uint_eq(r[0], 0x5a);
+	close(up);
+}
+END_TEST
+
+static DWORD *count_page;
+
+static void protect_count(void)
+{
+	ck_assert_int_eq(mprotect(count_page, unit_page_size(), PROT_READ), 0);
+}
+
+START_TEST(a_handoff_whose_count_cannot_be_stored_after_the_kernel_call_takes_the_records_back)
+{
+	int up = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[64];
+	static const int rw[] = { PROT_READ | PROT_WRITE };
+
+	count_page = unit_map(1, rw);
+	answer_with(&answer, sizeof(answer));
+	/* lpcbBytesReturned is written before the kernel call, unmapped meanwhile */
+	fake.on_get = protect_count;
+	expect_fail(handoff(up, 3, buf, sizeof(buf), count_page), WSAEFAULT);
+	ck_assert_int_eq(fake.calls, 2);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_CLEAR_RECORDS);
+	ck_assert(!fake.handed);
+	ck_assert_uint_eq(*count_page, 0);
+	unit_unmap(count_page, 1);
+	close(up);
+}
+END_TEST
+
+START_TEST(a_handoff_on_a_module_without_the_option_queries_then_sets)
+{
+	int up = unit_socket(AF_INET, SOCK_STREAM, 0);
+	unsigned char buf[64];
+	DWORD ret = POISON;
+
+	fake.unknown_name = WFPREDIR_SO_HANDOFF;
+	answer_with(&answer, sizeof(answer));
+	ck_assert_int_eq(handoff(up, up, buf, sizeof(buf), &ret), 0);
+	ck_assert_uint_eq(ret, sizeof(answer));
+	ck_assert_int_eq(memcmp(buf, &answer, sizeof(answer)), 0);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_SET_RECORDS);
+	ck_assert_int_eq(fake.level, SOL_IP);
+	ck_assert_uint_eq(fake.asked, sizeof(answer.records));
+	ck_assert_int_eq(memcmp(fake.set_copy, answer.records, sizeof(answer.records)), 0);
+	ck_assert(fake.handed);
+
+	/* too small: the size needed, no set */
+	fake.handed = false;
+	ret = POISON;
+	expect_fail(handoff(up, up, buf, sizeof(answer) - 1, &ret), WSAEFAULT);
+	ck_assert_uint_eq(ret, sizeof(answer));
+	ck_assert_int_ne(fake.name, WFPREDIR_SO_SET_RECORDS);
+	ck_assert(!fake.handed);
+	expect_fail(handoff(up, up, NULL, 0, &ret), WSAEFAULT);
+	ck_assert_uint_eq(ret, sizeof(answer));
+	ck_assert(!fake.handed);
+
+	/* an answer that does not parse: no set */
+	answer_with("not an answer", 13);
+	expect_handoff_fail(handoff(up, up, buf, sizeof(buf), &ret), &ret, WSAEINVAL);
+
+	/* without WFPREDIR_SO_GET_REDIRECT either: the query's answer */
+	fake.unknown_name = 0;
+	fake.err = -ENOPROTOOPT;
+	expect_handoff_fail(handoff(up, up, buf, sizeof(buf), &ret), &ret, WSAEOPNOTSUPP);
+	close(up);
+}
+END_TEST
+
 Suite *wsaioctl_suite(void)
 {
 	Suite *s = suite_create("wsaioctl");
@@ -879,6 +1282,24 @@ Suite *wsaioctl_suite(void)
 		       a_connection_not_redirected_or_without_context_fails_with_FWP_E_NOT_FOUND);
 	tcase_add_test(tc, a_query_on_an_unconnected_socket_fails_with_WSAENOTCONN);
 	tcase_add_test(tc, a_query_ignores_lpvInBuffer_and_cbInBuffer);
+	tcase_add_test(tc,
+		       a_handoff_answers_as_the_query_in_one_kernel_call_with_the_request_first);
+	tcase_add_test(tc, wspioctl_takes_the_handoff_too);
+	tcase_add_test(tc,
+		       a_handoff_too_small_gives_WSAEFAULT_the_size_needed_and_hands_nothing_on);
+	tcase_add_test(tc, a_handoff_with_cbInBuffer_not_the_size_of_a_SOCKET_fails_with_WSAEINVAL);
+	tcase_add_test(
+		tc,
+		a_handoff_with_a_bad_lpvInBuffer_or_lpvOutBuffer_fails_with_WSAEFAULT_before_the_kernel);
+	tcase_add_test(tc, a_handoff_checks_its_parameters_before_the_family_of_s);
+	tcase_add_test(tc, a_handoff_fails_as_the_kernel_says_and_hands_nothing_on);
+	tcase_add_test(tc, a_handoff_from_an_invalid_socket_fails_with_WSAENOTSOCK);
+	tcase_add_test(tc,
+		       a_handoff_with_an_unwritable_lpcbBytesReturned_asks_nothing_of_the_kernel);
+	tcase_add_test(
+		tc,
+		a_handoff_whose_count_cannot_be_stored_after_the_kernel_call_takes_the_records_back);
+	tcase_add_test(tc, a_handoff_on_a_module_without_the_option_queries_then_sets);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -51,7 +51,8 @@ void unit_assert_module_absent(void);
  */
 struct fake_kernel {
 	int err;
-	int unknown_name; /* an option name the fake has not heard of */
+	int unknown_name;     /* an option name the fake has not heard of */
+	void (*on_get)(void); /* called in each get, before it answers */
 	const void *data;
 	socklen_t data_len;
 
@@ -63,6 +64,10 @@ struct fake_kernel {
 	const void *buf;
 	unsigned char get_in[16]; /* the first bytes of a get's buffer on input */
 	unsigned char set_copy[4096];
+	/* The onward socket holds records: a WFPREDIR_SO_HANDOFF whose answer
+	 * fitted or a WFPREDIR_SO_SET_RECORDS succeeded, no
+	 * WFPREDIR_SO_CLEAR_RECORDS since. */
+	bool handed;
 };
 
 extern struct fake_kernel fake;
