@@ -662,6 +662,64 @@ static struct socket *wfpredir_handoff_from(const struct sock *sk, int fd,
 }
 
 /*
+ * Where a hand-off's accepted socket and answer are: in the option's buffer
+ * (@answer_len NULL: the answer's length goes to the option's len), or, with
+ * WFPREDIR_HANDOFF_F_BUFFERS, in the caller's buffers the request names.
+ */
+struct wfpredir_handoff_args {
+	int from_fd;
+	void __user *answer;
+	int room;
+	u32 __user *answer_len;
+};
+
+static int wfpredir_handoff_args(void __user *user, int len,
+				 struct wfpredir_handoff_args *args)
+{
+	struct wfpredir_handoff_buffers req;
+
+	if (copy_from_user(&req.head, user, sizeof(req.head)))
+		return -EFAULT;
+	if (req.head.flags & ~WFPREDIR_HANDOFF_F_BUFFERS)
+		return -EINVAL;
+	if (!req.head.flags) {
+		*args = (struct wfpredir_handoff_args){
+			.from_fd = req.head.from_fd,
+			.answer = user,
+			.room = len,
+		};
+		return 0;
+	}
+	if (len < (int)sizeof(req))
+		return -EINVAL;
+	if (copy_from_user(&req, user, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved || req.answer_len > INT_MAX)
+		return -EINVAL;
+	if (get_user(args->from_fd,
+		     (s32 __user *)u64_to_user_ptr(req.from_fd_ptr)))
+		return -EFAULT;
+	args->answer = u64_to_user_ptr(req.answer);
+	args->room = req.answer_len;
+	args->answer_len =
+		&((struct wfpredir_handoff_buffers __user *)user)->answer_len;
+	return 0;
+}
+
+/* The answer when it fits, and its length: 0 or -EFAULT. */
+static int wfpredir_handoff_answer(const struct wfpredir_handoff_args *args,
+				   int *len, const void *buf, int ret)
+{
+	if (ret <= args->room && copy_to_user(args->answer, buf, ret))
+		return -EFAULT;
+	if (!args->answer_len) {
+		*len = ret;
+		return 0;
+	}
+	return put_user(ret, args->answer_len);
+}
+
+/*
  * WFPREDIR_SO_HANDOFF on @sk, the onward socket, with the checks in the
  * order uapi/linux/wfpredir.h gives. The answer is WFPREDIR_SO_GET_REDIRECT's
  * on the accepted socket, and the records @sk keeps are those in it: the
@@ -676,7 +734,7 @@ static int wfpredir_get_handoff(struct sock *sk, void __user *user, int *len)
 {
 	u8 stack_buf[WFPREDIR_QUERY_STACK_LEN] __aligned(8);
 	struct wfpredir_records *records = NULL;
-	struct wfpredir_handoff req;
+	struct wfpredir_handoff_args args;
 	struct wfpredir_redirect hdr;
 	struct wfpredir_view view;
 	struct wfpredir_net *wn;
@@ -688,23 +746,22 @@ static int wfpredir_get_handoff(struct sock *sk, void __user *user, int *len)
 		return -EOPNOTSUPP;
 	if (!sockopt_ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN))
 		return -EPERM;
-	if (*len < (int)sizeof(req))
+	if (*len < (int)sizeof(struct wfpredir_handoff))
 		return -EINVAL;
 	/* Fail early; checked again under the socket lock. */
 	if (wfpredir_sk_is_busy(sk))
 		return -EISCONN;
-	if (copy_from_user(&req, user, sizeof(req)))
-		return -EFAULT;
-	if (req.flags)
-		return -EINVAL;
-	from = wfpredir_handoff_from(sk, req.from_fd, &ret);
+	ret = wfpredir_handoff_args(user, *len, &args);
+	if (ret)
+		return ret;
+	from = wfpredir_handoff_from(sk, args.from_fd, &ret);
 	if (!from)
 		return ret;
 
 	ret = wfpredir_sock_query(from->sk, WFPREDIR_SO_GET_REDIRECT, buf,
-				  min_t(size_t, *len, sizeof(stack_buf)));
+				  min_t(size_t, args.room, sizeof(stack_buf)));
 	/* Fits the caller but not the stack: as wfpredir_get_flow_data(). */
-	if (ret > (int)sizeof(stack_buf) && ret <= *len) {
+	if (ret > (int)sizeof(stack_buf) && ret <= args.room) {
 		buf = kmalloc(WFPREDIR_REDIRECT_MAX_LEN, GFP_KERNEL);
 		if (!buf) {
 			buf = stack_buf;
@@ -717,8 +774,9 @@ static int wfpredir_get_handoff(struct sock *sk, void __user *user, int *len)
 	if (ret < 0)
 		goto out;
 	/* Too small: the size is the answer, and nothing is handed on. */
-	if (ret > *len) {
-		ret = wfpredir_put_answer(user, len, buf, ret);
+	if (ret > args.room) {
+		err = wfpredir_handoff_answer(&args, len, buf, ret);
+		ret = err ?: ret;
 		goto out;
 	}
 
@@ -737,11 +795,13 @@ static int wfpredir_get_handoff(struct sock *sk, void __user *user, int *len)
 		wfpredir_records_from_own_view(wn, records->data, records->len,
 					       &view);
 
-	if (copy_to_user(user, buf, ret)) {
-		ret = -EFAULT;
-		goto out;
-	}
-	err = wfpredir_sock_keep_records(wn, sk, records);
+	/* The length goes out last for the option's len, once all succeeded. */
+	if (args.answer_len)
+		err = wfpredir_handoff_answer(&args, len, buf, ret);
+	else
+		err = copy_to_user(args.answer, buf, ret) ? -EFAULT : 0;
+	if (!err)
+		err = wfpredir_sock_keep_records(wn, sk, records);
 	if (err) {
 		ret = err;
 		goto out;
@@ -750,7 +810,7 @@ static int wfpredir_get_handoff(struct sock *sk, void __user *user, int *len)
 	err = wfpredir_sock_hook(wn, sk);
 	if (err)
 		ret = err;
-	else
+	else if (!args.answer_len)
 		*len = ret;
 
 out:

@@ -9,12 +9,15 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <sys/uio.h>
 
-/* The request SIO_WFPREDIR_HANDOFF writes: lpvInBuffer's SOCKET, then 0. */
+/* The request SIO_WFPREDIR_HANDOFF writes: lpvInBuffer's SOCKET, then 0;
+ * the kernel reads lpvInBuffer as the descriptor of a buffers request. */
 WFPREDIR_STATIC_ASSERT(sizeof(struct wfpredir_handoff) == sizeof(SOCKET) + sizeof(DWORD) &&
-			       offsetof(struct wfpredir_handoff, flags) == sizeof(SOCKET),
+			       offsetof(struct wfpredir_handoff, flags) == sizeof(SOCKET) &&
+			       sizeof(SOCKET) == sizeof(__s32),
 		       "struct wfpredir_handoff: a SOCKET, then 32 bits of flags");
 
 /* The overlapped part of a call; NULL for a non-overlapped call. */
@@ -286,40 +289,39 @@ static int ioctl_handoff(const struct wfpredir_sockopt_ops *ops, SOCKET s, int l
 }
 
 /*
- * SIO_WFPREDIR_HANDOFF at the kernel's cost: step 1's store of 0 and the
- * request (lpvInBuffer's SOCKET, flags 0) into lpvOutBuffer in one copy,
- * which reads the one and writes the others fault-safely; the rest of the
- * buffer probed before the kernel call, so that a bad page fails it before
- * anything is handed on; the kernel call; the count. -1: nothing was handed
- * on, the exact path tells.
+ * SIO_WFPREDIR_HANDOFF at the kernel's cost: step 1's store of 0; the pages
+ * of lpvOutBuffer past its first probed, as Windows probes the whole buffer,
+ * before anything is handed on; then one kernel call whose request, on our
+ * stack, names lpvInBuffer and lpvOutBuffer (WFPREDIR_HANDOFF_F_BUFFERS), so
+ * the kernel's own reads and writes there report a bad pointer; the count.
+ * -1: nothing was handed on (a module without the flag says EINVAL), and
+ * the exact path tells.
  */
 static int handoff_fast(const struct wfpredir_sockopt_ops *ops, SOCKET s, LPVOID in, DWORD in_len,
 			LPVOID out, DWORD out_len, LPDWORD bytes_returned)
 {
-	static const DWORD zero;
 	struct sockopt_ctx c = { ops, s, SOL_IP, WFPREDIR_SO_HANDOFF, out, out_len };
-	struct iovec to[] = {
-		{ bytes_returned, sizeof(DWORD) },
-		{ out, sizeof(SOCKET) },
-		{ (char *)out + sizeof(SOCKET), sizeof(DWORD) },
+	struct wfpredir_handoff_buffers req = {
+		.head = { .from_fd = -1, .flags = WFPREDIR_HANDOFF_F_BUFFERS },
+		.from_fd_ptr = (uintptr_t)in,
+		.answer = (uintptr_t)out,
+		.answer_len = out_len,
 	};
-	struct iovec from[] = {
-		{ (void *)&zero, sizeof(DWORD) },
-		{ in, sizeof(SOCKET) },
-		{ (void *)&zero, sizeof(DWORD) },
-	};
-	size_t len = out_len;
+	size_t len = sizeof(req);
 
-	if (in_len != sizeof(SOCKET) || !in || !out || out_len < sizeof(struct wfpredir_handoff) ||
+	if (in_len != sizeof(SOCKET) || !in || !out || !out_len || out_len > INT_MAX ||
 	    !bytes_returned)
 		return -1;
-	if (wfpredir__caller_copy(to, from, 3) ||
-	    wfpredir__probe_write_tail(out, out_len, sizeof(struct wfpredir_handoff)))
+	if (wfpredir__store_dword(bytes_returned, 0) ||
+	    /* as if its first byte were written: the kernel's write checks
+	     * that page */
+	    wfpredir__probe_write_tail(out, out_len, 1))
 		return -1;
 	/* Failed or too small: nothing handed on. */
-	if (wfpredir__query_at(ops, s, SOL_IP, WFPREDIR_SO_HANDOFF, out, &len))
+	if (wfpredir__query_at(ops, s, SOL_IP, WFPREDIR_SO_HANDOFF, &req, &len) ||
+	    req.answer_len > out_len)
 		return -1;
-	return handoff_done(&c, bytes_returned, (DWORD)len);
+	return handoff_done(&c, bytes_returned, req.answer_len);
 }
 
 static int try_nothing(void *arg, DWORD *bytes)

@@ -35,7 +35,16 @@
  *                                wsa_short, wsa_probe)
  *                                connected to PROBE (no rule): their
  *                                flows would show records handed on
- *   tiny, negative, flags        len 4, len -1, flags 1
+ *   tiny, negative, flags        len 4, len -1, flags 2
+ *   bufs     len= optlen= same=  WFPREDIR_HANDOFF_F_BUFFERS: the descriptor
+ *                                read from memory, the answer into another
+ *                                buffer: the same answer, answer_len its
+ *                                length, len left alone
+ *   bufs_short len= untouched=   answer_len one byte short: the size
+ *   bufs_badfd, bufs_badanswer   from_fd_ptr, answer unmapped
+ *   bufs_tiny, bufs_reserved     len short of the longer request; reserved 1
+ *   conn NAME src=ADDR:PORT      bufs connected to DST; bufs_short,
+ *                                bufs_badfd, bufs_badanswer to PROBE
  *   badptr                       an unmapped buffer
  *   badfd, closedfd              from_fd -1, a descriptor not open
  *   notsock                      from_fd a pipe
@@ -109,6 +118,25 @@ static int handoff_at(int up, int lvl, int from, unsigned int flags, void *buf, 
 static int handoff(int up, int from, unsigned int flags, void *buf, socklen_t *len)
 {
 	return handoff_at(up, level, from, flags, buf, len);
+}
+
+/* The same with WFPREDIR_HANDOFF_F_BUFFERS: the descriptor read at @fromp,
+ * the answer written at @answer (@room); from_fd -1, which the kernel must
+ * not read. *@got: the answer_len it stored; *@optlen: the len it left. */
+static int handoff_bufs(int up, const int *fromp, void *answer, __u32 room, __u32 reserved,
+			socklen_t *optlen, __u32 *got)
+{
+	struct wfpredir_handoff_buffers req = {
+		.head = { .from_fd = -1, .flags = WFPREDIR_HANDOFF_F_BUFFERS },
+		.from_fd_ptr = (uintptr_t)fromp,
+		.answer = (uintptr_t)answer,
+		.answer_len = room,
+		.reserved = reserved,
+	};
+	int err = getsockopt(up, level, WFPREDIR_SO_HANDOFF, &req, optlen) ? errno : 0;
+
+	*got = req.answer_len;
+	return err;
 }
 
 /* SIO_WFPREDIR_HANDOFF on @up from @from: "ok" or the WSA error's name;
@@ -241,7 +269,8 @@ static void cases(int a, int d, int ls, const char *dst, const char *probe, cons
 	struct wfpredir_redirect_info info;
 	socklen_t len = sizeof(ref), total, olen;
 	size_t slen;
-	int err, up_raw, up_set, up_lib, up_wsa, up, p[2], fd;
+	int err, up_raw, up_set, up_lib, up_wsa, up_bufs, up, p[2], fd;
+	__u32 got32;
 	const char *wsa;
 	DWORD got;
 	void *bad;
@@ -284,10 +313,17 @@ static void cases(int a, int d, int ls, const char *dst, const char *probe, cons
 	wsa = wsa_handoff(up_wsa, a, buf, sizeof(buf), &got);
 	printf("wsa %s len=%u same=%d\n", wsa, (unsigned int)got,
 	       !strcmp(wsa, "ok") && got == total && !memcmp(buf, ref, total));
+	up_bufs = tcp_socket();
+	memset(buf, 0, sizeof(buf));
+	olen = sizeof(struct wfpredir_handoff_buffers);
+	err = handoff_bufs(up_bufs, &a, buf, sizeof(buf), 0, &olen, &got32);
+	printf("bufs %s len=%u optlen=%u same=%d\n", errno_name(err), (unsigned int)got32,
+	       (unsigned int)olen, !err && got32 == total && !memcmp(buf, ref, total));
 	conn("raw", up_raw, dst);
 	conn("set", up_set, dst);
 	conn("lib", up_lib, dst);
 	conn("wsa", up_wsa, dst);
+	conn("bufs", up_bufs, dst);
 	fflush(stdout);
 
 	/*
@@ -328,11 +364,36 @@ static void cases(int a, int d, int ls, const char *dst, const char *probe, cons
 	len = (socklen_t)-1;
 	printf("negative %s\n", errno_name(handoff_at(up, level, a, 0, buf, &len)));
 	len = sizeof(buf);
-	printf("flags %s\n", errno_name(handoff(up, a, 1, buf, &len)));
+	printf("flags %s\n", errno_name(handoff(up, a, 2, buf, &len)));
+	/* the flag without room for the longer request */
+	memset(buf, 0, sizeof(buf));
+	len = sizeof(struct wfpredir_handoff_buffers) - 1;
+	printf("bufs_tiny %s\n",
+	       errno_name(handoff(up, a, WFPREDIR_HANDOFF_F_BUFFERS, buf, &len)));
+	olen = sizeof(struct wfpredir_handoff_buffers);
+	printf("bufs_reserved %s\n",
+	       errno_name(handoff_bufs(up, &a, buf, sizeof(buf), 1, &olen, &got32)));
 	conn("flags", up, probe);
 	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (bad == MAP_FAILED)
 		die("mmap: %s", errno_name(errno));
+
+	/* buffers too small or bad: nothing handed on either */
+	up = tcp_socket();
+	memset(buf, 0xa5, sizeof(buf));
+	olen = sizeof(struct wfpredir_handoff_buffers);
+	err = handoff_bufs(up, &a, buf, total - 1, 0, &olen, &got32);
+	printf("bufs_short %s len=%u untouched=%d\n", errno_name(err), (unsigned int)got32,
+	       all(buf, sizeof(buf), 0xa5));
+	conn("bufs_short", up, probe);
+	up = tcp_socket();
+	printf("bufs_badfd %s\n",
+	       errno_name(handoff_bufs(up, bad, buf, sizeof(buf), 0, &olen, &got32)));
+	conn("bufs_badfd", up, probe);
+	up = tcp_socket();
+	printf("bufs_badanswer %s\n",
+	       errno_name(handoff_bufs(up, &a, bad, total, 0, &olen, &got32)));
+	conn("bufs_badanswer", up, probe);
 	up = tcp_socket();
 	len = total;
 	printf("badptr %s\n",

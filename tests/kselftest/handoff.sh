@@ -12,8 +12,13 @@
 # - A buffer too small (one byte short, the request alone, none) succeeds
 #   with the size needed and hands nothing on, as no call that fails does:
 #   the onward sockets, connected to a port no rule takes, make no flow.
-# - Errors: len short of the request or negative, unknown flags (EINVAL);
-#   an unmapped buffer (EFAULT); from_fd -1 or closed (EBADF), a pipe
+# - The buffers request (WFPREDIR_HANDOFF_F_BUFFERS): the descriptor read
+#   from memory, the same answer into another buffer, its length in
+#   answer_len, len left alone, the same records on the wire; answer_len one
+#   byte short: the size, nothing handed on.
+# - Errors: len short of the request or negative, unknown flags, the
+#   buffers flag with len short of its request or reserved set (EINVAL);
+#   an unmapped buffer, from_fd_ptr or answer (EFAULT); from_fd -1 or closed (EBADF), a pipe
 #   (ENOTSOCK), an AF_UNIX socket or an AF_PACKET one whose protocol reads
 #   as UDP (EPROTOTYPE), a socket of another network namespace (EXDEV),
 #   never connected, listening, or an unbound UDP socket (ENOTCONN), a
@@ -114,25 +119,34 @@ for f in 4 6; do
 	expect "$c: wfpredir_handoff gives the same answer" "ok len=$total same=1" res lib
 	expect "$c: WSAIoctl(SIO_WFPREDIR_HANDOFF) gives the same answer and count" \
 		"ok len=$total same=1" res wsa
+	expect "$c: the buffers request gives the same answer, len left alone" \
+		"ok len=$total optlen=32 same=1" res bufs
 	srcs=()
-	for k in raw set lib wsa; do
+	for k in raw set lib wsa bufs; do
 		v=$(res "conn-$k")
 		expect "$c: the $k onward socket connects" src echo "${v%%=*}"
 		srcs+=("${v#src=}")
 	done
-	expect "$c: hand-off, library, WSAIoctl and query + set: the same records on the wire" \
-		"same 4 entries=1" same_records "$nsa" "${srcs[@]}"
+	expect "$c: hand-off (both requests), library, WSAIoctl and query + set: the same records on the wire" \
+		"same 5 entries=1" same_records "$nsa" "${srcs[@]}"
 	expect "$c: one byte short: the size, nothing copied" "ok len=$total untouched=1" res short
 	expect "$c: room for the request alone: the size" "ok len=$total" res hdronly
 	expect "$c: wfpredir_handoff without a buffer: the size" "ENOBUFS len=$total" res lib_null
 	expect "$c: len 4" EINVAL res tiny
 	expect "$c: len -1" EINVAL res negative
 	expect "$c: unknown flags" EINVAL res flags
+	expect "$c: the buffers flag, len short of its request" EINVAL res bufs_tiny
+	expect "$c: the buffers request, reserved not zero" EINVAL res bufs_reserved
+	expect "$c: the buffers request, answer_len one byte short: the size, nothing copied" \
+		"ok len=$total untouched=1" res bufs_short
+	expect "$c: the buffers request, from_fd_ptr unmapped" EFAULT res bufs_badfd
+	expect "$c: the buffers request, answer unmapped" EFAULT res bufs_badanswer
 	expect "$c: WSAIoctl one byte short: WSAEFAULT, the size" "WSAEFAULT len=$total" \
 		res wsa_short
 	expect "$c: WSAIoctl without a buffer: WSAEFAULT, the size" "WSAEFAULT len=$total" \
 		res wsa_probe
-	for k in short hdronly lib_null flags wsa_short wsa_probe; do
+	for k in short hdronly lib_null flags wsa_short wsa_probe bufs_short bufs_badfd \
+		bufs_badanswer; do
 		v=$(res "conn-$k")
 		expect "$c: the $k onward socket connects" src echo "${v%%=*}"
 	done

@@ -900,11 +900,11 @@ static void expect_handoff_fail(int rc, const DWORD *ret, int wsa)
 	ck_assert(!fake.handed);
 }
 
-START_TEST(a_handoff_answers_as_the_query_in_one_kernel_call_with_the_request_first)
+START_TEST(a_handoff_answers_as_the_query_in_one_kernel_call_naming_the_callers_buffers)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	int from = unit_socket(AF_INET, SOCK_STREAM, 0);
-	struct wfpredir_handoff req;
+	struct wfpredir_handoff_buffers req;
 	unsigned char buf[256];
 	size_t i;
 
@@ -922,15 +922,44 @@ START_TEST(a_handoff_answers_as_the_query_in_one_kernel_call_with_the_request_fi
 		ck_assert_int_eq(fake.calls, 1);
 		ck_assert_int_eq(fake.name, WFPREDIR_SO_HANDOFF);
 		ck_assert_int_eq(fake.level, SOL_IP);
-		ck_assert_ptr_eq(fake.buf, buf);
-		ck_assert_uint_eq(fake.asked, sizeof(buf));
+		/* the request is the library's, the answer goes to the caller's */
+		ck_assert_ptr_ne(fake.buf, buf);
+		ck_assert_uint_eq(fake.asked, sizeof(req));
 		memcpy(&req, fake.get_in, sizeof(req));
-		ck_assert_int_eq(req.from_fd, from);
-		ck_assert_uint_eq(req.flags, 0);
+		ck_assert_uint_eq(req.head.flags, WFPREDIR_HANDOFF_F_BUFFERS);
+		ck_assert_uint_eq(req.answer, (uintptr_t)buf);
+		ck_assert_uint_eq(req.answer_len, sizeof(buf));
+		ck_assert_uint_eq(req.reserved, 0);
+		ck_assert_int_eq(fake.handoff_from, from);
 		ck_assert(fake.handed);
 		close(up);
 	}
 	close(from);
+}
+END_TEST
+
+START_TEST(a_handoff_on_a_module_without_the_buffers_request_puts_the_request_first)
+{
+	int up = unit_socket(AF_INET, SOCK_STREAM, 0), from = 9;
+	struct wfpredir_handoff req;
+	unsigned char buf[256];
+	DWORD ret = POISON;
+
+	fake.old_handoff = true;
+	answer_with(&answer, sizeof(answer));
+	ck_assert_int_eq(handoff(up, from, buf, sizeof(buf), &ret), 0);
+	ck_assert_uint_eq(ret, sizeof(answer));
+	ck_assert_int_eq(memcmp(buf, &answer, sizeof(answer)), 0);
+	/* the buffers request refused (EINVAL), then the request in buf */
+	ck_assert_int_eq(fake.calls, 2);
+	ck_assert_int_eq(fake.name, WFPREDIR_SO_HANDOFF);
+	ck_assert_ptr_eq(fake.buf, buf);
+	ck_assert_uint_eq(fake.asked, sizeof(buf));
+	memcpy(&req, fake.get_in, sizeof(req));
+	ck_assert_int_eq(req.from_fd, from);
+	ck_assert_uint_eq(req.flags, 0);
+	ck_assert(fake.handed);
+	close(up);
 }
 END_TEST
 
@@ -1019,7 +1048,7 @@ START_TEST(a_handoff_with_cbInBuffer_not_the_size_of_a_SOCKET_fails_with_WSAEINV
 }
 END_TEST
 
-START_TEST(a_handoff_with_a_bad_lpvInBuffer_or_lpvOutBuffer_fails_with_WSAEFAULT_before_the_kernel)
+START_TEST(a_handoff_with_a_bad_lpvInBuffer_or_lpvOutBuffer_fails_with_WSAEFAULT_and_hands_nothing_on)
 {
 	int up = unit_socket(AF_INET, SOCK_STREAM, 0);
 	unsigned char *n = unit_map(1, none), *r = unit_map(1, ro), *p = unit_map(2, rw_none);
@@ -1049,14 +1078,15 @@ START_TEST(a_handoff_with_a_bad_lpvInBuffer_or_lpvOutBuffer_fails_with_WSAEFAULT
 		expect_handoff_fail(handoff(up, from, bad_out[i], 64, &ret), &ret, WSAEFAULT);
 	}
 	/* The answer fits in the first page, the declared length does not:
-	 * Windows probes the whole buffer, and so before anything is handed on. */
+	 * Windows probes the whole buffer, and so before the kernel call. */
 	{
 		DWORD ret = POISON;
 
+		fake.calls = 0;
 		expect_handoff_fail(handoff(up, from, p, (DWORD)unit_page_size() + 16, &ret), &ret,
 				    WSAEFAULT);
+		ck_assert_int_eq(fake.calls, 0);
 	}
-	ck_assert_int_eq(fake.calls, 0);
 	ck_assert_uint_eq(r[0], 0x5a);
 	close(up);
 }
@@ -1075,8 +1105,9 @@ START_TEST(a_handoff_checks_its_parameters_before_the_family_of_s)
 	expect_handoff_fail(wfpredir__ioctl(&fake_sockopt, u, SIO_WFPREDIR_HANDOFF, (void *)16,
 					    sizeof(from), buf, sizeof(buf), &ret),
 			    &ret, WSAEFAULT);
-	expect_handoff_fail(handoff(u, from, (void *)16, 8, &ret), &ret, WSAEFAULT);
 	fake.err = -EOPNOTSUPP; /* the kernel's answer at SOL_IP for a Unix socket */
+	expect_handoff_fail(handoff(u, from, (void *)16, 8, &ret), &ret, WSAEFAULT);
+	fake.calls = 0;
 	expect_handoff_fail(handoff(u, from, buf, sizeof(buf), &ret), &ret, WSAEOPNOTSUPP);
 	/* the family level is never asked: step 6 tells first */
 	ck_assert_int_eq(fake.calls, 1);
@@ -1283,14 +1314,15 @@ Suite *wsaioctl_suite(void)
 	tcase_add_test(tc, a_query_on_an_unconnected_socket_fails_with_WSAENOTCONN);
 	tcase_add_test(tc, a_query_ignores_lpvInBuffer_and_cbInBuffer);
 	tcase_add_test(tc,
-		       a_handoff_answers_as_the_query_in_one_kernel_call_with_the_request_first);
+		       a_handoff_answers_as_the_query_in_one_kernel_call_naming_the_callers_buffers);
+	tcase_add_test(tc, a_handoff_on_a_module_without_the_buffers_request_puts_the_request_first);
 	tcase_add_test(tc, wspioctl_takes_the_handoff_too);
 	tcase_add_test(tc,
 		       a_handoff_too_small_gives_WSAEFAULT_the_size_needed_and_hands_nothing_on);
 	tcase_add_test(tc, a_handoff_with_cbInBuffer_not_the_size_of_a_SOCKET_fails_with_WSAEINVAL);
 	tcase_add_test(
 		tc,
-		a_handoff_with_a_bad_lpvInBuffer_or_lpvOutBuffer_fails_with_WSAEFAULT_before_the_kernel);
+		a_handoff_with_a_bad_lpvInBuffer_or_lpvOutBuffer_fails_with_WSAEFAULT_and_hands_nothing_on);
 	tcase_add_test(tc, a_handoff_checks_its_parameters_before_the_family_of_s);
 	tcase_add_test(tc, a_handoff_fails_as_the_kernel_says_and_hands_nothing_on);
 	tcase_add_test(tc, a_handoff_from_an_invalid_socket_fails_with_WSAENOTSOCK);

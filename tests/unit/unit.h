@@ -62,7 +62,10 @@ struct fake_kernel {
 	int name;
 	socklen_t asked;
 	const void *buf;
-	unsigned char get_in[16]; /* the first bytes of a get's buffer on input */
+	unsigned char get_in[sizeof(struct wfpredir_handoff_buffers)]; /* the first
+								     * bytes of a get's buffer on input */
+	bool old_handoff; /* a module whose WFPREDIR_SO_HANDOFF knows no flags */
+	int handoff_from; /* the accepted socket a WFPREDIR_SO_HANDOFF named */
 	unsigned char set_copy[4096];
 	/* The onward socket holds records: a WFPREDIR_SO_HANDOFF whose answer
 	 * fitted or a WFPREDIR_SO_SET_RECORDS succeeded, no

@@ -241,6 +241,18 @@ struct wfpredir_redirect {
  * than the len passed in. WFPREDIR_REDIRECT_MAX_LEN is enough for every
  * answer of a module with this header.
  *
+ * With WFPREDIR_HANDOFF_F_BUFFERS in flags, buf holds the longer struct
+ * wfpredir_handoff_buffers instead (len at least its size), which names two
+ * buffers of the caller's: the descriptor of the accepted socket (an __s32)
+ * is read at from_fd_ptr (from_fd is ignored), and the answer is written at
+ * answer, of answer_len bytes. On success answer_len is set to the answer's
+ * length, or, when the answer does not fit, to the size required (and
+ * nothing is handed on); len and the rest of buf are left alone. This is for
+ * callers that hold the descriptor and the answer's room in memory they
+ * have not checked, WSAIoctl()'s lpvInBuffer and lpvOutBuffer: a bad
+ * pointer fails the call with -EFAULT and hands nothing on, and neither the
+ * caller nor the kernel has to copy the request into the answer's buffer.
+ *
  * A module without this option (before 0.2.0) fails it with -ENOPROTOOPT;
  * callers then query the accepted socket and set the records, as
  * libwfpredir's wfpredir_handoff() does.
@@ -255,6 +267,10 @@ struct wfpredir_redirect {
  *   -EISCONN		onward socket is connected, connecting or listening
  *   -EFAULT		buf not readable
  *   -EINVAL		flags has a bit this module does not know
+ *   -EINVAL		WFPREDIR_HANDOFF_F_BUFFERS: len is less than
+ *			sizeof(struct wfpredir_handoff_buffers), reserved
+ *			is not zero, or answer_len is above INT_MAX
+ *   -EFAULT		WFPREDIR_HANDOFF_F_BUFFERS: from_fd_ptr not readable
  *   -EBADF		from_fd is not an open file descriptor
  *   -ENOTSOCK		from_fd is not a socket
  *   -EPROTOTYPE	from_fd is not a TCP or UDP socket of AF_INET or
@@ -269,7 +285,8 @@ struct wfpredir_redirect {
  *   -ENOENT		from_fd's connection was not redirected and carries
  *			no records, or from_fd may not read it
  *   -ENOMEM		out of memory
- *   -EFAULT		buf not writable
+ *   -EFAULT		buf (WFPREDIR_HANDOFF_F_BUFFERS: answer, or
+ *			answer_len) not writable
  *   -EISCONN		the onward socket connected meanwhile (checked again
  *			under its socket lock)
  *   -ENOSPC		the namespace's table of sockets with records is full
@@ -282,7 +299,18 @@ struct wfpredir_redirect {
 
 struct wfpredir_handoff {
 	__s32	from_fd;	/* the accepted socket, a descriptor of the caller */
-	__u32	flags;		/* none defined yet: zero */
+	__u32	flags;		/* WFPREDIR_HANDOFF_F_*; others are zero */
+};
+
+/* The request is a struct wfpredir_handoff_buffers. */
+#define WFPREDIR_HANDOFF_F_BUFFERS	0x0001
+
+struct wfpredir_handoff_buffers {
+	struct wfpredir_handoff	head;	/* flags has WFPREDIR_HANDOFF_F_BUFFERS */
+	__aligned_u64	from_fd_ptr;	/* where the accepted socket's __s32 is */
+	__aligned_u64	answer;		/* where the answer goes */
+	__u32		answer_len;	/* in: its room; out: the answer's length */
+	__u32		reserved;	/* zero */
 };
 
 /*

@@ -1388,6 +1388,32 @@ static bool service_ensure(void)
 }
 
 /*
+ * The same as a buffers request (WFPREDIR_HANDOFF_F_BUFFERS) on @up, which it
+ * closes: now and then a pointer that faults, an odd answer_len or len,
+ * reserved or other flags set.
+ */
+static void handoff_buffers(int up, bool v6, int from_fd, bool udp, uint32_t sub)
+{
+	static uint8_t answer[WFPREDIR_REDIRECT_MAX_LEN];
+	struct wfpredir_handoff_buffers req = {
+		.head = { .from_fd = (int)rnd(64) - 1,
+			  .flags = WFPREDIR_HANDOFF_F_BUFFERS | (chance(16) ? rnd(4) << 1 : 0) },
+		.from_fd_ptr = (uintptr_t)(chance(16) ? unmapped : &from_fd),
+		.answer = (uintptr_t)(chance(16) ? unmapped : answer),
+		.answer_len = chance(4) ? rnd(600) : chance(32) ? rnd_u32() : sizeof(answer),
+		.reserved = chance(16) ? rnd_u32() : 0,
+	};
+	socklen_t len = chance(8) ? (socklen_t)rnd(48) : sizeof(req);
+	int err;
+
+	err = getsockopt(up, v6 && chance(2) ? SOL_IPV6 : SOL_IP, WFPREDIR_SO_HANDOFF, &req, &len)
+		      ? -errno
+		      : 0;
+	record(udp ? OP_TRAFFIC_UDP : OP_TRAFFIC_TCP, sub | 0x200 | (uint32_t)v6 << 7, err);
+	close(up);
+}
+
+/*
  * WFPREDIR_SO_HANDOFF from @fd (now and then another descriptor) to a fresh
  * socket of either family and type: short and odd lengths, unknown flags.
  */
@@ -1406,6 +1432,10 @@ static void handoff(int fd, bool udp, uint32_t sub)
 
 	if (up < 0)
 		return;
+	if (chance(3)) {
+		handoff_buffers(up, v6, req.from_fd, udp, sub);
+		return;
+	}
 	memcpy(buf, &req, sizeof(req));
 	err = getsockopt(up, v6 && chance(2) ? SOL_IPV6 : SOL_IP, WFPREDIR_SO_HANDOFF, buf, &len)
 		      ? -errno
