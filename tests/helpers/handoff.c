@@ -368,8 +368,7 @@ static void cases(int a, int d, int ls, const char *dst, const char *probe, cons
 	/* the flag without room for the longer request */
 	memset(buf, 0, sizeof(buf));
 	len = sizeof(struct wfpredir_handoff_buffers) - 1;
-	printf("bufs_tiny %s\n",
-	       errno_name(handoff(up, a, WFPREDIR_HANDOFF_F_BUFFERS, buf, &len)));
+	printf("bufs_tiny %s\n", errno_name(handoff(up, a, WFPREDIR_HANDOFF_F_BUFFERS, buf, &len)));
 	olen = sizeof(struct wfpredir_handoff_buffers);
 	printf("bufs_reserved %s\n",
 	       errno_name(handoff_bufs(up, &a, buf, sizeof(buf), 1, &olen, &got32)));

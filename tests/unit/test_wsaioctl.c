@@ -1048,7 +1048,8 @@ START_TEST(a_handoff_with_cbInBuffer_not_the_size_of_a_SOCKET_fails_with_WSAEINV
 }
 END_TEST
 
-START_TEST(a_handoff_with_a_bad_lpvInBuffer_or_lpvOutBuffer_fails_with_WSAEFAULT_and_hands_nothing_on)
+START_TEST(
+	a_handoff_with_a_bad_lpvInBuffer_or_lpvOutBuffer_fails_with_WSAEFAULT_and_hands_nothing_on)
 {
 	int up = unit_socket(AF_INET, SOCK_STREAM, 0);
 	unsigned char *n = unit_map(1, none), *r = unit_map(1, ro), *p = unit_map(2, rw_none);
@@ -1313,9 +1314,10 @@ Suite *wsaioctl_suite(void)
 		       a_connection_not_redirected_or_without_context_fails_with_FWP_E_NOT_FOUND);
 	tcase_add_test(tc, a_query_on_an_unconnected_socket_fails_with_WSAENOTCONN);
 	tcase_add_test(tc, a_query_ignores_lpvInBuffer_and_cbInBuffer);
+	tcase_add_test(
+		tc, a_handoff_answers_as_the_query_in_one_kernel_call_naming_the_callers_buffers);
 	tcase_add_test(tc,
-		       a_handoff_answers_as_the_query_in_one_kernel_call_naming_the_callers_buffers);
-	tcase_add_test(tc, a_handoff_on_a_module_without_the_buffers_request_puts_the_request_first);
+		       a_handoff_on_a_module_without_the_buffers_request_puts_the_request_first);
 	tcase_add_test(tc, wspioctl_takes_the_handoff_too);
 	tcase_add_test(tc,
 		       a_handoff_too_small_gives_WSAEFAULT_the_size_needed_and_hands_nothing_on);

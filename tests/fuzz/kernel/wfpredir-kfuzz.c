@@ -1400,7 +1400,9 @@ static void handoff_buffers(int up, bool v6, int from_fd, bool udp, uint32_t sub
 			  .flags = WFPREDIR_HANDOFF_F_BUFFERS | (chance(16) ? rnd(4) << 1 : 0) },
 		.from_fd_ptr = (uintptr_t)(chance(16) ? unmapped : &from_fd),
 		.answer = (uintptr_t)(chance(16) ? unmapped : answer),
-		.answer_len = chance(4) ? rnd(600) : chance(32) ? rnd_u32() : sizeof(answer),
+		.answer_len = chance(4)	   ? rnd(600)
+			      : chance(32) ? rnd_u32()
+					   : sizeof(answer),
 		.reserved = chance(16) ? rnd_u32() : 0,
 	};
 	socklen_t len = chance(8) ? (socklen_t)rnd(48) : sizeof(req);
