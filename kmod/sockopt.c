@@ -706,17 +706,16 @@ static int wfpredir_handoff_args(void __user *user, int len,
 	return 0;
 }
 
-/* The answer when it fits, and its length: 0 or -EFAULT. */
+/*
+ * The answer when it fits and, for a buffers request, its length: 0 or
+ * -EFAULT. The option's len, for the other request, is the caller's to set.
+ */
 static int wfpredir_handoff_answer(const struct wfpredir_handoff_args *args,
-				   int *len, const void *buf, int ret)
+				   const void *buf, int ret)
 {
 	if (ret <= args->room && copy_to_user(args->answer, buf, ret))
 		return -EFAULT;
-	if (!args->answer_len) {
-		*len = ret;
-		return 0;
-	}
-	return put_user(ret, args->answer_len);
+	return args->answer_len ? put_user(ret, args->answer_len) : 0;
 }
 
 /*
@@ -775,8 +774,7 @@ static int wfpredir_get_handoff(struct sock *sk, void __user *user, int *len)
 		goto out;
 	/* Too small: the size is the answer, and nothing is handed on. */
 	if (ret > args.room) {
-		err = wfpredir_handoff_answer(&args, len, buf, ret);
-		ret = err ?: ret;
+		ret = wfpredir_handoff_answer(&args, buf, ret) ?: ret;
 		goto out;
 	}
 
@@ -795,11 +793,7 @@ static int wfpredir_get_handoff(struct sock *sk, void __user *user, int *len)
 		wfpredir_records_from_own_view(wn, records->data, records->len,
 					       &view);
 
-	/* The length goes out last for the option's len, once all succeeded. */
-	if (args.answer_len)
-		err = wfpredir_handoff_answer(&args, len, buf, ret);
-	else
-		err = copy_to_user(args.answer, buf, ret) ? -EFAULT : 0;
+	err = wfpredir_handoff_answer(&args, buf, ret);
 	if (!err)
 		err = wfpredir_sock_keep_records(wn, sk, records);
 	if (err) {
@@ -810,10 +804,11 @@ static int wfpredir_get_handoff(struct sock *sk, void __user *user, int *len)
 	err = wfpredir_sock_hook(wn, sk);
 	if (err)
 		ret = err;
-	else if (!args.answer_len)
-		*len = ret;
 
 out:
+	/* The option's len: the answer's length or the size needed. */
+	if (ret >= 0 && !args.answer_len)
+		*len = ret;
 	kfree(records);
 	if (buf != stack_buf)
 		kfree(buf);
