@@ -11,7 +11,7 @@
  *
  *   legacy-proxy [MODE] [-d MS] [-n MAX] -t ADDR:PORT...
  *   legacy-proxy [-P N] [-d MS] [-n MAX] -u ADDR:PORT... -U UPSTREAM
- *   legacy-proxy --client half|close|rst|udp ADDR:PORT
+ *   legacy-proxy --client half|close|rst|udp|udp-retry ADDR:PORT
  *
  *   MODE (TCP):
  *   --threads     (default) one process: it accepts, and a thread per
@@ -41,7 +41,9 @@
  *                 close, closes at once and prints "sent"; rst, waits for
  *                 the answer and resets (SO_LINGER 0) with its side still
  *                 open, printing the answer; udp, one datagram, prints the
- *                 answer. "noreply" when none came within 20 s.
+ *                 answer; udp-retry, as udp, but sent again every 5 s
+ *                 while no answer came, as a resolver would, each resend
+ *                 said on stderr. "noreply" when none came within 20 s.
  *
  * Both directions are relayed; an end of stream is passed on as
  * shutdown(SHUT_WR), a reset as a reset (SO_LINGER 0). UDP clients are
@@ -617,10 +619,12 @@ static __attribute__((noreturn)) void pass_fd(const int *lfds, const char *argv0
 /* --client: one connection (or datagram) shaped as @how; 0 when it ran. */
 static int client(const char *how, const char *addr)
 {
-	struct timeval tv = { .tv_sec = 20 };
+	bool retry = !strcmp(how, "udp-retry");
+	struct timeval tv = { .tv_sec = retry ? 5 : 20 };
 	struct sockaddr_storage dst;
 	socklen_t len = parse_addr(addr, &dst);
-	bool dgram = !strcmp(how, "udp");
+	bool dgram = retry || !strcmp(how, "udp");
+	int sends = retry ? 4 : 1;
 	char buf[512];
 	size_t got = 0;
 	ssize_t n;
@@ -646,7 +650,13 @@ static int client(const char *how, const char *addr)
 		n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
 		if (n > 0)
 			got += (size_t)n;
-	} while (n > 0 && got < sizeof(buf) - 1 && !strcmp(how, "half"));
+		else if (n < 0 && errno == EAGAIN && --sends > 0) {
+			fprintf(stderr, "no answer in 5 s: sent again\n");
+			if (send(fd, "x\n", 2, 0) != 2)
+				break;
+			n = 1;
+		}
+	} while (n > 0 && got < sizeof(buf) - 1 && (!got || !strcmp(how, "half")));
 	while (got && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
 		got--;
 	buf[got] = '\0';
@@ -663,7 +673,7 @@ static __attribute__((noreturn)) void usage(void)
 	die("usage: legacy-proxy [--threads|--fork|--prefork N|--pass-fd] [-d MS] [-I SECS] "
 	    "[-n MAX] -t ADDR:PORT...\n"
 	    "       legacy-proxy [-P N] [-d MS] [-n MAX] -u ADDR:PORT... -U ADDR:PORT\n"
-	    "       legacy-proxy --client half|close|rst|udp ADDR:PORT");
+	    "       legacy-proxy --client half|close|rst|udp|udp-retry ADDR:PORT");
 }
 
 static int number(const char *s)
@@ -688,7 +698,7 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "--client") && argc == i + 3) {
 			if (strcmp(v, "half") && strcmp(v, "close") && strcmp(v, "rst") &&
-			    strcmp(v, "udp"))
+			    strcmp(v, "udp") && strcmp(v, "udp-retry"))
 				usage();
 			return client(v, argv[i + 2]);
 		} else if (!strcmp(a, "--worker") && i + 2 < argc) {

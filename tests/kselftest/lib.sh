@@ -840,7 +840,7 @@ loop_arrived()
 	echo "$n"
 }
 
-# loop_client NS half|close|rst|udp FAR: legacy-proxy --client to
+# loop_client NS half|close|rst|udp|udp-retry FAR: legacy-proxy --client to
 # FAR:$loop_port ("[ADDR6]" for IPv6): what it printed.
 loop_client()
 {
@@ -903,7 +903,7 @@ loop_case()
 	local -a counts0 counts1
 	local arrived kind=conn reply="echo x"
 
-	[ "$how" = udp ] && kind=udp
+	[[ $how == udp* ]] && kind=udp
 	[ "$how" = close ] && reply=sent
 	read -ra counts0 < <(loop_counters "$ns")
 	arrived=$(loop_arrived $kind)
