@@ -41,6 +41,20 @@ per_kernel()
 	fi
 }
 
+# need_cpus N: skip unless the VM has N CPUs online. For a test whose point
+# is two CPUs at once: on fewer it would pass without proving anything
+# (tests/check gives such tests a boot with two vCPUs).
+need_cpus()
+{
+	local have
+
+	have=$(nproc)
+	if [ "$have" -lt "$1" ]; then
+		echo "SKIP: needs $1 CPUs at once, the VM has $have"
+		exit $ksft_skip
+	fi
+}
+
 # need_failslab: skip unless this kernel injects slab faults (failslab and
 # fail-nth: the debug kernel). Sets $fs, failslab's debugfs directory.
 need_failslab()

@@ -8,8 +8,9 @@
 # records, so that the clash resolves to the same NAT: every datagram
 # reaches the server, none is redirected back to the proxy's own service
 # (whose address answers as "self"), and no flow of the proxy's is
-# redirected at all. Many rounds, IPv4 and IPv6; the number of clashes
-# conntrack resolved is shown.
+# redirected at all. Many rounds, IPv4 and IPv6; conntrack must have
+# resolved clashes, or the race this test is about never happened (two
+# vCPUs under TCG resolved 140 to 240 of 250 rounds' clashes; one, none).
 #
 #   ns a-SFX: client, service 7 (hop, then flowpeer "self"), rule dport 8080
 #   ns b-SFX: the flowpeer server on 8080
@@ -18,6 +19,7 @@ source "$(dirname "$0")/lib.sh"
 skip_unless_vm
 race=$build/tests/udp-race
 need "$ctl" "$hop" "$flowpeer" "$race" ip jq ss
+need_cpus 2
 
 redir_init
 trap redir_cleanup EXIT
@@ -54,17 +56,34 @@ rounds=$(per_kernel 250 100)
 # redirected, comma-separated
 chains() { flow_chain "$nsa" "$1" final | sort -u | paste -sd,; }
 
+# batches_sum vF KEY: KEY summed over the batches' result lines
+batches_sum()
+{
+	awk -v k="$2" '/^rounds=/ { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1)
+		n += substr($i, length(k) + 2) } END { print n + 0 }' "$tmpd/race-${1#v}.out"
+}
+
 for f in 4 6; do
 	far=$B4
 	[ "$f" = 6 ] && far="[$B6]"
 	c="v$f"
 	redirects=$(info_get "$nsa" redirects)
 	before=$(clashes)
-	nsenter --net=/run/netns/"$nsa" "$race" -r "$rec" -n "$rounds" "$far:8080" >"$tmpd/race-$f.out" 2>&1
-	echo "# $c: $(cat "$tmpd/race-$f.out"); conntrack resolved $(($(clashes) - before)) clashes"
-	expect "$c: the records were set in every round" 0 kv "$tmpd/race-$f.out" rounds= set_failed
-	expect "$c: no datagram went to the proxy's own service" 0 kv "$tmpd/race-$f.out" rounds= self
-	expect "$c: every round reached the server" 0 kv "$tmpd/race-$f.out" rounds= none
+	# a busy host can keep the two vCPUs apart for a whole batch: up to
+	# three batches, until one clash
+	: >"$tmpd/race-$f.out"
+	for batch in 1 2 3; do
+		nsenter --net=/run/netns/"$nsa" "$race" -r "$rec" -n "$rounds" "$far:8080" \
+			>>"$tmpd/race-$f.out" 2>&1
+		resolved=$(($(clashes) - before))
+		echo "# $c: batch $batch: $(tail -n 1 "$tmpd/race-$f.out"); conntrack resolved $resolved clashes"
+		[ "$resolved" -eq 0 ] || break
+	done
+	expect "$c: the two sends clashed in conntrack at least once" 1 \
+		echo $((resolved > 0))
+	expect "$c: the records were set in every round" 0 batches_sum "$c" set_failed
+	expect "$c: no datagram went to the proxy's own service" 0 batches_sum "$c" self
+	expect "$c: every round reached the server" 0 batches_sum "$c" none
 	expect "$c: no flow of the proxy's was redirected" "$redirects" info_get "$nsa" redirects
 	expect "$c: every flow to the server carries service 7's explicit entry" 7 \
 		chains "$far:8080"
