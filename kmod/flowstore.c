@@ -612,23 +612,64 @@ static u32 wfpredir_dest_hash(const struct wfpredir_flowstore *store,
 }
 
 /*
+ * How many flows the index keeps for one destination hash. Inheritance
+ * reads the newest WFPREDIR_INHERIT_CANDIDATES (8) of them, and
+ * rhltable_remove() walks a destination's list to find the flow it takes
+ * out: unbounded, the list made every release of a flow to a busy
+ * destination cost as many steps as there were live flows to it, under the
+ * store lock (50 000 connections to one address took minutes to tear down
+ * in the test VM). Twice what inheritance reads leaves room for the newest
+ * flows closing before older ones.
+ */
+#define WFPREDIR_DEST_LIST_MAX 16
+
+/*
  * Index a redirected flow by its original destination, under the store
  * lock as it is inserted, so that unlinking always finds it: inheritance
  * (inherit.c) finds a proxy's flow by where its onward connection goes. The
  * index is a hint: a flow it could not take (no memory to grow it) is not
- * found there.
+ * found there, nor one that WFPREDIR_DEST_LIST_MAX newer flows to the same
+ * destination pushed out.
  */
 static void wfpredir_flowstore_index_dest(struct wfpredir_flowstore *store,
 					  struct wfpredir_flow *flow)
 {
 	const struct nf_conntrack_tuple *t =
 		&flow->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	struct wfpredir_flow *old, *oldest = NULL;
+	struct rhlist_head *pos;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&store->lock);
 
 	flow->dest_hash = wfpredir_dest_hash(store, t->src.l3num,
 					     t->dst.protonum, &t->dst.u3,
 					     t->dst.u.all);
 	flow->in_by_dest = !rhltable_insert(&store->by_dest, &flow->by_dest,
 					    wfpredir_dest_params);
+	if (!flow->in_by_dest)
+		return;
+	/*
+	 * Newest first, and every insert keeps the bound: at most one flow
+	 * lies past it. A reader standing on that flow goes on to the ones
+	 * after it, whose links the removal leaves alone.
+	 */
+	rcu_read_lock();
+	rhl_for_each_entry_rcu(old, pos,
+			       rhltable_lookup(&store->by_dest, &flow->dest_hash,
+					       wfpredir_dest_params),
+			       by_dest) {
+		if (++n > WFPREDIR_DEST_LIST_MAX) {
+			oldest = old;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (oldest) {
+		rhltable_remove(&store->by_dest, &oldest->by_dest,
+				wfpredir_dest_params);
+		oldest->in_by_dest = false;
+	}
 }
 
 /**

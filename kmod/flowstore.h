@@ -84,7 +84,8 @@ struct wfpredir_flow_own {
  * @custom_context: the context is the rule's custom bytes, kept in
  *	@context, not the default context (whose identities a reader sees in
  *	its own namespaces)
- * @in_by_dest: the flow is in the by-destination index (redirected flows)
+ * @in_by_dest: the flow is in the by-destination index (redirected flows,
+ *	the newest few of each destination: wfpredir_flowstore_index_dest())
  * @own_chain: the chain is the flow's own first redirect, kept in @own
  *	(with the default context only), not in @records
  * @own_flags: with @own_chain, the flags of its entry
