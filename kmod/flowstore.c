@@ -612,18 +612,6 @@ static u32 wfpredir_dest_hash(const struct wfpredir_flowstore *store,
 }
 
 /*
- * How many flows the index keeps for one destination hash. Inheritance
- * reads the newest WFPREDIR_INHERIT_CANDIDATES (8) of them, and
- * rhltable_remove() walks a destination's list to find the flow it takes
- * out: unbounded, the list made every release of a flow to a busy
- * destination cost as many steps as there were live flows to it, under the
- * store lock (50 000 connections to one address took minutes to tear down
- * in the test VM). Twice what inheritance reads leaves room for the newest
- * flows closing before older ones.
- */
-#define WFPREDIR_DEST_LIST_MAX 16
-
-/*
  * Index a redirected flow by its original destination, under the store
  * lock as it is inserted, so that unlinking always finds it: inheritance
  * (inherit.c) finds a proxy's flow by where its onward connection goes. The

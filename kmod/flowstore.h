@@ -58,6 +58,18 @@ struct wfpredir_flow_own {
 	u8 tag[WFPREDIR_RECORDS_TAG_LEN];
 };
 
+/*
+ * How many flows the index keeps for one destination hash. Inheritance
+ * reads the newest WFPREDIR_INHERIT_CANDIDATES (8) of them, and
+ * rhltable_remove() walks a destination's list to find the flow it takes
+ * out: unbounded, the list made every release of a flow to a busy
+ * destination cost as many steps as there were live flows to it, under the
+ * store lock (50 000 connections to one address took minutes to tear down
+ * in the test VM). Twice what inheritance reads leaves room for the newest
+ * flows closing before older ones.
+ */
+#define WFPREDIR_DEST_LIST_MAX 16
+
 /**
  * struct wfpredir_flow - one connection's records and context
  * @node: in &wfpredir_flowstore.table

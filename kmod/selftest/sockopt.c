@@ -389,6 +389,85 @@ static bool __init run_dest(struct wfpredir_flowstore *store,
 	return ok;
 }
 
+#define DEST_BOUND_FLOWS (WFPREDIR_DEST_LIST_MAX * 2 + 8)
+
+/*
+ * The index keeps the newest WFPREDIR_DEST_LIST_MAX flows of a
+ * destination: of more flows to one destination, those are found, newest
+ * first; the older ones left the index, not the store, which takes them
+ * all out again.
+ */
+static bool __init run_dest_bound(struct wfpredir_flowstore *store,
+				  struct nf_conn *ct)
+{
+	union nf_inet_addr a4 = { .ip = htonl(0xc0000201) },
+			   b4 = { .ip = htonl(0xc6336402) },
+			   s4 = { .ip = htonl(INADDR_LOOPBACK) };
+	struct wfpredir_flow *flow[DEST_BOUND_FLOWS], *pos;
+	struct wfpredir_flow_key key;
+	struct rhlist_head *list;
+	unsigned int i, n = 0;
+	bool ok = true;
+
+	for (i = 0; i < DEST_BOUND_FLOWS; i++) {
+		fake_ct(&ct[i], AF_INET, &a4, &b4, &s4);
+		refcount_set(&ct[i].ct_general.use, 1);
+		flow[i] = wfpredir_flow_alloc(store, GLOBAL_ROOT_UID,
+					      WFPREDIR_FLOW_SIZE_BARE,
+					      GFP_KERNEL);
+		if (!EXPECT(!IS_ERR(flow[i])))
+			return false;
+		flow[i]->service_id = 1;
+		if (!EXPECT(!wfpredir_flowstore_insert(store, flow[i], &ct[i]))) {
+			wfpredir_flow_abandon(store, flow[i]);
+			return false;
+		}
+	}
+	dest_key(&key, AF_INET, &b4);
+	rcu_read_lock();
+	wfpredir_flowstore_for_dest(store, &key, pos, list) {
+		/* the newest first: flow[DEST_BOUND_FLOWS - 1], then down */
+		ok &= EXPECT(n < WFPREDIR_DEST_LIST_MAX &&
+			     pos == flow[DEST_BOUND_FLOWS - 1 - n]);
+		n++;
+	}
+	rcu_read_unlock();
+	ok &= EXPECT(n == WFPREDIR_DEST_LIST_MAX);
+	for (i = 0; i < DEST_BOUND_FLOWS; i++)
+		ok &= EXPECT(flow[i]->in_by_dest ==
+			     (i >= DEST_BOUND_FLOWS - WFPREDIR_DEST_LIST_MAX));
+	ok &= EXPECT(atomic_read(&store->count) == DEST_BOUND_FLOWS);
+	return ok;
+}
+
+static bool __init dest_bound_selftest(void)
+{
+	struct wfpredir_flowstore *store;
+	struct nf_conn *ct;
+	bool ok = false;
+	int i;
+
+	store = kzalloc(sizeof(*store), GFP_KERNEL);
+	ct = kcalloc(DEST_BOUND_FLOWS, sizeof(*ct), GFP_KERNEL);
+	if (!store || !ct ||
+	    wfpredir_flowstore_init(store, DEST_BOUND_FLOWS)) {
+		pr_err("sockopt self-test: out of memory\n");
+		kfree(store);
+		kfree(ct);
+		return false;
+	}
+	/* one uid's flows, every one of them kept */
+	wfpredir_flowstore_set_share(store, 100);
+	ok = run_dest_bound(store, ct);
+	/* Frees the flows, indexed or not, which drop their references. */
+	wfpredir_flowstore_destroy(store);
+	for (i = 0; i < DEST_BOUND_FLOWS; i++)
+		ok &= EXPECT(refcount_read(&ct[i].ct_general.use) <= 1);
+	kfree(ct);
+	kfree(store);
+	return ok;
+}
+
 static bool __init dest_selftest(void)
 {
 	struct wfpredir_flowstore *store;
@@ -591,5 +670,6 @@ out:
 			sock_release(sock[i]);
 	/* Let the RCU callbacks, which are module code, finish. */
 	rcu_barrier();
-	return context_selftest() && own_selftest() && dest_selftest() && ok;
+	return context_selftest() && own_selftest() && dest_selftest() &&
+	       dest_bound_selftest() && ok;
 }
