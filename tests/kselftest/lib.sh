@@ -856,9 +856,12 @@ loop_arrived()
 
 # loop_client NS half|close|rst|udp|udp-retry FAR: legacy-proxy --client to
 # FAR:$loop_port ("[ADDR6]" for IPv6): what it printed.
+# What the client says on stderr (udp-retry's resends) goes to
+# $tmpd/loop-client.err, which loop_case shows: not into the answer.
 loop_client()
 {
-	nsenter --net=/run/netns/"$1" timeout 30 "$legacy_proxy" --client "$2" "$3:$loop_port"
+	nsenter --net=/run/netns/"$1" timeout 30 "$legacy_proxy" --client "$2" "$3:$loop_port" \
+		2>>"$tmpd/loop-client.err"
 }
 
 # loop_counters NS: "REDIRECTS CAPPED", in one call: the VM is slow.
@@ -922,6 +925,10 @@ loop_case()
 	read -ra counts0 < <(loop_counters "$ns")
 	arrived=$(loop_arrived $kind)
 	expect "$c: the client's exchange completes" "$reply" loop_client "$ns" "$how" "$far"
+	if [ -s "$tmpd/loop-client.err" ]; then
+		sed "s/^/# $c: client: /" "$tmpd/loop-client.err"
+		: >"$tmpd/loop-client.err"
+	fi
 	wait_value "$c: it reached the server, once" $((arrived + 1)) 15 loop_arrived $kind
 	read -ra counts1 < <(loop_counters "$ns")
 	echo "# $c: redirects ${counts0[0]} -> ${counts1[0]}, chain_capped ${counts0[1]} -> ${counts1[1]}"
