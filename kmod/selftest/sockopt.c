@@ -324,6 +324,26 @@ static bool __init dest_finds(struct wfpredir_flowstore *store,
 	return found && n == 1;
 }
 
+/* A flow of service 1 for @ct, stored; NULL (and said) if it could not be. */
+static struct wfpredir_flow *__init
+store_redirected(struct wfpredir_flowstore *store, struct nf_conn *ct)
+{
+	struct wfpredir_flow *flow;
+
+	/* The test's reference, as the packet's in the hook. */
+	refcount_set(&ct->ct_general.use, 1);
+	flow = wfpredir_flow_alloc(store, GLOBAL_ROOT_UID,
+				   WFPREDIR_FLOW_SIZE_BARE, GFP_KERNEL);
+	if (!EXPECT(!IS_ERR(flow)))
+		return NULL;
+	flow->service_id = 1;
+	if (!EXPECT(!wfpredir_flowstore_insert(store, flow, ct))) {
+		wfpredir_flow_abandon(store, flow);
+		return NULL;
+	}
+	return flow;
+}
+
 /*
  * The by-destination index, keyed by a hash of the destination: a flow is
  * found by its original destination (never by its source, nor its
@@ -350,19 +370,9 @@ static bool __init run_dest(struct wfpredir_flowstore *store,
 	fake_ct(ct[0], AF_INET, &a4, &b4, &s4);
 	fake_ct(ct[1], AF_INET6, &a6, &b6, &s6);
 	for (i = 0; i < 2; i++) {
-		/* The test's reference, as the packet's in the hook. */
-		refcount_set(&ct[i]->ct_general.use, 1);
-		flow[i] = wfpredir_flow_alloc(store, GLOBAL_ROOT_UID,
-					      WFPREDIR_FLOW_SIZE_BARE,
-					      GFP_KERNEL);
-		if (!EXPECT(!IS_ERR(flow[i])))
+		flow[i] = store_redirected(store, ct[i]);
+		if (!flow[i])
 			return false;
-		flow[i]->service_id = 1;
-		if (!EXPECT(!wfpredir_flowstore_insert(store, flow[i],
-						       ct[i]))) {
-			wfpredir_flow_abandon(store, flow[i]);
-			return false;
-		}
 		ok &= EXPECT(flow[i]->in_by_dest);
 	}
 
@@ -411,17 +421,9 @@ static bool __init run_dest_bound(struct wfpredir_flowstore *store,
 
 	for (i = 0; i < DEST_BOUND_FLOWS; i++) {
 		fake_ct(&ct[i], AF_INET, &a4, &b4, &s4);
-		refcount_set(&ct[i].ct_general.use, 1);
-		flow[i] = wfpredir_flow_alloc(store, GLOBAL_ROOT_UID,
-					      WFPREDIR_FLOW_SIZE_BARE,
-					      GFP_KERNEL);
-		if (!EXPECT(!IS_ERR(flow[i])))
+		flow[i] = store_redirected(store, &ct[i]);
+		if (!flow[i])
 			return false;
-		flow[i]->service_id = 1;
-		if (!EXPECT(!wfpredir_flowstore_insert(store, flow[i], &ct[i]))) {
-			wfpredir_flow_abandon(store, flow[i]);
-			return false;
-		}
 	}
 	dest_key(&key, AF_INET, &b4);
 	rcu_read_lock();
