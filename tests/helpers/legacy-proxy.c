@@ -616,6 +616,19 @@ static __attribute__((noreturn)) void pass_fd(const int *lfds, const char *argv0
 	}
 }
 
+/* recv(), sending the request again while the wait runs out and @sends last. */
+static ssize_t recv_resending(int fd, char *buf, size_t room, int *sends)
+{
+	ssize_t n;
+
+	while ((n = recv(fd, buf, room, 0)) < 0 && errno == EAGAIN && --*sends > 0) {
+		fprintf(stderr, "no answer in 5 s: sent again\n");
+		if (send(fd, "x\n", 2, 0) != 2)
+			break;
+	}
+	return n;
+}
+
 /* --client: one connection (or datagram) shaped as @how; 0 when it ran. */
 static int client(const char *how, const char *addr)
 {
@@ -647,16 +660,10 @@ static int client(const char *how, const char *addr)
 		shutdown(fd, SHUT_WR);
 	/* half: until the end of the stream; else one answer */
 	do {
-		n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+		n = recv_resending(fd, buf + got, sizeof(buf) - 1 - got, &sends);
 		if (n > 0)
 			got += (size_t)n;
-		else if (n < 0 && errno == EAGAIN && --sends > 0) {
-			fprintf(stderr, "no answer in 5 s: sent again\n");
-			if (send(fd, "x\n", 2, 0) != 2)
-				break;
-			n = 1;
-		}
-	} while (n > 0 && got < sizeof(buf) - 1 && (!got || !strcmp(how, "half")));
+	} while (n > 0 && got < sizeof(buf) - 1 && !strcmp(how, "half"));
 	while (got && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
 		got--;
 	buf[got] = '\0';
